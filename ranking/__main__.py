@@ -1,0 +1,3 @@
+from ranking.cli import main
+
+main()

@@ -1,0 +1,114 @@
+"""Plain-text rendering for the terminal, with Chinese text aligned.
+
+East-Asian wide characters take two terminal columns; :func:`pad` counts them
+so that tables of Chinese titles and categories line up.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes (wide and full-width characters count 2).
+
+    >>> display_width("连衣裙"), display_width("dress")
+    (6, 5)
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: object, width: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns."""
+    text = str(text)
+    gap = max(0, width - display_width(text))
+    return " " * gap + text if right else text + " " * gap
+
+
+def clip(text: object, width: int) -> str:
+    """``text`` cut to at most ``width`` terminal columns, with ``…`` if cut."""
+    text = str(text)
+    if display_width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = display_width(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def table(
+    rows: list[list[object]], header: list[str], numeric: set[int] = frozenset()
+) -> str:
+    """A fixed-width table; columns whose index is in ``numeric`` align right."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [
+        max([display_width(h)] + [display_width(r[i]) for r in cells])
+        for i, h in enumerate(header)
+    ]
+    lines = [
+        "  ".join(
+            pad(h, w, i in numeric)
+            for i, (h, w) in enumerate(zip(header, widths, strict=True))
+        ).rstrip()
+    ]
+    for row in cells:
+        lines.append(
+            "  ".join(
+                pad(v, w, i in numeric)
+                for i, (v, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def render_check(summary: dict) -> str:
+    """The text ``ranking check`` prints: mapping, unknowns, rejects, categories."""
+    lines = [
+        f"{summary['file']}: {summary['rows']:,} rows kept, "
+        f"{summary['rejects']:,} rejected"
+        + (f" (encoding {summary['encoding']}" if summary.get("encoding") else " (")
+        + f"{', ' if summary.get('encoding') else ''}header on row "
+        f"{summary['header_row']})",
+        "",
+        "columns read:",
+    ]
+    width = max(map(len, summary["columns"]), default=0)
+    for name, header in summary["columns"].items():
+        arrow = "" if header == name else f"  ← {header}"
+        lines.append(f"  {pad(name, width) if arrow else name}{arrow}")
+    if summary["passthrough"]:
+        lines.append("passed through unchanged: " + ", ".join(summary["passthrough"]))
+    unknown = summary["unknown_signals"]
+    lines.append(
+        "unknown signals (not in this export): " + (", ".join(unknown) or "none")
+    )
+    for note in summary["notes"]:
+        lines.append(f"note: {note}")
+    if summary["reject_reasons"]:
+        shown = len(summary["reject_reasons"])
+        more = summary["rejects"] - shown
+        lines += ["", f"rejected rows{f' (first {shown})' if more else ''}:"]
+        lines += [f"  {reason}" for reason in summary["reject_reasons"]]
+    if summary["categories"]:
+        keys = [k for k in summary["categories"][0] if k != "category"]
+        rows = [
+            [clip(c["category"], 30), *[c[k] for k in keys]]
+            for c in summary["categories"]
+        ]
+        header = ["category", *[k.replace("_", " ") for k in keys]]
+        lines += ["", table(rows, header, numeric=set(range(1, len(header))))]
+    return "\n".join(lines)

@@ -1,0 +1,474 @@
+"""The export contract: canonical columns, their aliases, and row validation.
+
+A back-office export arrives with its own headers (``商品ID``, ``Sessions -
+Total``, ...). :func:`match_headers` maps them to canonical names;
+:func:`validate` parses every known column and splits the rows into those
+kept and those rejected, each rejected row with a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ranking.errors import ExportError
+from ranking.values import (
+    id_text,
+    parse_booleans,
+    parse_dates,
+    parse_numbers,
+    parse_ranks,
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column: its name, how its cells are read, its aliases."""
+
+    name: str
+    kind: str
+    aliases: tuple[str, ...]
+    meaning: str
+
+
+# kind: id | text | money | count | score | dsr | bool | date | share
+EXPORT_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "listing_id",
+        "id",
+        (
+            "商品ID",
+            "宝贝ID",
+            "商品编号",
+            "item_id",
+            "itemid",
+            "nid",
+            "product_id",
+            "ASIN",
+            "(Child) ASIN",
+            "Child ASIN",
+            "sku",
+            "listing id",
+        ),
+        "the listing's id; required, unique",
+    ),
+    Column(
+        "title",
+        "text",
+        (
+            "商品名称",
+            "商品标题",
+            "宝贝标题",
+            "宝贝名称",
+            "标题",
+            "Title",
+            "product_name",
+            "raw_title",
+            "item_name",
+            "Product Title",
+        ),
+        "listing title",
+    ),
+    Column(
+        "category",
+        "text",
+        ("类目", "叶子类目", "所属类目", "商品类目", "Category", "category_path"),
+        "category the listing is placed in (leaf, or a path with >)",
+    ),
+    Column(
+        "price",
+        "money",
+        ("价格", "一口价", "售价", "商品价格", "Price", "view_price"),
+        "current price",
+    ),
+    Column(
+        "visitors",
+        "count",
+        ("访客数", "商品访客数", "Sessions - Total", "Sessions", "unique_visitors"),
+        "unique visitors",
+    ),
+    Column(
+        "page_views",
+        "count",
+        ("浏览量", "商品浏览量", "Page Views - Total", "Page Views", "pv"),
+        "page views",
+    ),
+    Column(
+        "monthly_sales",
+        "count",
+        ("支付件数", "月销量", "销量", "Units Ordered", "units_sold"),
+        "units paid for in 30 days",
+    ),
+    Column(
+        "payer_count",
+        "count",
+        ("支付买家数", "付款人数", "buyers"),
+        "distinct paying buyers",
+    ),
+    Column(
+        "gmv",
+        "money",
+        ("支付金额", "坑产", "销售额", "Ordered Product Sales", "revenue"),
+        "amount paid; monthly_sales × price when absent",
+    ),
+    Column(
+        "favorites",
+        "count",
+        ("收藏人数", "商品收藏人数", "收藏数", "favourites"),
+        "buyers who favourited",
+    ),
+    Column(
+        "add_to_cart",
+        "count",
+        ("加购人数", "商品加购人数", "加购件数", "add_to_carts"),
+        "buyers who added to cart",
+    ),
+    Column(
+        "review_count",
+        "count",
+        (
+            "评价数",
+            "累计评价",
+            "评论数",
+            "Number of Ratings",
+            "comment_count",
+            "reviews",
+        ),
+        "reviews, all time",
+    ),
+    Column(
+        "avg_rating",
+        "score",
+        ("评分", "平均评分", "商品评分", "Star Rating", "rating", "stars"),
+        "mean review stars, 1-5",
+    ),
+    Column(
+        "negative_reviews",
+        "count",
+        ("差评数", "差评", "negative_review_count"),
+        "1-2 star reviews",
+    ),
+    Column(
+        "photo_reviews",
+        "count",
+        ("带图评价数", "买家秀", "有图评价数"),
+        "reviews with buyer photos",
+    ),
+    Column("qa_count", "count", ("问大家", "问大家数"), "buyer Q&A answers"),
+    Column(
+        "dsr_description",
+        "dsr",
+        ("描述相符", "宝贝与描述相符", "描述相符评分"),
+        "DSR: item as described, 1-5",
+    ),
+    Column(
+        "dsr_service",
+        "dsr",
+        ("服务态度", "卖家服务态度", "服务态度评分"),
+        "DSR: seller service, 1-5",
+    ),
+    Column(
+        "dsr_logistics",
+        "dsr",
+        ("物流服务", "物流服务质量", "物流服务评分", "dsr_delivery"),
+        "DSR: logistics, 1-5",
+    ),
+    Column("has_main_video", "bool", ("主图视频", "main_video"), "main-image video"),
+    Column(
+        "has_white_bg_image",
+        "bool",
+        ("白底图", "white_background"),
+        "white-background image",
+    ),
+    Column(
+        "main_image",
+        "text",
+        ("主图", "主图路径", "image_path", "image"),
+        "main image file, relative to the export's folder",
+    ),
+    Column(
+        "listed_at",
+        "date",
+        ("上架时间", "发布时间", "上新时间", "first_listed", "listing_date"),
+        "first listed date",
+    ),
+    Column("refund_rate", "share", ("退款率", "退款率(%)"), "share of orders refunded"),
+    Column(
+        "search_visitors",
+        "count",
+        ("搜索访客数", "手淘搜索访客数", "search_traffic"),
+        "visitors from organic search (a training label)",
+    ),
+)
+
+RANK_COLUMNS: tuple[Column, ...] = (
+    EXPORT_COLUMNS[0],
+    Column(
+        "keyword",
+        "text",
+        ("关键词", "搜索词", "Search Term", "query", "search_term"),
+        "the search keyword",
+    ),
+    Column(
+        "search_rank",
+        "rank",
+        ("排名", "搜索排名", "Position", "Rank"),
+        "position in the keyword's results, 1 = top; >N or 未上榜 when censored",
+    ),
+)
+
+COLUMNS_BY_NAME = {column.name: column for column in EXPORT_COLUMNS}
+
+#: Columns that feed the weight; an absent one is reported as unknown.
+SIGNALS: tuple[str, ...] = tuple(
+    c.name
+    for c in EXPORT_COLUMNS
+    if c.name not in {"listing_id", "main_image", "search_visitors"}
+)
+
+_WHITESPACE = re.compile(r"[\s_\-]+")
+
+
+def header_key(header: object) -> str:
+    """The form headers are compared in: lower case, no spaces, ``_`` or ``-``."""
+    return _WHITESPACE.sub("", str(header)).lower().replace("\ufeff", "")
+
+
+def _alias_table(columns: tuple[Column, ...]) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for column in columns:
+        for alias in (column.name, *column.aliases):
+            table[header_key(alias)] = column.name
+    return table
+
+
+EXPORT_ALIASES = _alias_table(EXPORT_COLUMNS)
+RANK_ALIASES = _alias_table(RANK_COLUMNS)
+
+
+def match_headers(
+    headers: list[str], aliases: dict[str, str], source: str
+) -> dict[str, str]:
+    """Map canonical names to the headers that carry them.
+
+    Raises :class:`ExportError` when two headers are the same canonical column.
+
+    >>> match_headers(["商品ID", "访客数", "备注"], EXPORT_ALIASES, "a.csv")
+    {'listing_id': '商品ID', 'visitors': '访客数'}
+    """
+    found: dict[str, str] = {}
+    for header in headers:
+        name = aliases.get(header_key(header))
+        if name is None:
+            continue
+        if name in found:
+            raise ExportError(
+                f"{source}: columns '{found[name]}' and '{header}' are both "
+                f"{name}; delete or rename one of them"
+            )
+        found[name] = header
+    return found
+
+
+def is_header_row(cells: list[str], aliases: dict[str, str]) -> bool:
+    """True when a row names the listing id column (used to skip title lines
+    that some back offices write above the header)."""
+    return any(aliases.get(header_key(cell)) == "listing_id" for cell in cells)
+
+
+@dataclass
+class Validated:
+    """The result of :func:`validate`: parsed rows, rejected rows, readings."""
+
+    data: pd.DataFrame
+    rejected: pd.Series = field(repr=False)
+    reasons: pd.Series = field(repr=False)
+    notes: list[str]
+
+
+def validate(
+    raw: pd.DataFrame,
+    columns: dict[str, str],
+    spec: tuple[Column, ...] = EXPORT_COLUMNS,
+    unique_id: bool = True,
+) -> Validated:
+    """Parse every canonical column of ``raw`` and find the rows to reject.
+
+    ``raw`` holds the cells as read, under the input's headers, indexed by the
+    row number a spreadsheet shows. ``columns`` maps canonical names to those
+    headers. Returns the parsed canonical columns for every row, a mask of
+    rejected rows, and the reasons (``"row 418: dsr_service is 48.7, expected
+    1-5 (is it ×10?)"``, several joined by ``"; "``).
+    """
+    kinds = {c.name: c.kind for c in spec}
+    data = pd.DataFrame(index=raw.index)
+    problems: list[pd.Series] = []
+    notes: list[str] = []
+
+    def complain(mask: pd.Series, message: pd.Series | str) -> None:
+        # ``message`` may cover only the masked rows; it is aligned on the index.
+        if mask.any():
+            problems.append(pd.Series(message, index=raw.index).where(mask))
+
+    for name, header in columns.items():
+        cells = raw[header]
+        kind = kinds[name]
+        shown = cells.astype("string").str.strip().fillna("")
+        if kind == "id":
+            ids = id_text(cells)
+            data[name] = ids
+            complain(ids.isna(), f"{name} is empty")
+            if unique_id:
+                repeated = ids.duplicated(keep="first") & ids.notna()
+                if repeated.any():
+                    first_row = (
+                        pd.Series(ids.index, index=ids.index)
+                        .groupby(ids.values, dropna=True)
+                        .transform("min")
+                    )
+                    complain(
+                        repeated,
+                        f"{name} '"
+                        + ids.fillna("")
+                        + "' repeats row "
+                        + first_row.astype("Int64").astype("string"),
+                    )
+        elif kind == "text":
+            text = cells.astype("string").str.strip()
+            data[name] = text.mask(text.eq(""))
+        elif kind == "bool":
+            data[name], bad = parse_booleans(cells)
+            complain(
+                bad,
+                f"{name} is '" + shown + "', expected yes/no (1/0, 是/否, 有/无)",
+            )
+        elif kind == "date":
+            data[name], bad = parse_dates(cells)
+            complain(bad, f"{name} is '" + shown + "', expected a date like 2024-03-05")
+        elif kind == "rank":
+            ranks, bad = parse_ranks(cells)
+            for column in ranks.columns:
+                data[column] = ranks[column]
+            complain(
+                bad,
+                f"{name} is '" + shown.fillna("") + "', expected a position 1, 2, "
+                "... or a censored one such as >100 or 未上榜",
+            )
+        else:
+            values, bad = parse_numbers(cells)
+            complain(
+                bad,
+                f"{name} is '" + shown + "', expected a number such as 1,234 or 1.2万",
+            )
+            values, note = _rescale(name, kind, values)
+            if note:
+                notes.append(note)
+            data[name] = values
+            _check_range(name, kind, values, complain)
+
+    if "review_count" in data.columns:
+        for part in ("negative_reviews", "photo_reviews"):
+            if part in data.columns:
+                over = data[part] > data["review_count"]
+                complain(
+                    over,
+                    f"{part} is "
+                    + _fmt(data[part][over])
+                    + ", above review_count "
+                    + _fmt(data["review_count"][over]),
+                )
+
+    reasons = pd.Series(pd.NA, index=raw.index, dtype="string")
+    for problem in problems:
+        problem = problem.astype("string")
+        reasons = (reasons + "; " + problem).fillna(reasons).fillna(problem)
+    rejected = reasons.notna()
+    row = pd.Series(raw.index, index=raw.index).astype("string")
+    reasons = ("row " + row + ": " + reasons).fillna("")
+    return Validated(data=data, rejected=rejected, reasons=reasons, notes=notes)
+
+
+def _fmt(values: pd.Series) -> pd.Series:
+    """Numbers for messages: ``12`` rather than ``12.0``. Call it on the few
+    rows that need a message, not on a whole column."""
+    text = values.astype(object).map(lambda v: f"{v:g}" if pd.notna(v) else "")
+    return text.astype("string")
+
+
+def _rescale(name: str, kind: str, values: pd.Series) -> tuple[pd.Series, str]:
+    """Column-level readings that depend on every value in the column."""
+    note = ""
+    if kind in {"dsr", "score"}:
+        zeros = values.eq(0)
+        if zeros.any():
+            # A shop or listing with no score yet is written as 0 by Taobao
+            # pages and many back offices; a real score is never below 1.
+            values = values.mask(zeros)
+            note = (
+                f"{name}: {int(zeros.sum())} zero values read as unknown (no score yet)"
+            )
+    if kind == "dsr":
+        present = values.dropna()
+        if len(present) and present.between(100, 500).all():
+            values = values / 100
+            scaled = f"{name}: written ×100, read as {present.iloc[0]:g} → "
+            scaled += f"{present.iloc[0] / 100:g}"
+            note = f"{note}; {scaled}" if note else scaled
+    return values, note
+
+
+def _check_range(name: str, kind: str, values: pd.Series, complain) -> None:
+    if kind in {"count", "money"}:
+        what = "a count" if kind == "count" else "an amount"
+        bad = values < 0
+        complain(bad, f"{name} is " + _fmt(values[bad]) + f", expected {what} ≥ 0")
+    elif kind in {"dsr", "score"}:
+        bad = (values < 1) | (values > 5)
+        hint = pd.Series("", index=values.index)[bad]
+        hint[values[bad].between(10, 50, inclusive="right")] = " (is it ×10?)"
+        hint[values[bad].between(100, 500, inclusive="right")] = (
+            " (is it ×100? then write every value so)"
+        )
+        complain(bad, f"{name} is " + _fmt(values[bad]) + ", expected 1-5" + hint)
+    elif kind == "share":
+        bad = (values < 0) | (values > 1)
+        complain(
+            bad,
+            f"{name} is "
+            + _fmt(values[bad])
+            + ", expected 0-1 (write 3.5% for a percentage)",
+        )
+
+
+def absent_signals(data: pd.DataFrame) -> list[str]:
+    """Signals the export does not give at all (absent, or empty in every row).
+
+    ``gmv`` counts as known when monthly_sales and price are (it is derived),
+    and ``has_white_bg_image`` when ``main_image`` paths are given (measured).
+    """
+
+    def known(name: str) -> bool:
+        return name in data.columns and bool(data[name].notna().any())
+
+    unknown = [name for name in SIGNALS if not known(name)]
+    if "gmv" in unknown and known("monthly_sales") and known("price"):
+        unknown.remove("gmv")
+    if "has_white_bg_image" in unknown and known("main_image"):
+        unknown.remove("has_white_bg_image")
+    return unknown
+
+
+__all__ = [
+    "Column",
+    "EXPORT_COLUMNS",
+    "RANK_COLUMNS",
+    "SIGNALS",
+    "Validated",
+    "absent_signals",
+    "header_key",
+    "is_header_row",
+    "match_headers",
+    "validate",
+]

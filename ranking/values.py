@@ -1,0 +1,199 @@
+"""Read cell values the way real back-office exports write them.
+
+Every parser takes a whole column (a :class:`pandas.Series` of whatever the
+reader produced: text, numbers, booleans or dates) and returns the parsed
+column together with a boolean mask of the cells it could not read. A cell
+that is empty or written as a placeholder (``-``, ``--``, ``N/A``) is missing,
+never an error. Parsing is vectorised: plain numbers go through
+``pandas.to_numeric`` and only the cells it cannot read go through the
+regular expression for ``1.2万``, ``¥12.5``, ``3.5%`` or ``1881人付款``.
+
+>>> import pandas as pd
+>>> values, bad = parse_numbers(pd.Series(["1,234", "3.5%", "1.2万", "-", "abc"]))
+>>> values.tolist()[:3], bad.tolist()
+([1234.0, 0.035, 12000.0], [False, False, False, False, True])
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import (
+    is_bool_dtype,
+    is_datetime64_any_dtype,
+    is_numeric_dtype,
+)
+
+MISSING_TOKENS = frozenset(
+    {"", "-", "--", "---", "—", "——", "n/a", "na", "nan", "null", "none", "#n/a", "/"}
+)
+
+# Powers of ten, applied to the written digits (1.2万 → "1.2e4"), so that the
+# result is the same float as the number written out in full.
+EXPONENTS = {"万": 4, "w": 4, "亿": 8, "千": 3, "k": 3, "m": 6}
+
+# After NFKC normalisation and lower-casing. Units are the ones Chinese pages
+# write after a count ("1881人付款", "3.2万+人收货", "120件").
+_NUMBER = re.compile(
+    r"""^(?P<sign1>[-+])?\s*
+    (?:[¥$€£]|rmb|cny|usd|us\$)?\s*
+    (?P<sign2>[-+])?\s*
+    (?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)\s*
+    (?P<mult>万|亿|千|w|k|m)?\s*
+    \+?\s*
+    (?P<pct>%)?\s*
+    (?:人付款|人已付款|人收货|人评价|人|件|笔|个|次|条|元|单|pcs|units?)?
+    \+?$""",
+    re.VERBOSE,
+)
+
+TRUE_WORDS = frozenset({"1", "1.0", "yes", "y", "true", "t", "是", "有", "√", "✓"})
+FALSE_WORDS = frozenset({"0", "0.0", "no", "n", "false", "f", "否", "无", "没有", "×"})
+
+# Censored ranks: a tracker saw the keyword but not the listing in its top N.
+_CENSORED_WITH_BOUND = re.compile(
+    r"^(?:>\s*(?P<a>\d+)|(?P<b>\d+)\s*\+|(?P<c>\d+)名(?:以)?外)$"
+)
+_CENSORED_WORDS = frozenset(
+    {"未上榜", "无排名", "未入榜", "not ranked", "unranked", "not found", "none found"}
+)
+
+
+def normalise_text(series: pd.Series) -> pd.Series:
+    """Cells as stripped, lower-cased, NFKC-normalised text (full-width → ASCII).
+
+    Missing cells come back as ``<NA>``; placeholders are left for the caller.
+    """
+    text = series.astype("string")
+    return text.str.normalize("NFKC").str.strip().str.lower()
+
+
+def missing_mask(text: pd.Series) -> pd.Series:
+    """True where a normalised cell means "no value"."""
+    return text.isna() | text.isin(MISSING_TOKENS)
+
+
+def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of numbers as exports write them.
+
+    Returns ``(values, bad)``: float values (NaN where missing or unreadable)
+    and a mask of the cells that were present but could not be read.
+    """
+    if is_bool_dtype(series):
+        return series.astype("float64"), pd.Series(False, index=series.index)
+    if is_numeric_dtype(series):
+        values = pd.to_numeric(series, errors="coerce").astype("float64")
+        bad = ~np.isfinite(values) & values.notna()
+        return values.where(~bad), bad
+    text = normalise_text(series)
+    missing = missing_mask(text)
+    values = pd.to_numeric(text.where(~missing).astype("object"), errors="coerce")
+    values = values.astype("float64")
+    todo = values.isna() & ~missing
+    if todo.any():
+        values.loc[todo] = _parse_written_numbers(text[todo])
+    bad = ~missing & (values.isna() | ~np.isfinite(values))
+    return values.where(~bad), bad
+
+
+def _parse_written_numbers(text: pd.Series) -> pd.Series:
+    parts = text.str.extract(_NUMBER)
+    exponent = parts["mult"].map(EXPONENTS).astype("float64").fillna(0)
+    exponent = exponent - np.where(parts["pct"].notna(), 2, 0)
+    negative = parts["sign1"].eq("-").fillna(False) ^ parts["sign2"].eq("-").fillna(
+        False
+    )
+    digits = parts["num"].str.replace(",", "", regex=False)
+    written = (
+        pd.Series(np.where(negative, "-", ""), index=text.index)
+        + digits
+        + "e"
+        + exponent.astype(int).astype(str)
+    )
+    return pd.to_numeric(written.astype("object"), errors="coerce").astype("float64")
+
+
+def parse_booleans(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse yes/no cells (``1/0``, ``yes/no``, ``true/false``, ``Y/N``,
+    ``是/否``, ``有/无``) into a nullable boolean column."""
+    if is_bool_dtype(series):
+        return series.astype("boolean"), pd.Series(False, index=series.index)
+    text = normalise_text(series)
+    missing = missing_mask(text)
+    is_true = text.isin(TRUE_WORDS).fillna(False)
+    is_false = text.isin(FALSE_WORDS).fillna(False)
+    result = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    result[is_true] = True
+    result[is_false] = False
+    bad = ~missing & ~is_true & ~is_false
+    return result, bad
+
+
+def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse dates such as ``2024-03-05``, ``2024/3/5``, ``2024年3月5日`` or
+    ``2024-03-05 10:00:00`` into day-precision timestamps."""
+    if is_datetime64_any_dtype(series):
+        values = pd.to_datetime(series).dt.tz_localize(None).dt.normalize()
+        return values, pd.Series(False, index=series.index)
+    text = normalise_text(series)
+    missing = missing_mask(text)
+    cleaned = (
+        text.where(~missing)
+        .str.replace(r"[年月/.]", "-", regex=True)
+        .str.replace("日", "", regex=False)
+        .str.strip()
+    )
+    values = pd.to_datetime(cleaned, format="ISO8601", errors="coerce")
+    retry = values.isna() & cleaned.notna()
+    if retry.any():
+        values.loc[retry] = pd.to_datetime(
+            cleaned[retry], format="mixed", errors="coerce"
+        )
+    values = values.dt.normalize()
+    bad = ~missing & values.isna()
+    return values, bad
+
+
+def parse_ranks(series: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """Parse search positions, including censored ones.
+
+    Returns ``(ranks, bad)`` where ``ranks`` has ``search_rank`` (float, NaN
+    when censored), ``censored`` (bool) and ``censored_below`` (the N of
+    ``>N``/``N+``, NaN when the cell gave none, as ``未上榜`` does).
+    """
+    text = normalise_text(series)
+    missing = missing_mask(text)
+    rank, _ = parse_numbers(text.where(~missing))
+    bound_parts = text.str.extract(_CENSORED_WITH_BOUND)
+    bound = pd.to_numeric(
+        bound_parts.bfill(axis=1).iloc[:, 0].astype("object"), errors="coerce"
+    ).astype("float64")
+    censored = (bound.notna() | text.isin(_CENSORED_WORDS)).fillna(False)
+    rank = rank.where(~censored)
+    valid_rank = rank.notna() & (rank >= 1) & (rank == np.floor(rank))
+    bad = missing | ~(valid_rank | censored)
+    frame = pd.DataFrame(
+        {
+            "search_rank": rank.where(valid_rank),
+            "censored": censored.astype(bool),
+            "censored_below": bound,
+        },
+        index=series.index,
+    )
+    return frame, bad
+
+
+def id_text(series: pd.Series) -> pd.Series:
+    """Listing ids as text: ``44280017876.0`` read from a spreadsheet becomes
+    ``44280017876``; surrounding spaces go; empty cells become ``<NA>``."""
+    if is_numeric_dtype(series) and not is_bool_dtype(series):
+        values = pd.to_numeric(series, errors="coerce")
+        integral = values.notna() & (values == np.floor(values))
+        text = values.astype("string")
+        text[integral] = values[integral].astype("int64").astype("string")
+        return text
+    text = series.astype("string").str.strip()
+    text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
+    return text.mask(text.eq(""))

@@ -1,0 +1,35 @@
+"""Shared test data: a small simulated market, written as files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ranking.simulate import simulate
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+
+@pytest.fixture(scope="session")
+def market():
+    """A 1,200-listing Chinese market (the same every run)."""
+    return simulate(1200, seed=11)
+
+
+@pytest.fixture(scope="session")
+def market_files(market, tmp_path_factory) -> dict[str, Path]:
+    """The market saved as files, with a back-office copy."""
+    folder = tmp_path_factory.mktemp("market")
+    return market.save(folder, backoffice=True)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path

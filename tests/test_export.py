@@ -1,0 +1,354 @@
+"""Reading and validating exports: every format, encoding and rule of spec §2 and §5."""
+
+import hashlib
+
+import pandas as pd
+import pytest
+from conftest import REALDATA, write_csv
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ranking import io
+from ranking.errors import ExportError, OutputError, RankingError, RejectedRowsError
+from ranking.export import read_export, read_ranks
+from ranking.simulate import backoffice_frame
+
+HEADER = "listing_id,title,visitors,dsr_service,review_count,negative_reviews\n"
+
+
+def canonical_data(path):
+    return read_export(path).data.reset_index(drop=True)
+
+
+def test_backoffice_gb18030_reads_exactly_as_canonical_utf8(market_files):
+    text = market_files["backoffice"].read_bytes()
+    assert "商品ID".encode("gb18030") in text  # really GB18030 with Chinese headers
+    assert "万".encode("gb18030") in text and b"%" in text
+    assert "是".encode("gb18030") in text
+    canonical = read_export(market_files["catalog"])
+    backoffice = read_export(market_files["backoffice"])
+    assert backoffice.encoding == "gb18030"
+    assert backoffice.header_row == 2  # the period line above the header is skipped
+    pd.testing.assert_frame_equal(
+        canonical.data.reset_index(drop=True), backoffice.data.reset_index(drop=True)
+    )
+    assert backoffice.columns["listing_id"] == "商品ID"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
+def test_encodings_are_detected(tmp_path, encoding):
+    text = '商品ID,商品名称,访客数\nA1,碎花连衣裙,1.2万\nA2,真皮女包,"3,400"\n'
+    data = canonical_data(write_csv(tmp_path / "x.csv", text, encoding))
+    assert data["title"].tolist() == ["碎花连衣裙", "真皮女包"]
+    assert data["visitors"].tolist() == [12000.0, 3400.0]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet", ".tsv"])
+def test_every_format_reads_like_csv(market, tmp_path, suffix):
+    catalog = market.catalog
+    csv_path = tmp_path / "catalog.csv"
+    other = tmp_path / f"catalog{suffix}"
+    io.write_table(catalog, csv_path)
+    io.write_table(catalog, other)
+    pd.testing.assert_frame_equal(
+        canonical_data(csv_path), canonical_data(other), check_dtype=False
+    )
+
+
+def test_backoffice_xlsx_reads_like_canonical(market, tmp_path):
+    bo = tmp_path / "bo.xlsx"
+    io.write_table(backoffice_frame(market.catalog), bo)
+    csv_path = tmp_path / "catalog.csv"
+    io.write_table(market.catalog, csv_path)
+    pd.testing.assert_frame_equal(canonical_data(csv_path), canonical_data(bo))
+
+
+def test_format_is_sniffed_from_content(market, tmp_path):
+    xlsx = tmp_path / "a.xlsx"
+    io.write_table(market.catalog.head(5), xlsx)
+    disguised = tmp_path / "a.csv"
+    disguised.write_bytes(xlsx.read_bytes())
+    assert len(read_export(disguised).data) == 5
+
+
+def test_tab_separated_text_with_csv_name(tmp_path):
+    path = write_csv(tmp_path / "x.csv", "listing_id\ttitle\nA1\ta, b\n")
+    assert read_export(path).data["title"].tolist() == ["a, b"]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "LISTING_ID",
+        " Listing ID ",
+        "商品ID",
+        "宝贝ID",
+        "item_id",
+        "ASIN",
+        "(Child) ASIN",
+        "sku",
+    ],
+)
+def test_listing_id_aliases(tmp_path, header):
+    path = write_csv(tmp_path / "x.csv", f"{header},Sessions - Total\nA1,5\n")
+    export = read_export(path)
+    assert export.columns == {
+        "listing_id": header.strip(),
+        "visitors": "Sessions - Total",
+    }
+
+
+def test_same_column_twice_under_two_aliases_names_both(tmp_path):
+    path = write_csv(tmp_path / "x.csv", "商品ID,访客数,Sessions\nA1,1,2\n")
+    with pytest.raises(ExportError, match="'访客数' and 'Sessions' are both visitors"):
+        read_export(path)
+
+
+def test_identical_headers_are_an_error(tmp_path):
+    path = write_csv(tmp_path / "x.csv", "listing_id,note,note\nA1,a,b\n")
+    with pytest.raises(ExportError, match="column 'note' appears twice"):
+        read_export(path)
+
+
+def test_unknown_columns_pass_through(tmp_path):
+    path = write_csv(tmp_path / "x.csv", "listing_id,备注,price\nA1,hello,¥3\n")
+    export = read_export(path)
+    assert export.passthrough == ["备注"]
+    assert export.raw["备注"].tolist() == ["hello"]
+    assert export.raw["price"].tolist() == ["¥3"]  # raw keeps the cell as written
+
+
+def test_unknown_signals_are_listed_not_zeroed(tmp_path):
+    path = write_csv(tmp_path / "x.csv", "listing_id,monthly_sales,price\nA1,3,2\n")
+    export = read_export(path)
+    assert "favorites" in export.unknown_signals
+    assert "favorites" not in export.data.columns
+    assert "gmv" not in export.unknown_signals  # derivable from sales × price
+
+
+def test_dsr_times_100_only_when_whole_column_is(tmp_path):
+    scaled = read_export(
+        write_csv(tmp_path / "a.csv", "listing_id,dsr_service\nA,487\nB,479\nC,0\n")
+    )
+    assert scaled.data["dsr_service"].tolist()[:2] == [4.87, 4.79]
+    assert pd.isna(scaled.data["dsr_service"].iloc[2])  # 0 = no score yet
+    mixed = read_export(
+        write_csv(tmp_path / "b.csv", "listing_id,dsr_service\nA,487\nB,4.79\n")
+    )
+    assert mixed.rejects["reject_reason"].tolist() == [
+        "row 2: dsr_service is 487, expected 1-5 "
+        "(is it ×100? then write every value so)"
+    ]
+
+
+# --- spec §5: file-level problems -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p / "missing.csv", "no such file"),
+        (lambda p: p, "is a folder"),
+        (lambda p: write_csv(p / "e.csv", ""), "is empty"),
+        (lambda p: write_csv(p / "e.csv", "\n\n  \n"), "is empty"),
+        (
+            lambda p: write_csv(p / "n.csv", "title,price\nx,1\n"),
+            "no listing_id column",
+        ),
+        (lambda p: write_csv(p / "h.csv", "listing_id,price\n,\n"), "no rows"),
+        (
+            lambda p: _bytes(p / "b.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00"),
+            "binary file",
+        ),
+        (
+            lambda p: _bytes(p / "b.xlsx", b"PK\x03\x04 not really a zip"),
+            "cannot be read",
+        ),
+        (lambda p: _bytes(p / "b.parquet", b"PAR1garbage"), "cannot be read"),
+        (lambda p: _bytes(p / "u.csv", "listing_id\nA\n".encode("utf-16")), "binary"),
+    ],
+    ids=[
+        "missing",
+        "folder",
+        "empty",
+        "blank",
+        "no-id",
+        "header-only",
+        "binary",
+        "bad-xlsx",
+        "bad-parquet",
+        "utf16",
+    ],
+)
+def test_unusable_files_raise_one_line_naming_the_file(tmp_path, make, message):
+    path = make(tmp_path)
+    with pytest.raises(ExportError) as caught:
+        read_export(path)
+    text = str(caught.value)
+    assert message in text
+    assert str(path) in text
+    assert "\n" not in text
+
+
+def _bytes(path, data):
+    path.write_bytes(data)
+    return path
+
+
+# --- spec §5: row-level problems --------------------------------------------------
+
+ROW_CASES = [
+    ("A1,t,5,4.8,10,1\nA1,t,6,4.8,10,1\n", "row 3: listing_id 'A1' repeats row 2"),
+    ("A1,t,-3,4.8,10,1\n", "row 2: visitors is -3, expected a count ≥ 0"),
+    ("A1,t,lots,4.8,10,1\n", "row 2: visitors is 'lots', expected a number"),
+    ("A1,t,5,48.7,10,1\n", "row 2: dsr_service is 48.7, expected 1-5 (is it ×10?)"),
+    ("A1,t,5,0.5,10,1\n", "row 2: dsr_service is 0.5, expected 1-5"),
+    ("A1,t,5,4.8,10,11\n", "row 2: negative_reviews is 11, above review_count 10"),
+    (",t,5,4.8,10,1\n", "row 2: listing_id is empty"),
+]
+
+
+@pytest.mark.parametrize(
+    ("rows", "reason"),
+    ROW_CASES,
+    ids=["repeat", "negative", "nan", "dsr10", "dsr", "neg>reviews", "no-id"],
+)
+def test_bad_rows_go_to_rejects_with_reason(tmp_path, rows, reason):
+    good = "G1,good,7,4.9,3,0\n"
+    path = write_csv(tmp_path / "x.csv", HEADER + rows + good)
+    export = read_export(path)
+    assert export.rejects["reject_reason"].iloc[-1].startswith(reason)
+    assert "G1" in export.data["listing_id"].tolist()  # the rest are processed
+    assert list(export.rejects.columns[-2:]) == ["reject_row", "reject_reason"]
+    with pytest.raises(RejectedRowsError, match=r"row\(s\) rejected and --strict"):
+        read_export(path, strict=True)
+
+
+def test_several_problems_in_one_row_are_all_named(tmp_path):
+    path = write_csv(tmp_path / "x.csv", HEADER + "A1,t,-1,9,2,5\n")
+    reason = read_export(path).rejects["reject_reason"].iloc[0]
+    assert "visitors is -1" in reason and "dsr_service is 9" in reason
+    assert "negative_reviews is 5, above review_count 2" in reason
+
+
+def test_reading_never_modifies_the_input(market_files):
+    path = market_files["backoffice"]
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    read_export(path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_failed_write_leaves_old_output_and_no_temp_file(tmp_path, monkeypatch):
+    out = tmp_path / "out.csv"
+    out.write_text("old")
+
+    def broken(frame, path, suffix):
+        path.write_text("half")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(io, "_write", broken)
+    with pytest.raises(RuntimeError):
+        io.write_table(pd.DataFrame({"a": [1]}), out)
+    assert out.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_unwritable_output_is_a_user_error(tmp_path):
+    with pytest.raises(OutputError, match="does not exist"):
+        io.write_table(pd.DataFrame({"a": [1]}), tmp_path / "no" / "out.csv")
+    with pytest.raises(OutputError, match="cannot write '.json'"):
+        io.write_table(pd.DataFrame({"a": [1]}), tmp_path / "out.json")
+
+
+# --- ranks -----------------------------------------------------------------------
+
+
+def test_ranks_with_censored_rows(tmp_path):
+    path = write_csv(
+        tmp_path / "r.csv",
+        "商品ID,关键词,排名\nA,连衣裙,1\nB,连衣裙,>48\nC,连衣裙,未上榜\nD,连衣裙,x\nA,连衣裙,2\n",
+    )
+    ranks = read_ranks(path)
+    assert ranks.data["censored"].tolist() == [False, True, True]
+    assert ranks.groups == 1
+    assert ranks.rejects["reject_reason"].tolist() == [
+        "row 5: search_rank is 'x', expected a position 1, 2, ... or a censored one "
+        "such as >100 or 未上榜",
+        "row 6: listing_id and keyword repeat an earlier row",
+    ]
+
+
+def test_ranks_file_needs_its_three_columns(tmp_path):
+    path = write_csv(tmp_path / "r.csv", "listing_id,keyword\nA,k\n")
+    with pytest.raises(ExportError, match="no search_rank column"):
+        read_ranks(path)
+
+
+# --- real data written by others ---------------------------------------------------
+
+
+@pytest.mark.skipif(not REALDATA.exists(), reason="shared/realdata not beside checkout")
+def test_real_taobao_result_pages():
+    path = REALDATA / "taobao_serp" / "taobao_serp_positions.csv"
+    export = read_export(path)
+    assert export.columns["listing_id"] == "nid"
+    assert export.columns["dsr_logistics"] == "dsr_delivery"
+    dsr = export.data["dsr_description"]
+    assert dsr.dropna().between(1, 5).all()  # written ×100 on the page
+    assert dsr.median() > 4.5
+    assert dsr.isna().sum() == 4  # the page's 0 = no score
+    assert export.data["payer_count"].max() > 1000
+    assert len(export.data) + len(export.rejects) == 72
+    ranks = read_ranks(path)
+    assert ranks.groups == 2  # 女包 and 芝麻糊
+
+
+@pytest.mark.skipif(not REALDATA.exists(), reason="shared/realdata not beside checkout")
+def test_real_pricerunner_titles():
+    export = read_export(REALDATA / "pricerunner" / "pricerunner_title_category.csv")
+    assert len(export.data) == 35311
+    assert export.data["category"].nunique() >= 10
+
+
+# --- properties --------------------------------------------------------------------
+
+CELL = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["1,234", "3.5%", "1.2万", "-", "--", "是", "487", ">100", "¥1"]),
+    st.integers(-(10**6), 10**6).map(str),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(st.lists(st.lists(CELL, min_size=6, max_size=6), min_size=1, max_size=8))
+def test_reader_raises_only_its_own_errors_on_arbitrary_cells(tmp_path, rows):
+    frame = pd.DataFrame(rows, columns=HEADER.strip().split(","))
+    path = tmp_path / "arb.csv"
+    frame.to_csv(path, index=False)
+    try:
+        export = read_export(path)
+    except RankingError as error:
+        assert "\n" not in str(error)
+        return
+    ids = export.data["listing_id"]
+    assert ids.notna().all() and ids.is_unique
+    assert export.rejects["reject_reason"].str.startswith("row ").all()
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(st.binary(max_size=300), st.sampled_from([".csv", ".xlsx", ".parquet", ".tsv"]))
+def test_reader_raises_only_its_own_errors_on_arbitrary_bytes(tmp_path, data, suffix):
+    path = tmp_path / f"arb{suffix}"
+    path.write_bytes(data)
+    try:
+        read_export(path)
+    except RankingError as error:
+        assert "\n" not in str(error)

@@ -1,0 +1,147 @@
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ranking.values import (
+    id_text,
+    parse_booleans,
+    parse_dates,
+    parse_numbers,
+    parse_ranks,
+)
+
+NUMBER_CASES = [
+    ("1,234", 1234.0),
+    ("3.5%", 0.035),
+    ("1.2万", 12000.0),
+    ("1.2w", 12000.0),
+    ("1.2W", 12000.0),
+    ("2.3k", 2300.0),
+    ("¥12.5", 12.5),
+    ("￥12.5", 12.5),
+    ("$12.50", 12.5),
+    ("1881人付款", 1881.0),
+    ("1万+人付款", 10000.0),
+    ("100+人收货", 100.0),
+    ("１２３", 123.0),
+    ("1,234,567.5", 1234567.5),
+    ("  42 ", 42.0),
+    ("-5", -5.0),
+    ("1.2345万", 12345.0),
+    ("0.1%", 0.001),
+    ("3亿", 3e8),
+]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"), NUMBER_CASES, ids=[c for c, _ in NUMBER_CASES]
+)
+def test_number_forms_read_exactly(cell, expected):
+    values, bad = parse_numbers(pd.Series([cell]))
+    assert values[0] == expected  # exact: scaled forms shift the decimal point
+    assert not bad[0]
+
+
+@pytest.mark.parametrize("cell", ["", "-", "--", "N/A", "null", None, "  "])
+def test_placeholders_are_missing_not_errors(cell):
+    values, bad = parse_numbers(pd.Series([cell], dtype=object))
+    assert math.isnan(values[0])
+    assert not bad[0]
+
+
+@pytest.mark.parametrize("cell", ["abc", "1.2.3", "12 apples", "inf", "1,23"])
+def test_unreadable_numbers_are_flagged(cell):
+    values, bad = parse_numbers(pd.Series([cell]))
+    assert bad[0]
+    assert math.isnan(values[0])
+
+
+def test_numeric_columns_pass_through():
+    values, bad = parse_numbers(pd.Series([1, 2, 3]))
+    assert values.tolist() == [1.0, 2.0, 3.0]
+    assert not bad.any()
+
+
+BOOL_CASES = [
+    ("1", True),
+    ("0", False),
+    ("yes", True),
+    ("No", False),
+    ("TRUE", True),
+    ("false", False),
+    ("Y", True),
+    ("n", False),
+    ("是", True),
+    ("否", False),
+    ("有", True),
+    ("无", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"), BOOL_CASES, ids=[c for c, _ in BOOL_CASES]
+)
+def test_boolean_forms(cell, expected):
+    values, bad = parse_booleans(pd.Series([cell]))
+    assert values[0] is expected or values[0] == expected
+    assert not bad[0]
+
+
+def test_boolean_garbage_is_flagged_and_blank_is_missing():
+    values, bad = parse_booleans(pd.Series(["maybe", "", "-"]))
+    assert bad.tolist() == [True, False, False]
+    assert values.isna().all()
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["2024-03-05", "2024/3/5", "2024年3月5日", "2024-03-05 10:11:12", "2024.3.5"],
+)
+def test_date_forms(cell):
+    values, bad = parse_dates(pd.Series([cell]))
+    assert values[0] == pd.Timestamp("2024-03-05")
+    assert not bad[0]
+
+
+def test_ranks_keep_censored_positions():
+    frame, bad = parse_ranks(
+        pd.Series(
+            ["1", ">100", "100+", "未上榜", "Not Ranked", "100名外", "0", "2.5", ""]
+        )
+    )
+    assert frame["search_rank"].tolist()[:1] == [1.0]
+    assert (
+        frame["censored"].tolist()
+        == [False, True, True, True, True, True] + [False] * 3
+    )
+    assert frame["censored_below"].tolist()[1:3] == [100.0, 100.0]
+    assert bad.tolist() == [False] * 6 + [True] * 3
+
+
+def test_ids_from_spreadsheets_lose_their_float_tail():
+    assert id_text(pd.Series(["44280017876.0", " A1 ", ""])).tolist() == [
+        "44280017876",
+        "A1",
+        pd.NA,
+    ]
+    assert id_text(pd.Series([44280017876.0, 2.0])).tolist() == ["44280017876", "2"]
+
+
+@given(st.lists(st.one_of(st.text(), st.none()), min_size=1, max_size=30))
+def test_parsers_never_raise_on_arbitrary_text(cells):
+    series = pd.Series(cells, dtype=object)
+    for parse in (parse_numbers, parse_booleans, parse_dates, parse_ranks):
+        values, bad = parse(series)
+        assert len(values) == len(series) == len(bad)
+
+
+@given(
+    st.floats(min_value=0, max_value=1e12, allow_nan=False).map(lambda x: round(x, 2))
+)
+def test_plain_numbers_round_trip(number):
+    values, bad = parse_numbers(pd.Series([f"{number:,}", repr(number)]))
+    assert values.tolist() == [number, number]
+    assert not bad.any()
