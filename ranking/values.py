@@ -87,13 +87,22 @@ def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         values = pd.to_numeric(series, errors="coerce").astype("float64")
         bad = ~np.isfinite(values) & values.notna()
         return values.where(~bad), bad
-    text = normalise_text(series)
-    missing = missing_mask(text)
-    values = pd.to_numeric(text.where(~missing).astype("object"), errors="coerce")
+    # Most cells of a real export are plain numbers: read those at C speed
+    # and normalise (NFKC, lower case) only the rest.
+    stripped = series.astype("string").str.strip()
+    values = pd.to_numeric(stripped.astype("object"), errors="coerce")
     values = values.astype("float64")
-    todo = values.isna() & ~missing
+    missing = pd.Series(False, index=series.index)
+    todo = values.isna()
     if todo.any():
-        values.loc[todo] = _parse_written_numbers(text[todo])
+        text = normalise_text(series[todo])
+        blank = missing_mask(text)
+        missing[todo] = blank
+        again = pd.to_numeric(text.where(~blank).astype("object"), errors="coerce")
+        written = again.isna() & ~blank
+        if written.any():
+            again[written] = _parse_written_numbers(text[written])
+        values[todo] = again.astype("float64")
     bad = ~missing & (values.isna() | ~np.isfinite(values))
     return values.where(~bad), bad
 
