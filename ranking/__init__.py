@@ -15,6 +15,8 @@ from ranking.errors import (
 from ranking.export import Export, Ranks, check_export, read_export, read_ranks
 from ranking.simulate import simulate
 
+__version__ = "0.1.0"
+
 __all__ = [
     "Export",
     "ExportError",

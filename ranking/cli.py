@@ -15,6 +15,7 @@ import click
 
 from ranking import export as export_mod
 from ranking import render
+from ranking.defaults import DEFAULT_MODEL
 from ranking.errors import RankingError
 from ranking.simulate import simulate
 
@@ -57,6 +58,18 @@ def echo_json(payload: dict) -> None:
 
 
 EXPORT = click.Path(exists=False, dir_okay=True, path_type=Path)
+RANKS_HELP = "Ranks file: listing_id, keyword, search_rank (>100, 未上榜 allowed)."
+
+
+def model_option(command):
+    return click.option(
+        "--model",
+        "model_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=DEFAULT_MODEL,
+        show_default="models/default",
+        help="Model directory written by `ranking train`.",
+    )(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -150,6 +163,87 @@ def sample_data(
     paths = simulate(listings, seed=seed, lang=lang).save(folder, backoffice)
     for name, path in paths.items():
         click.echo(f"{name:8} {path}")
+
+
+@cli.command()
+@click.argument("export", type=EXPORT)
+@click.option(
+    "--ranks", type=EXPORT, help=RANKS_HELP + " Else search_visitors is used."
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Model directory to write (replaced whole if it exists).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A model in use, to compare with on the same held-out data.",
+)
+@click.option(
+    "--seed", default=0, show_default=True, type=int, help="Seed of the held-out split."
+)
+@format_option
+@user_errors
+def train(
+    export: Path,
+    ranks: Path | None,
+    output: Path,
+    baseline: Path | None,
+    seed: int,
+    output_format: str,
+) -> None:
+    """Learn listing weight from observed ranks (or search visitors).
+
+    Holds out whole keyword groups, prints NDCG@10 and Spearman against the
+    monthly-sales ordering, and writes the model with its card.
+
+    \b
+    Example:
+      ranking train catalog.csv --ranks ranks.csv -o models/2026-11
+      ranking train new.csv --ranks r.csv -o models/new --baseline models/default
+    """
+    from ranking import training  # scipy and scikit-learn load only when used
+
+    result = training.train(export, ranks, output, baseline=baseline, seed=seed)
+    if output_format == "json":
+        echo_json(
+            {
+                "metrics": result.metrics,
+                "comparison": result.comparison,
+                "model": str(output),
+            }
+        )
+        return
+    click.echo(render.render_metrics(result.metrics, result.card))
+    if result.comparison:
+        click.echo(render.render_comparison(result.comparison))
+    click.echo(f"model written to {output}")
+
+
+@cli.command()
+@click.argument("export", type=EXPORT)
+@click.option("--ranks", type=EXPORT, required=True, help=RANKS_HELP)
+@model_option
+@format_option
+@user_errors
+def evaluate(export: Path, ranks: Path, model_dir: Path, output_format: str) -> None:
+    """Score a model against observed ranks, beside ordering by monthly sales.
+
+    \b
+    Example:
+      ranking evaluate catalog.csv --ranks ranks.csv --format json
+    """
+    from ranking import training
+
+    report = training.evaluate_model(export, ranks, model_dir)
+    if output_format == "json":
+        echo_json(report)
+    else:
+        click.echo(render.render_evaluation(report))
 
 
 def main() -> None:

@@ -112,3 +112,65 @@ def render_check(summary: dict) -> str:
         header = ["category", *[k.replace("_", " ") for k in keys]]
         lines += ["", table(rows, header, numeric=set(range(1, len(header))))]
     return "\n".join(lines)
+
+
+def _metric_rows(metrics: dict) -> tuple[list[str], list[list[object]]]:
+    keys = [k for k in next(iter(metrics.values())) if k != "groups"]
+    rows = [
+        [name.replace("_", " "), *[f"{m[k]:.3f}" for k in keys]]
+        for name, m in metrics.items()
+    ]
+    return keys, rows
+
+
+def render_metrics(metrics: dict, card: dict) -> str:
+    """Held-out metrics of ``ranking train``, model beside the baselines."""
+    keys, rows = _metric_rows(metrics)
+    if card.get("label") == "ranks":
+        held = (
+            f"held out: {card.get('held_out_groups')} of "
+            f"{card['ranks']['groups']} keyword groups"
+        )
+    else:
+        held = f"held out: {card.get('held_out_listings')} listings"
+    return "\n".join(
+        [
+            f"trained on {card['data']['rows']:,} listings, label {card['label']};"
+            f" {held}",
+            table(rows, ["ordering", *keys], numeric=set(range(1, len(keys) + 1))),
+        ]
+    )
+
+
+def render_comparison(comparison: dict) -> str:
+    """Which of the new model and the model in use did better, by how much."""
+    verdict = {
+        "new": "the new model is better",
+        "in use": "the model in use is better",
+        "tie": "the two models tie",
+    }[comparison["better"]]
+    return (
+        f"{verdict}: {comparison['metric']} {comparison['new']:.3f} (new) vs "
+        f"{comparison['in_use']:.3f} (in use), difference "
+        f"{comparison['difference']:+.3f}"
+    )
+
+
+def render_evaluation(report: dict) -> str:
+    """``ranking evaluate`` as text."""
+    rows = [["model", f"{report['ndcg@10']:.3f}", f"{report['spearman']:.3f}"]]
+    for name, m in report["baseline"].items():
+        rows.append(
+            [
+                f"by {name.replace('_', ' ')}",
+                f"{m['ndcg@10']:.3f}",
+                f"{m['spearman']:.3f}",
+            ]
+        )
+    return "\n".join(
+        [
+            f"{report['groups']} keyword groups, {report['observations']:,} "
+            f"observations; model {report['model']}",
+            table(rows, ["ordering", "ndcg@10", "spearman"], numeric={1, 2}),
+        ]
+    )

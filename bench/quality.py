@@ -1,0 +1,180 @@
+"""Model quality against peers, on one simulated catalog with known true weight.
+
+Setup (issue 3): 20,000 listings, ranks observed for about 100 keywords, half
+the listings held out from training (their rows are dropped from the ranks the
+systems learn from). Printed side by side, for
+
+* ``ranking``: our additive pairwise model (the code ``ranking train`` runs);
+* ``lightgbm``: LightGBM's ``LGBMRanker`` (lambdarank) on the raw export
+  columns (category as a categorical, listed_at as days), trained on the same
+  keyword groups with graded labels;
+* ``hgb_same_features``: scikit-learn's HistGradientBoostingRegressor, a
+  free-form ensemble, on our features with the same monotonic constraints,
+  fitted pointwise to each listing's graded position (mean over its groups);
+* ``monthly_sales``: ordering by monthly sales, what a seller does by hand.
+
+Metrics: NDCG@10 on held-out listings (each keyword group restricted to its
+held-out listings; relevance ``11 − rank`` for the observed top 10, else 0;
+linear gain, the same function for every system), and Spearman between
+predicted and true weight over *all* held-out listings, ranked or not. Also
+wall time and peak memory (tracemalloc) of each fit.
+
+Run: ``.venv/bin/python bench/quality.py [--listings N] [--seed S]`` (needs the
+``bench`` extra: ``pip install -e '.[bench]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+
+from ranking import evaluate
+from ranking.features import FEATURES, build_features
+from ranking.model import AdditiveWeightModel
+from ranking.simulate import simulate
+from ranking.values import parse_ranks
+
+RAW_COLUMNS = [
+    "price",
+    "visitors",
+    "page_views",
+    "monthly_sales",
+    "payer_count",
+    "gmv",
+    "favorites",
+    "add_to_cart",
+    "review_count",
+    "avg_rating",
+    "negative_reviews",
+    "photo_reviews",
+    "qa_count",
+    "dsr_description",
+    "dsr_service",
+    "dsr_logistics",
+    "has_main_video",
+    "has_white_bg_image",
+    "refund_rate",
+]
+
+
+def measured(fn):
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = fn()
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return result, seconds, peak
+
+
+def fit_ours(catalog, train_groups):
+    features = build_features(catalog)
+    model = AdditiveWeightModel(directions=[f.direction for f in FEATURES])
+    model.fit(features, pairs=evaluate.ranking_pairs(train_groups))
+    return model.predict(features)
+
+
+def fit_hgb(catalog, train_groups, seed):
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    features = build_features(catalog)
+    top = train_groups.groupby("keyword")["position"].transform("max")
+    grade = np.where(
+        train_groups["censored"], 0.0, (top + 1 - train_groups["position"]) / top
+    )
+    target = pd.Series(grade).groupby(train_groups["row"].to_numpy()).mean()
+    model = HistGradientBoostingRegressor(
+        max_iter=300,
+        learning_rate=0.05,
+        random_state=seed,
+        monotonic_cst=[f.direction for f in FEATURES],
+    )
+    model.fit(features.iloc[target.index], target.to_numpy())
+    return model.predict(features)
+
+
+def raw_frame(catalog):
+    frame = catalog[RAW_COLUMNS].astype("float64")
+    listed = pd.to_datetime(catalog["listed_at"])
+    frame["days_listed"] = (listed.max() - listed).dt.days
+    frame["category"] = catalog["category"].astype("category")
+    return frame
+
+
+def fit_lightgbm(catalog, train_groups, seed):
+    import lightgbm
+
+    frame = raw_frame(catalog)
+    ordered = train_groups.sort_values(["keyword", "position"], kind="stable")
+    observed = ordered["position"].where(~ordered["censored"])
+    group_size = ordered.groupby("keyword", sort=False)["row"].size()
+    top = ordered.groupby("keyword", sort=False)["position"].transform("max")
+    # Graded labels for lambdarank: 1..30 over the observed positions, 0 censored.
+    label = np.where(observed.notna(), np.ceil(30 * (top + 1 - observed) / top), 0)
+    ranker = lightgbm.LGBMRanker(
+        objective="lambdarank",
+        n_estimators=300,
+        learning_rate=0.05,
+        num_leaves=31,
+        min_child_samples=10,
+        random_state=seed,
+        verbose=-1,
+    )
+    ranker.fit(
+        frame.iloc[ordered["row"].to_numpy()],
+        label.astype(int),
+        group=group_size.loc[ordered["keyword"].unique()].to_numpy(),
+    )
+    return ranker.predict(frame)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--listings", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    market = simulate(args.listings, seed=args.seed)
+    catalog = market.catalog
+    parsed, _ = parse_ranks(market.ranks["search_rank"])
+    ranks = pd.concat([market.ranks[["listing_id", "keyword"]], parsed], axis=1)
+    groups = evaluate.labelled_groups(ranks, catalog["listing_id"])
+    held = np.random.default_rng(args.seed).random(len(catalog)) < 0.5
+    train_groups = groups[~held[groups["row"]]]
+    test_groups = groups[held[groups["row"]]]
+    truth = market.truth["true_weight"].to_numpy()
+
+    systems = {
+        "ranking": lambda: fit_ours(catalog, train_groups),
+        "lightgbm": lambda: fit_lightgbm(catalog, train_groups, args.seed),
+        "hgb_same_features": lambda: fit_hgb(catalog, train_groups, args.seed),
+        "monthly_sales": lambda: catalog["monthly_sales"].to_numpy(dtype="float64"),
+    }
+    print(
+        f"# {args.listings:,} listings, {groups['keyword'].nunique()} keywords, "
+        f"{len(groups):,} rank observations ({int(groups['censored'].sum()):,} "
+        f"censored); {held.sum():,} listings held out; seed {args.seed}"
+    )
+    print(
+        f"# {platform.machine()}, {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d')}"
+    )
+    print(
+        f"{'system':14} {'ndcg@10':>8} {'spearman_true':>14} {'fit_s':>7} "
+        f"{'peak_MiB':>9}"
+    )
+    for name, run in systems.items():
+        scores, seconds, peak = measured(run)
+        ndcg = evaluate.group_metrics(test_groups, scores)["ndcg@10"]
+        rho = spearmanr(scores[held], truth[held]).statistic
+        print(f"{name:18} {ndcg:8.4f} {rho:14.4f} {seconds:7.2f} {peak:9.1f}")
+
+
+if __name__ == "__main__":
+    main()

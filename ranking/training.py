@@ -1,0 +1,246 @@
+"""Training and evaluating the weight model on a seller's own exports.
+
+>>> result = train("data/catalog.csv", "data/ranks.csv")      # doctest: +SKIP
+>>> result.metrics["model"]["ndcg@10"]                          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+
+from ranking import evaluate
+from ranking.errors import RankingError
+from ranking.export import Export, Ranks, read_export, read_ranks
+from ranking.features import FEATURES, build_features
+from ranking.model import AdditiveWeightModel, WeightModel
+from ranking.persist import load_model, save_model, sha256
+
+HOLDOUT = 0.2
+#: Fewest keyword groups worth training on, and fewest labelled listings.
+MIN_GROUPS = 3
+MIN_LABELLED = 30
+
+
+class TrainingError(RankingError):
+    """The exports do not hold enough to learn from."""
+
+
+@dataclass
+class TrainResult:
+    """A fitted model, its held-out metrics, and the card written beside it."""
+
+    model: WeightModel
+    metrics: dict[str, dict]
+    card: dict
+    comparison: dict | None = field(default=None)
+
+
+def _estimator() -> AdditiveWeightModel:
+    return AdditiveWeightModel(directions=[f.direction for f in FEATURES])
+
+
+def train(
+    export_path: str | Path,
+    ranks_path: str | Path | None = None,
+    output: str | Path | None = None,
+    baseline: str | Path | None = None,
+    holdout: float = HOLDOUT,
+    seed: int = 0,
+) -> TrainResult:
+    """Fit a weight model from an export and its observed ranks (or, without
+    ranks, its ``search_visitors`` column); report held-out metrics against
+    the monthly-sales ordering and, with ``baseline``, against the model in
+    use; write the model directory to ``output`` when given.
+
+    Held-out data: whole keyword groups (``holdout`` of them) with ranks, or
+    ``holdout`` of the listings with search visitors. The model written is
+    refitted on everything once the metrics are taken.
+    """
+    export = read_export(export_path)
+    ranks = read_ranks(ranks_path) if ranks_path is not None else None
+    data = export.data.reset_index(drop=True)
+    features = build_features(data, seed=seed)
+    if ranks is not None:
+        groups = evaluate.labelled_groups(ranks.data, data["listing_id"])
+        result = _train_on_ranks(data, features, groups, holdout, seed, baseline)
+        label = "ranks"
+    else:
+        result = _train_on_visitors(export, data, features, holdout, seed, baseline)
+        label = "search_visitors"
+    estimator, metrics, comparison, extra = result
+    model = WeightModel.from_training(estimator, features, label)
+    card = {
+        "label": label,
+        "data": {
+            "file": str(export.path),
+            "sha256": sha256(export.path),
+            "rows": len(data),
+            "rejects": len(export.rejects),
+        },
+        "metrics": metrics,
+        "holdout": holdout,
+        "seed": seed,
+        "features": [
+            {
+                "name": f.name,
+                "factor": f.factor,
+                "direction": f.direction,
+                "meaning": f.meaning,
+            }
+            for f in FEATURES
+        ],
+        "unknown_signals": export.unknown_signals,
+        "scale": {"center": model.center, "scale": model.scale},
+        **extra,
+    }
+    if ranks is not None:
+        card["ranks"] = {
+            "file": str(ranks.path),
+            "sha256": sha256(ranks.path),
+            "groups": ranks.groups,
+            "observations": len(ranks.data),
+            "censored": int(ranks.data["censored"].sum()),
+            "unmatched": int(len(ranks.data) - extra["matched_observations"]),
+        }
+    if comparison is not None:
+        card["comparison"] = comparison
+    if output is not None:
+        save_model(model, output, card)
+    return TrainResult(model, metrics, card, comparison)
+
+
+def _train_on_ranks(data, features, groups, holdout, seed, baseline):
+    if groups["keyword"].nunique() < MIN_GROUPS:
+        raise TrainingError(
+            f"the ranks match {groups['keyword'].nunique()} keyword group(s) of this "
+            f"export; at least {MIN_GROUPS} are needed (check that the listing ids "
+            "in the ranks file are the export's)"
+        )
+    train_groups, test_groups = evaluate.split_groups(groups, holdout, seed)
+    pairs = evaluate.ranking_pairs(train_groups)
+    if len(pairs) == 0:
+        raise TrainingError("the ranks give no ordered pairs of listings to learn from")
+    held_model = _estimator().fit(features, pairs=pairs)
+    metrics = {
+        "model": evaluate.group_metrics(test_groups, held_model.predict(features)),
+    }
+    for name, scores in evaluate.baseline_scores(data).items():
+        metrics[name] = evaluate.group_metrics(test_groups, scores)
+    comparison = None
+    if baseline is not None:
+        in_use, _ = load_model(baseline)
+        metrics["model_in_use"] = evaluate.group_metrics(
+            test_groups, in_use.raw(features)
+        )
+        comparison = _compare(metrics, "ndcg@10")
+    final = _estimator().fit(features, pairs=evaluate.ranking_pairs(groups))
+    extra = {
+        "matched_observations": len(groups),
+        "held_out_groups": int(test_groups["keyword"].nunique()),
+    }
+    return final, metrics, comparison, extra
+
+
+def _train_on_visitors(export: Export, data, features, holdout, seed, baseline):
+    if (
+        "search_visitors" not in data.columns
+        or data["search_visitors"].notna().sum() < MIN_LABELLED
+    ):
+        raise TrainingError(
+            f"{export.path}: no ranks given and fewer than {MIN_LABELLED} listings "
+            "have search_visitors (搜索访客数); pass --ranks RANKS or add that column"
+        )
+    labelled = data["search_visitors"].notna().to_numpy()
+    target = np.log1p(data["search_visitors"].to_numpy(dtype="float64"))
+    rng = np.random.default_rng(seed)
+    test = labelled & (rng.random(len(data)) < holdout)
+    train_rows = labelled & ~test
+    held_model = _estimator().fit(
+        features[train_rows], target[train_rows], bin_sample=features
+    )
+    groups = _visitor_groups(data, test)
+
+    def score(values):
+        values = np.asarray(values, dtype="float64")
+        rho = spearmanr(values[test], target[test], nan_policy="omit").statistic
+        return {**evaluate.group_metrics(groups, values), "spearman_all": float(rho)}
+
+    metrics = {"model": score(held_model.predict(features))}
+    for name, values in evaluate.baseline_scores(data).items():
+        metrics[name] = score(values)
+    comparison = None
+    if baseline is not None:
+        in_use, _ = load_model(baseline)
+        metrics["model_in_use"] = score(in_use.raw(features))
+        comparison = _compare(metrics, "spearman_all")
+    final = _estimator().fit(features[labelled], target[labelled], bin_sample=features)
+    extra = {
+        "labelled_listings": int(labelled.sum()),
+        "held_out_listings": int(test.sum()),
+    }
+    return final, metrics, comparison, extra
+
+
+def _visitor_groups(data: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """Held-out listings grouped by category and ordered by search visitors, in
+    the shape :func:`evaluate.group_metrics` takes."""
+    frame = pd.DataFrame(
+        {
+            "keyword": data["category"].fillna("(none)").to_numpy()[rows]
+            if "category" in data.columns
+            else "(all)",
+            "row": np.flatnonzero(rows),
+            "visitors": data["search_visitors"].to_numpy(dtype="float64")[rows],
+        }
+    )
+    frame["position"] = frame.groupby("keyword")["visitors"].rank(
+        ascending=False, method="first"
+    )
+    frame["censored"] = False
+    return frame
+
+
+def _compare(metrics: dict, key: str) -> dict:
+    new, old = metrics["model"][key], metrics["model_in_use"][key]
+    better = "new" if new > old else "in use" if old > new else "tie"
+    return {
+        "metric": key,
+        "new": new,
+        "in_use": old,
+        "difference": new - old,
+        "better": better,
+    }
+
+
+def evaluate_model(
+    export_path: str | Path, ranks_path: str | Path, model_dir: str | Path
+) -> dict:
+    """NDCG@10 and Spearman of a saved model on every keyword group of an
+    export's ranks, with the monthly-sales ordering beside it."""
+    model, card = load_model(model_dir)
+    export = read_export(export_path)
+    ranks: Ranks = read_ranks(ranks_path)
+    data = export.data.reset_index(drop=True)
+    groups = evaluate.labelled_groups(ranks.data, data["listing_id"])
+    if groups.empty:
+        raise TrainingError(
+            f"{ranks.path}: none of its listing ids are in {export.path}"
+        )
+    features = build_features(data)
+    report = evaluate.group_metrics(groups, model.raw(features))
+    report["baseline"] = {
+        name: {
+            k: v
+            for k, v in evaluate.group_metrics(groups, scores).items()
+            if k != "groups"
+        }
+        for name, scores in evaluate.baseline_scores(data).items()
+    }
+    report["observations"] = len(groups)
+    report["model"] = str(model_dir)
+    return report

@@ -1,0 +1,135 @@
+"""The additive weight model: exact terms, monotone shapes, the estimator contract."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from ranking.model import AdditiveWeightModel, WeightModel, category_percentile
+
+
+def _data(n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "up": rng.normal(size=n),
+            "down": rng.normal(size=n),
+            "free": rng.normal(size=n),
+            "flag": rng.integers(0, 2, n),
+        }
+    )
+    truth = 2 * np.tanh(X["up"]) - X["down"] + np.sin(2 * X["free"]) + 0.5 * X["flag"]
+    return X, truth.to_numpy().copy()
+
+
+def _pairs(truth, rng, n_pairs=6000):
+    i, j = rng.integers(0, len(truth), (2, n_pairs))
+    noisy = truth + rng.gumbel(0, 0.3, len(truth))
+    higher = np.where(noisy[i] >= noisy[j], i, j)
+    lower = np.where(noisy[i] >= noisy[j], j, i)
+    keep = higher != lower
+    return np.column_stack([higher[keep], lower[keep]])
+
+
+def test_pairwise_fit_recovers_an_additive_truth():
+    X, truth = _data()
+    pairs = _pairs(truth, np.random.default_rng(1))
+    model = AdditiveWeightModel(directions=[1, -1, 0, 1]).fit(X, pairs=pairs)
+    rho = pd.Series(model.predict(X)).corr(pd.Series(truth), method="spearman")
+    assert rho > 0.95
+
+
+def test_squared_fit_recovers_an_additive_truth():
+    X, truth = _data()
+    model = AdditiveWeightModel().fit(X, truth)
+    assert np.corrcoef(model.predict(X), truth)[0, 1] > 0.97
+
+
+def test_terms_add_up_to_predict_exactly():
+    X, truth = _data()
+    model = AdditiveWeightModel().fit(X, truth)
+    np.testing.assert_allclose(
+        model.terms(X).sum(axis=1) + model.intercept_,
+        model.predict(X),
+        rtol=0,
+        atol=1e-12,
+    )
+
+
+def test_monotone_constraints_hold_even_against_the_data():
+    X, truth = _data()
+    # Train on a target that falls with "up": the constraint must win.
+    model = AdditiveWeightModel(directions=[1, 1, 0, 0]).fit(X, -truth)
+    for feature in ("up", "down"):
+        terms = model.shape(feature)["term"].to_numpy()[:-1]  # without "missing"
+        assert (np.diff(terms) >= -1e-12).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(-5, 5), min_size=1, max_size=20))
+def test_more_of_an_increasing_feature_never_lowers_the_score(deltas):
+    X, truth = _data(300)
+    model = AdditiveWeightModel(directions=[1, -1, 0, 1]).fit(X, truth)
+    rows = X.iloc[: len(deltas)].copy()
+    raised = rows.assign(up=rows["up"] + np.abs(deltas))
+    assert (model.predict(raised) >= model.predict(rows) - 1e-12).all()
+
+
+def test_unknown_value_gets_the_average_term_when_training_had_none():
+    X, truth = _data()
+    model = AdditiveWeightModel(directions=[1, -1, 0, 1]).fit(X, truth)
+    row = X.iloc[[0]].copy()
+    row["up"] = np.nan
+    expected = model.terms(X)["up"].mean()
+    assert model.terms(row)["up"].iloc[0] == pytest.approx(expected)
+
+
+def test_unknown_values_seen_in_training_learn_their_own_term():
+    X, truth = _data()
+    X.loc[:99, "up"] = np.nan
+    truth[:100] = truth[:100] - 3  # listings with unknown "up" do badly
+    model = AdditiveWeightModel().fit(X, truth)
+    assert model.shape("up")["term"].iloc[-1] < model.shape("up")["term"].min() + 1e-9
+
+
+def test_estimator_contract():
+    X, truth = _data(100)
+    model = AdditiveWeightModel(n_bins=8, alpha=0.1)
+    assert clone(model).get_params() == model.get_params()
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+    with pytest.raises(ValueError, match="n_bins is 1"):
+        AdditiveWeightModel(n_bins=1).fit(X, truth)
+    with pytest.raises(ValueError, match="directions has 2 entries for 4 features"):
+        AdditiveWeightModel(directions=[1, 1]).fit(X, truth)
+    with pytest.raises(ValueError, match="fit needs y or pairs"):
+        AdditiveWeightModel().fit(X)
+    fitted = model.fit(X, truth)
+    assert fitted is model
+    with pytest.raises(ValueError, match="features missing: flag"):
+        model.predict(X.drop(columns="flag"))
+
+
+def test_weight_scale_centres_the_training_median_on_50():
+    X, truth = _data()
+    estimator = AdditiveWeightModel().fit(X, truth)
+    model = WeightModel.from_training(estimator, X, "test")
+    weights = model.weights(X)
+    assert weights.min() > 0 and weights.max() < 100
+    assert np.median(weights) == pytest.approx(50)
+    q25, q75 = np.quantile(weights, [0.25, 0.75])
+    assert 40 <= q75 - q25 <= 60  # exactly 50 for a symmetric spread of scores
+
+
+def test_category_percentile():
+    weight = pd.Series([10.0, 20.0, 30.0, 5.0])
+    category = pd.Series(["a", "a", "a", "b"])
+    assert category_percentile(weight, category).round(1).tolist() == [
+        33.3,
+        66.7,
+        100.0,
+        100.0,
+    ]

@@ -1,0 +1,249 @@
+"""Training, evaluating and the model directory, through the library and the CLI."""
+
+import json
+import shutil
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import write_csv
+
+from ranking import evaluate as ev
+from ranking import persist
+from ranking.cli import cli
+from ranking.errors import ModelFileError
+from ranking.export import read_export
+from ranking.features import build_features
+from ranking.training import TrainingError, train
+
+
+@pytest.fixture(scope="session")
+def trained(market_files, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models") / "m"
+    result = train(market_files["catalog"], market_files["ranks"], output=folder)
+    return folder, result
+
+
+def test_train_beats_ordering_by_sales_on_held_out_groups(trained):
+    _, result = trained
+    model, sales = result.metrics["model"], result.metrics["monthly_sales"]
+    assert model["groups"] >= 1
+    assert model["ndcg@10"] > sales["ndcg@10"]
+    assert model["spearman"] > sales["spearman"]
+
+
+def test_model_directory_and_card(trained, market_files):
+    folder, result = trained
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "SHA256SUMS",
+        "card.json",
+        "card.txt",
+        "model.joblib",
+    ]
+    card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
+    assert card["data"]["sha256"] == persist.sha256(market_files["catalog"])
+    assert card["data"]["rows"] == 1200
+    assert card["ranks"]["groups"] >= 5 and card["ranks"]["censored"] > 0
+    assert card["versions"]["scikit-learn"] == __import__("sklearn").__version__
+    assert {"model", "monthly_sales"} <= set(card["metrics"])
+    constraints = {f["name"]: f["direction"] for f in card["features"]}
+    assert constraints["rel_sales"] == 1 and constraints["negative_share"] == -1
+    text = (folder / "card.txt").read_text(encoding="utf-8")
+    assert "held-out metrics" in text and "scikit-learn" in text
+
+
+def test_save_then_load_scores_the_same(trained, market):
+    folder, result = trained
+    loaded, _ = persist.load_model(folder)
+    features = build_features(market.catalog)
+    np.testing.assert_array_equal(
+        loaded.weights(features), result.model.weights(features)
+    )
+
+
+def test_scores_do_not_depend_on_row_order(trained, market):
+    folder, _ = trained
+    model, _ = persist.load_model(folder)
+    catalog = market.catalog
+    before = pd.Series(model.weights(build_features(catalog)), index=catalog.index)
+    order = np.random.default_rng(3).permutation(len(catalog))
+    shuffled = catalog.iloc[order]
+    after = pd.Series(model.weights(build_features(shuffled)), index=shuffled.index)
+    pd.testing.assert_series_equal(before, after.loc[catalog.index])
+
+
+def _copy(folder, tmp_path):
+    target = tmp_path / "copy"
+    shutil.copytree(folder, target)
+    return target
+
+
+def _refuse_unpickling(monkeypatch):
+    def boom(*args, **kwargs):
+        raise AssertionError("unpickled a refused file")
+
+    monkeypatch.setattr(joblib, "load", boom)
+
+
+def test_tampered_model_is_refused_before_unpickling(trained, tmp_path, monkeypatch):
+    folder = _copy(trained[0], tmp_path)
+    with open(folder / "model.joblib", "ab") as handle:
+        handle.write(b"\x00")
+    _refuse_unpickling(monkeypatch)
+    with pytest.raises(ModelFileError, match="does not match the checksum"):
+        persist.load_model(folder)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda card: card["versions"].update({"scikit-learn": "0.24.2"}),
+            "made with scikit-learn 0.24.2",
+        ),
+        (lambda card: card.update({"format": 99}), "model format 99"),
+    ],
+    ids=["sklearn-version", "format"],
+)
+def test_incompatible_model_is_refused(trained, tmp_path, monkeypatch, change, message):
+    folder = _copy(trained[0], tmp_path)
+    card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
+    change(card)
+    (folder / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    _refuse_unpickling(monkeypatch)
+    with pytest.raises(ModelFileError, match=message):
+        persist.load_model(folder)
+    assert not persist.is_usable(folder)
+
+
+def test_cli_refuses_a_bad_model_with_one_line(runner, trained, tmp_path, market_files):
+    folder = _copy(trained[0], tmp_path)
+    (folder / "model.joblib").write_bytes(b"cos\nsystem\n(S'echo pwned'\ntR.")
+    result = runner.invoke(
+        cli,
+        [
+            "evaluate",
+            str(market_files["catalog"]),
+            "--ranks",
+            str(market_files["ranks"]),
+            "--model",
+            str(folder),
+        ],
+    )
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "does not match the checksum" in result.stderr
+
+
+def test_train_from_search_visitors_when_no_ranks(market_files, tmp_path):
+    result = train(market_files["catalog"], output=tmp_path / "v")
+    assert result.card["label"] == "search_visitors"
+    model, sales = result.metrics["model"], result.metrics["monthly_sales"]
+    assert model["spearman_all"] > sales["spearman_all"]
+
+
+def test_retraining_compares_with_the_model_in_use(
+    runner, trained, market_files, tmp_path
+):
+    result = runner.invoke(
+        cli,
+        [
+            "train",
+            str(market_files["catalog"]),
+            "--ranks",
+            str(market_files["ranks"]),
+            "-o",
+            str(tmp_path / "new"),
+            "--baseline",
+            str(trained[0]),
+            "--seed",
+            "1",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    comparison = report["comparison"]
+    assert comparison["better"] in {"new", "in use", "tie"}
+    assert comparison["difference"] == pytest.approx(
+        comparison["new"] - comparison["in_use"]
+    )
+    assert "model_in_use" in report["metrics"]
+
+
+def test_train_text_output(runner, market_files, tmp_path):
+    result = runner.invoke(
+        cli,
+        [
+            "train",
+            str(market_files["catalog"]),
+            "--ranks",
+            str(market_files["ranks"]),
+            "-o",
+            str(tmp_path / "m"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "held out:" in result.output and "monthly sales" in result.output
+    assert f"model written to {tmp_path / 'm'}" in result.output
+
+
+def test_evaluate_json_shape(runner, trained, market_files):
+    result = runner.invoke(
+        cli,
+        [
+            "evaluate",
+            str(market_files["catalog"]),
+            "--ranks",
+            str(market_files["ranks"]),
+            "--model",
+            str(trained[0]),
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["groups"] >= 5
+    assert 0 < report["ndcg@10"] <= 1 and -1 <= report["spearman"] <= 1
+    assert set(report["baseline"]["monthly_sales"]) == {"ndcg@10", "spearman"}
+
+
+def test_too_few_groups_is_a_clear_error(runner, market_files, tmp_path):
+    ranks = write_csv(tmp_path / "r.csv", "listing_id,keyword,search_rank\nX,k,1\n")
+    result = runner.invoke(
+        cli,
+        [
+            "train",
+            str(market_files["catalog"]),
+            "--ranks",
+            str(ranks),
+            "-o",
+            str(tmp_path / "m"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "the ranks match 0 keyword group(s) of this export" in result.stderr
+    assert not (tmp_path / "m").exists()
+
+
+def test_no_label_at_all_is_a_clear_error(tmp_path):
+    export = write_csv(tmp_path / "x.csv", "listing_id,monthly_sales\nA,1\nB,2\n")
+    with pytest.raises(TrainingError, match="pass --ranks RANKS"):
+        train(export)
+
+
+def test_censored_rows_become_training_pairs(market_files):
+    export = read_export(market_files["catalog"])
+    from ranking.export import read_ranks
+
+    ranks = read_ranks(market_files["ranks"])
+    groups = ev.labelled_groups(
+        ranks.data, export.data["listing_id"].reset_index(drop=True)
+    )
+    pairs = ev.ranking_pairs(groups)
+    censored_rows = set(groups.loc[groups["censored"], "row"])
+    assert any(lower in censored_rows for lower in pairs[:, 1])
+    assert not any(higher in censored_rows for higher in pairs[:, 0])
