@@ -10,6 +10,7 @@ from ranking.features import (
     FEATURE_NAMES,
     build_features,
     category_fit,
+    category_reference,
     dsr,
     engagement,
     listing,
@@ -27,7 +28,7 @@ def test_sales_relative_to_category_and_gmv_falls_back_to_sales_times_price():
             "price": [2.0] * 6,
         }
     )
-    out = sales.extract(frame)
+    out = sales.extract(frame, category_reference(frame))
     assert list(out.columns) == ["rel_sales", "rel_gmv", "rel_payers"]
     # the category median, shrunk toward the catalog's for a 3-listing category
     logged = np.log1p(frame["monthly_sales"])
@@ -48,11 +49,11 @@ def test_engagement_rates_and_zero_visitors_unknown():
             "payer_count": [4, 1, 1],
         }
     )
-    out = engagement.extract(frame)
-    assert out["fav_cart_rate"][0] == 0.1 and out["conversion"][0] == 0.02
-    assert (
-        out.loc[1:, ["fav_cart_rate", "conversion", "rel_fav_cart"]].isna().all().all()
-    )
+    out = engagement.extract(frame, category_reference(frame))
+    shares = engagement.rates(frame)
+    assert shares["fav_cart_rate"][0] == 0.1 and shares["conversion"][0] == 0.02
+    assert shares.loc[1:].isna().all().all()
+    assert out.loc[1:, ["rel_fav_cart", "rel_conversion"]].isna().all().all()
 
 
 def test_one_five_star_review_does_not_beat_two_thousand_at_4_8():
@@ -65,7 +66,7 @@ def test_one_five_star_review_does_not_beat_two_thousand_at_4_8():
             "photo_reviews": [1, 500, 20, 5],
         }
     )
-    out = reviews.extract(frame)
+    out = reviews.extract(frame, category_reference(frame))
     assert out["rel_rating"][1] > out["rel_rating"][0]
     assert out["negative_share"][1] == 40 / (2000 + reviews.PRIOR_REVIEWS)
     assert out["log_qa"].isna().all()
@@ -80,14 +81,14 @@ def test_dsr_gaps_below_count_and_min_gap():
             "dsr_logistics": [4.6, 4.8, np.nan],
         }
     )
-    out = dsr.extract(frame)
-    average = dsr.category_average(frame)
+    out = dsr.extract(frame, category_reference(frame))
+    average = dsr.category_average(frame, category_reference(frame))
     assert out["gap_dsr_description"][0] == pytest.approx(
         4.9 - average["dsr_description"][0]
     )
     assert out["dsr_below_count"].tolist()[:2] == [1.0, 1.0]
-    assert out["dsr_min_gap"][0] == pytest.approx(out["gap_dsr_logistics"][0])
-    no_dsr = dsr.extract(pd.DataFrame({"category": ["a"]}))
+    empty = pd.DataFrame({"category": ["a"]})
+    no_dsr = dsr.extract(empty, category_reference(empty))
     assert no_dsr.isna().all().all()
 
 
@@ -99,7 +100,7 @@ def test_days_listed_count_from_the_newest_listing_and_price_is_relative():
             "category": ["a", "a", "a"],
         }
     )
-    out = listing.extract(frame)
+    out = listing.extract(frame, category_reference(frame))
     assert out["days_listed"].tolist()[:2] == [30.0, 0.0]
     assert np.isnan(out["days_listed"][2])
     assert out["rel_log_price"][2] == pytest.approx(0.0)

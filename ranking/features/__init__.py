@@ -24,7 +24,7 @@ from ranking.features import (
     reviews,
     sales,
 )
-from ranking.features._common import listing_keys
+from ranking.features._common import Reference, categories, listing_keys
 
 FACTORS: tuple[str, ...] = (
     "monthly_sales",
@@ -64,7 +64,7 @@ FEATURES: tuple[Feature, ...] = (
         "rel_rating",
         "review_quality",
         1,
-        "rating smoothed by review count − category mean",
+        "rating smoothed by review count, less one standard error, − category mean",
     ),
     Feature("negative_share", "review_quality", -1, "差评 per review (smoothed)"),
     Feature("photo_share", "review_quality", 1, "buyer-photo reviews per review"),
@@ -91,45 +91,71 @@ FEATURES: tuple[Feature, ...] = (
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 
 
+FAMILIES = (sales, engagement, reviews, dsr, listing)
+
+
+def category_reference(
+    data: pd.DataFrame, as_of: pd.Timestamp | None = None
+) -> Reference:
+    """The catalog's per-category yardsticks (medians and means of the
+    quantities features are measured against) and its reference date.
+
+    Computed in a canonical order (by hashed listing id): a mean sums floats in
+    row order, and a 1e-16 difference can move a value across a bin edge, so
+    this keeps every listing's features independent of the export's order.
+    """
+    data = data.iloc[np.argsort(listing_keys(data), kind="stable")]
+    parts = pd.concat([family.quantities(data) for family in FAMILIES], axis=1)
+    how = {
+        name: method for family in FAMILIES for name, method in family.CENTERS.items()
+    }
+    if as_of is None:
+        as_of = listing.reference_date(data)
+    return Reference.from_quantities(parts, categories(data), how, as_of)
+
+
 def build_features(
     data: pd.DataFrame,
-    as_of: pd.Timestamp | None = None,
-    image_root: Path | None = None,
+    reference: Reference | None = None,
     title_fit: pd.DataFrame | None = None,
+    image_root: Path | None = None,
     seed: int = 0,
 ) -> pd.DataFrame:
     """The model's inputs for every listing of ``data`` (canonical columns).
 
-    Category-relative features compare each listing with the other listings
-    of its category in ``data``, so ``data`` should be the whole catalog.
-    ``title_fit`` may pass :func:`category_fit.title_categories` already
-    computed for this catalog (it is the slowest step, and what-if copies of a
-    listing do not change it unless the title or category changes).
+    Category-relative features are measured against ``reference``; by default
+    the yardsticks of ``data`` itself, which should then be the whole catalog.
+    To score what-if copies of a few listings, pass the catalog's reference
+    and those listings' ``title_fit`` rows (:func:`category_fit.
+    title_categories` of the catalog, the slowest step).
 
     >>> from ranking.simulate import simulate
     >>> features = build_features(simulate(200, seed=1).catalog)
     >>> list(features.columns) == list(FEATURE_NAMES)
     True
     """
-    # Category statistics sum floats; summed in row order, a 1e-16 difference
-    # can move a value across a bin edge. A canonical order (by hashed listing
-    # id) makes every listing's features independent of the export's order.
-    original = data.index
-    data = data.iloc[np.argsort(listing_keys(data), kind="stable")]
+    if reference is None:
+        reference = category_reference(data)
     if title_fit is None:
         title_fit = category_fit.title_categories(data, seed=seed)
-    else:
-        title_fit = title_fit.loc[data.index]
     parts = [
-        sales.extract(data),
-        engagement.extract(data),
-        reviews.extract(data),
-        dsr.extract(data),
-        category_fit.extract(title_fit),
+        sales.extract(data, reference),
+        engagement.extract(data, reference),
+        reviews.extract(data, reference),
+        dsr.extract(data, reference),
+        category_fit.extract(title_fit.loc[data.index]),
         media.extract(data, image_root),
-        listing.extract(data, as_of),
+        listing.extract(data, reference),
     ]
-    return pd.concat(parts, axis=1)[list(FEATURE_NAMES)].loc[original]
+    return pd.concat(parts, axis=1)[list(FEATURE_NAMES)]
 
 
-__all__ = ["FACTORS", "FEATURES", "FEATURE_NAMES", "Feature", "build_features"]
+__all__ = [
+    "FACTORS",
+    "FEATURES",
+    "FEATURE_NAMES",
+    "Feature",
+    "Reference",
+    "build_features",
+    "category_reference",
+]

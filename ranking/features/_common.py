@@ -1,4 +1,4 @@
-"""Helpers the feature families share: category-relative values and columns."""
+"""Helpers the feature families share: columns, categories, yardsticks."""
 
 from __future__ import annotations
 
@@ -28,23 +28,55 @@ def categories(data: pd.DataFrame) -> pd.Series:
     return data["category"].astype("string").fillna("(none)")
 
 
-def category_center(
-    values: pd.Series, category: pd.Series, how: str = "median"
-) -> pd.Series:
-    """Each listing's category median (or mean) of ``values``, shrunk toward
-    the catalog's for categories with few known values."""
-    overall = getattr(values, how)()
-    grouped = values.groupby(category.to_numpy())
-    center = grouped.transform(how)
-    known = grouped.transform("count").astype("float64")
-    share = known / (known + CATEGORY_PRIOR_LISTINGS)
-    blended = share * center.fillna(overall) + (1 - share) * overall
-    return blended
+class Reference:
+    """Per-category centres (medians or means) of the quantities features are
+    measured against, taken once from a catalog.
 
+    Features of any rows — the catalog itself, or what-if copies of a few
+    listings — are then computed against the same yardsticks, so a fix to one
+    listing does not move its category's median. A category with ``n`` known
+    values gets ``n / (n + CATEGORY_PRIOR_LISTINGS)`` of its own centre and
+    the rest from the whole catalog's; a category the catalog lacks gets the
+    catalog's.
+    """
 
-def relative(values: pd.Series, category: pd.Series, how: str = "median") -> pd.Series:
-    """``values`` minus their category's centre (NaN stays NaN)."""
-    return values - category_center(values, category, how)
+    def __init__(
+        self, centers: pd.DataFrame, overall: pd.Series, as_of: pd.Timestamp | None
+    ):
+        self.centers = centers
+        self.overall = overall
+        self.as_of = as_of
+
+    @classmethod
+    def from_quantities(
+        cls,
+        quantities: pd.DataFrame,
+        category: pd.Series,
+        how: dict[str, str],
+        as_of: pd.Timestamp | None = None,
+    ) -> Reference:
+        """Centres of each column of ``quantities`` (``how[name]`` is
+        ``"median"`` or ``"mean"``) per category. Rows should come in a
+        canonical order: a mean sums floats in row order."""
+        keys = category.to_numpy()
+        centers, overall = {}, {}
+        for name, values in quantities.items():
+            method = how[name]
+            whole = getattr(values, method)()
+            grouped = values.groupby(keys)
+            own = getattr(grouped, method)()
+            known = grouped.count().astype("float64")
+            share = known / (known + CATEGORY_PRIOR_LISTINGS)
+            whole_or_zero = whole if pd.notna(whole) else np.nan
+            centers[name] = share * own.fillna(whole_or_zero) + (1 - share) * whole
+            overall[name] = whole
+        return cls(pd.DataFrame(centers), pd.Series(overall, dtype="float64"), as_of)
+
+    def center(self, name: str, category: pd.Series) -> pd.Series:
+        """The centre of ``name`` for each listing's category."""
+        looked_up = self.centers[name].reindex(category.to_numpy()).to_numpy()
+        filled = np.where(np.isnan(looked_up), self.overall[name], looked_up)
+        return pd.Series(filled, index=category.index, dtype="float64")
 
 
 def safe_log(values: pd.Series) -> pd.Series:

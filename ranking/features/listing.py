@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ranking.features._common import categories, column, relative
+from ranking.features._common import Reference, categories, column
+
+CENTERS = {"log_price": "median"}
 
 
 def reference_date(data: pd.DataFrame) -> pd.Timestamp | None:
@@ -19,23 +21,31 @@ def reference_date(data: pd.DataFrame) -> pd.Timestamp | None:
     return None if pd.isna(newest) else newest
 
 
-def extract(data: pd.DataFrame, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
-    """``days_listed`` (NaN where unknown) and ``rel_log_price``.
+def quantities(data: pd.DataFrame) -> pd.DataFrame:
+    price = column(data, "price").where(lambda p: p > 0)
+    return pd.DataFrame({"log_price": np.log(price)}, index=data.index)
+
+
+def extract(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+    """``days_listed`` (from the reference date; NaN where unknown),
+    ``rel_log_price`` and ``refund_rate``.
 
     >>> import pandas as pd
+    >>> from ranking.features import category_reference
     >>> frame = pd.DataFrame({"listed_at": pd.to_datetime(["2024-01-01",
     ...                                                    "2024-01-31"])})
-    >>> extract(frame)["days_listed"].tolist()
+    >>> extract(frame, category_reference(frame))["days_listed"].tolist()
     [30.0, 0.0]
     """
     out = pd.DataFrame(index=data.index)
-    as_of = as_of if as_of is not None else reference_date(data)
-    if as_of is None:
+    if reference.as_of is None or "listed_at" not in data.columns:
         out["days_listed"] = np.nan
     else:
         listed = pd.to_datetime(data["listed_at"])
-        out["days_listed"] = (as_of - listed).dt.days.astype("float64").clip(lower=0)
-    price = column(data, "price").where(lambda p: p > 0)
-    out["rel_log_price"] = relative(np.log(price), categories(data))
+        days = (reference.as_of - listed).dt.days.astype("float64")
+        out["days_listed"] = days.clip(lower=0)
+    out["rel_log_price"] = quantities(data)["log_price"] - reference.center(
+        "log_price", categories(data)
+    )
     out["refund_rate"] = column(data, "refund_rate")
     return out

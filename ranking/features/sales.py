@@ -4,25 +4,42 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ranking.features._common import categories, column, relative, safe_log
+from ranking.features._common import Reference, categories, column, safe_log
+
+CENTERS = {"log_sales": "median", "log_gmv": "median", "log_payers": "median"}
 
 
-def extract(data: pd.DataFrame) -> pd.DataFrame:
-    """Log sales, 坑产 and payers, each relative to the category median: the
-    platform compares a listing with its category, not with the whole site.
-
-    ``gmv`` falls back to monthly_sales × price where the export gives none.
-
-    >>> import pandas as pd
-    >>> frame = pd.DataFrame({"monthly_sales": [10, 100], "price": [5.0, 5.0]})
-    >>> extract(frame)["rel_gmv"].round(2).tolist()
-    [-0.94, 0.94]
-    """
-    category = categories(data)
+def quantities(data: pd.DataFrame) -> pd.DataFrame:
+    """Log sales, log 坑产 (monthly_sales × price where the export gives no
+    gmv) and log payers."""
     sales = column(data, "monthly_sales")
     gmv = column(data, "gmv").fillna(sales * column(data, "price"))
-    payers = column(data, "payer_count")
-    out = pd.DataFrame(index=data.index)
-    for name, values in (("sales", sales), ("gmv", gmv), ("payers", payers)):
-        out[f"rel_{name}"] = relative(safe_log(values), category)
-    return out
+    return pd.DataFrame(
+        {
+            "log_sales": safe_log(sales),
+            "log_gmv": safe_log(gmv),
+            "log_payers": safe_log(column(data, "payer_count")),
+        },
+        index=data.index,
+    )
+
+
+def extract(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+    """Each quantity relative to its category median: the platform compares a
+    listing with its category, not with the whole site.
+
+    >>> import pandas as pd
+    >>> from ranking.features import category_reference
+    >>> frame = pd.DataFrame({"monthly_sales": [10, 100], "price": [5.0, 5.0]})
+    >>> extract(frame, category_reference(frame))["rel_gmv"].round(2).tolist()
+    [-1.14, 1.14]
+    """
+    values = quantities(data)
+    category = categories(data)
+    return pd.DataFrame(
+        {
+            f"rel_{name[4:]}": values[name] - reference.center(name, category)
+            for name in CENTERS
+        },
+        index=data.index,
+    )
