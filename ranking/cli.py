@@ -8,6 +8,7 @@ still shows its traceback.
 from __future__ import annotations
 
 import json
+import sys
 from functools import wraps
 from pathlib import Path
 
@@ -244,6 +245,138 @@ def evaluate(export: Path, ranks: Path, model_dir: Path, output_format: str) -> 
         echo_json(report)
     else:
         click.echo(render.render_evaluation(report))
+
+
+def ordering_options(command):
+    command = click.option(
+        "--effort",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Effort per factor (JSON or CSV factor,effort) for --by gain-per-effort.",
+    )(command)
+    return click.option(
+        "--by",
+        type=click.Choice(["gain", "gain-per-effort"]),
+        default="gain",
+        show_default=True,
+        help="Order fixes by expected gain, or by gain per unit of effort.",
+    )(command)
+
+
+def effort_table(path: Path | None):
+    from ranking.fixes import load_effort
+
+    return load_effort(path) if path else None
+
+
+@cli.command()
+@click.argument("export", type=EXPORT)
+@click.argument("listing_id")
+@model_option
+@click.option("--ranks", type=EXPORT, help=RANKS_HELP + " Shows ranks after fixes.")
+@click.option(
+    "--what-if",
+    "what_if",
+    multiple=True,
+    metavar="COLUMN=VALUE",
+    help="Re-score with a raw value changed (repeatable); other columns "
+    "stay as they are.",
+)
+@ordering_options
+@format_option
+@user_errors
+def audit(
+    export: Path,
+    listing_id: str,
+    model_dir: Path,
+    ranks: Path | None,
+    what_if: tuple[str, ...],
+    by: str,
+    effort: Path | None,
+    output_format: str,
+) -> None:
+    """Show one listing's weight, blockers, factors and fixes, best first.
+
+    \b
+    Example:
+      ranking audit catalog.csv 600123456789 --ranks ranks.csv
+      ranking audit catalog.csv 600123456789 --what-if 主图视频=是
+    """
+    from ranking.audit import audit as audit_listing
+
+    report = audit_listing(
+        export,
+        listing_id,
+        model_dir,
+        ranks_path=ranks,
+        what_if=what_if,
+        by=by,
+        effort=effort_table(effort),
+    )
+    if output_format == "json":
+        echo_json(report)
+    else:
+        click.echo(render.render_audit(report))
+
+
+@cli.command()
+@click.argument("export", type=EXPORT)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scored table: .csv, .parquet or .xlsx.",
+)
+@model_option
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Rejected rows (default: OUTPUT's name + .rejects.csv).",
+)
+@click.option("--strict", is_flag=True, help="Fail if any row is rejected.")
+@ordering_options
+@user_errors
+def score(
+    export: Path,
+    output: Path,
+    model_dir: Path,
+    rejects: Path | None,
+    strict: bool,
+    by: str,
+    effort: Path | None,
+) -> None:
+    """Score a whole catalog: weight, percentile, top fixes and blockers per row.
+
+    \b
+    Example:
+      ranking score catalog.xlsx -o scored.xlsx
+    """
+    from ranking.scoring import STEPS, score_catalog
+
+    stderr = sys.stderr
+    with click.progressbar(
+        length=STEPS, label="scoring", file=stderr, hidden=not stderr.isatty()
+    ) as bar:
+        summary = score_catalog(
+            export,
+            output,
+            model_dir,
+            rejects_path=rejects,
+            strict=strict,
+            by=by,
+            effort=effort_table(effort),
+            progress=lambda step: bar.update(1),
+        )
+    click.echo(
+        f"{summary['rows']:,} listings scored → {summary['output']} "
+        f"({summary['blocked']:,} with blockers)"
+    )
+    if summary["rejects"]:
+        click.echo(
+            f"{summary['rejects']} row(s) rejected; reasons in "
+            f"{summary['rejects_file']}",
+            err=True,
+        )
 
 
 def main() -> None:

@@ -174,3 +174,81 @@ def render_evaluation(report: dict) -> str:
             table(rows, ["ordering", "ndcg@10", "spearman"], numeric={1, 2}),
         ]
     )
+
+
+def _fmt_value(value) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.4f}".rstrip("0") if abs(value) < 1 else f"{value:,.2f}"
+    return f"{value:,}" if isinstance(value, int | float) else str(value)
+
+
+def render_audit(report: dict) -> str:
+    """The audit card: weight first, blockers, factors, fixes, keywords."""
+    title = report.get("title") or ""
+    lines = [
+        f"{report['listing_id']}  {clip(title, 60)}",
+        f"category {report.get('category') or '(none)'}   weight "
+        f"{report['weight']:.1f} / 100   category percentile "
+        f"{report['category_percentile']:.0f}",
+    ]
+    if report["unknown_signals"]:
+        lines.append("unknown: " + ", ".join(report["unknown_signals"]))
+    lines.append("")
+    if report["blockers"]:
+        lines.append("BLOCKERS")
+        lines += [f"  ✗ {b['factor']}: {b['message']}" for b in report["blockers"]]
+        lines.append("")
+    rows = [
+        [
+            f["factor"],
+            _fmt_value(f["value"]),
+            "" if f["category_p75"] is None else _fmt_value(f["category_p75"]),
+            f"{f['contribution']:+.1f}",
+        ]
+        for f in report["factors"]
+    ]
+    lines.append(
+        table(
+            rows, ["factor", "value", "category p75", "contribution"], numeric={1, 2, 3}
+        )
+    )
+    lines.append("")
+    if report["fixes"]:
+        ordered = (
+            "gain per effort"
+            if report.get("order") == "gain-per-effort"
+            else "expected gain"
+        )
+        lines.append(f"FIX FIRST (by {ordered})")
+        for number, fix in enumerate(report["fixes"], 1):
+            lines.append(
+                f"  {number}. {pad(fix['factor'], 15)} {fix['expected_gain']:+6.1f}"
+                f"  → {fix['expected_weight']:.1f}   {fix['action']}"
+            )
+    else:
+        lines.append("no fix raises this listing's weight")
+    if report.get("keywords"):
+        lines += ["", "KEYWORDS (observed rank → expected rank after each fix)"]
+        for k in report["keywords"]:
+            after = ", ".join(f"{f} {r}" for f, r in k["after_fix"].items())
+            lines.append(
+                f"  {pad(clip(k['keyword'], 24), 24)} now {k['observed_rank']}"
+                f" of {k['competitors'] + 1}   {after}"
+            )
+    if report.get("what_if"):
+        w = report["what_if"]
+        changes = ", ".join(f"{k}={v}" for k, v in w["changes"].items())
+        lines += [
+            "",
+            f"WHAT IF {changes}: weight {w['weight']:.1f} "
+            f"({w['expected_gain']:+.1f}), {w['category_percentile']:.0f}th "
+            "percentile",
+        ]
+        for k in w.get("keywords", []):
+            lines.append(
+                f"  {pad(clip(k['keyword'], 24), 24)} {k['observed_rank']} → "
+                f"{k['expected_rank']}"
+            )
+    return "\n".join(lines)

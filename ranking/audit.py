@@ -1,0 +1,399 @@
+"""Audit one listing: weight, blockers, factors, fixes, and what they do to ranks.
+
+>>> report = audit("data/catalog.csv", "600123456789")        # doctest: +SKIP
+>>> report["fixes"][0]["factor"], report["fixes"][0]["expected_gain"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ranking import evaluate, fixes, schema
+from ranking.errors import RankingError, UnknownListingError
+from ranking.export import read_export, read_ranks
+from ranking.features import FACTORS
+from ranking.features._common import categories, column
+from ranking.features.category_fit import title_categories
+from ranking.features.dsr import DSR_COLUMNS
+from ranking.persist import load_model
+from ranking.values import id_text, parse_booleans, parse_dates, parse_numbers
+
+
+class WhatIfError(RankingError):
+    """A ``--what-if COLUMN=VALUE`` that cannot be applied."""
+
+
+def audit(
+    export_path: str | Path,
+    listing_id: str,
+    model_dir: str | Path,
+    ranks_path: str | Path | None = None,
+    what_if: list[str] | tuple[str, ...] = (),
+    by: str = "gain",
+    effort: dict[str, float] | None = None,
+) -> dict:
+    """Everything ``ranking audit`` shows about one listing, as plain values.
+
+    The listing is scored against the whole export it comes from (category
+    yardsticks and percentiles are that catalog's).
+    """
+    model, _ = load_model(model_dir)
+    export = read_export(export_path)
+    data = export.data
+    wanted = id_text(pd.Series([str(listing_id)])).iloc[0]
+    hit = data.index[data["listing_id"] == wanted]
+    if len(hit) == 0:
+        raise UnknownListingError(
+            f"{export.path}: no listing with id '{listing_id}' "
+            f"(the export has {len(data):,}; `ranking check` lists them)"
+        )
+    row = hit[:1]
+    catalog = fixes.prepare(data, model, image_root=export.path.parent)
+    applied = fixes.apply_fixes(catalog, rows=row)
+    gains = fixes.gain_table(catalog, applied, rows=row)
+    order, _ = fixes.ranked_fixes(gains, by=by, effort=effort, top=len(FACTORS))
+    at = row[0]
+    report = {
+        "listing_id": wanted,
+        "title": _plain(data.at[at, "title"]) if "title" in data.columns else None,
+        "category": _plain(data.at[at, "category"])
+        if "category" in data.columns
+        else None,
+        "weight": round(float(catalog.weight[at]), 2),
+        "category_percentile": round(float(catalog.percentile[at]), 1),
+        "unknown_signals": unknown_signals(catalog.data.loc[at]),
+        "blockers": blockers(catalog, at),
+        "factors": factor_table(catalog, at),
+        "fixes": [
+            {
+                "factor": factor,
+                "action": action(catalog, applied[factor][0], at),
+                "expected_weight": round(float(applied[factor][1][at]), 2),
+                "expected_gain": round(float(gains.at[at, factor]), 2),
+            }
+            for factor in order[0]
+            if factor
+        ],
+        "order": by,
+    }
+    rivals = None
+    if ranks_path is not None:
+        rivals = keyword_rivals(catalog, read_ranks(ranks_path), at)
+        report["keywords"] = keyword_ranks(catalog, applied, rivals, at)
+    if what_if:
+        report["what_if"] = apply_what_if(catalog, at, what_if, rivals)
+    return report
+
+
+def _plain(value):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, (np.floating, float)):
+        return int(value) if float(value).is_integer() else round(float(value), 4)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    return str(value)
+
+
+def unknown_signals(row: pd.Series) -> list[str]:
+    """Signals this listing's export row leaves unknown."""
+    missing = [
+        name for name in schema.SIGNALS if name not in row.index or pd.isna(row[name])
+    ]
+    if (
+        "gmv" in missing
+        and pd.notna(row.get("monthly_sales"))
+        and pd.notna(row.get("price"))
+    ):
+        missing.remove("gmv")
+    return missing
+
+
+def blockers(catalog: fixes.Catalog, at) -> list[dict]:
+    """Blockers of one listing, each with a message."""
+    found = []
+    below = fixes.dsr_blockers(catalog).loc[at]
+    for name in DSR_COLUMNS:
+        if pd.notna(below[name]):
+            value = column(catalog.data.loc[[at]], name).iloc[0]
+            found.append(
+                {
+                    "factor": "dsr",
+                    "message": f"{name} {value:.2f} is below the category average "
+                    f"{below[name]:.2f}",
+                }
+            )
+    if fixes.misfit(catalog)[at]:
+        fit = catalog.title_fit.loc[at]
+        placed = catalog.data.at[at, "category"]
+        found.append(
+            {
+                "factor": "category_fit",
+                "message": f"the title fits {fit['best_category']} "
+                f"(p={fit['best_prob']:.2f}) rather than {placed} "
+                f"(p={fit['title_fit']:.2f})",
+                "suggested_category": str(fit["best_category"]),
+            }
+        )
+    return found
+
+
+def _signal(catalog, at, name):
+    return _plain(column(catalog.data.loc[[at]], name).iloc[0])
+
+
+def factor_table(catalog: fixes.Catalog, at) -> list[dict]:
+    """For each of the eight factors: its headline signal's value, the
+    category's 75th percentile of it, and its contribution in weight points
+    against a typical listing of the category."""
+    contribution = fixes.contributions(catalog, rows=pd.Index([at])).loc[at]
+    targets = catalog.targets.loc[at]
+    rates = fixes._shares(catalog.data.loc[[at]]).iloc[0]
+    data = catalog.data
+    worst_dsr = min(
+        DSR_COLUMNS,
+        key=lambda n: (
+            (column(data.loc[[at]], n).iloc[0] - targets[n])
+            if pd.notna(column(data.loc[[at]], n).iloc[0])
+            else np.inf
+        ),
+    )
+    fav_cart = rates[["favorite_rate", "cart_rate"]].sum(min_count=2)
+    rows = {
+        "monthly_sales": (
+            "monthly_sales",
+            _signal(catalog, at, "monthly_sales"),
+            targets["monthly_sales"],
+        ),
+        "payer_count": (
+            "payer_count",
+            _signal(catalog, at, "payer_count"),
+            targets["payer_count"],
+        ),
+        "favorites_cart": (
+            "(favorites+add_to_cart)/visitors",
+            _plain(fav_cart),
+            targets["favorite_rate"] + targets["cart_rate"],
+        ),
+        "review_quality": (
+            "avg_rating",
+            _signal(catalog, at, "avg_rating"),
+            targets["avg_rating"],
+        ),
+        "dsr": (worst_dsr, _signal(catalog, at, worst_dsr), targets[worst_dsr]),
+        "category_fit": (
+            "title_fit",
+            _plain(catalog.title_fit.at[at, "title_fit"]),
+            None,
+        ),
+        "main_video": ("has_main_video", _signal(catalog, at, "has_main_video"), None),
+        "white_bg_image": (
+            "has_white_bg_image",
+            _signal(catalog, at, "has_white_bg_image"),
+            None,
+        ),
+    }
+    return [
+        {
+            "factor": factor,
+            "signal": signal,
+            "value": value,
+            "category_p75": _plain(p75) if p75 is not None else None,
+            "contribution": round(float(contribution[factor]), 2),
+        }
+        for factor, (signal, value, p75) in rows.items()
+    ]
+
+
+def _number(value) -> str:
+    if value is None or pd.isna(value):
+        return "?"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def action(catalog: fixes.Catalog, fix: fixes.Fix, at) -> str:
+    """What the fix asks the seller to do, with this listing's numbers."""
+    before, after = catalog.data.loc[at], fix.changed.loc[at]
+
+    def change(name, verb, label):
+        old, new = before.get(name), after.get(name)
+        if pd.isna(old) or pd.isna(new) or float(old) == float(new):
+            return None
+        return f"{verb} {label} from {_number(old)} to {_number(new)}"
+
+    factor = fix.factor
+    if factor == "category_fit":
+        return f"move it from {before.get('category')} to {after['category']}"
+    if factor == "main_video":
+        return "add a main video"
+    if factor == "white_bg_image":
+        return "add a white-background image"
+    parts = {
+        "monthly_sales": [change("monthly_sales", "raise", "monthly sales")],
+        "payer_count": [change("payer_count", "raise", "paying buyers")],
+        "favorites_cart": [
+            change("favorites", "raise", "favourites"),
+            change("add_to_cart", "raise", "add-to-cart"),
+        ],
+        "review_quality": [
+            change("avg_rating", "raise", "the rating"),
+            change("negative_reviews", "cut", "negative reviews"),
+            change("photo_reviews", "raise", "buyer-photo reviews"),
+        ],
+        "dsr": [change(name, "raise", name) for name in DSR_COLUMNS],
+    }[factor]
+    text = "; ".join(p for p in parts if p)
+    return text + " (category 75th percentile)" if factor != "review_quality" else text
+
+
+def keyword_rivals(catalog: fixes.Catalog, ranks, at) -> list[dict]:
+    """The keywords the listing was seen for, each with its observed rank (None
+    when censored) and its competitors' current weights."""
+    listing_ids = catalog.data["listing_id"].reset_index(drop=True)
+    groups = evaluate.labelled_groups(ranks.data, listing_ids)
+    groups["index"] = catalog.data.index.to_numpy()[groups["row"].to_numpy()]
+    out = []
+    for keyword in groups.loc[groups["index"] == at, "keyword"].unique():
+        group = groups[groups["keyword"] == keyword]
+        me = group[group["index"] == at].iloc[0]
+        rivals = group.loc[group["index"] != at, "index"].to_numpy()
+        out.append(
+            {
+                "keyword": keyword,
+                "observed": None if me["censored"] else int(me["rank"]),
+                "below": int(me["position"]) - 1,
+                "rivals": catalog.weight[rivals].to_numpy(),
+            }
+        )
+    return out
+
+
+def _expected_rank(seen: dict, now: float, weight: float) -> int:
+    """Observed rank moved by as many places as the predicted rank moves; for a
+    listing seen only below the tracked top, its predicted rank."""
+    before = 1 + int((seen["rivals"] > now).sum())
+    after = 1 + int((seen["rivals"] > weight).sum())
+    if seen["observed"] is None:
+        return after
+    return max(1, seen["observed"] - (before - after))
+
+
+def keyword_ranks(
+    catalog: fixes.Catalog, applied, rivals: list[dict], at
+) -> list[dict]:
+    """For each keyword the listing was seen for: its observed rank, and the
+    rank expected after each fix with a gain, placed among the competitors'
+    predicted weights."""
+    now = float(catalog.weight[at])
+    out = []
+    for seen in rivals:
+        after = {
+            factor: _expected_rank(seen, now, float(weights[at]))
+            for factor, (_, weights) in applied.items()
+            if at in weights.index and weights[at] - now >= fixes.MIN_GAIN
+        }
+        out.append(
+            {
+                "keyword": seen["keyword"],
+                "observed_rank": seen["observed"]
+                if seen["observed"] is not None
+                else f">{seen['below']}",
+                "predicted_rank": 1 + int((seen["rivals"] > now).sum()),
+                "competitors": len(seen["rivals"]),
+                "after_fix": after,
+            }
+        )
+    return out
+
+
+def _what_if_column(name: str) -> str:
+    canonical = schema.EXPORT_ALIASES.get(schema.header_key(name))
+    if canonical is None or canonical in {"listing_id", "search_visitors"}:
+        raise WhatIfError(
+            f"--what-if {name}: not a signal column; use one of "
+            + ", ".join(schema.SIGNALS)
+        )
+    return canonical
+
+
+def parse_what_if(items) -> dict[str, object]:
+    """``["monthly_sales=500", "主图视频=是"]`` → canonical column → parsed value."""
+    changes = {}
+    for item in items:
+        if "=" not in item:
+            raise WhatIfError(f"--what-if {item}: expected COLUMN=VALUE")
+        name, text = (part.strip() for part in item.split("=", 1))
+        canonical = _what_if_column(name)
+        kind = schema.COLUMNS_BY_NAME[canonical].kind
+        cell = pd.Series([text])
+        if kind == "text":
+            value, bad = text, False
+        elif kind == "bool":
+            parsed, flags = parse_booleans(cell)
+            value, bad = (
+                float(parsed.iloc[0]) if pd.notna(parsed.iloc[0]) else None,
+                flags.iloc[0],
+            )
+        elif kind == "date":
+            parsed, flags = parse_dates(cell)
+            value, bad = parsed.iloc[0], flags.iloc[0]
+        else:
+            parsed, flags = parse_numbers(cell)
+            value, bad = parsed.iloc[0], flags.iloc[0]
+            if kind == "dsr" and not bad and not 1 <= value <= 5:
+                bad = True
+        if bad or value is None or (not isinstance(value, str) and pd.isna(value)):
+            raise WhatIfError(f"--what-if {item}: cannot read '{text}' as {canonical}")
+        changes[canonical] = value
+    return changes
+
+
+def apply_what_if(catalog: fixes.Catalog, at, items, rivals: list[dict] | None) -> dict:
+    """Re-score the listing with some raw values changed."""
+    changes = parse_what_if(items)
+    row = catalog.data.loc[[at]].copy()
+    for name, value in changes.items():
+        row[name] = row[name].astype(object) if name in row.columns else None
+        row[name] = [value]
+    title_fit = None
+    if {"title", "category"} & set(changes):
+        data = catalog.data.copy()
+        for name in {"title", "category"} & set(changes):
+            data[name] = data[name].astype(object)
+            data.loc[at, name] = changes[name]
+        title_fit = title_categories(data).loc[[at]]
+    weight = float(fixes.rescore(catalog, row, title_fit)[at])
+    peers = catalog.weight[
+        categories(catalog.data).eq(categories(row).iloc[0])
+        & (catalog.data.index != at)
+    ]
+    percentile = (
+        100
+        * (peers.lt(weight).sum() + 0.5 * peers.eq(weight).sum() + 0.5)
+        / (len(peers) + 1)
+    )
+    now = float(catalog.weight[at])
+    result = {
+        "changes": {
+            k: str(v.date()) if isinstance(v, pd.Timestamp) else _plain(v)
+            for k, v in changes.items()
+        },
+        "weight": round(weight, 2),
+        "expected_gain": round(weight - now, 2),
+        "category_percentile": round(float(percentile), 1),
+    }
+    if rivals is not None:
+        result["keywords"] = [
+            {
+                "keyword": seen["keyword"],
+                "observed_rank": seen["observed"]
+                if seen["observed"] is not None
+                else f">{seen['below']}",
+                "expected_rank": _expected_rank(seen, now, weight),
+            }
+            for seen in rivals
+        ]
+    return result

@@ -1,0 +1,397 @@
+"""The fix engine, audit and score: shapes, invariants, and what bad input gets."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import write_csv
+
+from ranking import fixes, io
+from ranking.audit import audit
+from ranking.cli import cli
+from ranking.export import read_export
+from ranking.features import FACTORS
+from ranking.persist import load_model
+from ranking.training import train
+
+INCREASING = [
+    "monthly_sales",
+    "payer_count",
+    "gmv",
+    "favorites",
+    "add_to_cart",
+    "avg_rating",
+    "photo_reviews",
+    "dsr_description",
+    "dsr_service",
+    "dsr_logistics",
+    "has_main_video",
+    "has_white_bg_image",
+]
+
+
+@pytest.fixture(scope="session")
+def model_dir(market_files, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fixmodel") / "m"
+    train(market_files["catalog"], market_files["ranks"], output=folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def prepared(market_files, model_dir):
+    model, _ = load_model(model_dir)
+    data = read_export(market_files["catalog"]).data
+    catalog = fixes.prepare(data, model)
+    applied = fixes.apply_fixes(catalog)
+    return catalog, applied, fixes.gain_table(catalog, applied)
+
+
+def test_no_fix_ever_makes_a_signal_worse(prepared):
+    catalog, applied, _ = prepared
+    for factor, (fix, _) in applied.items():
+        before = catalog.data.loc[fix.changed.index]
+        after = fix.changed
+        for name in INCREASING:
+            old = pd.to_numeric(before[name].astype("Float64"), errors="coerce")
+            new = pd.to_numeric(after[name].astype("Float64"), errors="coerce")
+            assert (new.fillna(np.inf) >= old.fillna(-np.inf)).all(), (factor, name)
+        assert (
+            after["negative_reviews"].fillna(0) <= before["negative_reviews"].fillna(0)
+        ).all()
+        assert after["refund_rate"].equals(before["refund_rate"])
+        assert len(fix.changed) > 0, factor
+
+
+def test_payer_fix_keeps_sales_at_least_payers_and_gmv_in_step(prepared):
+    catalog, applied, _ = prepared
+    changed = applied["payer_count"][0].changed
+    assert (changed["monthly_sales"] >= changed["payer_count"]).all()
+    before = catalog.data.loc[changed.index]
+    raised = changed["monthly_sales"] > before["monthly_sales"]
+    ratio = changed["gmv"][raised] / before["gmv"][raised]
+    np.testing.assert_allclose(
+        ratio, changed["monthly_sales"][raised] / before["monthly_sales"][raised]
+    )
+
+
+def test_fixes_target_the_category_75th_percentile(prepared):
+    catalog, applied, _ = prepared
+    changed = applied["monthly_sales"][0].changed
+    target = catalog.targets.loc[changed.index, "monthly_sales"]
+    assert (changed["monthly_sales"] == target).all()
+    one = catalog.data["category"].iloc[0]
+    sales = catalog.data.loc[catalog.data["category"] == one, "monthly_sales"]
+    assert catalog.targets.loc[sales.index[0], "monthly_sales"] == np.ceil(
+        sales.quantile(0.75)
+    )
+
+
+def test_ranked_fixes_are_sorted_and_leave_out_no_gain(prepared):
+    _, _, gains = prepared
+    names, values = fixes.ranked_fixes(gains)
+    assert names.shape == values.shape == (len(gains), 3)
+    filled = np.nan_to_num(values, nan=-1)
+    assert (np.diff(filled, axis=1) <= 1e-12).all()
+    assert np.all((values >= fixes.MIN_GAIN) | np.isnan(values))
+    assert np.all((names == "") == np.isnan(values))
+
+
+def test_gain_per_effort_reorders_by_cost():
+    gains = pd.DataFrame([[10.0, 4.0] + [np.nan] * 6], columns=list(FACTORS))
+    by_gain, _ = fixes.ranked_fixes(gains, by="gain")
+    effort = dict(fixes.DEFAULT_EFFORT, monthly_sales=10.0, payer_count=1.0)
+    by_effort, values = fixes.ranked_fixes(gains, by="gain-per-effort", effort=effort)
+    assert list(by_gain[0][:2]) == ["monthly_sales", "payer_count"]
+    assert list(by_effort[0][:2]) == ["payer_count", "monthly_sales"]
+    assert values[0][0] == 4.0  # the gain is still the gain, not gain/effort
+
+
+def test_effort_files(tmp_path):
+    json_file = tmp_path / "e.json"
+    json_file.write_text('{"dsr": 0.5}')
+    assert fixes.load_effort(json_file)["dsr"] == 0.5
+    csv_file = write_csv(tmp_path / "e.csv", "factor,effort\nmain_video,2\n")
+    table = fixes.load_effort(csv_file)
+    assert table["main_video"] == 2.0 and table["dsr"] == fixes.DEFAULT_EFFORT["dsr"]
+    bad = write_csv(tmp_path / "b.csv", "factor,effort\nvideo,2\n")
+    with pytest.raises(fixes.EffortError, match="unknown factor 'video'"):
+        fixes.load_effort(bad)
+    zero = write_csv(tmp_path / "z.csv", "dsr,0\n")
+    with pytest.raises(fixes.EffortError, match="expected a number > 0"):
+        fixes.load_effort(zero)
+
+
+def test_wrong_category_is_a_blocker_with_the_right_suggestion(market, prepared):
+    catalog, _, _ = prepared
+    table = fixes.blocker_table(catalog)
+    wrong = market.truth["placed_in_wrong_category"].to_numpy()
+    flagged = table["blockers"].str.contains("category_fit").to_numpy()
+    assert flagged[wrong].mean() >= 0.9
+    assert wrong[flagged].mean() >= 0.9
+    suggested = table["suggested_category"].to_numpy()[wrong & flagged]
+    assert (
+        suggested == market.truth["title_category"].to_numpy()[wrong & flagged]
+    ).mean() >= 0.95
+    assert (table["suggested_category"][~flagged] == "").all()
+
+
+def test_dsr_below_average_is_a_blocker(prepared):
+    catalog, _, _ = prepared
+    low = fixes.dsr_blockers(catalog)
+    average = catalog.reference.center("dsr_service", catalog.data["category"])
+    below = catalog.data["dsr_service"] < average - 1e-9
+    assert low["dsr_service"].notna().equals(below)
+    table = fixes.blocker_table(catalog)
+    assert table["blockers"].str.contains("dsr").equals(low.notna().any(axis=1))
+
+
+def test_contributions_follow_the_direction_of_each_signal(prepared):
+    catalog, _, _ = prepared
+    parts = fixes.contributions(catalog)
+    video = catalog.data["has_main_video"].astype(float)
+    typical = video.groupby(catalog.data["category"]).transform("median")
+    assert (parts["main_video"][video > typical] > 0).all()
+    assert (parts["main_video"][video < typical] < 0).all()
+    assert (parts["main_video"][video == typical].abs() < 1e-9).all()
+
+
+# --- audit -----------------------------------------------------------------------
+
+
+def _weak_listing(market_files, model_dir):
+    """A listing with a keyword rank, low weight and at least one fix."""
+    ranks = pd.read_csv(market_files["ranks"], dtype=str)
+    scored = pd.read_csv(market_files["catalog"], dtype=str)
+    ranked = scored[scored["listing_id"].isin(ranks["listing_id"])]
+    return ranked["listing_id"].iloc[0]
+
+
+def test_audit_json_has_the_spec_shape(runner, market_files, model_dir):
+    listing = _weak_listing(market_files, model_dir)
+    result = runner.invoke(
+        cli,
+        [
+            "audit",
+            str(market_files["catalog"]),
+            listing,
+            "--model",
+            str(model_dir),
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert {
+        "listing_id",
+        "category",
+        "weight",
+        "category_percentile",
+        "unknown_signals",
+        "blockers",
+        "factors",
+        "fixes",
+    } <= set(report)
+    assert report["listing_id"] == listing
+    assert 0 < report["weight"] < 100 and 0 < report["category_percentile"] <= 100
+    assert [f["factor"] for f in report["factors"]] == list(FACTORS)
+    for factor in report["factors"]:
+        assert {"factor", "value", "category_p75", "contribution"} <= set(factor)
+    gains = [f["expected_gain"] for f in report["fixes"]]
+    assert gains == sorted(gains, reverse=True) and all(g > 0 for g in gains)
+    for fix in report["fixes"]:
+        assert fix["factor"] in FACTORS and fix["action"]
+        assert fix["expected_weight"] == pytest.approx(
+            report["weight"] + fix["expected_gain"], abs=0.02
+        )
+    for blocker in report["blockers"]:
+        assert blocker["factor"] in {"dsr", "category_fit"} and blocker["message"]
+
+
+def test_audit_agrees_with_score(market_files, model_dir, tmp_path):
+    listing = _weak_listing(market_files, model_dir)
+    report = audit(market_files["catalog"], listing, model_dir)
+    out = tmp_path / "scored.csv"
+    from ranking.scoring import score_catalog
+
+    score_catalog(market_files["catalog"], out, model_dir)
+    row = (
+        pd.read_csv(out, dtype={"listing_id": str}).set_index("listing_id").loc[listing]
+    )
+    assert row["weight"] == pytest.approx(report["weight"], abs=0.01)
+    if report["fixes"]:
+        assert row["fix_1"] == report["fixes"][0]["factor"]
+
+
+def test_what_if_matches_the_fix_it_imitates(market_files, model_dir):
+    data = pd.read_csv(market_files["catalog"], dtype=str)
+    listing = data.loc[data["has_main_video"] == "0", "listing_id"].iloc[0]
+    report = audit(market_files["catalog"], listing, model_dir, what_if=["主图视频=是"])
+    fix = {f["factor"]: f for f in report["fixes"]}.get("main_video")
+    expected = fix["expected_weight"] if fix else report["weight"]
+    assert report["what_if"]["weight"] == pytest.approx(expected, abs=0.01)
+    assert report["what_if"]["changes"] == {"has_main_video": 1}
+
+
+def test_audit_with_ranks_places_fixes_among_competitors(market_files, model_dir):
+    ranks = pd.read_csv(market_files["ranks"], dtype=str)
+    listing = ranks.loc[ranks["search_rank"].str.fullmatch(r"\d+"), "listing_id"].iloc[
+        -1
+    ]
+    report = audit(
+        market_files["catalog"],
+        listing,
+        model_dir,
+        ranks_path=market_files["ranks"],
+        what_if=["monthly_sales=99999"],
+    )
+    assert report["keywords"], "the listing was ranked for at least one keyword"
+    for keyword in report["keywords"]:
+        observed = keyword["observed_rank"]
+        assert isinstance(observed, int)
+        assert all(1 <= rank <= observed for rank in keyword["after_fix"].values())
+    for keyword in report["what_if"]["keywords"]:
+        assert keyword["expected_rank"] <= keyword["observed_rank"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["NOPE"], "no listing with id 'NOPE'"),
+        (["{id}", "--what-if", "monthly_sales"], "expected COLUMN=VALUE"),
+        (["{id}", "--what-if", "colour=red"], "not a signal column"),
+        (["{id}", "--what-if", "dsr_service=48"], "cannot read '48' as dsr_service"),
+    ],
+    ids=["unknown-id", "no-equals", "not-a-column", "bad-value"],
+)
+def test_audit_errors_exit_2_with_one_line(
+    runner, market_files, model_dir, args, message
+):
+    listing = _weak_listing(market_files, model_dir)
+    args = [a.format(id=listing) for a in args]
+    result = runner.invoke(
+        cli, ["audit", str(market_files["catalog"]), *args, "--model", str(model_dir)]
+    )
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_audit_text_card(runner, market_files, model_dir):
+    listing = _weak_listing(market_files, model_dir)
+    result = runner.invoke(
+        cli,
+        [
+            "audit",
+            str(market_files["catalog"]),
+            listing,
+            "--model",
+            str(model_dir),
+            "--ranks",
+            str(market_files["ranks"]),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "/ 100" in result.output and "category percentile" in result.output
+    assert "factor" in result.output and "contribution" in result.output
+    assert "KEYWORDS" in result.output
+
+
+# --- score -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_score_keeps_rows_in_order_and_every_input_column(
+    runner, market_files, model_dir, tmp_path, suffix
+):
+    source = market_files["backoffice"]  # Chinese headers, 万 numbers, a pass-through
+    out = tmp_path / f"scored{suffix}"
+    result = runner.invoke(
+        cli, ["score", str(source), "-o", str(out), "--model", str(model_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    scored = (
+        io.read_table(out).frame
+        if suffix != ".csv"
+        else pd.read_csv(out, dtype=str, keep_default_na=False)
+    )
+    original = read_export(source).raw
+    assert list(scored.columns[: len(original.columns)]) == list(original.columns)
+    assert list(scored.columns[len(original.columns) :]) == [
+        "weight",
+        "category_percentile",
+        "fix_1",
+        "fix_1_gain",
+        "fix_2",
+        "fix_2_gain",
+        "fix_3",
+        "fix_3_gain",
+        "blockers",
+        "suggested_category",
+    ]
+    assert scored["商品ID"].astype(str).tolist() == original["商品ID"].tolist()
+    assert scored["访客数"].astype(str).tolist() == original["访客数"].tolist()
+    assert "店铺名称" in scored.columns
+
+
+def test_score_is_independent_of_row_order(market, model_dir, tmp_path):
+    from ranking.scoring import score_table
+
+    catalog = market.catalog
+    forward, backward = tmp_path / "f.csv", tmp_path / "b.csv"
+    io.write_table(catalog, forward)
+    io.write_table(catalog.iloc[::-1], backward)
+    a = score_table(forward, model_dir)[0].set_index("listing_id")
+    b = score_table(backward, model_dir)[0].set_index("listing_id").loc[a.index]
+    pd.testing.assert_series_equal(a["weight"], b["weight"])
+    pd.testing.assert_series_equal(a["fix_1"], b["fix_1"])
+
+
+def test_score_writes_rejects_beside_the_output(runner, market, model_dir, tmp_path):
+    catalog = market.catalog.head(300).astype({"visitors": object})
+    catalog.loc[5, "visitors"] = -4
+    catalog.loc[7, "dsr_service"] = 47.0
+    source = tmp_path / "c.csv"
+    io.write_table(catalog, source)
+    out = tmp_path / "scored.csv"
+    result = runner.invoke(
+        cli, ["score", str(source), "-o", str(out), "--model", str(model_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 row(s) rejected; reasons in" in result.stderr
+    rejects = pd.read_csv(tmp_path / "scored.rejects.csv")
+    assert rejects["reject_row"].tolist() == [7, 9]
+    assert len(pd.read_csv(out)) == 298
+    strict = runner.invoke(
+        cli,
+        [
+            "score",
+            str(source),
+            "-o",
+            str(tmp_path / "s.csv"),
+            "--model",
+            str(model_dir),
+            "--strict",
+        ],
+    )
+    assert strict.exit_code == 2
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_score_refuses_an_unknown_output_format_before_work(
+    runner, market_files, model_dir, tmp_path
+):
+    result = runner.invoke(
+        cli,
+        [
+            "score",
+            str(market_files["catalog"]),
+            "-o",
+            str(tmp_path / "out.json"),
+            "--model",
+            str(model_dir),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "cannot write '.json'" in result.stderr
