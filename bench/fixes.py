@@ -37,7 +37,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from quality import raw_frame  # noqa: E402
+from quality import raw_frame, train_lightgbm  # noqa: E402
 
 from ranking import evaluate, fixes  # noqa: E402
 from ranking.export import read_export, read_ranks  # noqa: E402
@@ -61,7 +61,7 @@ def load_market(listings: int, seed: int, lang: str = "zh"):
 def checklist_choice(catalog: fixes.Catalog, applies: pd.DataFrame) -> np.ndarray:
     data = catalog.data
     cat = data["category"].to_numpy()
-    rates = fixes._shares(data)
+    rates = fixes.signal_rates(data)
     headline = {
         "monthly_sales": data["monthly_sales"],
         "payer_count": data["payer_count"],
@@ -92,51 +92,24 @@ def checklist_choice(catalog: fixes.Catalog, applies: pd.DataFrame) -> np.ndarra
 
 
 def lightgbm_choice(data, train_groups, applied, seed):
-    import lightgbm
-
-    frame = raw_frame(
-        data.reset_index(drop=True).assign(
-            has_main_video=lambda d: d["has_main_video"].astype(float),
-            has_white_bg_image=lambda d: d["has_white_bg_image"].astype(float),
-        )
-    )
-    frame.index = data.index
-    ordered = train_groups.sort_values(["keyword", "position"], kind="stable")
-    observed = ordered["position"].where(~ordered["censored"])
-    top = ordered.groupby("keyword", sort=False)["position"].transform("max")
-    label = np.where(observed.notna(), np.ceil(30 * (top + 1 - observed) / top), 0)
-    sizes = ordered.groupby("keyword", sort=False)["row"].size()
-    ranker = lightgbm.LGBMRanker(
-        objective="lambdarank",
-        n_estimators=300,
-        learning_rate=0.05,
-        random_state=seed,
-        verbose=-1,
-    )
-    ranker.fit(
-        frame.iloc[ordered["row"].to_numpy()],
-        label.astype(int),
-        group=sizes.loc[ordered["keyword"].unique()].to_numpy(),
-    )
+    frame = raw_frame(data)
+    ranker = train_lightgbm(frame.reset_index(drop=True), train_groups, seed)
     base = pd.Series(ranker.predict(frame), index=data.index)
     gains = pd.DataFrame(np.nan, index=data.index, columns=list(FACTORS))
-    categories = frame["category"].cat.categories
     for factor, (fix, _) in applied.items():
         if not len(fix.changed):
             continue
-        changed = fix.changed.copy()
-        changed["has_main_video"] = changed["has_main_video"].astype(float)
-        changed["has_white_bg_image"] = changed["has_white_bg_image"].astype(float)
-        moved = raw_frame(changed)
-        moved["days_listed"] = frame.loc[changed.index, "days_listed"]
-        moved["category"] = pd.Categorical(changed["category"], categories=categories)
-        gains.loc[changed.index, factor] = ranker.predict(moved) - base[changed.index]
-    values = gains.to_numpy()
-    best = np.nanargmax(np.where(np.isnan(values), -np.inf, values), axis=1)
-    choice = np.asarray(FACTORS, dtype=object)[best]
-    return np.where(
-        np.nanmax(np.where(np.isnan(values), -np.inf, values), axis=1) > 0, choice, ""
-    )
+        moved = raw_frame(fix.changed)
+        # Ages and the category codes must mean what they meant in training.
+        moved["days_listed"] = frame.loc[fix.changed.index, "days_listed"]
+        moved["category"] = pd.Categorical(
+            fix.changed["category"], categories=frame["category"].cat.categories
+        )
+        predicted = ranker.predict(moved)
+        gains.loc[fix.changed.index, factor] = predicted - base[fix.changed.index]
+    values = gains.fillna(-np.inf).to_numpy()
+    choice = np.asarray(FACTORS, dtype=object)[values.argmax(axis=1)]
+    return np.where(values.max(axis=1) > 0, choice, "")
 
 
 def capture_bench(listings: int, seed: int) -> None:

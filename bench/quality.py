@@ -37,29 +37,15 @@ from scipy.stats import spearmanr
 from ranking import evaluate
 from ranking.features import FEATURES, build_features
 from ranking.model import AdditiveWeightModel
-from ranking.simulate import simulate
+from ranking.simulate import CATALOG_COLUMNS, simulate
 from ranking.values import parse_ranks
 
+#: What LightGBM gets: every numeric export column (titles it cannot read).
 RAW_COLUMNS = [
-    "price",
-    "visitors",
-    "page_views",
-    "monthly_sales",
-    "payer_count",
-    "gmv",
-    "favorites",
-    "add_to_cart",
-    "review_count",
-    "avg_rating",
-    "negative_reviews",
-    "photo_reviews",
-    "qa_count",
-    "dsr_description",
-    "dsr_service",
-    "dsr_logistics",
-    "has_main_video",
-    "has_white_bg_image",
-    "refund_rate",
+    c
+    for c in CATALOG_COLUMNS
+    if c
+    not in {"listing_id", "title", "category", "listed_at", "search_visitors", "shop"}
 ]
 
 
@@ -100,6 +86,8 @@ def fit_hgb(catalog, train_groups, seed):
 
 
 def raw_frame(catalog):
+    """The export's own columns as LightGBM takes them: numbers as floats,
+    category as a categorical, listed_at as days before the newest listing."""
     frame = catalog[RAW_COLUMNS].astype("float64")
     listed = pd.to_datetime(catalog["listed_at"])
     frame["days_listed"] = (listed.max() - listed).dt.days
@@ -107,15 +95,15 @@ def raw_frame(catalog):
     return frame
 
 
-def fit_lightgbm(catalog, train_groups, seed):
+def train_lightgbm(frame, train_groups, seed):
+    """LightGBM lambdarank on ``frame`` rows, grouped by keyword, with graded
+    labels 1..30 over the observed positions and 0 for censored rows."""
     import lightgbm
 
-    frame = raw_frame(catalog)
     ordered = train_groups.sort_values(["keyword", "position"], kind="stable")
     observed = ordered["position"].where(~ordered["censored"])
     group_size = ordered.groupby("keyword", sort=False)["row"].size()
     top = ordered.groupby("keyword", sort=False)["position"].transform("max")
-    # Graded labels for lambdarank: 1..30 over the observed positions, 0 censored.
     label = np.where(observed.notna(), np.ceil(30 * (top + 1 - observed) / top), 0)
     ranker = lightgbm.LGBMRanker(
         objective="lambdarank",
@@ -131,7 +119,12 @@ def fit_lightgbm(catalog, train_groups, seed):
         label.astype(int),
         group=group_size.loc[ordered["keyword"].unique()].to_numpy(),
     )
-    return ranker.predict(frame)
+    return ranker
+
+
+def fit_lightgbm(catalog, train_groups, seed):
+    frame = raw_frame(catalog)
+    return train_lightgbm(frame, train_groups, seed).predict(frame)
 
 
 def main() -> None:

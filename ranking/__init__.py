@@ -1,7 +1,9 @@
 """ranking: listing weight and search ranking for e-commerce operators.
 
->>> from ranking import read_export                      # doctest: +SKIP
->>> export = read_export("catalog.csv")                  # doctest: +SKIP
+>>> import ranking                                            # doctest: +SKIP
+>>> export = ranking.read_export("catalog.csv")                # doctest: +SKIP
+>>> result = ranking.train("catalog.csv", "ranks.csv", "m/")   # doctest: +SKIP
+>>> report = ranking.audit("catalog.csv", "A123", "m/")        # doctest: +SKIP
 """
 
 from ranking.errors import (
@@ -17,6 +19,25 @@ from ranking.simulate import simulate
 
 __version__ = "0.1.0"
 
+# Training, audit and scoring load scipy and scikit-learn; they are imported on
+# first use so that reading an export (and `ranking --help`) stays fast.
+_LAZY = {
+    "train": "ranking.training",
+    "evaluate_model": "ranking.training",
+    "audit": "ranking.audit",
+    "score_catalog": "ranking.scoring",
+    "load_model": "ranking.persist",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'ranking' has no attribute {name!r}")
+
+
 __all__ = [
     "Export",
     "ExportError",
@@ -26,8 +47,13 @@ __all__ = [
     "Ranks",
     "RejectedRowsError",
     "UnknownListingError",
+    "audit",
     "check_export",
+    "evaluate_model",
+    "load_model",
     "read_export",
     "read_ranks",
+    "score_catalog",
     "simulate",
+    "train",
 ]

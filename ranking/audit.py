@@ -151,7 +151,7 @@ def factor_table(catalog: fixes.Catalog, at) -> list[dict]:
     against a typical listing of the category."""
     contribution = fixes.contributions(catalog, rows=pd.Index([at])).loc[at]
     targets = catalog.targets.loc[at]
-    rates = fixes._shares(catalog.data.loc[[at]]).iloc[0]
+    rates = fixes.signal_rates(catalog.data.loc[[at]]).iloc[0]
     data = catalog.data
     worst_dsr = min(
         DSR_COLUMNS,

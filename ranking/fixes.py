@@ -31,7 +31,7 @@ from ranking.features import (
 )
 from ranking.features._common import categories, column
 from ranking.features.category_fit import title_categories
-from ranking.features.dsr import DSR_COLUMNS, TOLERANCE
+from ranking.features.dsr import DSR_COLUMNS, TOLERANCE, category_average
 from ranking.model import WeightModel, category_percentile
 
 #: Smallest gain (weight points) worth listing; smaller ones are rounding.
@@ -121,7 +121,9 @@ def rescore(
 # --------------------------------------------------------------- targets
 
 
-def _shares(data: pd.DataFrame) -> pd.DataFrame:
+def signal_rates(data: pd.DataFrame) -> pd.DataFrame:
+    """Per-visitor favourite and cart rates, and negative and photo shares of
+    reviews: the rates the fixes target (unknown where the base is 0)."""
     visitors = column(data, "visitors").where(lambda v: v > 0)
     reviews = column(data, "review_count").where(lambda v: v > 0)
     return pd.DataFrame(
@@ -166,7 +168,7 @@ def category_targets(data: pd.DataFrame) -> pd.DataFrame:
                 },
                 index=data.index,
             ),
-            _shares(data),
+            signal_rates(data),
         ],
         axis=1,
     )
@@ -393,8 +395,6 @@ def ranked_fixes(
 
 def dsr_blockers(catalog: Catalog) -> pd.DataFrame:
     """Per listing and DSR: the category average it falls below (NaN if not)."""
-    from ranking.features.dsr import category_average
-
     average = category_average(catalog.data, catalog.reference)
     return pd.DataFrame(
         {

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_csv
+from conftest import REALDATA, write_csv
 
 from ranking import fixes, io
 from ranking.audit import audit
@@ -395,3 +395,27 @@ def test_score_refuses_an_unknown_output_format_before_work(
     )
     assert result.exit_code == 2
     assert "cannot write '.json'" in result.stderr
+
+
+@pytest.mark.skipif(not REALDATA.exists(), reason="shared/realdata not beside checkout")
+def test_real_taobao_pages_score_and_audit_with_most_signals_unknown(
+    runner, model_dir, tmp_path
+):
+    """Real result pages give ids, titles, prices, payers, reviews and DSR ×100
+    only: everything else must be reported unknown, not zero, and still score."""
+    pages = REALDATA / "taobao_serp" / "taobao_serp_positions.csv"
+    out = tmp_path / "scored.csv"
+    result = runner.invoke(
+        cli, ["score", str(pages), "-o", str(out), "--model", str(model_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    scored = pd.read_csv(out, dtype=str)
+    weight = scored["weight"].astype(float)
+    assert len(scored) == 68 and weight.between(0, 100, inclusive="neither").all()
+    assert weight.nunique() > 30  # the known signals still separate listings
+    report = audit(pages, "533989404526", model_dir, ranks_path=pages)
+    assert {"monthly_sales", "favorites", "has_main_video"} <= set(
+        report["unknown_signals"]
+    )
+    assert report["keywords"][0]["keyword"] == "女包"
+    assert report["keywords"][0]["observed_rank"] == 2
