@@ -48,6 +48,8 @@ class Assumptions:
 
     as_of: str = "2026-11-01"  # the export date; listing ages count back from it
     wrong_category_share: float = 0.05  # listings placed in another category
+    vague_title_share: float = 0.15  # titles that never name their product
+    cross_mention_share: float = 0.15  # titles naming a related category's product
     new_share: float = 0.12  # listings younger than the new-product window
     new_product_window_days: int = 28
     video_share: float = 0.35
@@ -578,7 +580,7 @@ def simulate(
     shift = rng.integers(1, len(cats), n)
     placed[wrong] = (true_cat[wrong] + shift[wrong]) % len(cats)
 
-    titles, keyword_phrase = _titles(rng, true_cat, lang)
+    titles, keyword_phrase = _titles(rng, true_cat, lang, a)
 
     quality = rng.normal(0, 1, n)
     popularity = 0.5 * quality + np.sqrt(1 - 0.25) * rng.normal(0, 1, n)
@@ -681,7 +683,7 @@ def simulate(
     )
     truth["placed_in_wrong_category"] = wrong
     ranks = _observe_ranks(
-        rng, catalog, parts["true_weight"], keyword_phrase, name_of[true_cat], a, lang
+        rng, catalog, parts["true_weight"], keyword_phrase, true_cat, a, lang
     )
     return Market(catalog, ranks, truth, reference, a, seed, lang)
 
@@ -786,12 +788,25 @@ def _raw_terms(catalog: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
     )
 
 
-def _titles(rng: np.random.Generator, true_cat: np.ndarray, lang: str):
+#: Categories whose products are sold together or for each other; a title
+#: may name one of its group's products (a gift, an accessory, "fits ...").
+AFFINITY: tuple[tuple[int, ...], ...] = ((0, 1, 2), (3, 7, 9), (4, 6, 8, 10), (5, 11))
+_MENTIONS = {
+    "zh": ("送{}", "配{}", "适用{}", "{}同款"),
+    "en": ("with {}", "for {}", "plus {}", "{} compatible"),
+}
+
+
+def _titles(rng: np.random.Generator, true_cat: np.ndarray, lang: str, a: Assumptions):
     """Titles built as sellers write them: brand, attributes, an attribute+noun
-    phrase (what keywords match), and shared filler words."""
+    phrase (what keywords match), shared filler words. Some never name their
+    product (``vague_title_share``); some name a related category's product as
+    a gift, an accessory or a fit (``cross_mention_share``), as real titles
+    do — so telling a title's category is not trivial."""
     zh = lang == "zh"
     shared = np.array(_SHARED_ZH if zh else _SHARED_EN, dtype=object)
     brands = np.array(_BRANDS_ZH if zh else _BRANDS_EN, dtype=object)
+    group_of = {c: group for group in AFFINITY for c in group}
     sep = "" if zh else " "
     titles, phrases = [], []
     for cat_index in true_cat:
@@ -800,17 +815,27 @@ def _titles(rng: np.random.Generator, true_cat: np.ndarray, lang: str):
         attrs = cat.attrs_zh if zh else cat.attrs_en
         noun = nouns[0] if rng.random() < 0.8 else nouns[rng.integers(len(nouns))]
         picks = rng.choice(len(attrs), size=3, replace=False)
-        key_attr = attrs[picks[0]]
-        phrase = f"{key_attr}{sep}{noun}"
         words = [brands[rng.integers(len(brands))]]
         words += list(rng.choice(shared, size=rng.integers(1, 4), replace=False))
-        words += [attrs[picks[1]], attrs[picks[2]], phrase]
-        if rng.random() < 0.5:
-            words.append(nouns[-1])
+        if rng.random() < a.vague_title_share:
+            words += [attrs[p] for p in picks]
+            phrase = None
+        else:
+            phrase = f"{attrs[picks[0]]}{sep}{noun}"
+            words += [attrs[picks[1]], attrs[picks[2]], phrase]
+            if rng.random() < 0.5:
+                words.append(nouns[-1])
+        if rng.random() < a.cross_mention_share:
+            others = [c for c in group_of[cat_index] if c != cat_index]
+            other = CATEGORIES[others[rng.integers(len(others))]]
+            other_noun = (other.nouns_zh if zh else other.nouns_en)[0]
+            template = _MENTIONS[lang][rng.integers(len(_MENTIONS[lang]))]
+            words.append(template.format(other_noun))
         order = rng.permutation(len(words) - 1) + 1
         title = sep.join([words[0], *[words[i] for i in order]])
         titles.append(title if zh else title.title())
-        phrases.append((noun, phrase))
+        if phrase is not None:
+            phrases.append((noun, phrase, cat_index))
     return np.array(titles, dtype=object), phrases
 
 
@@ -829,14 +854,19 @@ def _listing_ids(rng: np.random.Generator, n: int, lang: str) -> np.ndarray:
     return ids
 
 
-def _observe_ranks(rng, catalog, weight, phrases, true_names, a, lang):
-    titles = catalog["title"].str.lower().to_numpy()
-    keywords: dict[str, None] = {}
-    for noun, phrase in phrases:
-        keywords.setdefault(noun.lower(), None)
-        keywords.setdefault(phrase.lower(), None)
+def _observe_ranks(rng, catalog, weight, phrases, true_cat, a, lang):
+    titles = catalog["title"].str.lower().to_numpy().astype(str)
+    keywords: dict[str, int] = {}
+    for noun, phrase, cat_index in phrases:
+        keywords.setdefault(noun.lower(), cat_index)
+        keywords.setdefault(phrase.lower(), cat_index)
+    # A keyword's results are the listings whose title contains it *and* whose
+    # product is of the keyword's category: search relevance keeps a face mask
+    # sold "with shampoo" out of the results for 洗发水. A listing placed in a
+    # wrong category still competes, buried by its weight.
     candidates = {
-        k: np.flatnonzero(np.char.find(titles.astype(str), k) >= 0) for k in keywords
+        k: np.flatnonzero((np.char.find(titles, k) >= 0) & (true_cat == c))
+        for k, c in keywords.items()
     }
     # A keyword needs enough competitors to rank; small markets lower the bar.
     enough = min(20, max(2, len(catalog) // 60))

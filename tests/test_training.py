@@ -243,7 +243,15 @@ def test_censored_rows_become_training_pairs(market_files):
     groups = ev.labelled_groups(
         ranks.data, export.data["listing_id"].reset_index(drop=True)
     )
-    pairs = ev.ranking_pairs(groups)
-    censored_rows = set(groups.loc[groups["censored"], "row"])
-    assert any(lower in censored_rows for lower in pairs[:, 1])
-    assert not any(higher in censored_rows for higher in pairs[:, 0])
+    below_censored = 0
+    for _, group in groups.groupby("keyword"):
+        pairs = ev.ranking_pairs(group)
+        censored = set(group.loc[group["censored"], "row"])
+        observed = set(group.loc[~group["censored"], "row"])
+        # within a group: every observed listing above every censored one, and
+        # a censored listing never above anything
+        assert not censored & set(pairs[:, 0])
+        below = {tuple(p) for p in pairs if p[1] in censored}
+        assert below == {(o, c) for o in observed for c in censored}
+        below_censored += len(below)
+    assert below_censored > 0
