@@ -419,3 +419,27 @@ def test_real_taobao_pages_score_and_audit_with_most_signals_unknown(
     )
     assert report["keywords"][0]["keyword"] == "女包"
     assert report["keywords"][0]["observed_rank"] == 2
+
+
+def test_score_measures_white_backgrounds_from_image_files(market, model_dir, tmp_path):
+    """Spec §2: main_image given, has_white_bg_image not → measured from the file,
+    relative to the export's folder; only listings without one get the fix."""
+    from PIL import Image
+
+    catalog = market.catalog.drop(columns=["has_white_bg_image"]).copy()
+    (tmp_path / "img").mkdir()
+    white = np.arange(len(catalog)) % 2 == 0
+    Image.new("RGB", (64, 64), "white").save(tmp_path / "img" / "white.png")
+    Image.new("RGB", (64, 64), (30, 60, 200)).save(tmp_path / "img" / "blue.png")
+    catalog["主图"] = np.where(white, "img/white.png", "img/blue.png")
+    source = tmp_path / "catalog.csv"
+    io.write_table(catalog, source)
+    from ranking.scoring import score_table
+
+    table, _ = score_table(source, model_dir)
+    suggested = (
+        table[["fix_1", "fix_2", "fix_3"]].eq("white_bg_image").any(axis=1).to_numpy()
+    )
+    assert not suggested[white].any()
+    assert suggested[~white].any()
+    assert table["主图"].tolist() == catalog["主图"].tolist()
