@@ -10,6 +10,7 @@ Chinese back offices often write a title or a date range above it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import os
 import tempfile
@@ -23,6 +24,7 @@ from ranking.errors import ExportError, OutputError
 
 HEADER_SEARCH_ROWS = 20
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+SNIFF_BYTES = 1 << 16
 READABLE = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
 WRITABLE = (".csv", ".tsv", ".xlsx", ".parquet")
 
@@ -94,21 +96,16 @@ def _kind_from_suffix(path: Path) -> str:
     return "text"
 
 
-def _decode(path: Path, head: bytes) -> tuple[str, str]:
-    """Return (encoding, first lines) for a text table."""
-    if b"\x00" in head:
-        raise ExportError(
-            f"{path}: is a binary file, not a CSV/TSV table (is it UTF-16? "
-            "save it as UTF-8 or GB18030)"
-        )
-    data = path.read_bytes()
-    for encoding in TEXT_ENCODINGS:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return encoding, text
-    raise ExportError(f"{path}: is neither UTF-8 nor GB18030/GBK text")
+def _sample(path: Path, head: bytes, encoding: str) -> str | None:
+    """The first :data:`SNIFF_BYTES` of the file decoded, or None if they are
+    not in ``encoding`` (a character cut at the end is left out)."""
+    if len(head) < SNIFF_BYTES:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    try:
+        return codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+    except UnicodeDecodeError:
+        return None
 
 
 def _find_header(rows: list[list[str]], is_header) -> int:
@@ -119,29 +116,43 @@ def _find_header(rows: list[list[str]], is_header) -> int:
 
 
 def _read_text(path: Path, head: bytes, is_header) -> Table:
-    encoding, text = _decode(path, head)
-    first_lines = text.splitlines()[: HEADER_SEARCH_ROWS + 1]
-    if path.suffix.lower() == ".tsv":
-        sep = "\t"
-    else:
-        sample = "\n".join(first_lines)
-        sep = "\t" if sample.count("\t") > sample.count(",") else ","
-    rows = [next(csv.reader([line], delimiter=sep), []) for line in first_lines]
-    header_at = _find_header(rows, is_header)
-    del text
-    frame = pd.read_csv(
-        path,
-        sep=sep,
-        encoding=encoding,
-        header=None,
-        skiprows=header_at,
-        dtype=str,
-        keep_default_na=False,
-        na_filter=False,
-        skip_blank_lines=False,
-        engine="c",
-    )
-    return Table(_apply_header(frame, path, header_at), header_at + 1, encoding)
+    if b"\x00" in head:
+        raise ExportError(
+            f"{path}: is a binary file, not a CSV/TSV table (is it UTF-16? "
+            "save it as UTF-8 or GB18030)"
+        )
+    # Try each encoding on the first bytes, then let pandas decode the whole
+    # file: a decode error further down means the file is in the next one.
+    # (Decoding the whole file in Python first would hold it in memory twice.)
+    for encoding in TEXT_ENCODINGS:
+        sample = _sample(path, head, encoding)
+        if sample is None:
+            continue
+        first_lines = sample.splitlines()[: HEADER_SEARCH_ROWS + 1]
+        if path.suffix.lower() == ".tsv":
+            sep = "\t"
+        else:
+            joined = "\n".join(first_lines)
+            sep = "\t" if joined.count("\t") > joined.count(",") else ","
+        rows = [next(csv.reader([line], delimiter=sep), []) for line in first_lines]
+        header_at = _find_header(rows, is_header)
+        try:
+            frame = pd.read_csv(
+                path,
+                sep=sep,
+                encoding=encoding,
+                header=None,
+                skiprows=header_at,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                engine="c",
+            )
+        except UnicodeDecodeError:
+            continue
+        return Table(_apply_header(frame, path, header_at), header_at + 1, encoding)
+    raise ExportError(f"{path}: is neither UTF-8 nor GB18030/GBK text")
 
 
 def _read_excel(path: Path, is_header) -> Table:

@@ -352,3 +352,17 @@ def test_reader_raises_only_its_own_errors_on_arbitrary_bytes(tmp_path, data, su
         read_export(path)
     except RankingError as error:
         assert "\n" not in str(error)
+
+
+def test_gb18030_text_that_starts_as_plain_ascii(tmp_path):
+    """Chinese only after the first 64 KiB: the sniffed start decodes as UTF-8,
+    so the full read must notice and fall back to GB18030."""
+    rows = [f"A{i},plain title {i},{i}" for i in range(4000)]
+    rows.append("Z1,碎花连衣裙,1.2万")
+    text = "listing_id,title,visitors\n" + "\n".join(rows) + "\n"
+    assert len(text.split("碎花")[0]) > 65536
+    path = write_csv(tmp_path / "late.csv", text, "gb18030")
+    export = read_export(path)
+    assert export.encoding == "gb18030"
+    assert export.data["title"].iloc[-1] == "碎花连衣裙"
+    assert export.data["visitors"].iloc[-1] == 12000.0
