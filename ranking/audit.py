@@ -227,10 +227,13 @@ def action(catalog: fixes.Catalog, fix: fixes.Fix, at) -> str:
     factor = fix.factor
     if factor == "category_fit":
         return f"move it from {before.get('category')} to {after['category']}"
-    if factor == "main_video":
-        return "add a main video"
-    if factor == "white_bg_image":
-        return "add a white-background image"
+    if factor in {"main_video", "white_bg_image"}:
+        name = "has_main_video" if factor == "main_video" else "has_white_bg_image"
+        what = "a main video" if factor == "main_video" else "a white-background image"
+        unknown = pd.isna(before.get(name))
+        return f"add {what}" + (
+            " (the export does not say whether it has one)" if unknown else ""
+        )
     parts = {
         "monthly_sales": [change("monthly_sales", "raise", "monthly sales")],
         "payer_count": [change("payer_count", "raise", "paying buyers")],

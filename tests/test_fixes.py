@@ -443,3 +443,17 @@ def test_score_measures_white_backgrounds_from_image_files(market, model_dir, tm
     assert not suggested[white].any()
     assert suggested[~white].any()
     assert table["主图"].tolist() == catalog["主图"].tolist()
+
+
+def test_fix_for_an_unknown_media_signal_says_it_is_unknown(model_dir, tmp_path):
+    export = write_csv(tmp_path / "x.csv", "listing_id,主图视频\nA,\nB,否\n")
+    unknown = audit(export, "A", model_dir)
+    known = audit(export, "B", model_dir)
+    actions = {f["factor"]: f["action"] for f in unknown["fixes"]}
+    assert actions["main_video"] == (
+        "add a main video (the export does not say whether it has one)"
+    )
+    assert {f["factor"]: f["action"] for f in known["fixes"]}["main_video"] == (
+        "add a main video"
+    )
+    assert "has_main_video" in unknown["unknown_signals"]
