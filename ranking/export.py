@@ -207,6 +207,8 @@ def check_export(
 ) -> dict:
     """Read and validate an export without scoring it; what ``ranking check``
     reports. Rejected rows are written to ``rejects_path`` when one is given."""
+    if rejects_path is not None:
+        io.refuse_overwriting(Path(rejects_path), Path(path))
     export = read_export(path, strict=strict)
     if rejects_path is not None:
         io.write_table(export.rejects, Path(rejects_path))

@@ -199,6 +199,22 @@ def _apply_header(grid: pd.DataFrame, path: Path, header_at: int) -> pd.DataFram
     return body
 
 
+def refuse_overwriting(output: Path, *inputs: Path) -> None:
+    """Raise :class:`OutputError` if ``output`` is one of the input files:
+    inputs are never modified."""
+    output = Path(output)
+    for source in inputs:
+        if (
+            output.exists()
+            and Path(source).exists()
+            and os.path.samefile(output, source)
+        ):
+            raise OutputError(
+                f"{output}: is the input file; write the output somewhere else "
+                "(inputs are never modified)"
+            )
+
+
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` to ``path`` whole or not at all; the format follows the
     extension (``.csv`` in UTF-8 with BOM so Excel opens Chinese text right,

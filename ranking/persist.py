@@ -25,7 +25,7 @@ import scipy
 import sklearn
 
 from ranking.defaults import DEFAULT_MODEL  # noqa: F401  (re-exported)
-from ranking.errors import ModelFileError
+from ranking.errors import ModelFileError, OutputError
 from ranking.model import WeightModel
 
 #: Bumped whenever a saved model could not be read by this code.
@@ -63,6 +63,7 @@ def save_model(model: WeightModel, folder: str | Path, card: dict) -> Path:
     """Write ``model`` and its card into ``folder``; the directory is replaced
     whole (written beside it, then renamed), never left half-written."""
     folder = Path(folder)
+    _check_replaceable(folder)
     parent = folder.parent if str(folder.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
@@ -102,6 +103,23 @@ def save_model(model: WeightModel, folder: str | Path, card: dict) -> Path:
             staging.rmdir()
         raise
     return folder
+
+
+MODEL_FILES = {MODEL_FILE, CARD_JSON, CARD_TEXT, CHECKSUMS}
+
+
+def _check_replaceable(folder: Path) -> None:
+    """Replacing a directory deletes what it held: only an empty directory or
+    an earlier model directory may be replaced, never a folder of other files."""
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: is a file; give a directory for the model")
+    if folder.is_dir():
+        held = {child.name for child in folder.iterdir()}
+        if held and (CARD_JSON not in held or not held <= MODEL_FILES):
+            raise OutputError(
+                f"{folder}: exists and holds other files than a model's; choose a "
+                "new or empty directory (ranking replaces a model directory whole)"
+            )
 
 
 def read_card(folder: str | Path) -> dict:

@@ -82,6 +82,9 @@ def score_catalog(
             f"{output}: cannot write '{output.suffix or 'no extension'}', use one "
             "of " + ", ".join(io.WRITABLE)
         )
+    io.refuse_overwriting(output, Path(export_path))
+    if rejects_path is not None:
+        io.refuse_overwriting(Path(rejects_path), Path(export_path))
     table, export = score_table(export_path, model_dir, strict, by, effort, progress)
     io.write_table(table, output)
     written_rejects = None

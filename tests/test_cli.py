@@ -144,3 +144,12 @@ def test_every_command_has_help_an_example_and_a_readme_entry(runner, name):
     assert result.exit_code == 0
     assert "Example:" in result.output
     assert re.search(rf"`ranking {name}\b", README), f"README does not mention {name}"
+
+
+def test_check_never_writes_rejects_over_its_input(runner, tmp_path):
+    export = write_csv(tmp_path / "x.csv", "listing_id,visitors\nA,1\nB,-1\n")
+    before = export.read_bytes()
+    result = runner.invoke(cli, ["check", str(export), "--rejects", str(export)])
+    assert result.exit_code == 2
+    assert "is the input file" in result.stderr
+    assert export.read_bytes() == before

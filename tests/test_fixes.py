@@ -457,3 +457,20 @@ def test_fix_for_an_unknown_media_signal_says_it_is_unknown(model_dir, tmp_path)
         "add a main video"
     )
     assert "has_main_video" in unknown["unknown_signals"]
+
+
+@pytest.mark.parametrize("flag", ["-o", "--rejects"])
+def test_score_never_writes_over_its_input(runner, market, model_dir, tmp_path, flag):
+    source = tmp_path / "catalog.csv"
+    io.write_table(market.catalog.head(50), source)
+    before = source.read_bytes()
+    args = ["score", str(source), "--model", str(model_dir)]
+    args += (
+        ["-o", str(source)]
+        if flag == "-o"
+        else ["-o", str(tmp_path / "out.csv"), "--rejects", str(source)]
+    )
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2
+    assert "is the input file" in result.stderr
+    assert source.read_bytes() == before

@@ -255,3 +255,33 @@ def test_censored_rows_become_training_pairs(market_files):
         assert below == {(o, c) for o in observed for c in censored}
         below_censored += len(below)
     assert below_censored > 0
+
+
+def test_train_never_replaces_a_folder_of_other_files(runner, market_files, tmp_path):
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    (documents / "plan.xlsx").write_text("precious")
+    result = runner.invoke(
+        cli,
+        [
+            "train",
+            str(market_files["catalog"]),
+            "--ranks",
+            str(market_files["ranks"]),
+            "-o",
+            str(documents),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "holds other files than a model's" in result.stderr
+    assert (documents / "plan.xlsx").read_text() == "precious"
+
+
+def test_train_replaces_an_earlier_model_whole(trained, tmp_path, market_files):
+    folder = _copy(trained[0], tmp_path)
+    old = persist.sha256(folder / "card.json")
+    train(market_files["catalog"], market_files["ranks"], output=folder, seed=3)
+    assert persist.sha256(folder / "card.json") != old
+    assert sorted(p.name for p in folder.iterdir()) == sorted(persist.MODEL_FILES)
+    assert [p.name for p in tmp_path.iterdir()] == ["copy"]  # no staging left
+    persist.load_model(folder)
