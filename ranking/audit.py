@@ -66,6 +66,7 @@ def audit(
         "category_percentile": round(float(catalog.percentile[at]), 1),
         "unknown_signals": unknown_signals(catalog.data.loc[at]),
         "blockers": blockers(catalog, at),
+        "notes": notes(catalog, at),
         "factors": factor_table(catalog, at),
         "fixes": [
             {
@@ -137,6 +138,27 @@ def blockers(catalog: fixes.Catalog, at) -> list[dict]:
                 f"(p={fit['title_fit']:.2f})",
                 "suggested_category": str(fit["best_category"]),
             }
+        )
+    return found
+
+
+def notes(catalog: fixes.Catalog, at) -> list[str]:
+    """What the audit could not judge for this listing, and why."""
+    found = []
+    fit = catalog.title_fit.loc[at]
+    placed = categories(catalog.data)
+    best = fit["best_category"]
+    if (
+        pd.notna(best)
+        and best != placed[at]
+        and not fixes.judged(catalog.data, catalog.title_fit)[at]
+    ):
+        sizes = placed.value_counts()
+        found.append(
+            f"title fit not judged: the title reads like {best}, but {placed[at]} "
+            f"has {sizes.get(placed[at], 0)} and {best} {sizes.get(best, 0)} "
+            f"listings in this export; {fixes.MIN_CATEGORY_EVIDENCE} each are "
+            "needed to tell"
         )
     return found
 

@@ -42,6 +42,12 @@ MIN_CATEGORY_LISTINGS = 5
 #: times as likely and the placed one is at most this likely.
 MISFIT_ODDS = 5.0
 MISFIT_MAX_FIT = 0.2
+#: Listings both the placed and the suggested category need before a title's
+#: fit is judged. Measured on simulated catalogs of 12 categories (6 seeds
+#: each), blocker precision without it: 0.54 at 60 listings, 0.69 at 120,
+#: 0.89 at 300, 0.99 at 1,000 — a classifier cross-fitted on a handful of
+#: titles per category is confidently wrong too often to call it a blocker.
+MIN_CATEGORY_EVIDENCE = 20
 
 #: Default effort units of each factor's fix, for ``--by gain-per-effort``:
 #: roughly days of an operator's work. Media and a category move are an
@@ -289,10 +295,22 @@ def fix_dsr(catalog: Catalog) -> Fix:
     return Fix("dsr", rows)
 
 
+def judged(data: pd.DataFrame, fit: pd.DataFrame) -> pd.Series:
+    """True where the title's fit can be judged: a best category other than
+    the placed one, and both with at least :data:`MIN_CATEGORY_EVIDENCE`
+    listings in the catalog."""
+    placed = categories(data)
+    sizes = placed.value_counts()
+    best = fit["best_category"]
+    enough = (placed.map(sizes) >= MIN_CATEGORY_EVIDENCE) & (
+        best.map(sizes).fillna(0) >= MIN_CATEGORY_EVIDENCE
+    )
+    return (best.notna() & best.ne(placed).fillna(False) & enough).astype(bool)
+
+
 def fix_category_fit(catalog: Catalog) -> Fix:
     fit = catalog.title_fit
-    placed = categories(catalog.data)
-    moves = fit["best_category"].notna() & fit["best_category"].ne(placed).fillna(False)
+    moves = judged(catalog.data, fit)
     rows = catalog.data[moves].copy()
     rows["category"] = fit.loc[rows.index, "best_category"]
     moved_fit = fit.loc[rows.index].copy()
@@ -414,12 +432,12 @@ def misfit(catalog: Catalog) -> pd.Series:
 
 def misfits(data: pd.DataFrame, fit: pd.DataFrame) -> pd.Series:
     """True where the title does not fit the placed category: another category
-    is at least :data:`MISFIT_ODDS` times as likely, and the placed one at most
-    :data:`MISFIT_MAX_FIT` (``fit`` from :func:`title_categories`)."""
-    placed = categories(data)
-    other = fit["best_category"].notna() & fit["best_category"].ne(placed).fillna(False)
+    is at least :data:`MISFIT_ODDS` times as likely, the placed one at most
+    :data:`MISFIT_MAX_FIT`, and both hold enough listings to judge
+    (:func:`judged`; ``fit`` from :func:`title_categories`)."""
     odds = fit["best_prob"] >= MISFIT_ODDS * fit["title_fit"]
-    return (other & odds & (fit["title_fit"] <= MISFIT_MAX_FIT)).fillna(False)
+    low = fit["title_fit"] <= MISFIT_MAX_FIT
+    return (judged(data, fit) & odds & low).fillna(False).astype(bool)
 
 
 def blocker_table(catalog: Catalog) -> pd.DataFrame:

@@ -196,6 +196,10 @@ def render_audit(report: dict) -> str:
     if report["unknown_signals"]:
         lines.append("unknown: " + ", ".join(report["unknown_signals"]))
     lines.append("")
+    for note in report.get("notes", []):
+        lines.append(f"note: {note}")
+    if report.get("notes"):
+        lines.append("")
     if report["blockers"]:
         lines.append("BLOCKERS")
         lines += [f"  ✗ {b['factor']}: {b['message']}" for b in report["blockers"]]

@@ -474,3 +474,22 @@ def test_score_never_writes_over_its_input(runner, market, model_dir, tmp_path, 
     assert result.exit_code == 2
     assert "is the input file" in result.stderr
     assert source.read_bytes() == before
+
+
+def test_small_catalogs_do_not_judge_title_fit(model_dir, tmp_path):
+    """Below MIN_CATEGORY_EVIDENCE listings per category the classifier is too
+    often confidently wrong: no category_fit blocker or move, and a note."""
+    from ranking.simulate import simulate
+
+    market = simulate(120, seed=2)  # about 10 listings per category
+    source = tmp_path / "small.csv"
+    io.write_table(market.catalog, source)
+    from ranking.scoring import score_table
+
+    table, _ = score_table(source, model_dir)
+    assert not table["blockers"].str.contains("category_fit").any()
+    assert not table[["fix_1", "fix_2", "fix_3"]].eq("category_fit").any().any()
+    wrong = market.truth.loc[market.truth["placed_in_wrong_category"], "listing_id"]
+    report = audit(source, wrong.iloc[0], model_dir)
+    assert any(n.startswith("title fit not judged") for n in report["notes"])
+    assert all(b["factor"] != "category_fit" for b in report["blockers"])
