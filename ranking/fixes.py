@@ -158,26 +158,12 @@ TARGETS = {
 def category_targets(data: pd.DataFrame) -> pd.DataFrame:
     """Per listing, its category's percentile targets of the raw signals
     (75th; 25th for the negative-review share)."""
-    values = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    name: column(data, name)
-                    for name in TARGETS
-                    if name
-                    not in {
-                        "favorite_rate",
-                        "cart_rate",
-                        "negative_share",
-                        "photo_share",
-                    }
-                },
-                index=data.index,
-            ),
-            signal_rates(data),
-        ],
-        axis=1,
+    rates = signal_rates(data)
+    signals = pd.DataFrame(
+        {name: column(data, name) for name in TARGETS if name not in rates.columns},
+        index=data.index,
     )
+    values = pd.concat([signals, rates], axis=1)
     category = categories(data).to_numpy()
     out = pd.DataFrame(index=data.index)
     for name, q in TARGETS.items():

@@ -199,6 +199,19 @@ def _apply_header(grid: pd.DataFrame, path: Path, header_at: int) -> pd.DataFram
     return body
 
 
+def check_writable(path: Path) -> str:
+    """The output format of ``path`` (its lower-case extension); raises
+    :class:`OutputError` for one that cannot be written, so that a command
+    can refuse before doing its work."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in WRITABLE:
+        raise OutputError(
+            f"{path}: cannot write '{suffix or 'no extension'}', use one of "
+            + ", ".join(WRITABLE)
+        )
+    return suffix
+
+
 def refuse_overwriting(output: Path, *inputs: Path) -> None:
     """Raise :class:`OutputError` if ``output`` is one of the input files:
     inputs are never modified."""
@@ -220,12 +233,7 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
     extension (``.csv`` in UTF-8 with BOM so Excel opens Chinese text right,
     ``.tsv``, ``.xlsx``, ``.parquet``)."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in WRITABLE:
-        raise OutputError(
-            f"{path}: cannot write '{suffix or 'no extension'}', use one of "
-            + ", ".join(WRITABLE)
-        )
+    suffix = check_writable(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"{path}: folder {folder} does not exist")

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,20 +88,16 @@ def save_model(model: WeightModel, folder: str | Path, card: dict) -> Path:
         (staging / CHECKSUMS).write_text(sums, encoding="utf-8")
         os.chmod(staging, 0o755)
         if folder.exists():
+            # Swap by rename, so the old model stays whole until the new one
+            # is in place; then drop the old one.
             retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=parent))
             os.replace(folder, retired / "model")
             os.replace(staging, folder)
-            for child in (retired / "model").iterdir():
-                child.unlink()
-            (retired / "model").rmdir()
-            retired.rmdir()
+            shutil.rmtree(retired)
         else:
             os.replace(staging, folder)
     except BaseException:
-        for child in staging.glob("*"):
-            child.unlink()
-        if staging.exists():
-            staging.rmdir()
+        shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
 

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from ranking import fixes, io
-from ranking.errors import OutputError
 from ranking.export import read_export
 from ranking.persist import load_model
 
@@ -77,11 +76,7 @@ def score_catalog(
     ``rejects_path``, by default ``<output stem>.rejects.csv`` beside it, when
     there are any. Returns what was done."""
     output = Path(output)
-    if output.suffix.lower() not in io.WRITABLE:
-        raise OutputError(
-            f"{output}: cannot write '{output.suffix or 'no extension'}', use one "
-            "of " + ", ".join(io.WRITABLE)
-        )
+    io.check_writable(output)
     io.refuse_overwriting(output, Path(export_path))
     if rejects_path is not None:
         io.refuse_overwriting(Path(rejects_path), Path(export_path))
