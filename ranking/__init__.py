@@ -14,14 +14,22 @@ from ranking.errors import (
     RejectedRowsError,
     UnknownListingError,
 )
-from ranking.export import Export, Ranks, check_export, read_export, read_ranks
-from ranking.simulate import simulate
 
 __version__ = "0.1.0"
 
-# Training, audit and scoring load scipy and scikit-learn; they are imported on
-# first use so that reading an export (and `ranking --help`) stays fast.
+# Everything but the errors is imported on first use, so that `ranking --help`
+# does not pay for pandas, scipy and scikit-learn.
 _LAZY = {
+    "Export": "ranking.export",
+    "ExportSource": "ranking.export",
+    "Ranks": "ranking.export",
+    "check_export": "ranking.export",
+    "read_export": "ranking.export",
+    "read_ranks": "ranking.export",
+    "simulate": "ranking.simulate",
+    "prepare": "ranking.pipeline",
+    "score_rows": "ranking.pipeline",
+    "CatalogProfile": "ranking.profile",
     "train": "ranking.training",
     "evaluate_model": "ranking.training",
     "audit": "ranking.audit",
@@ -39,7 +47,9 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "CatalogProfile",
     "Export",
+    "ExportSource",
     "ExportError",
     "ModelFileError",
     "OutputError",
@@ -51,9 +61,11 @@ __all__ = [
     "check_export",
     "evaluate_model",
     "load_model",
+    "prepare",
     "read_export",
     "read_ranks",
     "score_catalog",
+    "score_rows",
     "simulate",
     "train",
 ]

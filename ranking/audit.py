@@ -13,12 +13,12 @@ import pandas as pd
 
 from ranking import evaluate, fixes, schema
 from ranking.errors import RankingError, UnknownListingError
-from ranking.export import read_export, read_ranks
+from ranking.export import read_ranks
 from ranking.features import FACTORS
 from ranking.features._common import categories, column
-from ranking.features.category_fit import title_categories
 from ranking.features.dsr import DSR_COLUMNS
 from ranking.persist import load_model
+from ranking.profile import signal_rates
 from ranking.values import id_text, parse_booleans, parse_dates, parse_numbers
 
 
@@ -38,40 +38,44 @@ def audit(
     """Everything ``ranking audit`` shows about one listing, as plain values.
 
     The listing is scored against the whole export it comes from (category
-    yardsticks and percentiles are that catalog's).
+    yardsticks and percentiles are that catalog's). The export's prepared
+    state is cached (see :mod:`ranking.cache`), so auditing another listing
+    of the same export and model does not prepare it again.
     """
+    from ranking import cache
+
+    changes = parse_what_if(what_if)  # a bad value fails before any work
     model, _ = load_model(model_dir)
-    export = read_export(export_path)
-    data = export.data
+    prepared = cache.prepared(export_path, model)
     wanted = id_text(pd.Series([str(listing_id)])).iloc[0]
-    hit = data.index[data["listing_id"] == wanted]
-    if len(hit) == 0:
+    row = prepared.lookup([wanted])
+    if row.empty:
         raise UnknownListingError(
-            f"{export.path}: no listing with id '{listing_id}' "
-            f"(the export has {len(data):,}; `ranking check` lists them)"
+            f"{export_path}: no listing with id '{listing_id}' "
+            f"(the export has {prepared.profile.rows:,}; `ranking check` lists them)"
         )
-    row = hit[:1]
-    catalog = fixes.prepare(data, model, image_root=export.path.parent)
-    applied = fixes.apply_fixes(catalog, rows=row)
-    gains = fixes.gain_table(catalog, applied, rows=row)
+    scored = prepared.score(row)
+    at = row.index[0]
+    applied = fixes.apply_fixes(prepared, scored)
+    gains = fixes.gain_table(scored, applied)
     order, _ = fixes.ranked_fixes(gains, by=by, effort=effort, top=len(FACTORS))
-    at = row[0]
+    data = scored.data
     report = {
         "listing_id": wanted,
         "title": _plain(data.at[at, "title"]) if "title" in data.columns else None,
         "category": _plain(data.at[at, "category"])
         if "category" in data.columns
         else None,
-        "weight": round(float(catalog.weight[at]), 2),
-        "category_percentile": round(float(catalog.percentile[at]), 1),
-        "unknown_signals": unknown_signals(catalog.data.loc[at]),
-        "blockers": blockers(catalog, at),
-        "notes": notes(catalog, at),
-        "factors": factor_table(catalog, at),
+        "weight": round(float(scored.weight[at]), 2),
+        "category_percentile": round(float(prepared.percentile(scored)[at]), 1),
+        "unknown_signals": unknown_signals(data.loc[at]),
+        "blockers": blockers(prepared, scored, at),
+        "notes": notes(prepared, scored, at),
+        "factors": factor_table(prepared, scored, at),
         "fixes": [
             {
                 "factor": factor,
-                "action": action(catalog, applied[factor][0], at),
+                "action": action(data, applied[factor][0], at),
                 "expected_weight": round(float(applied[factor][1][at]), 2),
                 "expected_gain": round(float(gains.at[at, factor]), 2),
             }
@@ -82,10 +86,10 @@ def audit(
     }
     rivals = None
     if ranks_path is not None:
-        rivals = keyword_rivals(catalog, read_ranks(ranks_path), at)
-        report["keywords"] = keyword_ranks(catalog, applied, rivals, at)
-    if what_if:
-        report["what_if"] = apply_what_if(catalog, at, what_if, rivals)
+        rivals = keyword_rivals(prepared, read_ranks(ranks_path), wanted)
+        report["keywords"] = keyword_ranks(scored, applied, rivals, at)
+    if changes:
+        report["what_if"] = apply_what_if(prepared, scored, at, changes, rivals)
     return report
 
 
@@ -113,13 +117,13 @@ def unknown_signals(row: pd.Series) -> list[str]:
     return missing
 
 
-def blockers(catalog: fixes.Catalog, at) -> list[dict]:
+def blockers(prepared, scored, at) -> list[dict]:
     """Blockers of one listing, each with a message."""
     found = []
-    below = fixes.dsr_blockers(catalog).loc[at]
+    below = fixes.dsr_blockers(scored, prepared.profile).loc[at]
     for name in DSR_COLUMNS:
         if pd.notna(below[name]):
-            value = column(catalog.data.loc[[at]], name).iloc[0]
+            value = column(scored.data.loc[[at]], name).iloc[0]
             found.append(
                 {
                     "factor": "dsr",
@@ -127,9 +131,9 @@ def blockers(catalog: fixes.Catalog, at) -> list[dict]:
                     f"{below[name]:.2f}",
                 }
             )
-    if fixes.misfit(catalog)[at]:
-        fit = catalog.title_fit.loc[at]
-        placed = catalog.data.at[at, "category"]
+    if fixes.misfits(scored.data, scored.title_fit, prepared.profile)[at]:
+        fit = scored.title_fit.loc[at]
+        placed = scored.data.at[at, "category"]
         found.append(
             {
                 "factor": "category_fit",
@@ -142,18 +146,18 @@ def blockers(catalog: fixes.Catalog, at) -> list[dict]:
     return found
 
 
-def notes(catalog: fixes.Catalog, at) -> list[str]:
+def notes(prepared, scored, at) -> list[str]:
     """What the audit could not judge for this listing, and why."""
     found = []
-    fit = catalog.title_fit.loc[at]
-    placed = categories(catalog.data)
+    fit = scored.title_fit.loc[at]
+    placed = categories(scored.data)
     best = fit["best_category"]
     if (
         pd.notna(best)
         and best != placed[at]
-        and not fixes.judged(catalog.data, catalog.title_fit)[at]
+        and not fixes.judged(scored.data, scored.title_fit, prepared.profile)[at]
     ):
-        sizes = placed.value_counts()
+        sizes = prepared.profile.sizes
         found.append(
             f"title fit not judged: the title reads like {best}, but {placed[at]} "
             f"has {sizes.get(placed[at], 0)} and {best} {sizes.get(best, 0)} "
@@ -163,18 +167,18 @@ def notes(catalog: fixes.Catalog, at) -> list[str]:
     return found
 
 
-def _signal(catalog, at, name):
-    return _plain(column(catalog.data.loc[[at]], name).iloc[0])
+def _signal(data, at, name):
+    return _plain(column(data.loc[[at]], name).iloc[0])
 
 
-def factor_table(catalog: fixes.Catalog, at) -> list[dict]:
+def factor_table(prepared, scored, at) -> list[dict]:
     """For each of the eight factors: its headline signal's value, the
     category's 75th percentile of it, and its contribution in weight points
-    against a typical listing of the category."""
-    contribution = fixes.contributions(catalog, rows=pd.Index([at])).loc[at]
-    targets = catalog.targets.loc[at]
-    rates = fixes.signal_rates(catalog.data.loc[[at]]).iloc[0]
-    data = catalog.data
+    against the category's average listing."""
+    contribution = prepared.contributions(scored).loc[at]
+    data = scored.data
+    targets = prepared.profile.targets_for(data.loc[[at]]).loc[at]
+    rates = signal_rates(data.loc[[at]]).iloc[0]
     worst_dsr = min(
         DSR_COLUMNS,
         key=lambda n: (
@@ -187,12 +191,12 @@ def factor_table(catalog: fixes.Catalog, at) -> list[dict]:
     rows = {
         "monthly_sales": (
             "monthly_sales",
-            _signal(catalog, at, "monthly_sales"),
+            _signal(data, at, "monthly_sales"),
             targets["monthly_sales"],
         ),
         "payer_count": (
             "payer_count",
-            _signal(catalog, at, "payer_count"),
+            _signal(data, at, "payer_count"),
             targets["payer_count"],
         ),
         "favorites_cart": (
@@ -202,19 +206,19 @@ def factor_table(catalog: fixes.Catalog, at) -> list[dict]:
         ),
         "review_quality": (
             "avg_rating",
-            _signal(catalog, at, "avg_rating"),
+            _signal(data, at, "avg_rating"),
             targets["avg_rating"],
         ),
-        "dsr": (worst_dsr, _signal(catalog, at, worst_dsr), targets[worst_dsr]),
+        "dsr": (worst_dsr, _signal(data, at, worst_dsr), targets[worst_dsr]),
         "category_fit": (
             "title_fit",
-            _plain(catalog.title_fit.at[at, "title_fit"]),
+            _plain(scored.title_fit.at[at, "title_fit"]),
             None,
         ),
-        "main_video": ("has_main_video", _signal(catalog, at, "has_main_video"), None),
+        "main_video": ("has_main_video", _signal(data, at, "has_main_video"), None),
         "white_bg_image": (
             "has_white_bg_image",
-            _signal(catalog, at, "has_white_bg_image"),
+            _signal(data, at, "has_white_bg_image"),
             None,
         ),
     }
@@ -236,9 +240,9 @@ def _number(value) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-def action(catalog: fixes.Catalog, fix: fixes.Fix, at) -> str:
+def action(data: pd.DataFrame, fix: fixes.Fix, at) -> str:
     """What the fix asks the seller to do, with this listing's numbers."""
-    before, after = catalog.data.loc[at], fix.changed.loc[at]
+    before, after = data.loc[at], fix.changed.loc[at]
 
     def change(name, verb, label):
         old, new = before.get(name), after.get(name)
@@ -274,23 +278,31 @@ def action(catalog: fixes.Catalog, fix: fixes.Fix, at) -> str:
     return text + " (category 75th percentile)" if factor != "review_quality" else text
 
 
-def keyword_rivals(catalog: fixes.Catalog, ranks, at) -> list[dict]:
+def keyword_rivals(prepared, ranks, listing_id: str) -> list[dict]:
     """The keywords the listing was seen for, each with its observed rank (None
     when censored) and its competitors' current weights."""
-    listing_ids = catalog.data["listing_id"].reset_index(drop=True)
-    groups = evaluate.labelled_groups(ranks.data, listing_ids)
-    groups["index"] = catalog.data.index.to_numpy()[groups["row"].to_numpy()]
+    mine = ranks.data[ranks.data["listing_id"] == listing_id]
+    seen = ranks.data[ranks.data["keyword"].isin(mine["keyword"])]
+    rows = prepared.lookup(list(seen["listing_id"].unique()))
+    weights = prepared.score(rows).weight if len(rows) else pd.Series(dtype=float)
+    ids = rows["listing_id"].to_numpy() if len(rows) else np.empty(0, dtype=object)
+    weight_of = pd.Series(weights.to_numpy(), index=ids)
+    groups = evaluate.labelled_groups(seen, pd.Series(ids))
     out = []
-    for keyword in groups.loc[groups["index"] == at, "keyword"].unique():
+    for keyword in mine["keyword"].unique():
         group = groups[groups["keyword"] == keyword]
-        me = group[group["index"] == at].iloc[0]
-        rivals = group.loc[group["index"] != at, "index"].to_numpy()
+        me = group[ids[group["row"].to_numpy()] == listing_id]
+        if me.empty:
+            continue
+        me = me.iloc[0]
+        rival_ids = ids[group["row"].to_numpy()]
+        rival_ids = rival_ids[rival_ids != listing_id]
         out.append(
             {
                 "keyword": keyword,
                 "observed": None if me["censored"] else int(me["rank"]),
                 "below": int(me["position"]) - 1,
-                "rivals": catalog.weight[rivals].to_numpy(),
+                "rivals": weight_of[rival_ids].to_numpy(),
             }
         )
     return out
@@ -306,13 +318,11 @@ def _expected_rank(seen: dict, now: float, weight: float) -> int:
     return max(1, seen["observed"] - (before - after))
 
 
-def keyword_ranks(
-    catalog: fixes.Catalog, applied, rivals: list[dict], at
-) -> list[dict]:
+def keyword_ranks(scored, applied, rivals: list[dict], at) -> list[dict]:
     """For each keyword the listing was seen for: its observed rank, and the
     rank expected after each fix with a gain, placed among the competitors'
     predicted weights."""
-    now = float(catalog.weight[at])
+    now = float(scored.weight[at])
     out = []
     for seen in rivals:
         after = {
@@ -376,31 +386,20 @@ def parse_what_if(items) -> dict[str, object]:
     return changes
 
 
-def apply_what_if(catalog: fixes.Catalog, at, items, rivals: list[dict] | None) -> dict:
+def apply_what_if(prepared, scored, at, changes: dict, rivals) -> dict:
     """Re-score the listing with some raw values changed."""
-    changes = parse_what_if(items)
-    row = catalog.data.loc[[at]].copy()
+    row = scored.data.loc[[at]].copy()
     for name, value in changes.items():
         row[name] = row[name].astype(object) if name in row.columns else None
         row[name] = [value]
-    title_fit = None
-    if {"title", "category"} & set(changes):
-        data = catalog.data.copy()
-        for name in {"title", "category"} & set(changes):
-            data[name] = data[name].astype(object)
-            data.loc[at, name] = changes[name]
-        title_fit = title_categories(data).loc[[at]]
-    weight = float(fixes.rescore(catalog, row, title_fit)[at])
-    peers = catalog.weight[
-        categories(catalog.data).eq(categories(row).iloc[0])
-        & (catalog.data.index != at)
-    ]
-    percentile = (
-        100
-        * (peers.lt(weight).sum() + 0.5 * peers.eq(weight).sum() + 0.5)
-        / (len(peers) + 1)
+    title_fit = None if {"title", "category"} & set(changes) else scored.title_fit
+    # A changed title or category is read by the catalog's title model.
+    after = prepared.score(row, title_fit=title_fit)
+    weight = float(after.weight[at])
+    now = float(scored.weight[at])
+    percentile = prepared.scores.percentile_among_others(
+        str(categories(row).iloc[0]), float(after.raw[0]), float(scored.raw[0])
     )
-    now = float(catalog.weight[at])
     result = {
         "changes": {
             k: str(v.date()) if isinstance(v, pd.Timestamp) else _plain(v)

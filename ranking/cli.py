@@ -14,11 +14,9 @@ from pathlib import Path
 
 import click
 
-from ranking import export as export_mod
 from ranking import render
 from ranking.defaults import DEFAULT_MODEL
 from ranking.errors import RankingError
-from ranking.simulate import simulate
 
 
 class UserError(click.ClickException):
@@ -105,7 +103,9 @@ def check(export: Path, rejects: Path | None, strict: bool, output_format: str) 
     Example:
       ranking check 生意参谋导出.xlsx --rejects rejects.csv
     """
-    summary = export_mod.check_export(export, rejects_path=rejects, strict=strict)
+    from ranking.export import check_export  # pandas loads only when used
+
+    summary = check_export(export, rejects_path=rejects, strict=strict)
     if output_format == "json":
         echo_json(summary)
     else:
@@ -161,6 +161,8 @@ def sample_data(
     Example:
       ranking sample-data -o sample/ --listings 5000 --seed 7 --lang en
     """
+    from ranking.simulate import simulate
+
     paths = simulate(listings, seed=seed, lang=lang).save(folder, backoffice)
     for name, path in paths.items():
         click.echo(f"{name:8} {path}")
@@ -351,22 +353,31 @@ def score(
     Example:
       ranking score catalog.xlsx -o scored.xlsx
     """
-    from ranking.scoring import STEPS, score_catalog
+    from ranking.scoring import score_catalog
 
     stderr = sys.stderr
-    with click.progressbar(
-        length=STEPS, label="scoring", file=stderr, hidden=not stderr.isatty()
-    ) as bar:
-        summary = score_catalog(
-            export,
-            output,
-            model_dir,
-            rejects_path=rejects,
-            strict=strict,
-            by=by,
-            effort=effort_table(effort),
-            progress=lambda step: bar.update(1),
-        )
+    chunks = 0
+
+    def progress(step: str) -> None:
+        nonlocal chunks
+        if not stderr.isatty():
+            return
+        chunks += step == "chunk"
+        shown = f"{chunks} chunk(s) written" if step == "chunk" else f"{step} fitted"
+        click.echo(f"\rscoring: {shown}   ", file=stderr, nl=False)
+
+    summary = score_catalog(
+        export,
+        output,
+        model_dir,
+        rejects_path=rejects,
+        strict=strict,
+        by=by,
+        effort=effort_table(effort),
+        progress=progress,
+    )
+    if stderr.isatty():
+        click.echo("", file=stderr)
     click.echo(
         f"{summary['rows']:,} listings scored → {summary['output']} "
         f"({summary['blocked']:,} with blockers)"

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pandas as pd
 
 from ranking import io, schema
 from ranking.errors import ExportError, RejectedRowsError
+from ranking.values import parse_numbers
 
 REJECT_ROW = "reject_row"
 REJECT_REASON = "reject_reason"
@@ -73,8 +75,182 @@ class Export:
         }
 
 
+#: Exports up to this many rows keep their validated chunks in memory between
+#: passes (about 1 KiB a row); larger ones are read again for each pass, so
+#: memory stays flat however large the file.
+MEMORY_ROWS = 2_000_000
+
+
+@dataclass
+class Chunk:
+    """Consecutive rows of an export, validated: ``raw`` and ``data`` hold the
+    kept rows (as written, and parsed under canonical names), ``rejects`` the
+    rest with their reasons; all indexed by spreadsheet row number."""
+
+    raw: pd.DataFrame
+    data: pd.DataFrame
+    rejects: pd.DataFrame
+
+
+def _is_export_header(cells: list[str]) -> bool:
+    return schema.is_header_row(cells, schema.EXPORT_ALIASES)
+
+
+class ExportSource:
+    """An export as a stream of validated chunks: sniffed and surveyed once,
+    then read as often as a command needs (from memory when it is small).
+
+    The survey is a first pass over the file that settles what only the whole
+    file can tell: the encoding and layout, whether a DSR column is written
+    ×100, how many rows there are.
+
+    >>> source = ExportSource("data/catalog.csv")           # doctest: +SKIP
+    >>> sum(len(chunk.data) for chunk in source.chunks())   # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        strict: bool = False,
+        chunk_rows: int = io.CHUNK_ROWS,
+        memory_rows: int = MEMORY_ROWS,
+    ):
+        self.path = Path(path)
+        self.strict = strict
+        self.chunk_rows = chunk_rows
+        self.memory_rows = memory_rows
+        self.layout = io.open_table(self.path, _is_export_header)
+        self.columns = schema.match_headers(
+            self.layout.columns, schema.EXPORT_ALIASES, str(self.path)
+        )
+        if "listing_id" not in self.columns:
+            names = ", ".join(schema.EXPORT_COLUMNS[0].aliases[:6])
+            raise ExportError(
+                f"{self.path}: no listing_id column (looked for listing_id, {names}, "
+                f"...); the header row read was: {', '.join(self.layout.columns[:8])}"
+            )
+        self._frames: list[pd.DataFrame] | None = None
+        self._chunks: list[Chunk] | None = None
+        self._survey()
+
+    @property
+    def encoding(self) -> str | None:
+        return self.layout.encoding
+
+    @property
+    def header_row(self) -> int:
+        return self.layout.header_row
+
+    def _survey(self) -> None:
+        scored = {
+            name: header
+            for name, header in self.columns.items()
+            if schema.COLUMNS_BY_NAME[name].kind in {"dsr", "score"}
+        }
+        frames: list[pd.DataFrame] = []
+        state: dict = {}
+
+        def restart() -> None:
+            frames.clear()
+            state.update(rows=0, zeros=dict.fromkeys(scored, 0))
+            state.update(known=dict.fromkeys(scored, 0), low=dict.fromkeys(scored, 0))
+            state["first"] = {}
+
+        def visit(frame: pd.DataFrame) -> None:
+            state["rows"] += len(frame)
+            if state["rows"] <= self.memory_rows:
+                frames.append(frame)
+            for name, header in scored.items():
+                values, _ = parse_numbers(frame[header])
+                zero = values.eq(0)
+                state["zeros"][name] += int(zero.sum())
+                present = values[~zero & values.notna()]
+                state["known"][name] += len(present)
+                state["low"][name] += int((~present.between(100, 500)).sum())
+                if len(present) and name not in state["first"]:
+                    state["first"][name] = float(present.iloc[0])
+
+        restart()
+        io.first_pass(self.layout, visit, restart, self.chunk_rows)
+        if state["rows"] == 0:
+            raise ExportError(f"{self.path}: has a header but no rows")
+        self.rows_read = state["rows"]
+        if state["rows"] <= self.memory_rows:
+            self._frames = [f.drop(columns=self.layout.dropped) for f in frames]
+        self.hundredfold = {
+            name
+            for name in scored
+            if schema.COLUMNS_BY_NAME[name].kind == "dsr"
+            and state["known"][name]
+            and state["low"][name] == 0
+        }
+        self.notes = []
+        for name in scored:
+            if state["zeros"][name]:
+                self.notes.append(
+                    f"{name}: {state['zeros'][name]} zero values read as unknown "
+                    "(no score yet)"
+                )
+            if name in self.hundredfold:
+                first = state["first"][name]
+                self.notes.append(
+                    f"{name}: written ×100, read as {first:g} → {first / 100:g}"
+                )
+
+    def chunks(self) -> Iterator[Chunk]:
+        """The export's validated chunks, in file order."""
+        if self._chunks is not None:
+            yield from self._chunks
+            return
+        keep = [] if self._frames is not None else None
+        frames = (
+            self._frames
+            if self._frames is not None
+            else io.iter_frames(self.layout, self.chunk_rows)
+        )
+        seen = schema.SeenIds()
+        for frame in frames:
+            checked = schema.validate(
+                frame, self.columns, hundredfold=self.hundredfold, seen=seen
+            )
+            seen.add(checked.data["listing_id"])
+            rejects = _rejects(frame, checked)
+            if self.strict and len(rejects):
+                # Stops at the first chunk with rejects: the count is that
+                # chunk's (the whole file's, for any file under CHUNK_ROWS).
+                raise RejectedRowsError(
+                    f"{self.path}: {len(rejects)} row(s) rejected and --strict is "
+                    "set; first: " + rejects[REJECT_REASON].iloc[0]
+                )
+            kept = ~checked.rejected.to_numpy()
+            chunk = Chunk(frame[kept], checked.data[kept], rejects)
+            if keep is not None:
+                keep.append(chunk)
+            yield chunk
+        if keep is not None:
+            self._chunks, self._frames = keep, None
+
+    def read(self) -> Export:
+        """The whole export in memory, as one :class:`Export`."""
+        chunks = list(self.chunks())
+        return Export(
+            path=self.path,
+            data=_concat([c.data for c in chunks]),
+            raw=_concat([c.raw for c in chunks]),
+            rejects=_concat([c.rejects for c in chunks]).reset_index(drop=True),
+            columns=dict(self.columns),
+            notes=list(self.notes),
+            encoding=self.encoding,
+            header_row=self.header_row,
+        )
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return frames[0] if len(frames) == 1 else pd.concat(frames)
+
+
 def read_export(path: str | Path, strict: bool = False) -> Export:
-    """Read and validate a listing export.
+    """Read and validate a listing export, whole.
 
     Parameters
     ----------
@@ -87,36 +263,7 @@ def read_export(path: str | Path, strict: bool = False) -> Export:
     ExportError : the file cannot be used at all.
     RejectedRowsError : ``strict`` and at least one row was rejected.
     """
-    path = Path(path)
-    table = io.read_table(
-        path, lambda cells: schema.is_header_row(cells, schema.EXPORT_ALIASES)
-    )
-    raw = table.frame
-    columns = schema.match_headers(list(raw.columns), schema.EXPORT_ALIASES, str(path))
-    if "listing_id" not in columns:
-        names = ", ".join(schema.EXPORT_COLUMNS[0].aliases[:6])
-        raise ExportError(
-            f"{path}: no listing_id column (looked for listing_id, {names}, ...); "
-            f"the header row read was: {', '.join(map(str, raw.columns[:8]))}"
-        )
-    checked = schema.validate(raw, columns)
-    rejects = _rejects(raw, checked)
-    if strict and len(rejects):
-        raise RejectedRowsError(
-            f"{path}: {len(rejects)} row(s) rejected and --strict is set; first: "
-            + rejects[REJECT_REASON].iloc[0]
-        )
-    kept = ~checked.rejected
-    return Export(
-        path=path,
-        data=checked.data[kept],
-        raw=raw[kept],
-        rejects=rejects,
-        columns=columns,
-        notes=checked.notes,
-        encoding=table.encoding,
-        header_row=table.header_row,
-    )
+    return ExportSource(path, strict=strict).read()
 
 
 @dataclass

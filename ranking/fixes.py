@@ -1,14 +1,16 @@
 """What to fix first: the eight factors' default fixes, their gains, blockers.
 
 For each factor (spec §3) the default fix is applied to the raw signals of
-every listing it would change — never making a signal worse — and only those
-listings are re-scored, against the catalog's fixed yardsticks: expected gain
-= weight after − weight before. Percentile targets are taken per category over
-the catalog being scored (catalog-wide for a category with fewer than
-:data:`MIN_CATEGORY_LISTINGS` known values).
+every listing it would change — never making a signal worse. Its expected gain
+is the change in the model's terms of the features it moves: the additive
+model makes that exact, so only the feature families that read the changed
+signals are recomputed (a category move recomputes every category-relative
+family), against the catalog's fixed yardsticks. Targets are the catalog
+profile's per-category percentiles (catalog-wide for a category with fewer
+than ``MIN_CATEGORY_LISTINGS`` known values).
 
->>> catalog = prepare(export.data, model)                    # doctest: +SKIP
->>> gains = fix_gains(catalog)          # rows × factors      # doctest: +SKIP
+>>> applied = apply_fixes(prepared, scored)       # doctest: +SKIP
+>>> gains = gain_table(scored, applied)           # rows × factors  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -22,21 +24,13 @@ import numpy as np
 import pandas as pd
 
 from ranking.errors import RankingError
-from ranking.features import (
-    FACTORS,
-    FEATURES,
-    Reference,
-    build_features,
-    category_reference,
-)
+from ranking.features import FACTORS, build_features, families_reading
 from ranking.features._common import categories, column
-from ranking.features.category_fit import title_categories
 from ranking.features.dsr import DSR_COLUMNS, TOLERANCE, category_average
-from ranking.model import WeightModel, category_percentile
+from ranking.profile import CatalogProfile, signal_rates  # noqa: F401
 
 #: Smallest gain (weight points) worth listing; smaller ones are rounding.
 MIN_GAIN = 0.01
-MIN_CATEGORY_LISTINGS = 5
 
 #: A title misfits its category when another category is at least this many
 #: times as likely and the placed one is at most this likely.
@@ -64,117 +58,21 @@ DEFAULT_EFFORT: dict[str, float] = {
     "white_bg_image": 1.0,
 }
 
-FEATURES_OF = {
-    factor: [f.name for f in FEATURES if f.factor == factor] for factor in FACTORS
+#: The raw signals each factor's fix may change.
+FIX_COLUMNS: dict[str, frozenset[str]] = {
+    "monthly_sales": frozenset({"monthly_sales", "gmv"}),
+    "payer_count": frozenset({"payer_count", "monthly_sales", "gmv"}),
+    "favorites_cart": frozenset({"favorites", "add_to_cart"}),
+    "review_quality": frozenset({"avg_rating", "negative_reviews", "photo_reviews"}),
+    "dsr": frozenset(DSR_COLUMNS),
+    "category_fit": frozenset({"category"}),
+    "main_video": frozenset({"has_main_video"}),
+    "white_bg_image": frozenset({"has_white_bg_image"}),
 }
 
 
 class EffortError(RankingError):
     """An effort table that cannot be used."""
-
-
-@dataclass
-class Catalog:
-    """A catalog ready for fixes: its data with measured media filled in, its
-    yardsticks, title fit, features and current weights."""
-
-    data: pd.DataFrame
-    reference: Reference
-    title_fit: pd.DataFrame
-    features: pd.DataFrame
-    raw: np.ndarray
-    weight: pd.Series
-    percentile: pd.Series
-    targets: pd.DataFrame
-    model: WeightModel
-
-
-def prepare(
-    data: pd.DataFrame, model: WeightModel, image_root: Path | None = None
-) -> Catalog:
-    """Score a catalog (canonical columns) and take what fixes need from it."""
-    reference = category_reference(data)
-    title_fit = title_categories(data)
-    features = build_features(data, reference, title_fit, image_root=image_root)
-    data = data.copy()
-    # Measured once: what-if copies must not re-open image files.
-    data["has_white_bg_image"] = features["has_white_bg_image"]
-    raw = model.raw(features)
-    weight = pd.Series(model.to_weight(raw), index=data.index)
-    return Catalog(
-        data=data,
-        reference=reference,
-        title_fit=title_fit,
-        features=features,
-        raw=raw,
-        weight=weight,
-        percentile=category_percentile(weight, categories(data)),
-        targets=category_targets(data),
-        model=model,
-    )
-
-
-def rescore(
-    catalog: Catalog, changed: pd.DataFrame, title_fit: pd.DataFrame | None = None
-) -> pd.Series:
-    """0-100 weight of changed copies of some listings, against the catalog's
-    yardsticks."""
-    fit = catalog.title_fit.loc[changed.index] if title_fit is None else title_fit
-    features = build_features(changed, catalog.reference, fit)
-    return pd.Series(catalog.model.weights(features), index=changed.index)
-
-
-# --------------------------------------------------------------- targets
-
-
-def signal_rates(data: pd.DataFrame) -> pd.DataFrame:
-    """Per-visitor favourite and cart rates, and negative and photo shares of
-    reviews: the rates the fixes target (unknown where the base is 0)."""
-    visitors = column(data, "visitors").where(lambda v: v > 0)
-    reviews = column(data, "review_count").where(lambda v: v > 0)
-    return pd.DataFrame(
-        {
-            "favorite_rate": column(data, "favorites") / visitors,
-            "cart_rate": column(data, "add_to_cart") / visitors,
-            "negative_share": column(data, "negative_reviews") / reviews,
-            "photo_share": column(data, "photo_reviews") / reviews,
-        },
-        index=data.index,
-    )
-
-
-TARGETS = {
-    "monthly_sales": 0.75,
-    "payer_count": 0.75,
-    "favorite_rate": 0.75,
-    "cart_rate": 0.75,
-    "avg_rating": 0.75,
-    "negative_share": 0.25,
-    "photo_share": 0.75,
-    **dict.fromkeys(DSR_COLUMNS, 0.75),
-}
-
-
-def category_targets(data: pd.DataFrame) -> pd.DataFrame:
-    """Per listing, its category's percentile targets of the raw signals
-    (75th; 25th for the negative-review share)."""
-    rates = signal_rates(data)
-    signals = pd.DataFrame(
-        {name: column(data, name) for name in TARGETS if name not in rates.columns},
-        index=data.index,
-    )
-    values = pd.concat([signals, rates], axis=1)
-    category = categories(data).to_numpy()
-    out = pd.DataFrame(index=data.index)
-    for name, q in TARGETS.items():
-        grouped = values[name].groupby(category)
-        own = grouped.quantile(q).where(grouped.count() >= MIN_CATEGORY_LISTINGS)
-        mine = own.reindex(category).to_numpy()
-        out[name] = np.where(np.isnan(mine), values[name].quantile(q), mine)
-    # A count target is a whole number of units or buyers, rounded up.
-    for name in ("monthly_sales", "payer_count"):
-        out[name] = np.ceil(out[name])
-    return out
 
 
 # ------------------------------------------------------------------ fixes
@@ -204,8 +102,7 @@ def _scale_gmv(rows: pd.DataFrame, old_sales: pd.Series) -> None:
     rows["gmv"] = (gmv * ratio).fillna(by_price).fillna(gmv)
 
 
-def fix_monthly_sales(catalog: Catalog) -> Fix:
-    data, targets = catalog.data, catalog.targets
+def fix_monthly_sales(data, targets, fit, profile) -> Fix:
     sales = column(data, "monthly_sales")
     rows = data[sales < targets["monthly_sales"]].copy()
     old = column(rows, "monthly_sales")
@@ -214,8 +111,7 @@ def fix_monthly_sales(catalog: Catalog) -> Fix:
     return Fix("monthly_sales", rows)
 
 
-def fix_payer_count(catalog: Catalog) -> Fix:
-    data, targets = catalog.data, catalog.targets
+def fix_payer_count(data, targets, fit, profile) -> Fix:
     payers = column(data, "payer_count")
     rows = data[payers < targets["payer_count"]].copy()
     rows["payer_count"] = _raise(
@@ -228,8 +124,7 @@ def fix_payer_count(catalog: Catalog) -> Fix:
     return Fix("payer_count", rows)
 
 
-def fix_favorites_cart(catalog: Catalog) -> Fix:
-    data, targets = catalog.data, catalog.targets
+def fix_favorites_cart(data, targets, fit, profile) -> Fix:
     visitors = column(data, "visitors")
     wanted = {
         "favorites": np.ceil(targets["favorite_rate"] * visitors),
@@ -244,8 +139,7 @@ def fix_favorites_cart(catalog: Catalog) -> Fix:
     return Fix("favorites_cart", rows)
 
 
-def fix_review_quality(catalog: Catalog) -> Fix:
-    data, targets = catalog.data, catalog.targets
+def fix_review_quality(data, targets, fit, profile) -> Fix:
     reviews = column(data, "review_count")
     rating = column(data, "avg_rating")
     negative = column(data, "negative_reviews")
@@ -269,8 +163,7 @@ def fix_review_quality(catalog: Catalog) -> Fix:
     return Fix("review_quality", rows)
 
 
-def fix_dsr(catalog: Catalog) -> Fix:
-    data, targets = catalog.data, catalog.targets
+def fix_dsr(data, targets, fit, profile) -> Fix:
     below = pd.Series(False, index=data.index)
     for name in DSR_COLUMNS:
         below |= column(data, name) < targets[name]
@@ -281,39 +174,39 @@ def fix_dsr(catalog: Catalog) -> Fix:
     return Fix("dsr", rows)
 
 
-def judged(data: pd.DataFrame, fit: pd.DataFrame) -> pd.Series:
+def judged(data: pd.DataFrame, fit: pd.DataFrame, profile: CatalogProfile) -> pd.Series:
     """True where the title's fit can be judged: a best category other than
     the placed one, and both with at least :data:`MIN_CATEGORY_EVIDENCE`
     listings in the catalog."""
     placed = categories(data)
-    sizes = placed.value_counts()
     best = fit["best_category"]
-    enough = (placed.map(sizes) >= MIN_CATEGORY_EVIDENCE) & (
-        best.map(sizes).fillna(0) >= MIN_CATEGORY_EVIDENCE
+    enough = (profile.category_size(placed) >= MIN_CATEGORY_EVIDENCE) & (
+        profile.category_size(best.astype("string").fillna("")) >= MIN_CATEGORY_EVIDENCE
     )
     return (best.notna() & best.ne(placed).fillna(False) & enough).astype(bool)
 
 
-def fix_category_fit(catalog: Catalog) -> Fix:
-    fit = catalog.title_fit
-    moves = judged(catalog.data, fit)
-    rows = catalog.data[moves].copy()
+def fix_category_fit(data, targets, fit, profile) -> Fix:
+    moves = judged(data, fit, profile)
+    rows = data[moves].copy()
+    if "category" in rows.columns:
+        rows["category"] = rows["category"].astype("string")
     rows["category"] = fit.loc[rows.index, "best_category"]
     moved_fit = fit.loc[rows.index].copy()
     moved_fit["title_fit"] = moved_fit["best_prob"]
     return Fix("category_fit", rows, moved_fit)
 
 
-def _add(name: str, factor: str) -> Callable[[Catalog], Fix]:
-    def fix(catalog: Catalog) -> Fix:
-        rows = catalog.data[column(catalog.data, name).ne(1.0)].copy()
+def _add(name: str, factor: str) -> Callable[..., Fix]:
+    def fix(data, targets, fit, profile) -> Fix:
+        rows = data[column(data, name).ne(1.0)].copy()
         rows[name] = 1.0
         return Fix(factor, rows)
 
     return fix
 
 
-FIXES: dict[str, Callable[[Catalog], Fix]] = {
+FIXES: dict[str, Callable[..., Fix]] = {
     "monthly_sales": fix_monthly_sales,
     "payer_count": fix_payer_count,
     "favorites_cart": fix_favorites_cart,
@@ -325,43 +218,50 @@ FIXES: dict[str, Callable[[Catalog], Fix]] = {
 }
 
 
+def gain_of(prepared, scored, fix: Fix) -> pd.Series:
+    """0-100 weight of a fix's changed rows: the rows' raw scores plus the
+    change in the terms of the features the fix moves (exact for an additive
+    model), against the catalog's fixed yardsticks."""
+    changed = fix.changed
+    if changed.empty:
+        return pd.Series(dtype="float64")
+    families = families_reading(FIX_COLUMNS[fix.factor])
+    fit = fix.title_fit if fix.title_fit is not None else scored.title_fit
+    after = build_features(changed, prepared.profile.reference, fit, families=families)
+    before = scored.features.loc[changed.index, after.columns]
+    estimator = prepared.model.estimator
+    delta = estimator.partial_terms(after) - estimator.partial_terms(before)
+    raw = pd.Series(scored.raw, index=scored.data.index)[changed.index]
+    return pd.Series(
+        prepared.model.to_weight(raw.to_numpy() + delta), index=changed.index
+    )
+
+
 def apply_fixes(
-    catalog: Catalog,
-    rows: pd.Index | None = None,
-    progress: Callable[[str], None] | None = None,
+    prepared, scored, rows: pd.Index | None = None
 ) -> dict[str, tuple[Fix, pd.Series]]:
-    """Every factor's fix for ``rows`` (default: all), with the weight after it
-    for each listing it changes: ``{factor: (fix, weight_after)}``."""
+    """Every factor's fix for ``rows`` (default: all rows of ``scored``), with
+    the weight after it for each listing it changes:
+    ``{factor: (fix, weight_after)}``."""
+    data = scored.data if rows is None else scored.data.loc[rows]
+    targets = prepared.profile.targets_for(data)
+    fit = scored.title_fit.loc[data.index]
     results = {}
     for factor, make in FIXES.items():
-        fix = make(catalog)
-        if rows is not None:
-            keep = fix.changed.index.intersection(rows)
-            fix.changed = fix.changed.loc[keep]
-            if fix.title_fit is not None:
-                fix.title_fit = fix.title_fit.loc[keep]
-        after = (
-            rescore(catalog, fix.changed, fix.title_fit)
-            if len(fix.changed)
-            else pd.Series(dtype="float64")
-        )
-        results[factor] = (fix, after)
-        if progress:
-            progress(factor)
+        fix = make(data, targets, fit, prepared.profile)
+        results[factor] = (fix, gain_of(prepared, scored, fix))
     return results
 
 
 def gain_table(
-    catalog: Catalog,
-    applied: dict[str, tuple[Fix, pd.Series]],
-    rows: pd.Index | None = None,
+    scored, applied: dict[str, tuple[Fix, pd.Series]], rows: pd.Index | None = None
 ) -> pd.DataFrame:
     """Rows × factors: expected gain of each factor's fix (NaN where the fix
     does not apply)."""
-    index = catalog.data.index if rows is None else rows
+    index = scored.data.index if rows is None else rows
     table = pd.DataFrame(np.nan, index=index, columns=list(FACTORS))
     for factor, (_, after) in applied.items():
-        table.loc[after.index, factor] = after - catalog.weight[after.index]
+        table.loc[after.index, factor] = after - scored.weight[after.index]
     return table
 
 
@@ -397,75 +297,46 @@ def ranked_fixes(
 # --------------------------------------------------------------- blockers
 
 
-def dsr_blockers(catalog: Catalog) -> pd.DataFrame:
+def dsr_blockers(scored, profile: CatalogProfile) -> pd.DataFrame:
     """Per listing and DSR: the category average it falls below (NaN if not)."""
-    average = category_average(catalog.data, catalog.reference)
+    average = category_average(scored.data, profile.reference)
     return pd.DataFrame(
         {
             name: average[name].where(
-                column(catalog.data, name) < average[name] - TOLERANCE
+                column(scored.data, name) < average[name] - TOLERANCE
             )
             for name in DSR_COLUMNS
         },
-        index=catalog.data.index,
+        index=scored.data.index,
     )
 
 
-def misfit(catalog: Catalog) -> pd.Series:
-    """True where the listing's title does not fit its category (a blocker)."""
-    return misfits(catalog.data, catalog.title_fit)
-
-
-def misfits(data: pd.DataFrame, fit: pd.DataFrame) -> pd.Series:
+def misfits(
+    data: pd.DataFrame, fit: pd.DataFrame, profile: CatalogProfile
+) -> pd.Series:
     """True where the title does not fit the placed category: another category
     is at least :data:`MISFIT_ODDS` times as likely, the placed one at most
     :data:`MISFIT_MAX_FIT`, and both hold enough listings to judge
-    (:func:`judged`; ``fit`` from :func:`title_categories`)."""
+    (:func:`judged`; ``fit`` from ``CatalogProfile.title_fit``)."""
     odds = fit["best_prob"] >= MISFIT_ODDS * fit["title_fit"]
     low = fit["title_fit"] <= MISFIT_MAX_FIT
-    return (judged(data, fit) & odds & low).fillna(False).astype(bool)
+    return (judged(data, fit, profile) & odds & low).fillna(False).astype(bool)
 
 
-def blocker_table(catalog: Catalog) -> pd.DataFrame:
+def blocker_table(scored, profile: CatalogProfile) -> pd.DataFrame:
     """``blockers`` (factor names joined by ``;``) and ``suggested_category``
     (empty unless category_fit is a blocker) per listing."""
-    dsr_low = dsr_blockers(catalog).notna().any(axis=1)
-    wrong = misfit(catalog)
+    dsr_low = dsr_blockers(scored, profile).notna().any(axis=1)
+    wrong = misfits(scored.data, scored.title_fit, profile)
     names = np.where(dsr_low, "dsr", "")
     names = np.where(
         wrong, np.where(dsr_low, "dsr;category_fit", "category_fit"), names
     )
-    suggested = catalog.title_fit["best_category"].where(wrong, "").fillna("")
+    suggested = scored.title_fit["best_category"].where(wrong, "").fillna("")
     return pd.DataFrame(
         {"blockers": names, "suggested_category": suggested.astype(str)},
-        index=catalog.data.index,
+        index=scored.data.index,
     )
-
-
-# ---------------------------------------------------------- contributions
-
-
-def contributions(catalog: Catalog, rows: pd.Index | None = None) -> pd.DataFrame:
-    """Rows × factors: weight points each factor adds or takes away compared
-    with a typical listing of the category (its features at the category
-    median). Exact what-ifs of the additive model: the weight minus the weight
-    with that factor's terms set to the typical listing's."""
-    index = catalog.data.index if rows is None else rows
-    features = catalog.features
-    category = categories(catalog.data)
-    typical = features.groupby(category.to_numpy()).median()
-    estimator = catalog.model.estimator
-    typical_terms = estimator.terms(typical)
-    own_terms = estimator.terms(features.loc[index])
-    mine = typical_terms.reindex(category[index].to_numpy())
-    mine.index = index
-    raw = pd.Series(catalog.raw, index=catalog.data.index)[index]
-    out = pd.DataFrame(index=index)
-    for factor in FACTORS:
-        names = FEATURES_OF[factor]
-        delta = (own_terms[names] - mine[names]).sum(axis=1)
-        out[factor] = catalog.weight[index] - catalog.model.to_weight(raw - delta)
-    return out
 
 
 # ----------------------------------------------------------------- effort

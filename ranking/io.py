@@ -14,8 +14,9 @@ import codecs
 import csv
 import os
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,9 @@ TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
 SNIFF_BYTES = 1 << 16
 READABLE = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
 WRITABLE = (".csv", ".tsv", ".xlsx", ".parquet")
+#: Rows per chunk when an export is streamed; memory per chunk is about
+#: 1 KiB a row through validation, features and fixes.
+CHUNK_ROWS = 250_000
 
 _MAGIC = {b"PK\x03\x04": "excel", b"\xd0\xcf\x11\xe0": "excel", b"PAR1": "parquet"}
 
@@ -41,16 +45,42 @@ class Table:
     encoding: str | None
 
 
-def read_table(
-    path: Path, is_header: Callable[[list[str]], bool] = lambda cells: True
-) -> Table:
-    """Read a ``.csv``/``.tsv``/``.xlsx``/``.parquet`` file into a :class:`Table`.
+@dataclass
+class Layout:
+    """How a table file is laid out: sniffed once by :func:`open_table`, then
+    used by every pass over the file (:func:`iter_frames`).
 
-    The format is taken from the file's first bytes, then its name; text is
-    decoded as UTF-8 (with or without BOM), else GB18030. Raises
-    :class:`ExportError` naming the file for anything that is not a readable,
-    non-empty table.
+    ``columns`` are the header's cells (a blank one named ``column_N``);
+    ``dropped`` the blank-headed columns found empty in every row, set by the
+    first full pass (:func:`read_table` or the export survey).
     """
+
+    path: Path
+    kind: str  # text | excel | parquet
+    header_row: int
+    columns: list[str]
+    encoding: str | None = None
+    sep: str = ","
+    engine: str = "arrow"  # text only: arrow, or pandas for ragged rows
+    dropped: list[str] = field(default_factory=list)
+    blank_headed: list[str] = field(default_factory=list)
+    candidates: tuple[str, ...] = ()  # encodings still to try
+    _grid: pd.DataFrame | None = field(default=None, repr=False)
+
+
+class RetryLayout(Exception):
+    """Raised inside a first pass when the layout must change (another
+    encoding, the pandas engine for ragged rows); the pass starts again."""
+
+
+def open_table(
+    path: Path, is_header: Callable[[list[str]], bool] = lambda cells: True
+) -> Layout:
+    """Sniff a ``.csv``/``.tsv``/``.xlsx``/``.parquet`` file: its format (from
+    its first bytes, then its name), encoding (UTF-8 with or without BOM, else
+    GB18030), separator and header row (the first of :data:`HEADER_SEARCH_ROWS`
+    rows that ``is_header`` accepts). Raises :class:`ExportError` naming the
+    file for anything that is not a readable table."""
     path = Path(path)
     if not path.exists():
         raise ExportError(f"{path}: no such file")
@@ -58,33 +88,100 @@ def read_table(
         raise ExportError(f"{path}: is a folder, expected a file")
     try:
         with path.open("rb") as handle:
-            head = handle.read(8192)
+            head = handle.read(SNIFF_BYTES)
     except OSError as error:
         raise ExportError(f"{path}: cannot be read ({error.strerror})") from None
     if not head.strip():
         raise ExportError(f"{path}: is empty")
     kind = _MAGIC.get(head[:4]) or _kind_from_suffix(path)
-    try:
+    with _as_export_error(path):
         if kind == "excel":
-            table = _read_excel(path, is_header)
-        elif kind == "parquet":
-            table = _read_parquet(path)
+            return _open_excel(path, is_header)
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            names = [str(c) for c in pq.ParquetFile(path).schema_arrow.names]
+            return Layout(path, "parquet", 1, _header(names, path))
+        return _open_text(path, head, is_header, TEXT_ENCODINGS)
+
+
+def iter_frames(layout: Layout, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """The rows of a table, ``chunk_rows`` at a time (about that many for
+    text), under ``layout.columns``, indexed by the row number a spreadsheet
+    shows; text and spreadsheet cells as text, rows with no cell dropped.
+
+    May raise :class:`RetryLayout` on the first pass over a text file."""
+    first = layout.header_row + 1
+    with _as_export_error(layout.path):
+        if layout.kind == "excel":
+            frames = _excel_frames(layout, chunk_rows)
+        elif layout.kind == "parquet":
+            frames = _parquet_frames(layout, chunk_rows)
+        elif layout.engine == "arrow":
+            frames = _arrow_frames(layout, chunk_rows)
         else:
-            table = _read_text(path, head, is_header)
-    except ExportError:
+            frames = _pandas_frames(layout, chunk_rows)
+        for frame in frames:
+            frame.columns = layout.columns
+            frame.index = pd.RangeIndex(first, first + len(frame), name="row")
+            first += len(frame)
+            if layout.dropped:
+                frame = frame.drop(columns=layout.dropped)
+            if layout.kind != "parquet":
+                frame = frame[frame.ne("").any(axis=1)]
+            yield frame
+
+
+def first_pass(
+    layout: Layout,
+    visit: Callable[[pd.DataFrame], None],
+    restart: Callable[[], None] = lambda: None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> None:
+    """Run ``visit`` on every frame of a first pass over a file. When the
+    layout has to change (another encoding, ragged rows), ``restart`` is called
+    and the pass starts again from the top. Settles which blank-headed columns
+    are empty throughout: later passes leave them out."""
+    while True:
+        filled: set[str] = set()
+        try:
+            for frame in iter_frames(layout, chunk_rows):
+                filled.update(c for c in layout.blank_headed if frame[c].ne("").any())
+                visit(frame)
+        except RetryLayout:
+            restart()
+            continue
+        layout.dropped = [c for c in layout.blank_headed if c not in filled]
+        return
+
+
+def read_table(
+    path: Path, is_header: Callable[[list[str]], bool] = lambda cells: True
+) -> Table:
+    """Read a whole table into a :class:`Table` (see :func:`open_table`)."""
+    layout = open_table(path, is_header)
+    frames: list[pd.DataFrame] = []
+    first_pass(layout, frames.append, frames.clear)
+    frame = pd.concat(frames) if len(frames) > 1 else frames[0] if frames else None
+    if frame is not None:
+        frame = frame.drop(columns=layout.dropped)
+    if frame is None or frame.empty:
+        raise ExportError(f"{path}: has a header but no rows")
+    return Table(frame, layout.header_row, layout.encoding)
+
+
+@contextmanager
+def _as_export_error(path: Path):
+    try:
+        yield
+    except (ExportError, RetryLayout):
         raise
     except Exception as error:
         # pandas, pyarrow and calamine raise many unrelated types for a broken
         # file; each becomes one line naming the file instead of a traceback.
-        reason = (
-            str(error).strip().splitlines()[0]
-            if str(error).strip()
-            else type(error).__name__
-        )
+        text = str(error).strip()
+        reason = text.splitlines()[0] if text else type(error).__name__
         raise ExportError(f"{path}: cannot be read as a table ({reason})") from None
-    if table.frame.empty and len(table.frame.columns) == 0:
-        raise ExportError(f"{path}: has no columns")
-    return table
 
 
 def _kind_from_suffix(path: Path) -> str:
@@ -96,12 +193,9 @@ def _kind_from_suffix(path: Path) -> str:
     return "text"
 
 
-def _sample(path: Path, head: bytes, encoding: str) -> str | None:
-    """The first :data:`SNIFF_BYTES` of the file decoded, or None if they are
-    not in ``encoding`` (a character cut at the end is left out)."""
-    if len(head) < SNIFF_BYTES:
-        with path.open("rb") as handle:
-            head = handle.read(SNIFF_BYTES)
+def _decoded(head: bytes, encoding: str) -> str | None:
+    """``head`` decoded, or None if it is not in ``encoding`` (a character cut
+    at the end is left out)."""
     try:
         return codecs.getincrementaldecoder(encoding)().decode(head, final=False)
     except UnicodeDecodeError:
@@ -115,17 +209,33 @@ def _find_header(rows: list[list[str]], is_header) -> int:
     return 0
 
 
-def _read_text(path: Path, head: bytes, is_header) -> Table:
+def _header(cells: list, path: Path) -> list[str]:
+    """Header names: stripped, a blank one named ``column_N``, none twice."""
+    header = [str(cell).strip() for cell in cells]
+    header = [name or f"column_{i + 1}" for i, name in enumerate(header)]
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header):
+        if name in seen:
+            raise ExportError(
+                f"{path}: column '{name}' appears twice (columns {seen[name] + 1} "
+                f"and {position + 1}); rename one of them"
+            )
+        seen[name] = position
+    return header
+
+
+def _blank_headed(cells: list) -> list[str]:
+    return [f"column_{i + 1}" for i, cell in enumerate(cells) if not str(cell).strip()]
+
+
+def _open_text(path: Path, head: bytes, is_header, encodings) -> Layout:
     if b"\x00" in head:
         raise ExportError(
             f"{path}: is a binary file, not a CSV/TSV table (is it UTF-16? "
             "save it as UTF-8 or GB18030)"
         )
-    # Try each encoding on the first bytes, then let pandas decode the whole
-    # file: a decode error further down means the file is in the next one.
-    # (Decoding the whole file in Python first would hold it in memory twice.)
-    for encoding in TEXT_ENCODINGS:
-        sample = _sample(path, head, encoding)
+    for at, encoding in enumerate(encodings):
+        sample = _decoded(head, encoding)
         if sample is None:
             continue
         first_lines = sample.splitlines()[: HEADER_SEARCH_ROWS + 1]
@@ -136,67 +246,152 @@ def _read_text(path: Path, head: bytes, is_header) -> Table:
             sep = "\t" if joined.count("\t") > joined.count(",") else ","
         rows = [next(csv.reader([line], delimiter=sep), []) for line in first_lines]
         header_at = _find_header(rows, is_header)
-        try:
-            frame = pd.read_csv(
-                path,
-                sep=sep,
-                encoding=encoding,
-                header=None,
-                skiprows=header_at,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-                engine="c",
-            )
-        except UnicodeDecodeError:
-            continue
-        return Table(_apply_header(frame, path, header_at), header_at + 1, encoding)
+        if header_at >= len(rows) or not any(c.strip() for c in rows[header_at]):
+            raise ExportError(f"{path}: is empty")
+        cells = rows[header_at]
+        return Layout(
+            path,
+            "text",
+            header_at + 1,
+            _header(cells, path),
+            encoding=encoding,
+            sep=sep,
+            blank_headed=_blank_headed(cells),
+            candidates=tuple(encodings[at + 1 :]),
+        )
     raise ExportError(f"{path}: is neither UTF-8 nor GB18030/GBK text")
 
 
-def _read_excel(path: Path, is_header) -> Table:
+def _wrong_encoding(layout: Layout) -> Exception:
+    """Bytes further down the file are not in the encoding the first 64 KiB
+    suggested: try the next one, or give up naming the file."""
+    if not layout.candidates:
+        return ExportError(f"{layout.path}: is neither UTF-8 nor GB18030/GBK text")
+    layout.encoding, layout.candidates = layout.candidates[0], layout.candidates[1:]
+    return RetryLayout()
+
+
+def _arrow_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    names = [f"c{i}" for i in range(len(layout.columns))]
+    ragged = []
+
+    def on_invalid_row(row) -> str:
+        ragged.append(row)
+        return "skip"
+
+    # The BOM sits on a line that is skipped (the header's or one above it).
+    encoding = "utf8" if layout.encoding in {"utf-8", "utf-8-sig"} else layout.encoding
+    bytes_per_row = layout.path.stat().st_size / _estimate_rows(layout)
+    block = int(min(1 << 28, max(1 << 12, bytes_per_row * chunk_rows)))
+
+    def utf8_error(error: Exception) -> bool:
+        return isinstance(error, UnicodeDecodeError) or "UTF8" in str(error)
+
+    try:
+        reader = pv.open_csv(
+            layout.path,
+            read_options=pv.ReadOptions(
+                skip_rows=layout.header_row,
+                column_names=names,
+                encoding=encoding,
+                block_size=block,
+            ),
+            parse_options=pv.ParseOptions(
+                delimiter=layout.sep,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid_row,
+            ),
+            convert_options=pv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        if utf8_error(error):
+            raise _wrong_encoding(layout) from None
+        raise
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+            if utf8_error(error):
+                raise _wrong_encoding(layout) from None
+            raise
+        if ragged:
+            # A row with fewer or more cells than the header: pandas pads the
+            # short ones as spreadsheets show them, or names the long one.
+            layout.engine = "pandas"
+            raise RetryLayout()
+        yield batch.to_pandas(types_mapper=pd.ArrowDtype).astype("string")
+
+
+def _estimate_rows(layout: Layout) -> int:
+    """Rows in the file, estimated from the bytes of its first lines."""
+    with layout.path.open("rb") as handle:
+        sample = handle.read(SNIFF_BYTES)
+    lines = max(1, sample.count(b"\n"))
+    return max(1, int(layout.path.stat().st_size / (len(sample) / lines)))
+
+
+def _pandas_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    reader = pd.read_csv(
+        layout.path,
+        sep=layout.sep,
+        encoding=layout.encoding,
+        header=None,
+        names=range(len(layout.columns)),
+        skiprows=layout.header_row,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        engine="c",
+        chunksize=chunk_rows,
+    )
+    try:
+        for frame in reader:
+            yield frame.fillna("").astype("string")
+    except UnicodeDecodeError:
+        raise _wrong_encoding(layout) from None
+
+
+def _open_excel(path: Path, is_header) -> Layout:
     grid = pd.read_excel(path, engine="calamine", header=None, dtype=str, sheet_name=0)
     grid = grid.fillna("")
     rows = grid.head(HEADER_SEARCH_ROWS).values.tolist()
-    header_at = _find_header(rows, is_header)
-    frame = grid.iloc[header_at:].reset_index(drop=True)
-    return Table(_apply_header(frame, path, header_at), header_at + 1, None)
-
-
-def _read_parquet(path: Path) -> Table:
-    frame = pd.read_parquet(path)
-    frame.columns = [str(c) for c in frame.columns]
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
-    return Table(frame, 1, None)
-
-
-def _apply_header(grid: pd.DataFrame, path: Path, header_at: int) -> pd.DataFrame:
-    """Turn the first row of ``grid`` into the header; index rows by the number a
-    spreadsheet shows."""
-    if grid.empty:
+    if not rows:
         raise ExportError(f"{path}: is empty")
-    header = [str(cell).strip() for cell in grid.iloc[0]]
-    body = grid.iloc[1:]
-    keep = [i for i, name in enumerate(header) if name or body.iloc[:, i].ne("").any()]
-    header = [header[i] or f"column_{i + 1}" for i in keep]
-    seen: dict[str, int] = {}
-    for position, name in enumerate(header):
-        if name in seen:
-            raise ExportError(
-                f"{path}: column '{name}' appears twice (columns {seen[name] + 1} "
-                f"and {position + 1}); rename one of them"
-            )
-        seen[name] = position
-    body = body.iloc[:, keep]
-    body.columns = header
-    first = header_at + 2
-    body.index = pd.RangeIndex(first, first + len(body), name="row")
-    body = body.fillna("")
-    body = body[body.ne("").any(axis=1)]
-    if body.empty:
-        raise ExportError(f"{path}: has a header but no rows")
-    return body
+    header_at = _find_header(rows, is_header)
+    cells = rows[header_at]
+    body = grid.iloc[header_at + 1 :].reset_index(drop=True).astype("string")
+    return Layout(
+        path,
+        "excel",
+        header_at + 1,
+        _header(cells, path),
+        blank_headed=_blank_headed(cells),
+        _grid=body,
+    )
+
+
+def _excel_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    grid = layout._grid
+    for start in range(0, len(grid), chunk_rows):
+        yield grid.iloc[start : start + chunk_rows].copy()
+
+
+def _parquet_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    import pyarrow.parquet as pq
+
+    for batch in pq.ParquetFile(layout.path).iter_batches(batch_size=chunk_rows):
+        yield batch.to_pandas()
 
 
 def check_writable(path: Path) -> str:
@@ -232,43 +427,127 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` to ``path`` whole or not at all; the format follows the
     extension (``.csv`` in UTF-8 with BOM so Excel opens Chinese text right,
     ``.tsv``, ``.xlsx``, ``.parquet``)."""
-    path = Path(path)
-    suffix = check_writable(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"{path}: folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=folder
-    )
-    os.close(handle)
-    try:
-        _write(frame, Path(temporary), suffix)
-        # mkstemp makes the file private (0600); give it the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot be written ({error.strerror})") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with TableWriter(path) as writer:
+        writer.write(frame)
 
 
-def _write(frame: pd.DataFrame, path: Path, suffix: str) -> None:
-    if suffix in {".csv", ".tsv"}:
-        frame.to_csv(
-            path,
-            index=False,
-            sep="\t" if suffix == ".tsv" else ",",
-            encoding="utf-8-sig" if suffix == ".csv" else "utf-8",
-            lineterminator="\n",
+class TableWriter:
+    """Write a table chunk by chunk to a temporary file beside ``path``, and
+    rename it into place only when every chunk is written: the output is whole
+    or absent, and memory holds one chunk (an ``.xlsx`` is assembled at the
+    end: a workbook cannot be streamed by the writers we use).
+
+    >>> with TableWriter(Path("out.csv")) as writer:      # doctest: +SKIP
+    ...     for chunk in chunks:
+    ...         writer.write(chunk)
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.suffix = check_writable(self.path)
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        if not folder.is_dir():
+            raise OutputError(f"{self.path}: folder {folder} does not exist")
+        self._folder = folder
+        self._temporary: Path | None = None
+        self._sink = None
+        self._writer = None
+        self._frames: list[pd.DataFrame] = []
+        self.rows = 0
+
+    def __enter__(self) -> TableWriter:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self._folder
         )
-    elif suffix == ".xlsx":
-        frame.to_excel(path, index=False, engine="openpyxl")
-    else:
-        # pyarrow cannot store a column of mixed Python objects; text it is.
-        mixed = [c for c in frame.columns if frame[c].dtype == object]
-        frame = frame.astype({c: "string" for c in mixed})
-        frame.to_parquet(path, index=False)
+        os.close(handle)
+        self._temporary = Path(temporary)
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        try:
+            self._write(frame)
+        except OSError as error:
+            raise OutputError(
+                f"{self.path}: cannot be written ({error.strerror})"
+            ) from None
+        self.rows += len(frame)
+
+    def _write(self, frame: pd.DataFrame) -> None:
+        if self.suffix == ".xlsx":
+            self._frames.append(frame)
+            return
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(_arrow_ready(frame), preserve_index=False)
+        if self._writer is None:
+            self._open(table.schema)
+        elif table.schema != self._writer_schema:
+            table = table.cast(self._writer_schema)
+        self._writer.write_table(table)
+
+    def _open(self, schema) -> None:
+        import pyarrow as pa
+
+        self._writer_schema = schema
+        if self.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            self._writer = pq.ParquetWriter(self._temporary, schema)
+            return
+        import pyarrow.csv as pv
+
+        self._sink = pa.OSFile(str(self._temporary), "wb")
+        if self.suffix == ".csv":
+            self._sink.write(b"\xef\xbb\xbf")  # so Excel reads Chinese as UTF-8
+        self._writer = pv.CSVWriter(
+            self._sink,
+            schema,
+            write_options=pv.WriteOptions(
+                delimiter="\t" if self.suffix == ".tsv" else ",",
+                quoting_style="needed",
+            ),
+        )
+
+    def _close_writers(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if self._sink is not None:
+            self._sink.close()
+
+    def __exit__(self, kind, error, trace) -> None:
+        temporary = self._temporary
+        try:
+            if kind is not None:
+                self._close_writers()
+                return
+            if self.suffix == ".xlsx":
+                whole = pd.concat(self._frames) if self._frames else pd.DataFrame()
+                _write_excel(whole, temporary)
+            elif self._writer is None:
+                self._write(pd.DataFrame())
+            self._close_writers()
+            # mkstemp makes the file private (0600); give it the usual permissions.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+            os.replace(temporary, self.path)
+            temporary = None
+        except OSError as failure:
+            raise OutputError(
+                f"{self.path}: cannot be written ({failure.strerror})"
+            ) from None
+        finally:
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
+
+
+def _arrow_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns Arrow can store: a column of mixed Python objects as text."""
+    mixed = [c for c in frame.columns if frame[c].dtype == object]
+    frame = frame.astype({c: "string" for c in mixed}) if mixed else frame
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def _write_excel(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_excel(path, index=False, engine="openpyxl")

@@ -218,6 +218,60 @@ class AdditiveWeightModel(RegressorMixin, BaseEstimator):
         lower = np.r_[-np.inf, edges, np.nan]
         return pd.DataFrame({"from": lower, "term": self.shapes_[j]})
 
+    def codes(self, X: pd.DataFrame) -> np.ndarray:
+        """Each row's bin of each feature (the last bin is "missing"): what a
+        term looks up."""
+        check_is_fitted(self, "coef_")
+        return self._codes(self._frame(X))
+
+    def partial_terms(self, X: pd.DataFrame) -> np.ndarray:
+        """Terms of the features ``X`` holds (any subset of the model's), summed
+        per row: what a change to those features adds to the score."""
+        check_is_fitted(self, "coef_")
+        names = list(self.feature_names_in_)
+        total = np.zeros(len(X))
+        for name in X.columns:
+            j = names.index(name)
+            values = X[name].to_numpy(dtype="float64")
+            code = np.searchsorted(self.edges_[j], values, side="left")
+            code[~np.isfinite(values)] = len(self.edges_[j]) + 1
+            total += self.shapes_[j][code]
+        return total
+
+    # ------------------------------------------------------- stored as data
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The fitted state as plain arrays (bin edges and terms per feature)."""
+        check_is_fitted(self, "coef_")
+        arrays = {"intercept": np.array([self.intercept_])}
+        for j in range(self.n_features_in_):
+            arrays[f"edges_{j}"] = np.asarray(self.edges_[j], dtype=np.float64)
+            arrays[f"shape_{j}"] = np.asarray(self.shapes_[j], dtype=np.float64)
+        return arrays
+
+    @classmethod
+    def from_arrays(
+        cls, features: list[str], directions: list[int], arrays: dict, **params
+    ) -> AdditiveWeightModel:
+        """A fitted model from :meth:`to_arrays`; runs no fitting."""
+        model = cls(directions=list(directions), **params)
+        model.feature_names_in_ = np.asarray(features, dtype=object)
+        model.n_features_in_ = len(features)
+        model.edges_ = [arrays[f"edges_{j}"] for j in range(len(features))]
+        model.shapes_ = [arrays[f"shape_{j}"] for j in range(len(features))]
+        model.intercept_ = float(arrays["intercept"][0])
+        sizes = np.array([len(e) + 1 for e in model.edges_])
+        model._offsets = np.r_[0, np.cumsum(sizes)]
+        # The steps the shapes were cumulated from (and the missing terms).
+        model.coef_ = (
+            np.concatenate(
+                [np.r_[np.diff(shape[:-1]), shape[-1]] for shape in model.shapes_]
+            )
+            if model.shapes_
+            else np.empty(0)
+        )
+        model.n_iter_ = 0
+        return model
+
     # ------------------------------------------------------------ helpers
     def _frame(self, X) -> pd.DataFrame:
         if not isinstance(X, pd.DataFrame):
@@ -290,6 +344,10 @@ class WeightModel:
         self.center = center
         self.scale = scale
         self.label = label
+        #: Set when loaded from a model directory: its checksum file's SHA-256,
+        #: and the training data's profile (arrays) stored beside the model.
+        self.digest: str | None = None
+        self.training_profile: dict[str, np.ndarray] = {}
 
     @classmethod
     def from_training(
@@ -303,6 +361,34 @@ class WeightModel:
     @property
     def feature_names(self) -> list[str]:
         return list(self.estimator.feature_names_in_)
+
+    def to_data(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """A JSON-ready description and plain arrays: what the model file
+        stores (see :mod:`ranking.persist`)."""
+        est = self.estimator
+        meta = {
+            "label": self.label,
+            "center": self.center,
+            "scale": self.scale,
+            "features": self.feature_names,
+            "directions": [int(d) for d in est.directions],
+            "n_bins": est.n_bins,
+            "alpha": est.alpha,
+        }
+        return meta, est.to_arrays()
+
+    @classmethod
+    def from_data(cls, meta: dict, arrays: dict[str, np.ndarray]) -> WeightModel:
+        estimator = AdditiveWeightModel.from_arrays(
+            meta["features"],
+            meta["directions"],
+            arrays,
+            n_bins=meta["n_bins"],
+            alpha=meta["alpha"],
+        )
+        return cls(
+            estimator, float(meta["center"]), float(meta["scale"]), meta["label"]
+        )
 
     def raw(self, features: pd.DataFrame) -> np.ndarray:
         """Raw additive scores of feature rows."""

@@ -1,11 +1,13 @@
-"""The model directory: the fitted model, its card, and checksums.
+"""The model directory: the fitted model stored as data, its card, checksums.
 
-A joblib file is code: unpickling it runs it. So before anything is
-unpickled, :func:`load_model` checks the card's format and library versions
-and the file's SHA-256 against the one recorded when it was written, and
-refuses the directory with a message that says what to do. This guards
-against damaged, swapped or stale files; it is not a signature: load only
-model directories you made or trust.
+A model is plain data: ``model.json`` (features, constraints, the 0-100
+scale) and ``model.npz`` (each feature's bin edges and learned terms, and the
+training data's profile), read with ``allow_pickle=False`` — loading runs no
+code, and a scikit-learn or numpy upgrade does not invalidate it. Every file
+is listed with its SHA-256 in ``SHA256SUMS``; :func:`load_model` refuses a
+directory whose files do not match, or whose ``format`` this version cannot
+read, with a message that says what to do. (Checksums guard against damaged
+or swapped files; they are not a signature.)
 """
 
 from __future__ import annotations
@@ -19,26 +21,30 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-import joblib
 import numpy as np
-import pandas as pd
-import scipy
-import sklearn
 
 from ranking.defaults import DEFAULT_MODEL  # noqa: F401  (re-exported)
 from ranking.errors import ModelFileError, OutputError
 from ranking.model import WeightModel
 
-#: Bumped whenever a saved model could not be read by this code.
-MODEL_FORMAT = 1
-MODEL_FILE = "model.joblib"
+#: Bumped whenever a saved model could not be read by this code. Format 1 was
+#: a joblib pickle (refused: retrain).
+MODEL_FORMAT = 2
+MODEL_JSON = "model.json"
+MODEL_ARRAYS = "model.npz"
 CARD_JSON = "card.json"
 CARD_TEXT = "card.txt"
 CHECKSUMS = "SHA256SUMS"
+CHECKED = (MODEL_JSON, MODEL_ARRAYS, CARD_JSON)
+RETRAIN = "retrain with `ranking train EXPORT --ranks RANKS -o DIR`"
 
 
 def versions() -> dict[str, str]:
-    """The library versions a model is tied to."""
+    """The library versions a model was made with (recorded, not enforced)."""
+    import pandas as pd
+    import scipy
+    import sklearn
+
     from ranking import __version__
 
     return {
@@ -48,7 +54,6 @@ def versions() -> dict[str, str]:
         "numpy": np.__version__,
         "pandas": pd.__version__,
         "scipy": scipy.__version__,
-        "joblib": joblib.__version__,
     }
 
 
@@ -60,31 +65,36 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_model(model: WeightModel, folder: str | Path, card: dict) -> Path:
-    """Write ``model`` and its card into ``folder``; the directory is replaced
-    whole (written beside it, then renamed), never left half-written."""
+def save_model(
+    model: WeightModel,
+    folder: str | Path,
+    card: dict,
+    arrays: dict[str, np.ndarray] | None = None,
+) -> Path:
+    """Write ``model`` (and any extra ``arrays``, such as the training data's
+    profile) with its card into ``folder``; the directory is replaced whole
+    (written beside it, then renamed), never left half-written."""
     folder = Path(folder)
     _check_replaceable(folder)
     parent = folder.parent if str(folder.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
     try:
-        joblib.dump(model, staging / MODEL_FILE, compress=3)
+        meta, model_arrays = model.to_data()
+        meta = {"format": MODEL_FORMAT, **meta}
+        _write_json(staging / MODEL_JSON, meta)
+        extra = {f"extra/{k}": v for k, v in (arrays or {}).items()}
+        with open(staging / MODEL_ARRAYS, "wb") as handle:
+            np.savez_compressed(handle, **model_arrays, **extra)
         card = {
             **card,
             "format": MODEL_FORMAT,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "versions": versions(),
-            "model_sha256": sha256(staging / MODEL_FILE),
         }
-        (staging / CARD_JSON).write_text(
-            json.dumps(card, ensure_ascii=False, indent=2, default=str) + "\n",
-            encoding="utf-8",
-        )
+        _write_json(staging / CARD_JSON, card)
         (staging / CARD_TEXT).write_text(card_text(card), encoding="utf-8")
-        sums = "".join(
-            f"{sha256(staging / name)}  {name}\n" for name in (MODEL_FILE, CARD_JSON)
-        )
+        sums = "".join(f"{sha256(staging / name)}  {name}\n" for name in CHECKED)
         (staging / CHECKSUMS).write_text(sums, encoding="utf-8")
         os.chmod(staging, 0o755)
         if folder.exists():
@@ -102,7 +112,22 @@ def save_model(model: WeightModel, folder: str | Path, card: dict) -> Path:
     return folder
 
 
-MODEL_FILES = {MODEL_FILE, CARD_JSON, CARD_TEXT, CHECKSUMS}
+def _write_json(path: Path, payload: dict) -> None:
+    path.write_text(
+        json.dumps(payload, ensure_ascii=False, indent=2, default=_plain) + "\n",
+        encoding="utf-8",
+    )
+
+
+def _plain(value):
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return str(value)
+
+
+MODEL_FILES = {*CHECKED, CARD_TEXT, CHECKSUMS}
 
 
 def _check_replaceable(folder: Path) -> None:
@@ -112,7 +137,8 @@ def _check_replaceable(folder: Path) -> None:
         raise OutputError(f"{folder}: is a file; give a directory for the model")
     if folder.is_dir():
         held = {child.name for child in folder.iterdir()}
-        if held and (CARD_JSON not in held or not held <= MODEL_FILES):
+        earlier = {"model.joblib", CARD_JSON, CARD_TEXT, CHECKSUMS}
+        if held and (CARD_JSON not in held or not held <= MODEL_FILES | earlier):
             raise OutputError(
                 f"{folder}: exists and holds other files than a model's; choose a "
                 "new or empty directory (ranking replaces a model directory whole)"
@@ -122,50 +148,71 @@ def _check_replaceable(folder: Path) -> None:
 def read_card(folder: str | Path) -> dict:
     """The model card, checked; raises :class:`ModelFileError` with what to do."""
     folder = Path(folder)
-    retrain = "retrain with `ranking train EXPORT --ranks RANKS -o DIR`"
     if not folder.is_dir():
-        raise ModelFileError(f"{folder}: no model directory there; {retrain}")
+        raise ModelFileError(f"{folder}: no model directory there; {RETRAIN}")
     card_path = folder / CARD_JSON
     if not card_path.exists():
         raise ModelFileError(f"{folder}: no {CARD_JSON}, not a model directory")
     try:
         card = json.loads(card_path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):
-        raise ModelFileError(f"{card_path}: is not valid JSON; {retrain}") from None
-    if card.get("format") != MODEL_FORMAT:
+        raise ModelFileError(f"{card_path}: is not valid JSON; {RETRAIN}") from None
+    if not isinstance(card, dict) or card.get("format") != MODEL_FORMAT:
+        made = card.get("format") if isinstance(card, dict) else None
         raise ModelFileError(
-            f"{folder}: model format {card.get('format')} was made by another "
-            f"version of ranking (this one reads format {MODEL_FORMAT}); {retrain}"
-        )
-    made_with = card.get("versions", {}).get("scikit-learn")
-    if made_with != sklearn.__version__:
-        raise ModelFileError(
-            f"{folder}: made with scikit-learn {made_with}, this is "
-            f"{sklearn.__version__}; refusing to unpickle it, {retrain}"
+            f"{folder}: model format {made} was made by another version of "
+            f"ranking (this one reads format {MODEL_FORMAT}); {RETRAIN}"
         )
     return card
 
 
-def load_model(folder: str | Path) -> tuple[WeightModel, dict]:
-    """Load a model directory after checking its card and checksum.
+def verify_checksums(folder: Path) -> str:
+    """Check every file against ``SHA256SUMS``; return that file's own digest
+    (what identifies this model, e.g. for caches)."""
+    sums_path = folder / CHECKSUMS
+    if not sums_path.exists():
+        raise ModelFileError(f"{folder}: {CHECKSUMS} is missing; {RETRAIN}")
+    recorded = {}
+    for line in sums_path.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        recorded[name.strip()] = digest.strip()
+    for name in CHECKED:
+        path = folder / name
+        if not path.exists():
+            raise ModelFileError(f"{folder}: {name} is missing; {RETRAIN}")
+        if recorded.get(name) != sha256(path):
+            raise ModelFileError(
+                f"{path}: does not match the checksum recorded in {CHECKSUMS}; "
+                "the file was changed or damaged — restore it or retrain"
+            )
+    return sha256(sums_path)
 
-    Raises :class:`ModelFileError` before unpickling anything if the card is
-    missing, of another format or scikit-learn version, or if ``model.joblib``
-    does not match its recorded SHA-256.
+
+def load_model(folder: str | Path) -> tuple[WeightModel, dict]:
+    """Load a model directory after checking its format and checksums.
+
+    Raises :class:`ModelFileError` if the card is missing or of another
+    format, or if any file does not match ``SHA256SUMS``. Nothing is
+    unpickled: the arrays are read with ``allow_pickle=False``.
     """
     folder = Path(folder)
     card = read_card(folder)
-    model_path = folder / MODEL_FILE
-    if not model_path.exists():
-        raise ModelFileError(f"{folder}: {MODEL_FILE} is missing")
-    if sha256(model_path) != card.get("model_sha256"):
+    digest = verify_checksums(folder)
+    try:
+        meta = json.loads((folder / MODEL_JSON).read_text(encoding="utf-8"))
+        with np.load(folder / MODEL_ARRAYS, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        model = WeightModel.from_data(meta, arrays)
+    except (ValueError, KeyError, TypeError, OSError) as error:
         raise ModelFileError(
-            f"{model_path}: does not match the checksum recorded in {CARD_JSON}; "
-            "the file was changed or damaged — restore it or retrain"
-        )
-    model = joblib.load(model_path)
-    if not isinstance(model, WeightModel):
-        raise ModelFileError(f"{model_path}: does not hold a ranking model")
+            f"{folder}: does not hold a readable ranking model ({error}); {RETRAIN}"
+        ) from None
+    model.digest = digest
+    model.training_profile = {
+        name[len("extra/") :]: value
+        for name, value in arrays.items()
+        if name.startswith("extra/")
+    }
     return model, card
 
 

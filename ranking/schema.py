@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ranking.errors import ExportError
@@ -278,6 +279,40 @@ def is_header_row(cells: list[str], aliases: dict[str, str]) -> bool:
     return any(aliases.get(header_key(cell)) == "listing_id" for cell in cells)
 
 
+class SeenIds:
+    """Listing ids of earlier chunks of one file, with the row each was first
+    seen on: an id repeated across chunks is rejected like one repeated inside
+    a chunk. Kept as 64-bit hashes (8 bytes an id, not a Python string)."""
+
+    def __init__(self) -> None:
+        self._hashes = np.empty(0, np.uint64)
+        self._rows = np.empty(0, np.int64)
+
+    @staticmethod
+    def _hash(ids: pd.Series) -> np.ndarray:
+        return pd.util.hash_array(ids.fillna("").to_numpy(dtype=object))
+
+    def first_rows(self, ids: pd.Series) -> pd.Series:
+        """The row an earlier chunk first gave each id on (<NA> if none)."""
+        out = pd.Series(pd.NA, index=ids.index, dtype="Int64")
+        if len(self._hashes) == 0:
+            return out
+        hashed = self._hash(ids)
+        at = np.minimum(np.searchsorted(self._hashes, hashed), len(self._hashes) - 1)
+        hit = (self._hashes[at] == hashed) & ids.notna().to_numpy()
+        out[hit] = self._rows[at[hit]]
+        return out
+
+    def add(self, ids: pd.Series) -> None:
+        """Remember this chunk's ids (first occurrences) and their rows."""
+        new = ids.notna() & ~ids.duplicated(keep="first")
+        new &= self.first_rows(ids).isna()
+        hashes = np.r_[self._hashes, self._hash(ids[new])]
+        rows = np.r_[self._rows, ids.index[new.to_numpy()].to_numpy(np.int64)]
+        order = np.argsort(hashes, kind="stable")
+        self._hashes, self._rows = hashes[order], rows[order]
+
+
 @dataclass
 class Validated:
     """The result of :func:`validate`: parsed rows, rejected rows, readings."""
@@ -293,6 +328,8 @@ def validate(
     columns: dict[str, str],
     spec: tuple[Column, ...] = EXPORT_COLUMNS,
     unique_id: bool = True,
+    hundredfold: set[str] | None = None,
+    seen: SeenIds | None = None,
 ) -> Validated:
     """Parse every canonical column of ``raw`` and find the rows to reject.
 
@@ -307,33 +344,45 @@ def validate(
     problems: list[pd.Series] = []
     notes: list[str] = []
 
-    def complain(mask: pd.Series, message: pd.Series | str) -> None:
-        # ``message`` may cover only the masked rows; it is aligned on the index.
+    def complain(mask: pd.Series, message) -> None:
+        """Record ``message`` for the rows of ``mask``: a string, or a function
+        of the masked row labels returning their messages (built only for the
+        rows that need one, not for a million good ones)."""
         if mask.any():
-            problems.append(pd.Series(message, index=raw.index).where(mask))
+            at = mask.index[mask.to_numpy(dtype=bool)]
+            text = message(at) if callable(message) else message
+            problems.append(pd.Series(text, index=at, dtype="string"))
 
     for name, header in columns.items():
         cells = raw[header]
         kind = kinds[name]
-        shown = cells.astype("string").str.strip().fillna("")
         if kind == "id":
             ids = id_text(cells)
             data[name] = ids
             complain(ids.isna(), f"{name} is empty")
             if unique_id:
                 repeated = ids.duplicated(keep="first") & ids.notna()
+                earlier = (
+                    seen.first_rows(ids)
+                    if seen is not None
+                    else pd.Series(pd.NA, index=ids.index, dtype="Int64")
+                )
+                repeated |= earlier.notna()
                 if repeated.any():
-                    first_row = (
+                    first_row = earlier.fillna(
                         pd.Series(ids.index, index=ids.index)
                         .groupby(ids.values, dropna=True)
                         .transform("min")
+                        .astype("Int64")
                     )
                     complain(
                         repeated,
-                        f"{name} '"
-                        + ids.fillna("")
-                        + "' repeats row "
-                        + first_row.astype("Int64").astype("string"),
+                        lambda at, ids=ids, first_row=first_row, name=name: (
+                            f"{name} '"
+                            + ids[at].fillna("")
+                            + "' repeats row "
+                            + first_row[at].astype("Int64").astype("string")
+                        ),
                     )
         elif kind == "text":
             text = cells.astype("string").str.strip()
@@ -342,27 +391,36 @@ def validate(
             data[name], bad = parse_booleans(cells)
             complain(
                 bad,
-                f"{name} is '" + shown + "', expected yes/no (1/0, 是/否, 有/无)",
+                quoted(cells, f"{name} is '", "', expected yes/no (1/0, 是/否, 有/无)"),
             )
         elif kind == "date":
             data[name], bad = parse_dates(cells)
-            complain(bad, f"{name} is '" + shown + "', expected a date like 2024-03-05")
+            complain(
+                bad,
+                quoted(cells, f"{name} is '", "', expected a date like 2024-03-05"),
+            )
         elif kind == "rank":
             ranks, bad = parse_ranks(cells)
             for column in ranks.columns:
                 data[column] = ranks[column]
             complain(
                 bad,
-                f"{name} is '" + shown.fillna("") + "', expected a position 1, 2, "
-                "... or a censored one such as >100 or 未上榜",
+                quoted(
+                    cells,
+                    f"{name} is '",
+                    "', expected a position 1, 2, ... or a censored one such as "
+                    ">100 or 未上榜",
+                ),
             )
         else:
             values, bad = parse_numbers(cells)
             complain(
                 bad,
-                f"{name} is '" + shown + "', expected a number such as 1,234 or 1.2万",
+                quoted(
+                    cells, f"{name} is '", "', expected a number such as 1,234 or 1.2万"
+                ),
             )
-            values, note = _rescale(name, kind, values)
+            values, note = _rescale(name, kind, values, hundredfold)
             if note:
                 notes.append(note)
             data[name] = values
@@ -374,20 +432,28 @@ def validate(
                 over = data[part] > data["review_count"]
                 complain(
                     over,
-                    f"{part} is "
-                    + _fmt(data[part][over])
-                    + ", above review_count "
-                    + _fmt(data["review_count"][over]),
+                    lambda at, part=part: (
+                        f"{part} is "
+                        + _fmt(data[part][at])
+                        + ", above review_count "
+                        + _fmt(data["review_count"][at])
+                    ),
                 )
 
     reasons = pd.Series(pd.NA, index=raw.index, dtype="string")
     for problem in problems:
-        problem = problem.astype("string")
+        problem = problem.reindex(raw.index)
         reasons = (reasons + "; " + problem).fillna(reasons).fillna(problem)
     rejected = reasons.notna()
     row = pd.Series(raw.index, index=raw.index).astype("string")
     reasons = ("row " + row + ": " + reasons).fillna("")
     return Validated(data=data, rejected=rejected, reasons=reasons, notes=notes)
+
+
+def quoted(cells: pd.Series, before: str, after: str):
+    """A message maker for :func:`validate`'s ``complain``: the rows' cells as
+    written, between ``before`` and ``after``."""
+    return lambda at: before + cells[at].astype("string").str.strip().fillna("") + after
 
 
 def _fmt(values: pd.Series) -> pd.Series:
@@ -397,8 +463,13 @@ def _fmt(values: pd.Series) -> pd.Series:
     return text.astype("string")
 
 
-def _rescale(name: str, kind: str, values: pd.Series) -> tuple[pd.Series, str]:
-    """Column-level readings that depend on every value in the column."""
+def _rescale(
+    name: str, kind: str, values: pd.Series, hundredfold: set[str] | None
+) -> tuple[pd.Series, str]:
+    """Column-level readings: a 0 score is unknown; a DSR column written ×100
+    is divided back — when every value of the column is on that scale, which
+    only the whole file can tell (``hundredfold``, decided by the caller over
+    every chunk; None decides from these values)."""
     note = ""
     if kind in {"dsr", "score"}:
         zeros = values.eq(0)
@@ -410,13 +481,16 @@ def _rescale(name: str, kind: str, values: pd.Series) -> tuple[pd.Series, str]:
                 f"{name}: {int(zeros.sum())} zero values read as unknown (no score yet)"
             )
     if kind == "dsr":
-        present = values.dropna()
-        if len(present) and present.between(100, 500).all():
+        scaled = is_hundredfold(values) if hundredfold is None else name in hundredfold
+        if scaled:
             values = values / 100
-            scaled = f"{name}: written ×100, read as {present.iloc[0]:g} → "
-            scaled += f"{present.iloc[0] / 100:g}"
-            note = f"{note}; {scaled}" if note else scaled
     return values, note
+
+
+def is_hundredfold(values: pd.Series) -> bool:
+    """True when every known, non-zero value is on the ×100 scale (100-500)."""
+    present = values[values.ne(0) & values.notna()]
+    return bool(len(present)) and bool(present.between(100, 500).all())
 
 
 def _check_range(name: str, kind: str, values: pd.Series, complain) -> None:

@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from ranking import fixes, io
-from ranking.export import read_export
+from ranking.export import ExportSource
 from ranking.persist import load_model
 
 TOP_FIXES = 3
-#: Scoring steps reported to ``progress``: preparing, then one per factor.
-STEPS = 1 + len(fixes.FIXES)
+#: Steps reported to ``progress`` before the chunks: the profile, the scores.
+STEPS = 2
 
 
 def output_columns() -> list[str]:
@@ -28,6 +28,36 @@ def output_columns() -> list[str]:
     return [*columns, "blockers", "suggested_category"]
 
 
+def scored_frame(prepared, chunk, by="gain", effort=None) -> pd.DataFrame:
+    """One chunk of the output: the chunk's rows as written, plus
+    :func:`output_columns`."""
+    scored = prepared.score(chunk.data)
+    applied = fixes.apply_fixes(prepared, scored)
+    gains = fixes.gain_table(scored, applied)
+    names, values = fixes.ranked_fixes(gains, by=by, effort=effort, top=TOP_FIXES)
+    blocked = fixes.blocker_table(scored, prepared.profile)
+    added = pd.DataFrame(index=chunk.raw.index)
+    added["weight"] = scored.weight.round(2)
+    added["category_percentile"] = prepared.percentile(scored).round(1)
+    for k in range(TOP_FIXES):
+        added[f"fix_{k + 1}"] = names[:, k]
+        added[f"fix_{k + 1}_gain"] = np.round(values[:, k], 2)
+    added["blockers"] = blocked["blockers"]
+    added["suggested_category"] = blocked["suggested_category"]
+    taken = set(chunk.raw.columns)
+    added.columns = [f"{c}_ranking" if c in taken else c for c in added.columns]
+    return pd.concat([chunk.raw, added], axis=1)
+
+
+def _prepared(export_path, model_dir, strict, progress, chunk_rows=None):
+    from ranking import pipeline
+
+    model, _ = load_model(model_dir)
+    options = {} if chunk_rows is None else {"chunk_rows": chunk_rows}
+    source = ExportSource(export_path, strict=strict, **options)
+    return pipeline.prepare(source, model, progress=progress)
+
+
 def score_table(
     export_path: str | Path,
     model_dir: str | Path,
@@ -35,30 +65,17 @@ def score_table(
     by: str = "gain",
     effort: dict[str, float] | None = None,
     progress: Callable[[str], None] | None = None,
+    chunk_rows: int | None = None,
 ):
     """The scored table (input rows and columns, in input order, plus
-    :func:`output_columns`) and the export it came from."""
-    model, _ = load_model(model_dir)
-    export = read_export(export_path, strict=strict)
-    catalog = fixes.prepare(export.data, model, image_root=export.path.parent)
-    if progress:
-        progress("features")
-    applied = fixes.apply_fixes(catalog, progress=progress)
-    gains = fixes.gain_table(catalog, applied)
-    names, values = fixes.ranked_fixes(gains, by=by, effort=effort, top=TOP_FIXES)
-    blocked = fixes.blocker_table(catalog)
-    added = pd.DataFrame(index=export.raw.index)
-    added["weight"] = catalog.weight.round(2)
-    added["category_percentile"] = catalog.percentile.round(1)
-    for k in range(TOP_FIXES):
-        added[f"fix_{k + 1}"] = names[:, k]
-        added[f"fix_{k + 1}_gain"] = np.round(values[:, k], 2)
-    added["blockers"] = blocked["blockers"]
-    added["suggested_category"] = blocked["suggested_category"]
-    taken = set(export.raw.columns)
-    added.columns = [f"{c}_ranking" if c in taken else c for c in added.columns]
-    table = pd.concat([export.raw, added], axis=1).reset_index(drop=True)
-    return table, export
+    :func:`output_columns`) in memory, and the export's rejects."""
+    prepared = _prepared(export_path, model_dir, strict, progress, chunk_rows)
+    frames, rejects = [], []
+    for chunk in prepared.source.chunks():
+        frames.append(scored_frame(prepared, chunk, by, effort))
+        rejects.append(chunk.rejects)
+    table = pd.concat(frames).reset_index(drop=True)
+    return table, pd.concat(rejects).reset_index(drop=True)
 
 
 def score_catalog(
@@ -70,30 +87,41 @@ def score_catalog(
     by: str = "gain",
     effort: dict[str, float] | None = None,
     progress: Callable[[str], None] | None = None,
+    chunk_rows: int | None = None,
 ) -> dict:
     """Score every listing of an export and write the table to ``output``
-    (format by extension, written whole or not at all). Rejected rows go to
-    ``rejects_path``, by default ``<output stem>.rejects.csv`` beside it, when
-    there are any. Returns what was done."""
+    (format by extension, written whole or not at all), chunk by chunk so
+    memory stays flat. Rejected rows go to ``rejects_path``, by default
+    ``<output stem>.rejects.csv`` beside it, when there are any. Returns what
+    was done."""
     output = Path(output)
     io.check_writable(output)
     io.refuse_overwriting(output, Path(export_path))
     if rejects_path is not None:
         io.refuse_overwriting(Path(rejects_path), Path(export_path))
-    table, export = score_table(export_path, model_dir, strict, by, effort, progress)
-    io.write_table(table, output)
+    prepared = _prepared(export_path, model_dir, strict, progress, chunk_rows)
+    rejects, blocked = [], 0
+    with io.TableWriter(output) as writer:
+        for chunk in prepared.source.chunks():
+            frame = scored_frame(prepared, chunk, by, effort)
+            blocked += int(frame["blockers"].ne("").sum()) if "blockers" in frame else 0
+            writer.write(frame)
+            rejects.append(chunk.rejects)
+            if progress:
+                progress("chunk")
+    rejects = pd.concat(rejects).reset_index(drop=True)
     written_rejects = None
-    if len(export.rejects):
+    if len(rejects):
         written_rejects = (
             Path(rejects_path)
             if rejects_path
             else output.with_name(f"{output.stem}.rejects.csv")
         )
-        io.write_table(export.rejects, written_rejects)
+        io.write_table(rejects, written_rejects)
     return {
-        "rows": len(table),
-        "rejects": len(export.rejects),
+        "rows": writer.rows,
+        "rejects": len(rejects),
         "output": str(output),
         "rejects_file": str(written_rejects) if written_rejects else None,
-        "blocked": int(table["blockers"].ne("").sum()) if "blockers" in table else 0,
+        "blocked": blocked,
     }

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from ranking import evaluate
+from ranking import evaluate, pipeline, schema
 from ranking.errors import RankingError
-from ranking.export import Export, Ranks, read_export, read_ranks
-from ranking.features import FEATURES, build_features
+from ranking.export import ExportSource, Ranks, read_ranks
+from ranking.features import FEATURES
 from ranking.model import AdditiveWeightModel, WeightModel
 from ranking.persist import load_model, save_model, sha256
 
@@ -44,6 +44,52 @@ def _estimator() -> AdditiveWeightModel:
     return AdditiveWeightModel(directions=[f.direction for f in FEATURES])
 
 
+def training_profile(data: pd.DataFrame, features: pd.DataFrame) -> dict:
+    """The training data's distribution, stored beside the model so that later
+    exports can be compared with it: for every feature and numeric signal,
+    its decile edges and how many training rows fell in each bin (the last
+    count is for unknown values)."""
+    arrays = {}
+    signals = {
+        name: data[name]
+        for name in schema.SIGNALS
+        if name in data.columns and schema.COLUMNS_BY_NAME[name].kind != "text"
+    }
+    for prefix, frame in (("feature", features), ("signal", pd.DataFrame(signals))):
+        for name, values in frame.items():
+            values = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+            known = values[np.isfinite(values)]
+            edges = (
+                np.unique(np.quantile(known, np.linspace(0.1, 0.9, 9)))
+                if len(known)
+                else np.empty(0)
+            )
+            bins = np.searchsorted(edges, values, side="right")
+            bins[~np.isfinite(values)] = len(edges) + 1
+            arrays[f"{prefix}:{name}:edges"] = edges
+            arrays[f"{prefix}:{name}:counts"] = np.bincount(
+                bins, minlength=len(edges) + 2
+            )
+    return arrays
+
+
+def prepared_features(source: ExportSource, seed: int = 0):
+    """The export's canonical data, features and profile, in file order and
+    positionally indexed: what fitting and evaluation need."""
+    profile = pipeline.fit_profile(source, seed=seed)
+    datas, frames, rejects = [], [], 0
+    for chunk in source.chunks():
+        data, _, features = pipeline.feature_rows(
+            chunk.data, profile, source.path.parent
+        )
+        datas.append(data)
+        frames.append(features)
+        rejects += len(chunk.rejects)
+    data = pd.concat(datas).reset_index(drop=True)
+    features = pd.concat(frames).reset_index(drop=True)
+    return data, features, profile, rejects
+
+
 def train(
     export_path: str | Path,
     ranks_path: str | Path | None = None,
@@ -61,26 +107,26 @@ def train(
     ``holdout`` of the listings with search visitors. The model written is
     refitted on everything once the metrics are taken.
     """
-    export = read_export(export_path)
+    source = ExportSource(export_path)
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
-    data = export.data.reset_index(drop=True)
-    features = build_features(data, seed=seed)
+    data, features, profile, rejects = prepared_features(source, seed=seed)
     if ranks is not None:
         groups = evaluate.labelled_groups(ranks.data, data["listing_id"])
         result = _train_on_ranks(data, features, groups, holdout, seed, baseline)
         label = "ranks"
     else:
-        result = _train_on_visitors(export, data, features, holdout, seed, baseline)
+        result = _train_on_visitors(source, data, features, holdout, seed, baseline)
         label = "search_visitors"
     estimator, metrics, comparison, extra = result
     model = WeightModel.from_training(estimator, features, label)
     card = {
         "label": label,
         "data": {
-            "file": str(export.path),
-            "sha256": sha256(export.path),
+            "file": str(source.path),
+            "sha256": sha256(source.path),
             "rows": len(data),
-            "rejects": len(export.rejects),
+            "rejects": rejects,
+            "categories": int(len(profile.sizes)),
         },
         "metrics": metrics,
         "holdout": holdout,
@@ -94,7 +140,7 @@ def train(
             }
             for f in FEATURES
         ],
-        "unknown_signals": export.unknown_signals,
+        "unknown_signals": schema.absent_signals(data),
         "scale": {"center": model.center, "scale": model.scale},
         **extra,
     }
@@ -110,7 +156,7 @@ def train(
     if comparison is not None:
         card["comparison"] = comparison
     if output is not None:
-        save_model(model, output, card)
+        save_model(model, output, card, arrays=training_profile(data, features))
     return TrainResult(model, metrics, card, comparison)
 
 
@@ -146,13 +192,13 @@ def _train_on_ranks(data, features, groups, holdout, seed, baseline):
     return final, metrics, comparison, extra
 
 
-def _train_on_visitors(export: Export, data, features, holdout, seed, baseline):
+def _train_on_visitors(source, data, features, holdout, seed, baseline):
     if (
         "search_visitors" not in data.columns
         or data["search_visitors"].notna().sum() < MIN_LABELLED
     ):
         raise TrainingError(
-            f"{export.path}: no ranks given and fewer than {MIN_LABELLED} listings "
+            f"{source.path}: no ranks given and fewer than {MIN_LABELLED} listings "
             "have search_visitors (搜索访客数); pass --ranks RANKS or add that column"
         )
     labelled = data["search_visitors"].notna().to_numpy()
@@ -223,15 +269,14 @@ def evaluate_model(
     """NDCG@10 and Spearman of a saved model on every keyword group of an
     export's ranks, with the monthly-sales ordering beside it."""
     model, card = load_model(model_dir)
-    export = read_export(export_path)
+    source = ExportSource(export_path)
     ranks: Ranks = read_ranks(ranks_path)
-    data = export.data.reset_index(drop=True)
+    data, features, _, _ = prepared_features(source, seed=card.get("seed", 0))
     groups = evaluate.labelled_groups(ranks.data, data["listing_id"])
     if groups.empty:
         raise TrainingError(
-            f"{ranks.path}: none of its listing ids are in {export.path}"
+            f"{ranks.path}: none of its listing ids are in {source.path}"
         )
-    features = build_features(data)
     report = evaluate.group_metrics(groups, model.raw(features))
     report["baseline"] = {
         name: {

@@ -20,6 +20,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import (
     is_bool_dtype,
     is_datetime64_any_dtype,
@@ -66,8 +68,14 @@ def normalise_text(series: pd.Series) -> pd.Series:
 
     Missing cells come back as ``<NA>``; placeholders are left for the caller.
     """
-    text = series.astype("string")
-    return text.str.normalize("NFKC").str.strip().str.lower()
+    cells = pa.array(series.astype("string").array, type=pa.large_string())
+    # Arrow's NFKC runs in C; pandas' .str.normalize calls Python per cell.
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.utf8_normalize(cells, "NFKC")))
+    return pd.Series(
+        pd.arrays.ArrowStringArray(text.cast(pa.large_string())),
+        index=series.index,
+        dtype="string",
+    )
 
 
 def missing_mask(text: pd.Series) -> pd.Series:
@@ -87,14 +95,12 @@ def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         values = pd.to_numeric(series, errors="coerce").astype("float64")
         bad = ~np.isfinite(values) & values.notna()
         return values.where(~bad), bad
-    # Most cells of a real export are plain numbers: read those at C speed
-    # and normalise (NFKC, lower case) only the rest.
-    stripped = series.astype("string").str.strip()
-    values = pd.to_numeric(stripped.astype("object"), errors="coerce")
-    values = values.astype("float64")
+    values = pd.Series(_plain_numbers(series), index=series.index)
     missing = pd.Series(False, index=series.index)
     todo = values.isna()
     if todo.any():
+        # Only what Arrow could not read as a plain number is normalised (NFKC,
+        # lower case) and matched against the written forms (1.2万, ¥12.5, ...).
         text = normalise_text(series[todo])
         blank = missing_mask(text)
         missing[todo] = blank
@@ -105,6 +111,23 @@ def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         values[todo] = again.astype("float64")
     bad = ~missing & (values.isna() | ~np.isfinite(values))
     return values.where(~bad), bad
+
+
+#: A cell that is a plain decimal number, as most cells of a real export are.
+_PLAIN_NUMBER = r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$"
+
+
+def _plain_numbers(series: pd.Series) -> np.ndarray:
+    """Cells that are plain numbers, read at C speed by Arrow; NaN elsewhere.
+
+    ``pandas.to_numeric`` on text goes through Python objects (7.7 s of 15.8 s
+    validating a million rows); Arrow's regex match and cast stay in C.
+    """
+    cells = pa.array(series.astype("string").array, type=pa.large_string())
+    plain = pc.fill_null(pc.match_substring_regex(cells, _PLAIN_NUMBER), False)
+    kept = pc.utf8_trim_whitespace(pc.if_else(plain, cells, None))
+    numbers = pc.cast(kept, pa.float64())
+    return numbers.to_numpy(zero_copy_only=False).astype("float64", copy=False)
 
 
 def _parse_written_numbers(text: pd.Series) -> pd.Series:

@@ -246,7 +246,11 @@ def test_failed_write_leaves_old_output_and_no_temp_file(tmp_path, monkeypatch):
         path.write_text("half")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(io, "_write", broken)
+    monkeypatch.setattr(
+        io.TableWriter,
+        "_write",
+        lambda self, frame: broken(frame, self._temporary, self.suffix),
+    )
     with pytest.raises(RuntimeError):
         io.write_table(pd.DataFrame({"a": [1]}), out)
     assert out.read_text() == "old"

@@ -8,9 +8,6 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from ranking.features import (
     FEATURE_NAMES,
-    build_features,
-    category_fit,
-    category_reference,
     dsr,
     engagement,
     listing,
@@ -18,6 +15,12 @@ from ranking.features import (
     reviews,
     sales,
 )
+from ranking.pipeline import catalog_features
+from ranking.profile import ProfilePart, category_reference
+
+
+def title_fit(frame):
+    return ProfilePart.of(frame).finish().title_fit(frame)
 
 
 def test_sales_relative_to_category_and_gmv_falls_back_to_sales_times_price():
@@ -111,7 +114,7 @@ def test_category_fit_finds_misplaced_titles_in_both_languages():
 
     for lang in ("zh", "en"):
         market = simulate(2000, seed=4, lang=lang)
-        fit = category_fit.title_categories(market.catalog)
+        fit = title_fit(market.catalog)
         wrong = market.truth["placed_in_wrong_category"]
         found = fit["best_category"][wrong] == market.truth["title_category"][wrong]
         assert found.mean() >= 0.95, lang
@@ -128,7 +131,7 @@ def test_category_fit_needs_enough_listings_per_category():
             "category": ["Dresses"] * 8 + ["Cables"] * 3 + ["Other"],
         }
     )
-    fit = category_fit.title_categories(frame)
+    fit = title_fit(frame)
     assert fit["title_fit"].isna().all()  # only one learnable category
 
 
@@ -139,7 +142,7 @@ def test_category_fit_on_real_pricerunner_titles():
         REALDATA / "pricerunner" / "pricerunner_title_category.csv", dtype=str
     ).rename(columns={"product_id": "listing_id"})
     frame = frame.dropna(subset=["category"]).reset_index(drop=True)
-    fit = category_fit.title_categories(frame)
+    fit = title_fit(frame)
     accuracy = (fit["best_category"] == frame["category"]).mean()
     assert accuracy >= 0.97  # measured 0.978 (module docstring)
 
@@ -240,9 +243,9 @@ def test_white_background_measured_only_where_export_does_not_say(tmp_path):
 
 def test_build_features_is_independent_of_row_order(market):
     catalog = market.catalog.head(600)
-    before = build_features(catalog)
+    before = catalog_features(catalog)
     order = np.random.default_rng(1).permutation(len(catalog))
-    after = build_features(catalog.iloc[order]).loc[catalog.index]
+    after = catalog_features(catalog.iloc[order]).loc[catalog.index]
     assert list(before.columns) == list(FEATURE_NAMES)
     pd.testing.assert_frame_equal(before, after)
 
@@ -251,7 +254,7 @@ def test_missing_signals_stay_unknown(market):
     catalog = market.catalog.drop(
         columns=["favorites", "dsr_service", "has_main_video"]
     )
-    features = build_features(catalog)
+    features = catalog_features(catalog)
     assert features["rel_fav_cart"].isna().all()
     assert features["gap_dsr_service"].isna().all()
     assert features["has_main_video"].isna().all()

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from conftest import REALDATA, write_csv
 
-from ranking import fixes, io
+from ranking import fixes, io, pipeline
 from ranking.audit import audit
 from ranking.cli import cli
-from ranking.export import read_export
+from ranking.export import ExportSource, read_export
 from ranking.features import FACTORS
 from ranking.persist import load_model
 from ranking.training import train
@@ -41,16 +41,16 @@ def model_dir(market_files, tmp_path_factory):
 @pytest.fixture(scope="session")
 def prepared(market_files, model_dir):
     model, _ = load_model(model_dir)
-    data = read_export(market_files["catalog"]).data
-    catalog = fixes.prepare(data, model)
-    applied = fixes.apply_fixes(catalog)
-    return catalog, applied, fixes.gain_table(catalog, applied)
+    state = pipeline.prepare(ExportSource(market_files["catalog"]), model)
+    scored = state.score(pd.concat([c.data for c in state.source.chunks()]))
+    applied = fixes.apply_fixes(state, scored)
+    return state, scored, applied, fixes.gain_table(scored, applied)
 
 
 def test_no_fix_ever_makes_a_signal_worse(prepared):
-    catalog, applied, _ = prepared
+    _, scored, applied, _ = prepared
     for factor, (fix, _) in applied.items():
-        before = catalog.data.loc[fix.changed.index]
+        before = scored.data.loc[fix.changed.index]
         after = fix.changed
         for name in INCREASING:
             old = pd.to_numeric(before[name].astype("Float64"), errors="coerce")
@@ -64,10 +64,10 @@ def test_no_fix_ever_makes_a_signal_worse(prepared):
 
 
 def test_payer_fix_keeps_sales_at_least_payers_and_gmv_in_step(prepared):
-    catalog, applied, _ = prepared
+    _, scored, applied, _ = prepared
     changed = applied["payer_count"][0].changed
     assert (changed["monthly_sales"] >= changed["payer_count"]).all()
-    before = catalog.data.loc[changed.index]
+    before = scored.data.loc[changed.index]
     raised = changed["monthly_sales"] > before["monthly_sales"]
     ratio = changed["gmv"][raised] / before["gmv"][raised]
     np.testing.assert_allclose(
@@ -76,19 +76,21 @@ def test_payer_fix_keeps_sales_at_least_payers_and_gmv_in_step(prepared):
 
 
 def test_fixes_target_the_category_75th_percentile(prepared):
-    catalog, applied, _ = prepared
+    state, scored, applied, _ = prepared
+    targets = state.profile.targets_for(scored.data)
     changed = applied["monthly_sales"][0].changed
-    target = catalog.targets.loc[changed.index, "monthly_sales"]
+    target = targets.loc[changed.index, "monthly_sales"]
     assert (changed["monthly_sales"] == target).all()
-    one = catalog.data["category"].iloc[0]
-    sales = catalog.data.loc[catalog.data["category"] == one, "monthly_sales"]
-    assert catalog.targets.loc[sales.index[0], "monthly_sales"] == np.ceil(
-        sales.quantile(0.75)
-    )
+    for one in scored.data["category"].unique()[:4]:
+        sales = scored.data.loc[scored.data["category"] == one, "monthly_sales"]
+        # exact: the profile's frequency tables reproduce pandas' quantile
+        assert targets.loc[sales.index[0], "monthly_sales"] == np.ceil(
+            sales.quantile(0.75)
+        )
 
 
 def test_ranked_fixes_are_sorted_and_leave_out_no_gain(prepared):
-    _, _, gains = prepared
+    *_, gains = prepared
     names, values = fixes.ranked_fixes(gains)
     assert names.shape == values.shape == (len(gains), 3)
     filled = np.nan_to_num(values, nan=-1)
@@ -123,8 +125,8 @@ def test_effort_files(tmp_path):
 
 
 def test_wrong_category_is_a_blocker_with_the_right_suggestion(market, prepared):
-    catalog, _, _ = prepared
-    table = fixes.blocker_table(catalog)
+    state, scored, _, _ = prepared
+    table = fixes.blocker_table(scored, state.profile)
     wrong = market.truth["placed_in_wrong_category"].to_numpy()
     flagged = table["blockers"].str.contains("category_fit").to_numpy()
     assert flagged[wrong].mean() >= 0.9
@@ -137,23 +139,39 @@ def test_wrong_category_is_a_blocker_with_the_right_suggestion(market, prepared)
 
 
 def test_dsr_below_average_is_a_blocker(prepared):
-    catalog, _, _ = prepared
-    low = fixes.dsr_blockers(catalog)
-    average = catalog.reference.center("dsr_service", catalog.data["category"])
-    below = catalog.data["dsr_service"] < average - 1e-9
+    state, scored, _, _ = prepared
+    low = fixes.dsr_blockers(scored, state.profile)
+    average = state.profile.reference.center("dsr_service", scored.data["category"])
+    below = scored.data["dsr_service"] < average - 1e-9
     assert low["dsr_service"].notna().equals(below)
-    table = fixes.blocker_table(catalog)
+    table = fixes.blocker_table(scored, state.profile)
     assert table["blockers"].str.contains("dsr").equals(low.notna().any(axis=1))
 
 
 def test_contributions_follow_the_direction_of_each_signal(prepared):
-    catalog, _, _ = prepared
-    parts = fixes.contributions(catalog)
-    video = catalog.data["has_main_video"].astype(float)
-    typical = video.groupby(catalog.data["category"]).transform("median")
-    assert (parts["main_video"][video > typical] > 0).all()
-    assert (parts["main_video"][video < typical] < 0).all()
-    assert (parts["main_video"][video == typical].abs() < 1e-9).all()
+    state, scored, _, _ = prepared
+    parts = state.contributions(scored)
+    video = scored.data["has_main_video"].astype(float)
+    share = video.groupby(scored.data["category"]).transform("mean")
+    mixed = (share > 0) & (share < 1)
+    assert (parts["main_video"][(video == 1) & mixed] > 0).all()
+    assert (parts["main_video"][(video == 0) & mixed] < 0).all()
+    # against the category's mean term: a category's contributions of a
+    # factor with one feature average to about zero in raw-score terms
+    estimator = state.model.estimator
+    terms = estimator.terms(scored.features)["has_main_video"]
+    centred = terms - terms.groupby(scored.data["category"]).transform("mean")
+    assert centred.groupby(scored.data["category"]).mean().abs().max() < 1e-9
+
+
+def test_fix_gains_from_changed_terms_equal_a_full_rebuild(prepared):
+    state, scored, applied, _ = prepared
+    for fix, after in applied.values():
+        if fix.changed.empty:
+            continue
+        fit = fix.title_fit if fix.title_fit is not None else scored.title_fit
+        rebuilt = state.score(fix.changed, title_fit=fit.loc[fix.changed.index])
+        np.testing.assert_allclose(after, rebuilt.weight, rtol=0, atol=1e-9)
 
 
 # --- audit -----------------------------------------------------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ranking.features import (
@@ -24,7 +23,7 @@ from ranking.features import (
     reviews,
     sales,
 )
-from ranking.features._common import Reference, categories, listing_keys
+from ranking.features._common import Reference
 
 FACTORS: tuple[str, ...] = (
     "monthly_sales",
@@ -91,63 +90,92 @@ FEATURES: tuple[Feature, ...] = (
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 
 
-FAMILIES = (sales, engagement, reviews, dsr, listing)
+#: Each family's module and the canonical columns its features read: a fix
+#: that changes some columns recomputes only the families that read them.
+FAMILIES: dict[str, tuple[object, frozenset[str]]] = {
+    "sales": (sales, frozenset({"monthly_sales", "gmv", "price", "payer_count"})),
+    "engagement": (
+        engagement,
+        frozenset({"visitors", "favorites", "add_to_cart", "payer_count"}),
+    ),
+    "reviews": (
+        reviews,
+        frozenset(
+            {
+                "avg_rating",
+                "review_count",
+                "negative_reviews",
+                "photo_reviews",
+                "qa_count",
+            }
+        ),
+    ),
+    "dsr": (dsr, frozenset(dsr.DSR_COLUMNS)),
+    "category_fit": (category_fit, frozenset({"title"})),
+    "media": (media, frozenset({"has_main_video", "has_white_bg_image", "main_image"})),
+    "listing": (listing, frozenset({"listed_at", "price", "refund_rate"})),
+}
+#: Families measured against their category: a category move changes them all.
+CATEGORY_RELATIVE = frozenset(
+    {"sales", "engagement", "reviews", "dsr", "category_fit", "listing"}
+)
+FEATURES_OF_FAMILY: dict[str, tuple[str, ...]] = {
+    "sales": ("rel_sales", "rel_gmv", "rel_payers"),
+    "engagement": ("rel_fav_cart", "rel_conversion"),
+    "reviews": ("rel_rating", "negative_share", "photo_share", "rel_reviews", "log_qa"),
+    "dsr": (
+        "gap_dsr_description",
+        "gap_dsr_service",
+        "gap_dsr_logistics",
+        "dsr_below_count",
+    ),
+    "category_fit": ("title_fit", "fit_margin"),
+    "media": ("has_main_video", "has_white_bg_image"),
+    "listing": ("days_listed", "rel_log_price", "refund_rate"),
+}
 
 
-def category_reference(
-    data: pd.DataFrame, as_of: pd.Timestamp | None = None
-) -> Reference:
-    """The catalog's per-category yardsticks (medians and means of the
-    quantities features are measured against) and its reference date.
-
-    Computed in a canonical order (by hashed listing id): a mean sums floats in
-    row order, and a 1e-16 difference can move a value across a bin edge, so
-    this keeps every listing's features independent of the export's order.
-    """
-    data = data.iloc[np.argsort(listing_keys(data), kind="stable")]
-    parts = pd.concat([family.quantities(data) for family in FAMILIES], axis=1)
-    how = {
-        name: method for family in FAMILIES for name, method in family.CENTERS.items()
-    }
-    if as_of is None:
-        as_of = listing.reference_date(data)
-    return Reference.from_quantities(parts, categories(data), how, as_of)
+def families_reading(columns: set[str] | frozenset[str]) -> list[str]:
+    """The families whose features change when ``columns`` change."""
+    hit = [name for name, (_, reads) in FAMILIES.items() if reads & set(columns)]
+    if "category" in columns:
+        hit = sorted(set(hit) | CATEGORY_RELATIVE, key=list(FAMILIES).index)
+    return hit
 
 
 def build_features(
     data: pd.DataFrame,
-    reference: Reference | None = None,
-    title_fit: pd.DataFrame | None = None,
+    reference: Reference,
+    title_fit: pd.DataFrame,
     image_root: Path | None = None,
-    seed: int = 0,
+    families: list[str] | None = None,
 ) -> pd.DataFrame:
-    """The model's inputs for every listing of ``data`` (canonical columns).
-
-    Category-relative features are measured against ``reference``; by default
-    the yardsticks of ``data`` itself, which should then be the whole catalog.
-    To score what-if copies of a few listings, pass the catalog's reference
-    and those listings' ``title_fit`` rows (:func:`category_fit.
-    title_categories` of the catalog, the slowest step).
+    """The model's inputs for the rows of ``data`` (canonical columns), measured
+    against a catalog's ``reference`` yardsticks; ``title_fit`` holds the rows'
+    title → category probabilities (``CatalogProfile.title_fit``). With
+    ``families``, only those families' features (for a fix's changed rows).
 
     >>> from ranking.simulate import simulate
-    >>> features = build_features(simulate(200, seed=1).catalog)
+    >>> from ranking.profile import ProfilePart
+    >>> catalog = simulate(200, seed=1).catalog
+    >>> profile = ProfilePart.of(catalog).finish()
+    >>> features = build_features(
+    ...     catalog, profile.reference, profile.title_fit(catalog))
     >>> list(features.columns) == list(FEATURE_NAMES)
     True
     """
-    if reference is None:
-        reference = category_reference(data)
-    if title_fit is None:
-        title_fit = category_fit.title_categories(data, seed=seed)
-    parts = [
-        sales.extract(data, reference),
-        engagement.extract(data, reference),
-        reviews.extract(data, reference),
-        dsr.extract(data, reference),
-        category_fit.extract(title_fit.loc[data.index]),
-        media.extract(data, image_root),
-        listing.extract(data, reference),
-    ]
-    return pd.concat(parts, axis=1)[list(FEATURE_NAMES)]
+    wanted = list(FAMILIES) if families is None else families
+    parts = []
+    for name in wanted:
+        module = FAMILIES[name][0]
+        if name == "category_fit":
+            parts.append(module.extract(title_fit.loc[data.index]))
+        elif name == "media":
+            parts.append(module.extract(data, image_root))
+        else:
+            parts.append(module.extract(data, reference))
+    names = [f for family in wanted for f in FEATURES_OF_FAMILY[family]]
+    return pd.concat(parts, axis=1)[list(FEATURE_NAMES) if families is None else names]
 
 
 __all__ = [
@@ -157,5 +185,5 @@ __all__ = [
     "Feature",
     "Reference",
     "build_features",
-    "category_reference",
+    "families_reading",
 ]

@@ -48,29 +48,19 @@ class Reference:
         self.as_of = as_of
 
     @classmethod
-    def from_quantities(
+    def from_centers(
         cls,
-        quantities: pd.DataFrame,
-        category: pd.Series,
-        how: dict[str, str],
+        own: pd.DataFrame,
+        known: pd.DataFrame,
+        overall: pd.Series,
         as_of: pd.Timestamp | None = None,
     ) -> Reference:
-        """Centres of each column of ``quantities`` (``how[name]`` is
-        ``"median"`` or ``"mean"``) per category. Rows should come in a
-        canonical order: a mean sums floats in row order."""
-        keys = category.to_numpy()
-        centers, overall = {}, {}
-        for name, values in quantities.items():
-            method = how[name]
-            whole = getattr(values, method)()
-            grouped = values.groupby(keys)
-            own = getattr(grouped, method)()
-            known = grouped.count().astype("float64")
-            share = known / (known + CATEGORY_PRIOR_LISTINGS)
-            whole_or_zero = whole if pd.notna(whole) else np.nan
-            centers[name] = share * own.fillna(whole_or_zero) + (1 - share) * whole
-            overall[name] = whole
-        return cls(pd.DataFrame(centers), pd.Series(overall, dtype="float64"), as_of)
+        """Shrink each category's own centre (``own``, from ``known`` values)
+        toward the catalog-wide one (``overall``)."""
+        share = known / (known + CATEGORY_PRIOR_LISTINGS)
+        filled = own.fillna(overall)
+        centers = share * filled + (1 - share) * overall
+        return cls(centers.astype("float64"), overall.astype("float64"), as_of)
 
     def center(self, name: str, category: pd.Series) -> pd.Series:
         """The centre of ``name`` for each listing's category."""

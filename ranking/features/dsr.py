@@ -30,7 +30,7 @@ def extract(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     below the average (what the platform punishes).
 
     >>> import pandas as pd
-    >>> from ranking.features import category_reference
+    >>> from ranking.profile import category_reference
     >>> frame = pd.DataFrame({"category": ["a", "a"], "dsr_service": [4.9, 4.7]})
     >>> extract(frame, category_reference(frame))["gap_dsr_service"].round(2).tolist()
     [0.1, -0.1]

@@ -41,7 +41,7 @@ def extract(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     """Log favourite+cart rate and log conversion, relative to the category.
 
     >>> import pandas as pd
-    >>> from ranking.features import category_reference
+    >>> from ranking.profile import category_reference
     >>> frame = pd.DataFrame({"visitors": [100, 0], "favorites": [5, 1],
     ...                       "add_to_cart": [5, 1], "payer_count": [3, 0]})
     >>> extract(frame, category_reference(frame))["rel_fav_cart"].isna().tolist()

@@ -31,7 +31,7 @@ def extract(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     ``rel_log_price`` and ``refund_rate``.
 
     >>> import pandas as pd
-    >>> from ranking.features import category_reference
+    >>> from ranking.profile import category_reference
     >>> frame = pd.DataFrame({"listed_at": pd.to_datetime(["2024-01-01",
     ...                                                    "2024-01-31"])})
     >>> extract(frame, category_reference(frame))["days_listed"].tolist()

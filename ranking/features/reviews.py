@@ -34,7 +34,7 @@ def extract(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     shares; log reviews relative to the category; log Q&A answers.
 
     >>> import pandas as pd
-    >>> from ranking.features import category_reference
+    >>> from ranking.profile import category_reference
     >>> frame = pd.DataFrame({"category": ["a", "a", "a"],
     ...                       "review_count": [1, 2000, 800],
     ...                       "avg_rating": [5.0, 4.8, 4.95]})

@@ -29,7 +29,7 @@ def extract(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     listing with its category, not with the whole site.
 
     >>> import pandas as pd
-    >>> from ranking.features import category_reference
+    >>> from ranking.profile import category_reference
     >>> frame = pd.DataFrame({"monthly_sales": [10, 100], "price": [5.0, 5.0]})
     >>> extract(frame, category_reference(frame))["rel_gmv"].round(2).tolist()
     [-1.14, 1.14]

@@ -1,0 +1,167 @@
+"""Prepared exports kept between commands, so that a second audit is instant.
+
+An entry holds what :func:`ranking.pipeline.prepare` computed for one export
+and one model — the catalog profile, the catalog scores and the export's
+validated rows — as plain files (JSON, ``.npz`` read without pickles,
+Parquet). It is keyed by the SHA-256 of the export's bytes, the model's
+checksum and this package's version, so a changed export or model is never
+served from it. Entries live in ``$RANKING_CACHE_DIR``, else
+``$XDG_CACHE_HOME/ranking``, else ``~/.cache/ranking``; deleting the folder is
+always safe. Only the :data:`KEEP` most recently used entries are kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ranking.export import ExportSource
+from ranking.model import WeightModel
+from ranking.pipeline import CatalogScores, Prepared, prepare
+from ranking.profile import CatalogProfile
+
+CACHE_FORMAT = 1
+KEEP = 8
+
+
+def cache_root() -> Path:
+    if os.environ.get("RANKING_CACHE_DIR"):
+        return Path(os.environ["RANKING_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "ranking"
+
+
+def entry_key(export_path: Path, model: WeightModel) -> str | None:
+    """The entry's name, or None when the model has no checksum (made in
+    memory, not loaded from a model directory)."""
+    if model.digest is None:
+        return None
+    from ranking import __version__
+
+    digest = hashlib.sha256()
+    with open(export_path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    text = f"{CACHE_FORMAT}|{__version__}|{model.digest}|{digest.hexdigest()}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class CachedPrepared(Prepared):
+    """A prepared export read back from the cache: rows come from its Parquet
+    file instead of the export."""
+
+    def __init__(self, folder: Path, export_path: Path, profile, model, scores):
+        super().__init__(None, profile, model, scores)
+        self.folder = folder
+        self.export_path = export_path
+
+    @property
+    def image_root(self) -> Path:
+        return self.export_path.parent
+
+    def lookup(self, listing_ids: list[str]) -> pd.DataFrame:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(
+            self.folder / "rows.parquet",
+            filters=[("listing_id", "in", list(listing_ids))],
+        )
+        rows = table.to_pandas()
+        return rows.set_index("row")
+
+    def scored_chunks(self):
+        raise NotImplementedError("a cached export is for audits, not for scoring")
+
+
+def prepared(export_path: str | Path, model: WeightModel) -> Prepared:
+    """The prepared export, from the cache when an entry matches the export's
+    bytes and the model; prepared and stored otherwise."""
+    export_path = Path(export_path)
+    if not export_path.is_file():
+        ExportSource(export_path)  # raises the one-line error naming the file
+    key = entry_key(export_path, model)
+    if key is None:
+        return prepare(ExportSource(export_path), model)
+    folder = cache_root() / key
+    if (folder / "done").exists():
+        try:
+            loaded = _load(folder, export_path, model)
+            os.utime(folder / "done")
+            return loaded
+        except (OSError, ValueError, KeyError):
+            shutil.rmtree(folder, ignore_errors=True)  # unreadable: start again
+    result = prepare(ExportSource(export_path), model)
+    with contextlib.suppress(OSError):  # a cache that cannot be written costs time
+        _store(result, folder)
+    return result
+
+
+def _store(result: Prepared, folder: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = folder.parent
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".entry.", dir=root))
+    try:
+        meta, arrays = result.profile.to_arrays()
+        (staging / "profile.json").write_text(json.dumps(meta), encoding="utf-8")
+        np.savez(staging / "profile.npz", **arrays)
+        scores = result.scores
+        np.savez(
+            staging / "scores.npz",
+            categories=np.asarray(scores.categories, dtype=str),
+            sorted_raw=scores.sorted_raw,
+            starts=scores.starts,
+            mean_terms=scores.mean_terms.to_numpy(),
+        )
+        (staging / "scores.json").write_text(
+            json.dumps({"features": list(scores.mean_terms.columns)}), encoding="utf-8"
+        )
+        rows = pd.concat([chunk.data for chunk in result.source.chunks()])
+        rows = rows.rename_axis("row").reset_index()
+        pq.write_table(
+            pa.Table.from_pandas(rows, preserve_index=False), staging / "rows.parquet"
+        )
+        (staging / "done").write_text("", encoding="utf-8")
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _evict(root)
+
+
+def _load(folder: Path, export_path: Path, model: WeightModel) -> CachedPrepared:
+    meta = json.loads((folder / "profile.json").read_text(encoding="utf-8"))
+    with np.load(folder / "profile.npz", allow_pickle=False) as stored:
+        profile = CatalogProfile.from_arrays(meta, {k: stored[k] for k in stored.files})
+    columns = json.loads((folder / "scores.json").read_text(encoding="utf-8"))
+    with np.load(folder / "scores.npz", allow_pickle=False) as stored:
+        names = pd.Index(stored["categories"].astype(str))
+        scores = CatalogScores(
+            names,
+            stored["sorted_raw"],
+            stored["starts"],
+            pd.DataFrame(
+                stored["mean_terms"], index=names, columns=columns["features"]
+            ),
+        )
+    return CachedPrepared(folder, export_path, profile, model, scores)
+
+
+def _evict(root: Path) -> None:
+    """Keep the :data:`KEEP` most recently used entries."""
+    entries = [p for p in root.iterdir() if (p / "done").exists()]
+    entries.sort(key=lambda p: (p / "done").stat().st_mtime, reverse=True)
+    for stale in entries[KEEP:]:
+        shutil.rmtree(stale, ignore_errors=True)

@@ -1,0 +1,283 @@
+"""The one path every command takes: read → validate → profile → features →
+model → fixes.
+
+:func:`prepare` reads an export once for its profile (fitted once: the
+yardsticks, fix targets and title model) and once for its scores (the
+per-category distribution behind percentiles, and each category's mean term
+per feature behind contributions); :func:`score_rows` applies (profile,
+model) to any rows — a chunk of the export, one listing, or what-if copies.
+``train``, ``evaluate``, ``audit`` and ``score`` all go through here.
+
+>>> from ranking.export import ExportSource                      # doctest: +SKIP
+>>> prepared = prepare(ExportSource("catalog.csv"), model)        # doctest: +SKIP
+>>> for chunk, scored in prepared.scored_chunks(): ...            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ranking.export import Chunk, ExportSource
+from ranking.features import FACTORS, FEATURES, build_features
+from ranking.features._common import categories
+from ranking.model import WeightModel
+from ranking.profile import CatalogProfile, ProfilePart
+
+FEATURES_OF = {
+    factor: [f.name for f in FEATURES if f.factor == factor] for factor in FACTORS
+}
+
+
+def fit_profile(
+    source: ExportSource,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> CatalogProfile:
+    """The catalog profile of an export, built chunk by chunk."""
+    whole: ProfilePart | None = None
+    for chunk in source.chunks():
+        part = ProfilePart.of(chunk.data)
+        whole = part if whole is None else whole + part
+    if whole is None or whole.rows == 0:
+        from ranking.errors import ExportError
+
+        raise ExportError(f"{source.path}: every row was rejected; nothing to score")
+    if progress:
+        progress("profile")
+    return whole.finish(seed=seed)
+
+
+@dataclass
+class Scored:
+    """Rows scored against (profile, model): their data (white backgrounds
+    measured from image files filled in), title fit, features, raw scores and
+    0-100 weights."""
+
+    data: pd.DataFrame
+    title_fit: pd.DataFrame
+    features: pd.DataFrame
+    raw: np.ndarray
+    weight: pd.Series
+
+
+def feature_rows(
+    data: pd.DataFrame,
+    profile: CatalogProfile,
+    image_root: Path | None = None,
+    title_fit: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``(data, title_fit, features)`` of some rows against a profile; the
+    data come back with measured white backgrounds filled in."""
+    if title_fit is None:
+        title_fit = profile.title_fit(data)
+    features = build_features(data, profile.reference, title_fit, image_root)
+    if "main_image" in data.columns:
+        data = data.copy()
+        # Measured once: what-if copies and later passes must not re-open files.
+        data["has_white_bg_image"] = features["has_white_bg_image"]
+    return data, title_fit, features
+
+
+def catalog_features(
+    data: pd.DataFrame, image_root: Path | None = None, seed: int = 0
+) -> pd.DataFrame:
+    """Features of a whole catalog held in memory, measured against its own
+    profile (fitted here): for benchmarks and tests that simulate catalogs.
+
+    >>> from ranking.simulate import simulate
+    >>> catalog = simulate(300, seed=2).catalog
+    >>> catalog_features(catalog).shape
+    (300, 21)
+    """
+    profile = ProfilePart.of(data).finish(seed=seed)
+    return feature_rows(data, profile, image_root)[2]
+
+
+def score_rows(
+    data: pd.DataFrame,
+    profile: CatalogProfile,
+    model: WeightModel,
+    image_root: Path | None = None,
+    title_fit: pd.DataFrame | None = None,
+) -> Scored:
+    """Score some rows (canonical columns) against a profile and a model."""
+    data, title_fit, features = feature_rows(data, profile, image_root, title_fit)
+    raw = model.raw(features)
+    weight = pd.Series(model.to_weight(raw), index=data.index)
+    return Scored(data, title_fit, features, raw, weight)
+
+
+@dataclass
+class CatalogScores:
+    """What percentiles and contributions need from the whole catalog: each
+    category's raw scores, sorted, and its mean term of every feature."""
+
+    categories: pd.Index
+    sorted_raw: np.ndarray  # grouped by category code, ascending inside
+    starts: np.ndarray  # where each category's scores start (one past: end)
+    mean_terms: pd.DataFrame  # category × feature
+
+    @classmethod
+    def build(
+        cls,
+        names: pd.Index,
+        codes: np.ndarray,
+        raw: np.ndarray,
+        bin_counts: list[np.ndarray],
+        model: WeightModel,
+    ) -> CatalogScores:
+        order = np.lexsort((raw, codes))
+        counts = np.bincount(codes, minlength=len(names))
+        starts = np.r_[0, np.cumsum(counts)]
+        estimator = model.estimator
+        means = {}
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for j, name in enumerate(model.feature_names):
+                # Bin counts are integers: the mean term is the same however
+                # the catalog was chunked.
+                total = bin_counts[j] @ estimator.shapes_[j]
+                means[name] = np.where(counts > 0, total / counts, np.nan)
+        return cls(names, raw[order], starts, pd.DataFrame(means, index=names))
+
+    def _codes(self, category: pd.Series) -> np.ndarray:
+        return self.categories.get_indexer(category.to_numpy())
+
+    def percentile(self, category: pd.Series, raw: np.ndarray) -> np.ndarray:
+        """Percentile (0-100) of listings of the catalog among their category;
+        ties share the average rank (pandas' ``rank(pct=True)``)."""
+        codes = self._codes(category)
+        out = np.full(len(raw), np.nan)
+        for code in np.unique(codes[codes >= 0]):
+            at = codes == code
+            group = self.sorted_raw[self.starts[code] : self.starts[code + 1]]
+            below = np.searchsorted(group, raw[at], side="left")
+            upto = np.searchsorted(group, raw[at], side="right")
+            out[at] = 100 * (below + (upto - below + 1) / 2) / len(group)
+        return out
+
+    def percentile_among_others(
+        self, category: str, raw: float, own_raw: float | None
+    ) -> float:
+        """Percentile of a what-if score among the category's other listings
+        (the listing itself, at ``own_raw``, left out)."""
+        code = self.categories.get_indexer([category])[0]
+        group = (
+            self.sorted_raw[self.starts[code] : self.starts[code + 1]]
+            if code >= 0
+            else np.empty(0)
+        )
+        if own_raw is not None and len(group):
+            at = np.searchsorted(group, own_raw)
+            if at < len(group) and group[at] == own_raw:
+                group = np.delete(group, at)
+        below = np.searchsorted(group, raw, side="left")
+        equal = np.searchsorted(group, raw, side="right") - below
+        return float(100 * (below + 0.5 * equal + 0.5) / (len(group) + 1))
+
+    def typical_terms(self, category: pd.Series, features: list[str]) -> np.ndarray:
+        """Each row's category mean term of each of ``features`` (the catalog's
+        mean for a category it does not have)."""
+        looked_up = self.mean_terms[features].reindex(category.to_numpy())
+        overall = self.mean_terms[features].mean()
+        return looked_up.fillna(overall).to_numpy()
+
+
+class Prepared:
+    """An export prepared for scoring: its source, profile, model and catalog
+    scores. Iterate :meth:`scored_chunks` to score it chunk by chunk."""
+
+    def __init__(
+        self,
+        source: ExportSource,
+        profile: CatalogProfile,
+        model: WeightModel,
+        scores: CatalogScores,
+    ):
+        self.source = source
+        self.profile = profile
+        self.model = model
+        self.scores = scores
+
+    @property
+    def image_root(self) -> Path:
+        return self.source.path.parent
+
+    def scored_chunks(self) -> Iterator[tuple[Chunk, Scored]]:
+        for chunk in self.source.chunks():
+            yield chunk, self.score(chunk.data)
+
+    def lookup(self, listing_ids: list[str]) -> pd.DataFrame:
+        """The canonical rows of the given listings (those the export has)."""
+        wanted = set(listing_ids)
+        found = [
+            chunk.data[chunk.data["listing_id"].isin(wanted)]
+            for chunk in self.source.chunks()
+        ]
+        return pd.concat(found)
+
+    def score(self, data: pd.DataFrame, title_fit=None) -> Scored:
+        """Score rows of (or changed copies of rows of) this catalog."""
+        return score_rows(data, self.profile, self.model, self.image_root, title_fit)
+
+    def percentile(self, scored: Scored) -> pd.Series:
+        values = self.scores.percentile(categories(scored.data), scored.raw)
+        return pd.Series(values, index=scored.data.index)
+
+    def contributions(self, scored: Scored) -> pd.DataFrame:
+        """Rows × factors: weight points each factor adds or takes away against
+        the category's average listing (each of its terms at the category's
+        mean term) — exact, because the model is additive."""
+        names = self.model.feature_names
+        own = self.model.estimator.terms(scored.features[names]).to_numpy()
+        typical = self.scores.typical_terms(categories(scored.data), names)
+        out = pd.DataFrame(index=scored.data.index)
+        for factor in FACTORS:
+            where = [names.index(f) for f in FEATURES_OF[factor]]
+            delta = (own[:, where] - typical[:, where]).sum(axis=1)
+            out[factor] = scored.weight.to_numpy() - self.model.to_weight(
+                scored.raw - delta
+            )
+        return out
+
+
+def prepare(
+    source: ExportSource,
+    model: WeightModel,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> Prepared:
+    """Fit an export's profile and take its catalog scores: two passes over
+    its chunks (from memory for an export that fits, see ``MEMORY_ROWS``)."""
+    profile = fit_profile(source, seed=seed, progress=progress)
+    names = pd.Index(profile.sizes.index)
+    estimator = model.estimator
+    sizes = [len(edges) + 2 for edges in estimator.edges_]
+    bin_counts = [np.zeros((len(names), size)) for size in sizes]
+    codes_parts, raw_parts = [], []
+    image_root = source.path.parent
+    for chunk in source.chunks():
+        scored = score_rows(chunk.data, profile, model, image_root)
+        if "main_image" in chunk.data.columns:
+            chunk.data["has_white_bg_image"] = scored.data["has_white_bg_image"]
+        codes = names.get_indexer(categories(scored.data).to_numpy())
+        bins = estimator.codes(scored.features)
+        for j, size in enumerate(sizes):
+            flat = np.bincount(codes * size + bins[:, j], minlength=len(names) * size)
+            bin_counts[j] += flat.reshape(len(names), size)
+        codes_parts.append(codes)
+        raw_parts.append(scored.raw)
+    scores = CatalogScores.build(
+        names,
+        np.concatenate(codes_parts),
+        np.concatenate(raw_parts),
+        bin_counts,
+        model,
+    )
+    if progress:
+        progress("scores")
+    return Prepared(source, profile, model, scores)

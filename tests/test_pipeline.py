@@ -1,0 +1,134 @@
+"""One fitted state, applied in chunks: the catalog profile, chunked scoring,
+train/serve parity and the audit cache (issue 7)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from ranking import cache, io, pipeline, training
+from ranking.audit import audit
+from ranking.export import ExportSource
+from ranking.persist import load_model
+from ranking.profile import ProfilePart, ValueTable
+from ranking.scoring import score_table
+from ranking.training import train
+
+
+@pytest.fixture(scope="module")
+def model_dir(market_files, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pipeline_model") / "m"
+    train(market_files["catalog"], market_files["ranks"], output=folder)
+    return folder
+
+
+def test_chunked_scoring_equals_one_pass_row_for_row(market_files, model_dir):
+    whole, _ = score_table(market_files["backoffice"], model_dir)
+    chunked, _ = score_table(market_files["backoffice"], model_dir, chunk_rows=97)
+    source = ExportSource(market_files["backoffice"], chunk_rows=97)
+    assert len(list(source.chunks())) > 5  # really in several chunks
+    pd.testing.assert_frame_equal(whole, chunked)
+    assert whole["weight"].notna().all() and whole["fix_1"].ne("").any()
+
+
+def test_profile_parts_combine_in_any_order_to_the_whole(market):
+    data = market.catalog
+    whole = ProfilePart.of(data).finish()
+    pieces = [data.iloc[i : i + 250] for i in range(0, len(data), 250)]
+    parts = [ProfilePart.of(piece) for piece in reversed(pieces)]
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined + part
+    combined = combined.finish()
+    pd.testing.assert_frame_equal(whole.reference.centers, combined.reference.centers)
+    pd.testing.assert_frame_equal(whole.targets, combined.targets)
+    pd.testing.assert_frame_equal(whole.title_fit(data), combined.title_fit(data))
+    # exact: the same medians and percentiles pandas computes on all rows
+    sales = data.groupby("category")["monthly_sales"].quantile(0.75)
+    np.testing.assert_array_equal(
+        whole.targets["monthly_sales"], np.ceil(sales.loc[whole.targets.index])
+    )
+
+
+def test_value_table_rounds_only_past_its_limit_and_says_so(monkeypatch):
+    values = np.random.default_rng(0).random(5000)
+    codes = np.zeros(5000, np.int64)
+    exact = ValueTable.of(codes, values)
+    assert exact.relative_error() == 0.0
+    assert exact.quantile(0.5, 1)[0] == np.median(values)
+    monkeypatch.setattr("ranking.profile.EXACT_VALUES", 4500)
+    rounded = ValueTable.of(codes, values)
+    assert len(rounded.values) <= 4500 and rounded.digits == 4
+    assert rounded.relative_error() == pytest.approx(5e-4)
+    median = rounded.quantile(0.5, 1)[0]
+    assert abs(median - np.median(values)) <= 1e-3
+
+
+def test_train_measures_white_backgrounds_exactly_as_score_does(market, tmp_path):
+    truth = market.catalog["has_white_bg_image"].head(600).to_numpy() == 1
+    catalog = market.catalog.drop(columns=["has_white_bg_image"]).head(600).copy()
+    (tmp_path / "img").mkdir()
+    Image.new("RGB", (64, 64), "white").save(tmp_path / "img" / "white.png")
+    Image.new("RGB", (64, 64), (30, 60, 200)).save(tmp_path / "img" / "blue.png")
+    white = truth  # the image shows what the simulated weight rewards
+    catalog["主图"] = np.where(white, "img/white.png", "img/blue.png")
+    export = tmp_path / "catalog.csv"
+    io.write_table(catalog, export)
+    _, trained, _, _ = training.prepared_features(ExportSource(export))
+    np.testing.assert_array_equal(trained["has_white_bg_image"], white.astype(float))
+    model_dir = tmp_path / "m"
+    train(export, output=model_dir)  # learns from search_visitors
+    model, _ = load_model(model_dir)
+    prepared = pipeline.prepare(ExportSource(export), model)
+    scored = prepared.score(pd.concat([c.data for c in prepared.source.chunks()]))
+    np.testing.assert_array_equal(
+        scored.features["has_white_bg_image"], trained["has_white_bg_image"]
+    )
+    # the model learnt something for it: a white background is worth weight
+    shape = model.estimator.shape("has_white_bg_image")["term"].to_numpy()
+    assert shape[1] > shape[0]  # from 0.5 up (a white background) vs below
+
+
+def test_a_second_audit_comes_from_the_cache(
+    market_files, model_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
+    export = market_files["catalog"]
+    ids = pd.read_csv(export, dtype=str)["listing_id"]
+    first = audit(export, ids[3], model_dir)
+    calls = []
+    real = pipeline.prepare
+    monkeypatch.setattr(
+        cache, "prepare", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    second = audit(export, ids[3], model_dir)
+    other = audit(export, ids[40], model_dir)
+    assert calls == []  # neither prepared the export again
+    assert second == first
+    assert other["listing_id"] == ids[40]
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+
+
+def test_a_changed_export_or_model_is_never_served_from_the_cache(
+    market, model_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
+    export = tmp_path / "catalog.csv"
+    catalog = market.catalog.head(400).copy()
+    io.write_table(catalog, export)
+    listing = catalog["listing_id"].iloc[0]
+    before = audit(export, listing, model_dir)
+    catalog.loc[catalog.index[0], "monthly_sales"] *= 20
+    io.write_table(catalog, export)
+    after = audit(export, listing, model_dir)
+    assert after["weight"] > before["weight"]  # the new export, not the cached one
+    other_model = tmp_path / "m2"
+    train(market.catalog.head(600).pipe(_saved, tmp_path / "t.csv"), output=other_model)
+    again = audit(export, listing, other_model)
+    assert again["weight"] != after["weight"]
+    assert len(list((tmp_path / "cache").iterdir())) == 3
+
+
+def _saved(frame, path):
+    io.write_table(frame, path)
+    return path
