@@ -17,7 +17,8 @@ sublinear_tf=True)`` computes them, except that an n-gram may span two words
 ("b c" in "usb cable"), which measured no worse on PriceRunner's real titles
 and is cheaper. The classifier is scikit-learn's ``SGDClassifier`` with the
 logistic loss, one-vs-rest, whose probabilities are reproduced here with
-numpy. Figures are in ``bench/RESULTS.md`` (``bench/title_model.py``).
+numpy. ``bench/title_model.py`` measures speed and accuracy against the
+whole-catalog TF-IDF classifier it replaces.
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ MIN_LISTINGS = 5
 #: Below this the title is not trusted to say anything (a few characters).
 MIN_TITLE_CHARS = 2
 
-#: n-grams are hashed into 2**HASH_BITS buckets.
+#: n-grams are hashed into 2**HASH_BITS buckets. 18 bits applied about 0.4 s
+#: per million titles faster (a 1 MiB lookup table instead of 4 MiB) but
+#: merged 3% of the n-grams kept from 40,000 Chinese titles; accuracy on
+#: PriceRunner's titles was the same at 16, 18 and 20 bits.
 HASH_BITS = 20
 #: Characters of a title that count, with the two padding spaces; longer
 #: titles are cut.
@@ -52,8 +56,8 @@ MIN_DF = 2
 #: a thousand categories keeps its most common n-grams rather than gigabytes.
 MAX_WEIGHTS = 2**25
 #: The classifier, scikit-learn's ``SGDClassifier``. Three passes over the
-#: sample are as accurate as thirty on PriceRunner's titles, at a tenth of
-#: the time (``bench/title_model.py``).
+#: sample measured as accurate as up to thirty (PriceRunner: 0.983 either
+#: way, the same misfit recall and precision) in under half the time.
 SGD = {"loss": "log_loss", "alpha": 1e-5, "max_iter": 3, "tol": None}
 #: Stored with the arrays; arrays written with another layout are refused.
 FORMAT = 1
@@ -61,8 +65,9 @@ FORMAT = 1
 # Titles are normalised _CHUNK at a time (the unit of work of each thread)
 # and hashed _BLOCK at a time, in order of length, each block as one
 # fixed-width matrix: memory stays bounded and short titles are not padded to
-# the longest one.
-_CHUNK = 65_536
+# the longest one. Larger chunks measured slower: their arrays outgrow what
+# the allocator reuses, and fresh pages cost more than the hashing.
+_CHUNK = 16_384
 _BLOCK = 512
 # Rows × classes of probabilities held at once.
 _CELLS = 2**22
@@ -76,9 +81,10 @@ _MIX = np.uint32(0x9E3779B1)
 _STEP = np.uint32(0x85EBCA77)
 _FINAL = np.uint32(0xC2B2AE3D)
 _SALT = (np.uint32(0x27D4EB2F), np.uint32(0x165667B1), np.uint32(0xD3A2646C))
-# Larger than every hash, so missing n-grams sort to the end of their row.
-_NONE = np.uint32(0xFFFFFFFF)
-# Sublinear tf by lookup: 1 + ln(count); a title has at most 3 × MAX_CHARS.
+# Larger than every hash, so a missing n-gram sorts to the end of its row.
+_NONE = np.uint32(2**HASH_BITS)
+# Sublinear tf by lookup, 1 + ln(count): a title has fewer than 3 × MAX_CHARS
+# n-grams (and _NONE cells).
 _TF = np.r_[0.0, 1.0 + np.log(np.arange(1, 3 * MAX_CHARS + 1))].astype(np.float32)
 
 _STRING = pa.large_string()
@@ -127,13 +133,14 @@ def _block_ngrams(
     """Distinct n-gram hashes of a block of titles, counted.
 
     ``codes`` is a (titles × width) matrix of UTF-32 code points, row ``i``
-    ``lengths[i]`` long. Returns the row, hash and count of each distinct
-    n-gram, row-major and sorted by hash within a row.
+    ``lengths[i]`` long. Returns how many entries each row has, and the hash
+    and count of each entry, row-major and sorted by hash within a row. Each
+    row's last entry is :data:`_NONE`, so no row is without an entry.
     """
     n, width = codes.shape
     mixed = codes * _MIX
-    # One row per title: its 1-grams, 2-grams, 3-grams, and one _NONE that
-    # closes the last run of equal hashes.
+    # One row per title: its 1-grams, 2-grams, 3-grams, and a last column
+    # that only ever holds _NONE.
     hashes = np.empty((n, 3 * width - 2), dtype=np.uint32)
     one = hashes[:, :width]
     two = hashes[:, width : 2 * width - 1]
@@ -148,7 +155,7 @@ def _block_ngrams(
     hashes ^= hashes >> np.uint32(16)
     hashes *= _FINAL
     hashes >>= np.uint32(32 - HASH_BITS)
-    # An n-gram of size s at position p exists if p + s <= length.
+    # An n-gram of size s at position p is in the title if p + s <= length.
     end = np.concatenate(
         [np.arange(1, width + 1), np.arange(2, width + 1), np.arange(3, width + 1)]
     )
@@ -156,16 +163,16 @@ def _block_ngrams(
     np.copyto(hashes, _NONE, where=end[None, :] > lengths[:, None])
     hashes.sort(axis=1)
     flat = hashes.ravel()
-    # Every row ends in _NONE, so a run of a real hash never reaches into the
-    # next row, and its count is the distance to the next run's start.
     starts = np.empty(flat.size, dtype=bool)
-    starts[0] = True
     np.not_equal(flat[1:], flat[:-1], out=starts[1:])
+    starts.reshape(n, -1)[:, 0] = True
     at = np.flatnonzero(starts)
-    values = flat[at]
-    counts = np.diff(at, append=flat.size)
-    real = values != _NONE
-    return at[real] // hashes.shape[1], values[real], counts[real]
+    # A run of equal hashes ends where the next one starts; a row's runs end
+    # inside it, as its last value is _NONE and the next row's first starts.
+    counts = np.empty(len(at), dtype=np.int32)
+    np.subtract(at[1:], at[:-1], out=counts[:-1])
+    counts[-1:] = flat.size - at[-1:]
+    return np.count_nonzero(starts.reshape(n, -1), axis=1), flat[at], counts
 
 
 class _Chunk(NamedTuple):
@@ -173,9 +180,9 @@ class _Chunk(NamedTuple):
 
     positions: np.ndarray  # each row's position among all the titles
     chars: np.ndarray  # each row's normalised length; -1 where missing
-    rows: np.ndarray  # row of each distinct n-gram, ascending
-    hashes: np.ndarray  # its hash
-    counts: np.ndarray  # how often it occurs in the title
+    entries: np.ndarray  # each row's number of entries (at least one)
+    hashes: np.ndarray  # each entry's n-gram hash, _NONE last in every row
+    counts: np.ndarray  # how often the n-gram occurs in the title
 
 
 def _chunk_ngrams(titles: pa.Array, start: int) -> _Chunk:
@@ -185,24 +192,17 @@ def _chunk_ngrams(titles: pa.Array, start: int) -> _Chunk:
     missing = text.is_null().to_numpy(zero_copy_only=False)
     strings = text.fill_null("").to_numpy(zero_copy_only=False)
     order = np.argsort(lengths, kind="stable")
-    rows, hashes, counts = [], [], []
+    entries, hashes, counts = [], [], []
     for first in range(0, len(order), _BLOCK):
         block = order[first : first + _BLOCK]
         size = lengths[block]
         width = max(int(size[-1]), 3)
         codes = np.array(strings[block], dtype=f"U{width}").view(np.uint32)
-        row, value, count = _block_ngrams(codes.reshape(len(block), width), size)
-        rows.append(row + first)
-        hashes.append(value)
-        counts.append(count)
+        part = _block_ngrams(codes.reshape(len(block), width), size)
+        for kept, value in zip((entries, hashes, counts), part, strict=True):
+            kept.append(value)
     chars = np.where(missing[order], -1, lengths[order] - 2)
-    return _Chunk(
-        start + order,
-        chars,
-        np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
-        np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint32),
-        np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64),
-    )
+    return _Chunk(start + order, chars, *map(np.concatenate, (entries, hashes, counts)))
 
 
 def _over_chunks(titles, work: Callable[[_Chunk], object]) -> Iterator:
@@ -254,20 +254,21 @@ def _counts_and_lengths(titles) -> tuple[sp.csr_matrix, np.ndarray]:
     per_row = np.zeros(n, dtype=np.int64)
     for chunk in chunks:
         chars[chunk.positions] = chunk.chars
-        per_row[chunk.positions] = np.bincount(chunk.rows, minlength=len(chunk.chars))
+        per_row[chunk.positions] = chunk.entries - 1
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(per_row, out=indptr[1:])
     indices = np.empty(indptr[-1], dtype=np.int32)
     data = np.empty(indptr[-1], dtype=np.float32)
-    # Chunk rows are in length order: each n-gram goes to its slot in its
-    # title's row, where the chunk already sorted them by hash.
+    # Chunk rows are in order of length: each n-gram goes to its slot in its
+    # title's row, already sorted by hash; the _NONE ending each row goes.
     for chunk in chunks:
-        first = np.zeros(len(chunk.chars) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(chunk.rows, minlength=len(chunk.chars)), out=first[1:])
-        rank = np.arange(len(chunk.rows)) - first[chunk.rows]
-        slot = indptr[chunk.positions[chunk.rows]] + rank
-        indices[slot] = chunk.hashes
-        data[slot] = chunk.counts
+        real = chunk.hashes != _NONE
+        rows = np.repeat(np.arange(len(chunk.entries)), chunk.entries)[real]
+        first = np.zeros(len(chunk.entries), dtype=np.int64)
+        np.cumsum(chunk.entries[:-1] - 1, out=first[1:])
+        slot = indptr[chunk.positions[rows]] + np.arange(len(rows)) - first[rows]
+        indices[slot] = chunk.hashes[real]
+        data[slot] = chunk.counts[real]
     matrix = sp.csr_matrix((data, indices, indptr), shape=(n, 2**HASH_BITS))
     matrix.has_sorted_indices = True
     return matrix, chars
@@ -275,18 +276,7 @@ def _counts_and_lengths(titles) -> tuple[sp.csr_matrix, np.ndarray]:
 
 def _weights(counts: np.ndarray, columns: np.ndarray, idf: np.ndarray) -> np.ndarray:
     """Sublinear tf × idf of each counted n-gram (float32)."""
-    tf = _TF[np.minimum(counts, len(_TF) - 1).astype(np.intp)]
-    return tf * idf[columns]
-
-
-def _row_norms(rows: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
-    """Euclidean length of each row; 1 for an empty row (it stays zero)."""
-    squares = np.bincount(
-        rows, weights=np.square(weights, dtype=np.float64), minlength=n
-    )
-    norms = np.sqrt(squares)
-    norms[norms == 0] = 1.0
-    return norms
+    return np.take(_TF, counts) * np.take(idf, columns)
 
 
 # --------------------------------------------------------------- the model
@@ -339,8 +329,13 @@ class TitleModel:
                 f"classes, coef {self.coef.shape}, idf {self.idf.shape}, "
                 f"{kept} columns, intercept {self.intercept.shape}"
             )
-        self._lookup = np.full(2**HASH_BITS, -1, dtype=np.int32)
+        # Every n-gram the model does not know (and _NONE) maps to one more
+        # column, whose idf and weights are zero: no row needs filtering.
+        self._lookup = np.full(2**HASH_BITS + 1, kept, dtype=np.int32)
         self._lookup[self.columns] = np.arange(kept, dtype=np.int32)
+        self._idf = np.append(self.idf, np.float32(0))
+        self._coef = np.vstack([self.coef, np.zeros((1, outputs), np.float32)])
+        self.idf, self.coef = self._idf[:-1], self._coef[:-1]
 
     # ---- storage
 
@@ -388,33 +383,40 @@ class TitleModel:
     # ---- applying
 
     def _known(self, chunk: _Chunk) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Unnormalised tf-idf of a chunk's titles over the model's n-grams,
-        and each row's norm."""
-        column = self._lookup[chunk.hashes]
-        known = column >= 0
-        rows, column = chunk.rows[known], column[known]
-        weights = _weights(chunk.counts[known], column, self.idf)
-        n = len(chunk.positions)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-        # columns are sorted hashes, so mapped indices stay sorted in a row.
-        features = sp.csr_matrix(
-            (weights, column, indptr), shape=(n, len(self.columns))
-        )
-        return features, _row_norms(rows, weights, n)
+        """Unnormalised tf-idf of a chunk's titles over the model's n-grams
+        (and the zero column), and the norm of each row."""
+        column = np.take(self._lookup, chunk.hashes)
+        weights = _weights(chunk.counts, column, self._idf)
+        # int32 like the column indices, or scipy would copy them to int64.
+        indptr = np.zeros(len(chunk.entries) + 1, dtype=np.int32)
+        np.cumsum(chunk.entries, out=indptr[1:])
+        # No row is empty (each ends in _NONE), as reduceat needs.
+        squares = np.add.reduceat(weights * weights, indptr[:-1])
+        norms = np.sqrt(squares)
+        norms[norms == 0] = 1.0
+        shape = (len(chunk.entries), len(self._idf))
+        return sp.csr_matrix((weights, column, indptr), shape=shape), norms
 
-    def _batches(self, n: int) -> Iterator[slice]:
-        """Row ranges small enough for their probabilities to fit _CELLS."""
+    def _batches(
+        self, features: sp.csr_matrix
+    ) -> Iterator[tuple[slice, sp.csr_matrix]]:
+        """Row ranges, and their rows, few enough for their probabilities to
+        fit _CELLS (all rows at once, uncopied, when they do)."""
+        n = features.shape[0]
         step = max(1, _CELLS // len(self.classes_))
+        if n <= step:
+            yield slice(0, n), features
+            return
         for start in range(0, n, step):
-            yield slice(start, start + step)
+            yield slice(start, start + step), features[start : start + step]
 
     def _decision(
         self, features: sp.csr_matrix, norms: np.ndarray | None = None
     ) -> np.ndarray:
         """``features @ coef + intercept``; dividing the product by the row
         norms is the same as normalising the rows first, and cheaper."""
-        product = np.asarray(features @ self.coef, dtype=np.float64)
+        weights = self._coef if features.shape[1] == len(self._coef) else self.coef
+        product = np.asarray(features @ weights, dtype=np.float64)
         if norms is not None:
             product /= norms[:, None]
         product += self.intercept
@@ -467,10 +469,8 @@ class TitleModel:
         def work(chunk: _Chunk) -> tuple[np.ndarray, list[np.ndarray]]:
             features, norms = self._known(chunk)
             parts = []
-            for rows in self._batches(len(norms)):
-                sigmoids, total = self._sigmoids(
-                    self._decision(features[rows], norms[rows])
-                )
+            for rows, some in self._batches(features):
+                sigmoids, total = self._sigmoids(self._decision(some, norms[rows]))
                 parts.append(sigmoids / total[:, None])
             return chunk.positions, parts
 
@@ -515,10 +515,9 @@ class TitleModel:
             features, norms = self._known(chunk)
             parts = [
                 self._summary(
-                    self._decision(features[rows], norms[rows]),
-                    codes[chunk.positions[rows]],
+                    self._decision(some, norms[rows]), codes[chunk.positions[rows]]
                 )
-                for rows in self._batches(len(norms))
+                for rows, some in self._batches(features)
             ]
             fit, best, best_prob = (
                 np.concatenate(part) for part in zip(*parts, strict=True)
@@ -687,11 +686,9 @@ def fit_title_model(
         to_part[where] = np.arange(len(where))
         own = placed[score]
         own_part = np.where(own >= 0, to_part[np.maximum(own, 0)], -1)
-        for rows in part._batches(len(score)):
+        for rows, some in part._batches(features[score]):
             at = score[rows]
-            p_fit, p_best, p_prob = part._summary(
-                part._decision(features[at]), own_part[rows]
-            )
+            p_fit, p_best, p_prob = part._summary(part._decision(some), own_part[rows])
             fit[at] = np.where((own[rows] >= 0) & (own_part[rows] < 0), 0.0, p_fit)
             best[at] = where[p_best]
             best_prob[at] = p_prob
@@ -714,21 +711,27 @@ def _vocabulary(counts: sp.csr_matrix, classes: int) -> tuple[np.ndarray, np.nda
     return columns, idf.astype(np.float32)
 
 
-def _select(counts: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray):
+def _select(
+    counts: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray
+) -> sp.csr_matrix:
     """tf-idf rows of unit length over the kept n-grams, as the model's
     application computes them."""
-    lookup = np.full(counts.shape[1], -1, dtype=np.int64)
-    lookup[columns] = np.arange(len(columns))
+    lookup = np.full(counts.shape[1], -1, dtype=np.int32)
+    lookup[columns] = np.arange(len(columns), dtype=np.int32)
     column = lookup[counts.indices]
     known = column >= 0
-    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[known]
-    weights = _weights(counts.data[known].astype(np.int64), column[known], idf)
-    weights /= _row_norms(rows, weights, counts.shape[0])[rows].astype(np.float32)
-    indptr = np.zeros(counts.shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=counts.shape[0]), out=indptr[1:])
-    return sp.csr_matrix(
-        (weights, column[known], indptr), shape=(counts.shape[0], len(columns))
-    )
+    column = column[known]
+    n = counts.shape[0]
+    rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(counts.indptr))[known]
+    # float64, as scikit-learn's SGD would otherwise copy it at every fit.
+    weights = _weights(counts.data[known].astype(np.int32), column, idf)
+    weights = weights.astype(np.float64)
+    norms = np.sqrt(np.bincount(rows, weights * weights, minlength=n))
+    norms[norms == 0] = 1.0
+    weights /= norms[rows]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return sp.csr_matrix((weights, column, indptr), shape=(n, len(columns)))
 
 
 def _fit_sgd(
