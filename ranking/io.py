@@ -284,12 +284,7 @@ def _arrow_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
 
     # The BOM sits on a line that is skipped (the header's or one above it).
     encoding = "utf8" if layout.encoding in {"utf-8", "utf-8-sig"} else layout.encoding
-    bytes_per_row = layout.path.stat().st_size / _estimate_rows(layout)
-    block = int(min(1 << 28, max(1 << 12, bytes_per_row * chunk_rows)))
-
-    def utf8_error(error: Exception) -> bool:
-        return isinstance(error, UnicodeDecodeError) or "UTF8" in str(error)
-
+    block = int(min(1 << 28, max(1 << 12, _bytes_per_line(layout) * chunk_rows)))
     try:
         reader = pv.open_csv(
             layout.path,
@@ -311,33 +306,26 @@ def _arrow_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
                 quoted_strings_can_be_null=False,
             ),
         )
+        for batch in reader:
+            if ragged:
+                # A row with fewer or more cells than the header: pandas pads
+                # the short ones as spreadsheets show them, or names the long one.
+                layout.engine = "pandas"
+                raise RetryLayout()
+            yield batch.to_pandas(types_mapper=pd.ArrowDtype).astype("string")
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
-        if utf8_error(error):
+        # open_csv reads its first block at once, so either may be the first
+        # to meet bytes that are not in the encoding.
+        if isinstance(error, UnicodeDecodeError) or "UTF8" in str(error):
             raise _wrong_encoding(layout) from None
         raise
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            return
-        except (pa.ArrowInvalid, UnicodeDecodeError) as error:
-            if utf8_error(error):
-                raise _wrong_encoding(layout) from None
-            raise
-        if ragged:
-            # A row with fewer or more cells than the header: pandas pads the
-            # short ones as spreadsheets show them, or names the long one.
-            layout.engine = "pandas"
-            raise RetryLayout()
-        yield batch.to_pandas(types_mapper=pd.ArrowDtype).astype("string")
 
 
-def _estimate_rows(layout: Layout) -> int:
-    """Rows in the file, estimated from the bytes of its first lines."""
+def _bytes_per_line(layout: Layout) -> float:
+    """Bytes a line takes, from the first lines of the file."""
     with layout.path.open("rb") as handle:
         sample = handle.read(SNIFF_BYTES)
-    lines = max(1, sample.count(b"\n"))
-    return max(1, int(layout.path.stat().st_size / (len(sample) / lines)))
+    return len(sample) / max(1, sample.count(b"\n"))
 
 
 def _pandas_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:

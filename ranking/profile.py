@@ -26,8 +26,7 @@ True
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -353,13 +352,15 @@ def _sample_candidates(data: pd.DataFrame, category: pd.Series) -> pd.DataFrame:
 def _bounded_sample(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows among the :data:`TITLE_SAMPLE` smallest keys overall or the
     :data:`TITLE_SAMPLE_PER_CATEGORY` smallest of their category."""
-    if frame.empty:
-        return frame.reset_index(drop=True)
-    frame = frame.sort_values("key", kind="stable")
-    overall = np.arange(len(frame)) < TITLE_SAMPLE
-    within = frame.groupby("category", sort=False).cumcount().to_numpy()
-    keep = overall | (within < TITLE_SAMPLE_PER_CATEGORY)
-    return frame[keep].reset_index(drop=True)
+    from ranking.features.title_model import sample_mask
+
+    keep = sample_mask(
+        frame["category"].to_numpy(dtype=str),
+        frame["key"].to_numpy(dtype=np.uint64),
+        TITLE_SAMPLE,
+        TITLE_SAMPLE_PER_CATEGORY,
+    )
+    return frame[keep].sort_values("key", kind="stable").reset_index(drop=True)
 
 
 def category_reference(data: pd.DataFrame) -> Reference:
@@ -390,7 +391,6 @@ class CatalogProfile:
     rows: int
     relative_error: float = 0.0
     seed: int = 0
-    extra: dict = field(default_factory=dict)
 
     def targets_for(self, data: pd.DataFrame) -> pd.DataFrame:
         """Each listing's category targets (catalog-wide for an unseen one)."""
@@ -475,7 +475,6 @@ class CatalogProfile:
             "relative_error": self.relative_error,
             "seed": self.seed,
             "title_model": self.title_model is not None,
-            "extra": self.extra,
         }
         return meta, arrays
 
@@ -516,8 +515,4 @@ class CatalogProfile:
             rows=int(meta["rows"]),
             relative_error=float(meta["relative_error"]),
             seed=int(meta["seed"]),
-            extra=dict(meta.get("extra", {})),
         )
-
-    def summary(self) -> str:
-        return json.dumps({"rows": self.rows, "categories": len(self.sizes)})

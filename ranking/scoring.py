@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +58,12 @@ def _prepared(export_path, model_dir, strict, progress, chunk_rows=None):
     return pipeline.prepare(source, model, progress=progress)
 
 
+def _scored(prepared, by, effort) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Each chunk's output rows and its rejects, in file order."""
+    for chunk in prepared.source.chunks():
+        yield scored_frame(prepared, chunk, by, effort), chunk.rejects
+
+
 def score_table(
     export_path: str | Path,
     model_dir: str | Path,
@@ -70,10 +76,7 @@ def score_table(
     """The scored table (input rows and columns, in input order, plus
     :func:`output_columns`) in memory, and the export's rejects."""
     prepared = _prepared(export_path, model_dir, strict, progress, chunk_rows)
-    frames, rejects = [], []
-    for chunk in prepared.source.chunks():
-        frames.append(scored_frame(prepared, chunk, by, effort))
-        rejects.append(chunk.rejects)
+    frames, rejects = zip(*_scored(prepared, by, effort), strict=True)
     table = pd.concat(frames).reset_index(drop=True)
     return table, pd.concat(rejects).reset_index(drop=True)
 
@@ -102,11 +105,10 @@ def score_catalog(
     prepared = _prepared(export_path, model_dir, strict, progress, chunk_rows)
     rejects, blocked = [], 0
     with io.TableWriter(output) as writer:
-        for chunk in prepared.source.chunks():
-            frame = scored_frame(prepared, chunk, by, effort)
+        for frame, rejected in _scored(prepared, by, effort):
             blocked += int(frame["blockers"].ne("").sum()) if "blockers" in frame else 0
             writer.write(frame)
-            rejects.append(chunk.rejects)
+            rejects.append(rejected)
             if progress:
                 progress("chunk")
     rejects = pd.concat(rejects).reset_index(drop=True)
