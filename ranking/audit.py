@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ranking import evaluate, fixes, schema
+from ranking import fixes, schema
 from ranking.errors import RankingError, UnknownListingError
 from ranking.export import read_ranks
 from ranking.features import FACTORS
@@ -287,6 +287,8 @@ def keyword_rivals(prepared, ranks, listing_id: str) -> list[dict]:
     weights = prepared.score(rows).weight if len(rows) else pd.Series(dtype=float)
     ids = rows["listing_id"].to_numpy() if len(rows) else np.empty(0, dtype=object)
     weight_of = pd.Series(weights.to_numpy(), index=ids)
+    from ranking import evaluate  # SciPy and scikit-learn: only with --ranks
+
     groups = evaluate.labelled_groups(seen, pd.Series(ids))
     out = []
     for keyword in mine["keyword"].unique():

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 from ranking.export import ExportSource
-from ranking.model import WeightModel
 from ranking.pipeline import CatalogScores, Prepared, prepare
 from ranking.profile import CatalogProfile
+from ranking.weight import WeightModel
 
 CACHE_FORMAT = 1
 KEEP = 8

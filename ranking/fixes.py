@@ -229,8 +229,8 @@ def gain_of(prepared, scored, fix: Fix) -> pd.Series:
     fit = fix.title_fit if fix.title_fit is not None else scored.title_fit
     after = build_features(changed, prepared.profile.reference, fit, families=families)
     before = scored.features.loc[changed.index, after.columns]
-    estimator = prepared.model.estimator
-    delta = estimator.partial_terms(after) - estimator.partial_terms(before)
+    additive = prepared.model.additive
+    delta = additive.partial_terms(after) - additive.partial_terms(before)
     raw = pd.Series(scored.raw, index=scored.data.index)[changed.index]
     return pd.Series(
         prepared.model.to_weight(raw.to_numpy() + delta), index=changed.index

@@ -35,6 +35,8 @@ from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ranking.weight import AdditiveShapes
+
 
 class AdditiveWeightModel(RegressorMixin, BaseEstimator):
     """Additive monotone model of listing weight.
@@ -141,6 +143,13 @@ class AdditiveWeightModel(RegressorMixin, BaseEstimator):
             seen = codes[:, j]
             if not (seen == missing_code).any():
                 shape[missing_code] = shape[seen].mean()
+        self.additive_ = AdditiveShapes(
+            list(self.feature_names_in_),
+            directions,
+            self.edges_,
+            self.shapes_,
+            self.intercept_,
+        )
         return self
 
     def _pairwise_objective(self, codes, pairs):
@@ -189,88 +198,25 @@ class AdditiveWeightModel(RegressorMixin, BaseEstimator):
         return grad
 
     # ------------------------------------------------------------- predict
+    # Applying the fit is :class:`ranking.weight.AdditiveShapes`' job; these
+    # delegate to it, so the estimator and a loaded model score identically.
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Raw scores (higher = more weight), on the scale the model learned."""
-        check_is_fitted(self, "coef_")
-        codes = self._codes(self._frame(X))
-        return self._score_codes(codes, self.shapes_, self.intercept_)
+        return self._applied().predict(self._frame(X))
 
     def terms(self, X: pd.DataFrame) -> pd.DataFrame:
         """Each feature's term for each row: ``predict`` is their sum plus the
         intercept, exactly."""
-        check_is_fitted(self, "coef_")
-        codes = self._codes(self._frame(X))
-        values = (
-            np.column_stack(
-                [shape[codes[:, j]] for j, shape in enumerate(self.shapes_)]
-            )
-            if len(self.shapes_)
-            else np.zeros((len(X), 0))
-        )
-        return pd.DataFrame(values, index=X.index, columns=self.feature_names_in_)
+        return self._applied().terms(self._frame(X))
 
     def shape(self, feature: str) -> pd.DataFrame:
         """The learned step function of one feature: from each bin's lower edge,
         its term (the last row is the term for a missing value)."""
-        check_is_fitted(self, "coef_")
-        j = list(self.feature_names_in_).index(feature)
-        edges = self.edges_[j]
-        lower = np.r_[-np.inf, edges, np.nan]
-        return pd.DataFrame({"from": lower, "term": self.shapes_[j]})
+        return self._applied().shape(feature)
 
-    def codes(self, X: pd.DataFrame) -> np.ndarray:
-        """Each row's bin of each feature (the last bin is "missing"): what a
-        term looks up."""
-        check_is_fitted(self, "coef_")
-        return self._codes(self._frame(X))
-
-    def partial_terms(self, X: pd.DataFrame) -> np.ndarray:
-        """Terms of the features ``X`` holds (any subset of the model's), summed
-        per row: what a change to those features adds to the score."""
-        check_is_fitted(self, "coef_")
-        names = list(self.feature_names_in_)
-        total = np.zeros(len(X))
-        for name in X.columns:
-            j = names.index(name)
-            values = X[name].to_numpy(dtype="float64")
-            code = np.searchsorted(self.edges_[j], values, side="left")
-            code[~np.isfinite(values)] = len(self.edges_[j]) + 1
-            total += self.shapes_[j][code]
-        return total
-
-    # ------------------------------------------------------- stored as data
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        """The fitted state as plain arrays (bin edges and terms per feature)."""
-        check_is_fitted(self, "coef_")
-        arrays = {"intercept": np.array([self.intercept_])}
-        for j in range(self.n_features_in_):
-            arrays[f"edges_{j}"] = np.asarray(self.edges_[j], dtype=np.float64)
-            arrays[f"shape_{j}"] = np.asarray(self.shapes_[j], dtype=np.float64)
-        return arrays
-
-    @classmethod
-    def from_arrays(
-        cls, features: list[str], directions: list[int], arrays: dict, **params
-    ) -> AdditiveWeightModel:
-        """A fitted model from :meth:`to_arrays`; runs no fitting."""
-        model = cls(directions=list(directions), **params)
-        model.feature_names_in_ = np.asarray(features, dtype=object)
-        model.n_features_in_ = len(features)
-        model.edges_ = [arrays[f"edges_{j}"] for j in range(len(features))]
-        model.shapes_ = [arrays[f"shape_{j}"] for j in range(len(features))]
-        model.intercept_ = float(arrays["intercept"][0])
-        sizes = np.array([len(e) + 1 for e in model.edges_])
-        model._offsets = np.r_[0, np.cumsum(sizes)]
-        # The steps the shapes were cumulated from (and the missing terms).
-        model.coef_ = (
-            np.concatenate(
-                [np.r_[np.diff(shape[:-1]), shape[-1]] for shape in model.shapes_]
-            )
-            if model.shapes_
-            else np.empty(0)
-        )
-        model.n_iter_ = 0
-        return model
+    def _applied(self) -> AdditiveShapes:
+        check_is_fitted(self, "additive_")
+        return self.additive_
 
     # ------------------------------------------------------------ helpers
     def _frame(self, X) -> pd.DataFrame:
@@ -323,88 +269,3 @@ class AdditiveWeightModel(RegressorMixin, BaseEstimator):
         for j, shape in enumerate(shapes):
             scores += shape[codes[:, j]]
         return scores
-
-
-class WeightModel:
-    """What ``ranking train`` writes and every scoring command loads: the
-    fitted :class:`AdditiveWeightModel` and the 0-100 scale.
-
-    ``weight = 100 · sigmoid((raw − center) / scale)``, with ``center`` the
-    median raw score of the training catalog (weight 50) and ``scale`` its
-    interquartile range / (2 ln 3), so that a symmetric spread of scores puts
-    its quartiles on 25 and 75. The scale is fixed at training, so weights are
-    comparable across every catalog the same model scores, and never reach 0
-    or 100: a fix always has room to show its gain.
-    """
-
-    def __init__(
-        self, estimator: AdditiveWeightModel, center: float, scale: float, label: str
-    ):
-        self.estimator = estimator
-        self.center = center
-        self.scale = scale
-        self.label = label
-        #: Set when loaded from a model directory: its checksum file's SHA-256,
-        #: and the training data's profile (arrays) stored beside the model.
-        self.digest: str | None = None
-        self.training_profile: dict[str, np.ndarray] = {}
-
-    @classmethod
-    def from_training(
-        cls, estimator: AdditiveWeightModel, features: pd.DataFrame, label: str
-    ) -> WeightModel:
-        raw = estimator.predict(features)
-        q25, q50, q75 = np.quantile(raw, [0.25, 0.5, 0.75])
-        spread = (q75 - q25) / (2 * np.log(3)) if q75 > q25 else 1.0
-        return cls(estimator, float(q50), float(spread), label)
-
-    @property
-    def feature_names(self) -> list[str]:
-        return list(self.estimator.feature_names_in_)
-
-    def to_data(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """A JSON-ready description and plain arrays: what the model file
-        stores (see :mod:`ranking.persist`)."""
-        est = self.estimator
-        meta = {
-            "label": self.label,
-            "center": self.center,
-            "scale": self.scale,
-            "features": self.feature_names,
-            "directions": [int(d) for d in est.directions],
-            "n_bins": est.n_bins,
-            "alpha": est.alpha,
-        }
-        return meta, est.to_arrays()
-
-    @classmethod
-    def from_data(cls, meta: dict, arrays: dict[str, np.ndarray]) -> WeightModel:
-        estimator = AdditiveWeightModel.from_arrays(
-            meta["features"],
-            meta["directions"],
-            arrays,
-            n_bins=meta["n_bins"],
-            alpha=meta["alpha"],
-        )
-        return cls(
-            estimator, float(meta["center"]), float(meta["scale"]), meta["label"]
-        )
-
-    def raw(self, features: pd.DataFrame) -> np.ndarray:
-        """Raw additive scores of feature rows."""
-        return self.estimator.predict(features)
-
-    def to_weight(self, raw: np.ndarray) -> np.ndarray:
-        """Raw scores → the 0-100 weight scale."""
-        return 100 * expit((np.asarray(raw) - self.center) / self.scale)
-
-    def weights(self, features: pd.DataFrame) -> np.ndarray:
-        """0-100 weight of feature rows."""
-        return self.to_weight(self.raw(features))
-
-
-def category_percentile(weight: pd.Series, category: pd.Series) -> pd.Series:
-    """Each listing's weight percentile (0-100) among its category's listings;
-    ties share the average percentile."""
-    pct = weight.groupby(category.fillna("(none)").to_numpy()).rank(pct=True)
-    return 100 * pct

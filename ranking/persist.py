@@ -25,7 +25,7 @@ import numpy as np
 
 from ranking.defaults import DEFAULT_MODEL  # noqa: F401  (re-exported)
 from ranking.errors import ModelFileError, OutputError
-from ranking.model import WeightModel
+from ranking.weight import WeightModel
 
 #: Bumped whenever a saved model could not be read by this code. Format 1 was
 #: a joblib pickle (refused: retrain).

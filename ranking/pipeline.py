@@ -25,8 +25,8 @@ import pandas as pd
 from ranking.export import Chunk, ExportSource
 from ranking.features import FACTORS, FEATURES, build_features
 from ranking.features._common import categories
-from ranking.model import WeightModel
 from ranking.profile import CatalogProfile, ProfilePart
+from ranking.weight import WeightModel
 
 FEATURES_OF = {
     factor: [f.name for f in FEATURES if f.factor == factor] for factor in FACTORS
@@ -134,13 +134,13 @@ class CatalogScores:
         order = np.lexsort((raw, codes))
         counts = np.bincount(codes, minlength=len(names))
         starts = np.r_[0, np.cumsum(counts)]
-        estimator = model.estimator
+        additive = model.additive
         means = {}
         with np.errstate(invalid="ignore", divide="ignore"):
             for j, name in enumerate(model.feature_names):
                 # Bin counts are integers: the mean term is the same however
                 # the catalog was chunked.
-                total = bin_counts[j] @ estimator.shapes_[j]
+                total = bin_counts[j] @ additive.shapes[j]
                 means[name] = np.where(counts > 0, total / counts, np.nan)
         return cls(names, raw[order], starts, pd.DataFrame(means, index=names))
 
@@ -233,7 +233,7 @@ class Prepared:
         the category's average listing (each of its terms at the category's
         mean term) — exact, because the model is additive."""
         names = self.model.feature_names
-        own = self.model.estimator.terms(scored.features[names]).to_numpy()
+        own = self.model.additive.terms(scored.features[names]).to_numpy()
         typical = self.scores.typical_terms(categories(scored.data), names)
         out = pd.DataFrame(index=scored.data.index)
         for factor in FACTORS:
@@ -255,8 +255,8 @@ def prepare(
     its chunks (from memory for an export that fits, see ``MEMORY_ROWS``)."""
     profile = fit_profile(source, seed=seed, progress=progress)
     names = pd.Index(profile.sizes.index)
-    estimator = model.estimator
-    sizes = [len(edges) + 2 for edges in estimator.edges_]
+    additive = model.additive
+    sizes = [len(edges) + 2 for edges in additive.edges]
     bin_counts = [np.zeros((len(names), size)) for size in sizes]
     codes_parts, raw_parts = [], []
     image_root = source.path.parent
@@ -265,7 +265,7 @@ def prepare(
         if "main_image" in chunk.data.columns:
             chunk.data["has_white_bg_image"] = scored.data["has_white_bg_image"]
         codes = names.get_indexer(categories(scored.data).to_numpy())
-        bins = estimator.codes(scored.features)
+        bins = additive.codes(scored.features)
         for j, size in enumerate(sizes):
             flat = np.bincount(codes * size + bins[:, j], minlength=len(names) * size)
             bin_counts[j] += flat.reshape(len(names), size)

@@ -17,8 +17,9 @@ from ranking import evaluate, pipeline, schema
 from ranking.errors import RankingError
 from ranking.export import ExportSource, Ranks, read_ranks
 from ranking.features import FEATURES
-from ranking.model import AdditiveWeightModel, WeightModel
+from ranking.model import AdditiveWeightModel
 from ranking.persist import load_model, save_model, sha256
+from ranking.weight import WeightModel
 
 HOLDOUT = 0.2
 #: Fewest keyword groups worth training on, and fewest labelled listings.
@@ -118,7 +119,13 @@ def train(
         result = _train_on_visitors(source, data, features, holdout, seed, baseline)
         label = "search_visitors"
     estimator, metrics, comparison, extra = result
-    model = WeightModel.from_training(estimator, features, label)
+    model = WeightModel.from_training(
+        estimator.additive_,
+        features,
+        label,
+        n_bins=estimator.n_bins,
+        alpha=estimator.alpha,
+    )
     card = {
         "label": label,
         "data": {

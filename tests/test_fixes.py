@@ -158,7 +158,7 @@ def test_contributions_follow_the_direction_of_each_signal(prepared):
     assert (parts["main_video"][(video == 0) & mixed] < 0).all()
     # against the category's mean term: a category's contributions of a
     # factor with one feature average to about zero in raw-score terms
-    estimator = state.model.estimator
+    estimator = state.model.additive
     terms = estimator.terms(scored.features)["has_main_video"]
     centred = terms - terms.groupby(scored.data["category"]).transform("mean")
     assert centred.groupby(scored.data["category"]).mean().abs().max() < 1e-9

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from ranking.model import AdditiveWeightModel, WeightModel, category_percentile
+from ranking.model import AdditiveWeightModel
+from ranking.weight import WeightModel
 
 
 def _data(n=600, seed=0):
@@ -116,20 +117,9 @@ def test_estimator_contract():
 def test_weight_scale_centres_the_training_median_on_50():
     X, truth = _data()
     estimator = AdditiveWeightModel().fit(X, truth)
-    model = WeightModel.from_training(estimator, X, "test")
+    model = WeightModel.from_training(estimator.additive_, X, "test")
     weights = model.weights(X)
     assert weights.min() > 0 and weights.max() < 100
     assert np.median(weights) == pytest.approx(50)
     q25, q75 = np.quantile(weights, [0.25, 0.75])
     assert 40 <= q75 - q25 <= 60  # exactly 50 for a symmetric spread of scores
-
-
-def test_category_percentile():
-    weight = pd.Series([10.0, 20.0, 30.0, 5.0])
-    category = pd.Series(["a", "a", "a", "b"])
-    assert category_percentile(weight, category).round(1).tolist() == [
-        33.3,
-        66.7,
-        100.0,
-        100.0,
-    ]

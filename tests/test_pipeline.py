@@ -85,7 +85,7 @@ def test_train_measures_white_backgrounds_exactly_as_score_does(market, tmp_path
         scored.features["has_white_bg_image"], trained["has_white_bg_image"]
     )
     # the model learnt something for it: a white background is worth weight
-    shape = model.estimator.shape("has_white_bg_image")["term"].to_numpy()
+    shape = model.additive.shape("has_white_bg_image")["term"].to_numpy()
     assert shape[1] > shape[0]  # from 0.5 up (a white background) vs below
 
 

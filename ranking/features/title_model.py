@@ -27,14 +27,17 @@ import os
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import scipy.sparse as sp
-from scipy.special import expit
+
+from ranking.weight import sigmoid
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 FOLDS = 5
 #: A category with fewer listings cannot be learned; its listings get no score.
@@ -221,6 +224,14 @@ def _over_chunks(titles, work: Callable[[_Chunk], object]) -> Iterator:
         yield from pool.map(one, starts)
 
 
+def _csr(parts, shape) -> sp.csr_matrix:
+    # SciPy is imported when a title is first encoded, not with the package: a
+    # cached audit whose listing the sample already judged never needs it.
+    import scipy.sparse
+
+    return scipy.sparse.csr_matrix(parts, shape=shape)
+
+
 def title_features(titles) -> sp.csr_matrix:
     """Hashed character n-gram counts of titles.
 
@@ -269,7 +280,7 @@ def _counts_and_lengths(titles) -> tuple[sp.csr_matrix, np.ndarray]:
         slot = indptr[chunk.positions[rows]] + np.arange(len(rows)) - first[rows]
         indices[slot] = chunk.hashes[real]
         data[slot] = chunk.counts[real]
-    matrix = sp.csr_matrix((data, indices, indptr), shape=(n, 2**HASH_BITS))
+    matrix = _csr((data, indices, indptr), shape=(n, 2**HASH_BITS))
     matrix.has_sorted_indices = True
     return matrix, chars
 
@@ -395,7 +406,7 @@ class TitleModel:
         norms = np.sqrt(squares)
         norms[norms == 0] = 1.0
         shape = (len(chunk.entries), len(self._idf))
-        return sp.csr_matrix((weights, column, indptr), shape=shape), norms
+        return _csr((weights, column, indptr), shape=shape), norms
 
     def _batches(
         self, features: sp.csr_matrix
@@ -426,9 +437,9 @@ class TitleModel:
         """scikit-learn's one-vs-rest ``predict_proba`` of the logistic loss,
         before the division: each class's sigmoid, and their row sum."""
         if decision.shape[1] == 1:
-            positive = expit(decision[:, 0])
+            positive = sigmoid(decision[:, 0])
             return np.column_stack([1.0 - positive, positive]), np.ones(len(decision))
-        sigmoids = expit(decision)
+        sigmoids = sigmoid(decision)
         total = sigmoids.sum(axis=1)
         vanished = total < np.finfo(np.float64).tiny
         if vanished.any():
@@ -731,7 +742,7 @@ def _select(
     weights /= norms[rows]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return sp.csr_matrix((weights, column, indptr), shape=(n, len(columns)))
+    return _csr((weights, column, indptr), shape=(n, len(columns)))
 
 
 def _fit_sgd(
