@@ -40,11 +40,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality import raw_frame, train_lightgbm  # noqa: E402
 
 from ranking import evaluate, fixes  # noqa: E402
-from ranking.export import read_export, read_ranks  # noqa: E402
-from ranking.features import FACTORS, FEATURES, build_features  # noqa: E402
-from ranking.features.category_fit import title_categories  # noqa: E402
-from ranking.model import AdditiveWeightModel, WeightModel  # noqa: E402
+from ranking.export import ExportSource, read_ranks  # noqa: E402
+from ranking.features import FACTORS, FEATURES  # noqa: E402
+from ranking.model import AdditiveWeightModel  # noqa: E402
+from ranking.pipeline import catalog_features, prepare  # noqa: E402
+from ranking.profile import ProfilePart, signal_rates  # noqa: E402
 from ranking.simulate import simulate, true_weight  # noqa: E402
+from ranking.weight import WeightModel  # noqa: E402
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
@@ -53,21 +55,20 @@ def load_market(listings: int, seed: int, lang: str = "zh"):
     market = simulate(listings, seed=seed, lang=lang)
     folder = Path(tempfile.mkdtemp())
     paths = market.save(folder)
-    export = read_export(paths["catalog"])
     ranks = read_ranks(paths["ranks"])
-    return market, export.data, ranks.data
+    return market, ExportSource(paths["catalog"]), ranks.data
 
 
-def checklist_choice(catalog: fixes.Catalog, applies: pd.DataFrame) -> np.ndarray:
-    data = catalog.data
+def checklist_choice(scored, applies: pd.DataFrame) -> np.ndarray:
+    data = scored.data
     cat = data["category"].to_numpy()
-    rates = fixes.signal_rates(data)
+    rates = signal_rates(data)
     headline = {
         "monthly_sales": data["monthly_sales"],
         "payer_count": data["payer_count"],
         "favorites_cart": rates["favorite_rate"] + rates["cart_rate"],
         "review_quality": data["avg_rating"],
-        "category_fit": catalog.title_fit["title_fit"],
+        "category_fit": scored.title_fit["title_fit"],
         "main_video": data["has_main_video"].astype(float),
         "white_bg_image": data["has_white_bg_image"].astype(float),
     }
@@ -114,18 +115,21 @@ def lightgbm_choice(data, train_groups, applied, seed):
 
 def capture_bench(listings: int, seed: int) -> None:
     start = time.perf_counter()
-    market, data, ranks = load_market(listings, seed)
-    data = data.reset_index(drop=True)
+    market, source, ranks = load_market(listings, seed)
+    data = source.read().data.reset_index(drop=True)
     groups = evaluate.labelled_groups(ranks, data["listing_id"])
     held = np.random.default_rng(seed).random(len(data)) < 0.5
     train_groups = groups[~held[groups["row"]]]
-    features = build_features(data)
+    # The features prepare() measures too: the same profile, fitted on the
+    # whole export with the same seed.
+    features = catalog_features(data)
     estimator = AdditiveWeightModel(directions=[f.direction for f in FEATURES])
     estimator.fit(features, pairs=evaluate.ranking_pairs(train_groups))
-    model = WeightModel.from_training(estimator, features, "ranks")
-    catalog = fixes.prepare(data, model)
-    applied = fixes.apply_fixes(catalog)
-    gains = fixes.gain_table(catalog, applied)
+    model = WeightModel.from_training(estimator.additive_, features, "ranks")
+    prepared = prepare(source, model)
+    scored = prepared.score(data)
+    applied = fixes.apply_fixes(prepared, scored)
+    gains = fixes.gain_table(scored, applied)
 
     truth = market.truth["true_weight"].to_numpy()
     true_gain = pd.DataFrame(np.nan, index=data.index, columns=list(FACTORS))
@@ -153,7 +157,7 @@ def capture_bench(listings: int, seed: int) -> None:
     ours = fixes.ranked_fixes(gains, top=1)[0][:, 0]
     systems = {
         "ranking": ours,
-        "checklist": checklist_choice(catalog, applies),
+        "checklist": checklist_choice(scored, applies),
         "lightgbm": lightgbm_choice(data, train_groups, applied, seed),
     }
     print(
@@ -175,8 +179,9 @@ def capture_bench(listings: int, seed: int) -> None:
 
 
 def detection(data: pd.DataFrame, wrong: np.ndarray, truth_cat: np.ndarray | None):
-    fit = title_categories(data)
-    flagged = fixes.misfits(data, fit).to_numpy()
+    profile = ProfilePart.of(data).finish(seed=0)
+    fit = profile.title_fit(data)
+    flagged = fixes.misfits(data, fit, profile.sizes).to_numpy()
     hits = flagged & wrong
     recall = hits.sum() / max(wrong.sum(), 1)
     precision = hits.sum() / max(flagged.sum(), 1)

@@ -35,8 +35,9 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from ranking import evaluate
-from ranking.features import FEATURES, build_features
+from ranking.features import FEATURES
 from ranking.model import AdditiveWeightModel
+from ranking.pipeline import catalog_features
 from ranking.simulate import CATALOG_COLUMNS, simulate
 from ranking.values import parse_ranks
 
@@ -60,7 +61,7 @@ def measured(fn):
 
 
 def fit_ours(catalog, train_groups):
-    features = build_features(catalog)
+    features = catalog_features(catalog)
     model = AdditiveWeightModel(directions=[f.direction for f in FEATURES])
     model.fit(features, pairs=evaluate.ranking_pairs(train_groups))
     return model.predict(features)
@@ -69,7 +70,7 @@ def fit_ours(catalog, train_groups):
 def fit_hgb(catalog, train_groups, seed):
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    features = build_features(catalog)
+    features = catalog_features(catalog)
     top = train_groups.groupby("keyword")["position"].transform("max")
     grade = np.where(
         train_groups["censored"], 0.0, (top + 1 - train_groups["position"]) / top

@@ -59,14 +59,13 @@ from ranking.features.title_model import (
     fit_title_model,
     sample_mask,
 )
+from ranking.fixes import misfits
 from ranking.simulate import simulate
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 PRICERUNNER = REALDATA / "pricerunner" / "pricerunner_title_category.csv"
 CACHE = Path(tempfile.gettempdir()) / "ranking-title-bench"
 TOTAL, FLOOR = 40_000, 200
-# The rule of ranking.fixes.misfits, restated so that this bench runs alone.
-MISFIT_ODDS, MISFIT_MAX_FIT, MIN_CATEGORY_EVIDENCE = 5.0, 0.2, 20
 SYSTEMS = ("current", "hashing", "title_model")
 
 
@@ -223,22 +222,9 @@ def move_five_percent(frame: pd.DataFrame, seed: int = 0):
     return frame, wrong
 
 
-def misfits(data: pd.DataFrame, fit: pd.DataFrame) -> np.ndarray:
-    """The blocker rule of ``ranking.fixes.misfits``."""
-    placed = categories(data)
-    sizes = placed.value_counts()
-    best = fit["best_category"]
-    enough = (placed.map(sizes) >= MIN_CATEGORY_EVIDENCE) & (
-        best.map(sizes).fillna(0) >= MIN_CATEGORY_EVIDENCE
-    )
-    judged = best.notna() & best.ne(placed).fillna(False) & enough
-    odds = fit["best_prob"] >= MISFIT_ODDS * fit["title_fit"]
-    low = fit["title_fit"] <= MISFIT_MAX_FIT
-    return (judged & odds & low).fillna(False).astype(bool).to_numpy()
-
-
 def detection(data: pd.DataFrame, wrong: np.ndarray, fit: pd.DataFrame):
-    flagged = misfits(data, fit)
+    sizes = categories(data).value_counts()
+    flagged = misfits(data, fit, sizes).to_numpy()
     hits = flagged & wrong
     return hits.sum() / max(wrong.sum(), 1), hits.sum() / max(flagged.sum(), 1)
 

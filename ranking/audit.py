@@ -131,7 +131,7 @@ def blockers(prepared, scored, at) -> list[dict]:
                     f"{below[name]:.2f}",
                 }
             )
-    if fixes.misfits(scored.data, scored.title_fit, prepared.profile)[at]:
+    if fixes.misfits(scored.data, scored.title_fit, prepared.profile.sizes)[at]:
         fit = scored.title_fit.loc[at]
         placed = scored.data.at[at, "category"]
         found.append(
@@ -155,7 +155,7 @@ def notes(prepared, scored, at) -> list[str]:
     if (
         pd.notna(best)
         and best != placed[at]
-        and not fixes.judged(scored.data, scored.title_fit, prepared.profile)[at]
+        and not fixes.judged(scored.data, scored.title_fit, prepared.profile.sizes)[at]
     ):
         sizes = prepared.profile.sizes
         found.append(

@@ -25,9 +25,14 @@ import pandas as pd
 
 from ranking.errors import RankingError
 from ranking.features import FACTORS, build_features, families_reading
-from ranking.features._common import categories, column
+from ranking.features._common import (
+    categories,
+    category_positions,
+    column,
+    take_rows,
+)
 from ranking.features.dsr import DSR_COLUMNS, TOLERANCE, category_average
-from ranking.profile import CatalogProfile, signal_rates  # noqa: F401
+from ranking.profile import CatalogProfile
 
 #: Smallest gain (weight points) worth listing; smaller ones are rounding.
 MIN_GAIN = 0.01
@@ -174,20 +179,25 @@ def fix_dsr(data, targets, fit, profile) -> Fix:
     return Fix("dsr", rows)
 
 
-def judged(data: pd.DataFrame, fit: pd.DataFrame, profile: CatalogProfile) -> pd.Series:
+def judged(data: pd.DataFrame, fit: pd.DataFrame, sizes: pd.Series) -> pd.Series:
     """True where the title's fit can be judged: a best category other than
     the placed one, and both with at least :data:`MIN_CATEGORY_EVIDENCE`
-    listings in the catalog."""
+    listings in the catalog (``sizes``: listings per category, as
+    ``CatalogProfile.sizes``)."""
     placed = categories(data)
-    best = fit["best_category"]
-    enough = (profile.category_size(placed) >= MIN_CATEGORY_EVIDENCE) & (
-        profile.category_size(best.astype("string").fillna("")) >= MIN_CATEGORY_EVIDENCE
+    best = fit["best_category"].astype("string")
+
+    def size(category: pd.Series) -> pd.Series:
+        return take_rows(sizes.to_numpy(), category_positions(sizes.index, category), 0)
+
+    enough = (size(placed) >= MIN_CATEGORY_EVIDENCE) & (
+        size(best.fillna("")) >= MIN_CATEGORY_EVIDENCE
     )
     return (best.notna() & best.ne(placed).fillna(False) & enough).astype(bool)
 
 
 def fix_category_fit(data, targets, fit, profile) -> Fix:
-    moves = judged(data, fit, profile)
+    moves = judged(data, fit, profile.sizes)
     rows = data[moves].copy()
     if "category" in rows.columns:
         rows["category"] = rows["category"].astype("string")
@@ -311,23 +321,21 @@ def dsr_blockers(scored, profile: CatalogProfile) -> pd.DataFrame:
     )
 
 
-def misfits(
-    data: pd.DataFrame, fit: pd.DataFrame, profile: CatalogProfile
-) -> pd.Series:
+def misfits(data: pd.DataFrame, fit: pd.DataFrame, sizes: pd.Series) -> pd.Series:
     """True where the title does not fit the placed category: another category
     is at least :data:`MISFIT_ODDS` times as likely, the placed one at most
     :data:`MISFIT_MAX_FIT`, and both hold enough listings to judge
     (:func:`judged`; ``fit`` from ``CatalogProfile.title_fit``)."""
     odds = fit["best_prob"] >= MISFIT_ODDS * fit["title_fit"]
     low = fit["title_fit"] <= MISFIT_MAX_FIT
-    return (judged(data, fit, profile) & odds & low).fillna(False).astype(bool)
+    return (judged(data, fit, sizes) & odds & low).fillna(False).astype(bool)
 
 
 def blocker_table(scored, profile: CatalogProfile) -> pd.DataFrame:
     """``blockers`` (factor names joined by ``;``) and ``suggested_category``
     (empty unless category_fit is a blocker) per listing."""
     dsr_low = dsr_blockers(scored, profile).notna().any(axis=1)
-    wrong = misfits(scored.data, scored.title_fit, profile)
+    wrong = misfits(scored.data, scored.title_fit, profile.sizes)
     names = np.where(dsr_low, "dsr", "")
     names = np.where(
         wrong, np.where(dsr_low, "dsr;category_fit", "category_fit"), names

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ranking.export import Chunk, ExportSource
 from ranking.features import FACTORS, FEATURES, build_features
-from ranking.features._common import categories
+from ranking.features._common import categories, category_positions, take_rows
 from ranking.profile import CatalogProfile, ProfilePart
 from ranking.weight import WeightModel
 
@@ -145,7 +145,7 @@ class CatalogScores:
         return cls(names, raw[order], starts, pd.DataFrame(means, index=names))
 
     def _codes(self, category: pd.Series) -> np.ndarray:
-        return self.categories.get_indexer(category.to_numpy())
+        return category_positions(self.categories, category)
 
     def percentile(self, category: pd.Series, raw: np.ndarray) -> np.ndarray:
         """Percentile (0-100) of listings of the catalog among their category;
@@ -182,9 +182,11 @@ class CatalogScores:
     def typical_terms(self, category: pd.Series, features: list[str]) -> np.ndarray:
         """Each row's category mean term of each of ``features`` (the catalog's
         mean for a category it does not have)."""
-        looked_up = self.mean_terms[features].reindex(category.to_numpy())
-        overall = self.mean_terms[features].mean()
-        return looked_up.fillna(overall).to_numpy()
+        terms = self.mean_terms[features]
+        at = category_positions(terms.index, category)
+        looked_up = take_rows(terms.to_numpy(dtype="float64"), at, np.nan)
+        overall = terms.mean().to_numpy()
+        return np.where(np.isnan(looked_up), overall, looked_up)
 
 
 class Prepared:
@@ -264,7 +266,7 @@ def prepare(
         scored = score_rows(chunk.data, profile, model, image_root)
         if "main_image" in chunk.data.columns:
             chunk.data["has_white_bg_image"] = scored.data["has_white_bg_image"]
-        codes = names.get_indexer(categories(scored.data).to_numpy())
+        codes = category_positions(names, categories(scored.data))
         bins = additive.codes(scored.features)
         for j, size in enumerate(sizes):
             flat = np.bincount(codes * size + bins[:, j], minlength=len(names) * size)

@@ -64,9 +64,42 @@ class Reference:
 
     def center(self, name: str, category: pd.Series) -> pd.Series:
         """The centre of ``name`` for each listing's category."""
-        looked_up = self.centers[name].reindex(category.to_numpy()).to_numpy()
+        at = category_positions(self.centers.index, category)
+        looked_up = take_rows(self.centers[name].to_numpy(), at, np.nan)
         filled = np.where(np.isnan(looked_up), self.overall[name], looked_up)
         return pd.Series(filled, index=category.index, dtype="float64")
+
+
+def category_positions(names: pd.Index, category: pd.Series) -> np.ndarray:
+    """Each row's position in ``names`` (a catalog's categories), -1 where the
+    catalog lacks it.
+
+    Arrow's hash lookup: ``Series.reindex`` or ``map`` by category turns the
+    Arrow strings into Python objects first, 25× slower at a million rows.
+
+    >>> category_positions(pd.Index(["a", "b"]), pd.Series(["b", "c", "a"])).tolist()
+    [1, -1, 0]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(category.astype("string").array)
+    known = pa.array(np.asarray(names, dtype=object), type=pa.large_string())
+    found = pc.index_in(values.cast(pa.large_string()), value_set=known)
+    return pc.fill_null(found, -1).to_numpy().astype(np.int64)
+
+
+def take_rows(table: np.ndarray, at: np.ndarray, missing) -> np.ndarray:
+    """``table[at]`` along the first axis, ``missing`` where ``at`` is -1
+    (from :func:`category_positions`)."""
+    table = np.asarray(table)
+    if len(table) == 0:
+        return np.full((len(at), *table.shape[1:]), missing)
+    taken = table[np.maximum(at, 0)]
+    if np.issubdtype(taken.dtype, np.integer) and np.isnan(missing):
+        taken = taken.astype("float64")
+    taken[at < 0] = missing
+    return taken
 
 
 def safe_log(values: pd.Series) -> pd.Series:
