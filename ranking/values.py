@@ -229,3 +229,60 @@ def id_text(series: pd.Series) -> pd.Series:
     text = series.astype("string").str.strip()
     text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
     return text.mask(text.eq(""))
+
+
+# ------------------------------------------------------------------ hashing
+
+_MULTIPLY = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio
+_MIX_1, _MIX_2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser: a bijection that spreads every input
+    bit over the output."""
+    h = h ^ (h >> np.uint64(33))
+    h = h * _MIX_1
+    h = h ^ (h >> np.uint64(33))
+    h = h * _MIX_2
+    return h ^ (h >> np.uint64(33))
+
+
+def hash_text(values: pd.Series, seed: int = 0) -> np.ndarray:
+    """A 64-bit hash of each string (missing hashes as ""), the same for the
+    same text in any chunk, row order or run.
+
+    Read straight from the Arrow buffers, eight bytes at a step: pandas'
+    ``hash_array`` turns each value into a Python string first, which cost 2 s
+    per million listing ids.
+
+    >>> a = hash_text(pd.Series(["600123456789", "B07XJ8C8F5", None, ""]))
+    >>> bool(a[0] != a[1]), bool(a[2] == a[3])
+    (True, True)
+    """
+    arrow = pa.array(pd.Series(values, dtype="string").array)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    arrow = pc.fill_null(arrow.cast(pa.large_string()), "")
+    n = len(arrow)
+    offsets = np.frombuffer(arrow.buffers()[1], np.int64)[arrow.offset :][: n + 1]
+    data_buffer = arrow.buffers()[2]
+    data = (
+        np.frombuffer(data_buffer, np.uint8)
+        if data_buffer is not None and data_buffer.size
+        else np.zeros(1, np.uint8)
+    )
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    # The length goes in first, so zero padding cannot make two texts equal.
+    h = _fmix64(lengths.astype(np.uint64) + np.uint64(seed) * _MULTIPLY)
+    lanes = np.arange(8)
+    step = 0
+    alive = np.flatnonzero(lengths > 0)
+    while len(alive):
+        at = starts[alive, None] + step + lanes
+        inside = (step + lanes) < lengths[alive, None]
+        chunk = np.where(inside, data[np.minimum(at, len(data) - 1)], 0)
+        word = np.ascontiguousarray(chunk.astype(np.uint8)).view("<u8").ravel()
+        h[alive] = _fmix64(h[alive] ^ (word * _MULTIPLY))
+        step += 8
+        alive = alive[lengths[alive] > step]
+    return h

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from ranking import cache, io, pipeline, training
+from ranking import cache, io, pipeline, scoring, training
 from ranking.audit import audit
 from ranking.export import ExportSource
 from ranking.persist import load_model
@@ -29,6 +29,25 @@ def test_chunked_scoring_equals_one_pass_row_for_row(market_files, model_dir):
     assert len(list(source.chunks())) > 5  # really in several chunks
     pd.testing.assert_frame_equal(whole, chunked)
     assert whole["weight"].notna().all() and whole["fix_1"].ne("").any()
+
+
+def test_streamed_export_scores_as_one_held_in_memory(market_files, model_dir):
+    # Held in memory, the output pass reuses the scores pass's rows; streamed
+    # (memory_rows=0), it reads and scores every chunk again.
+    model, _ = load_model(model_dir)
+    outputs = []
+    for memory_rows in (10**6, 0):
+        source = ExportSource(
+            market_files["backoffice"], chunk_rows=97, memory_rows=memory_rows
+        )
+        prepared = pipeline.prepare(source, model)
+        assert (prepared._scored is not None) == bool(memory_rows)
+        frames = [
+            scoring.scored_frame(prepared, chunk, scored)
+            for chunk, scored in prepared.scored_chunks()
+        ]
+        outputs.append(pd.concat(frames))
+    pd.testing.assert_frame_equal(outputs[0], outputs[1])
 
 
 def test_profile_parts_combine_in_any_order_to_the_whole(market):

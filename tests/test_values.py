@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ranking.values import (
+    hash_text,
     id_text,
     parse_booleans,
     parse_dates,
@@ -145,3 +146,22 @@ def test_plain_numbers_round_trip(number):
     values, bad = parse_numbers(pd.Series([f"{number:,}", repr(number)]))
     assert values.tolist() == [number, number]
     assert not bad.any()
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=30)), min_size=1, max_size=40))
+def test_hash_text_is_equal_exactly_for_equal_texts_in_any_slice(texts):
+    series = pd.Series(texts, dtype="string")
+    hashed = hash_text(series)
+    as_text = series.fillna("").tolist()
+    for i, a in enumerate(as_text):
+        for j, b in enumerate(as_text):
+            assert (hashed[i] == hashed[j]) == (a == b)
+    # A later chunk of the same file: the same text hashes the same.
+    tail = series.iloc[len(series) // 2 :]
+    assert (hash_text(tail) == hashed[len(series) // 2 :]).all()
+    assert (hash_text(series, seed=1) != hashed).any() or not len(series)
+
+
+def test_hash_text_tells_apart_texts_that_differ_past_eight_bytes_or_by_padding():
+    texts = pd.Series(["600123456789", "600123456780", "abcdefgh", "abcdefgh\0", ""])
+    assert len(set(hash_text(texts).tolist())) == len(texts)

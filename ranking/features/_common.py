@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ranking.values import hash_text
+
 #: Listings a category needs before its own median is trusted fully; smaller
 #: categories lean on the whole catalog's value (shrinkage, not a cliff).
 CATEGORY_PRIOR_LISTINGS = 10.0
@@ -119,5 +121,4 @@ def listing_keys(data: pd.DataFrame, seed: int = 0) -> np.ndarray:
             else pd.Series("", index=data.index, dtype="string")
         )
         basis = title + "\x1f" + categories(data)
-    hashed = pd.util.hash_pandas_object(basis, index=False, hash_key=f"{seed:016d}")
-    return hashed.to_numpy(dtype=np.uint64)
+    return hash_text(basis, seed)
