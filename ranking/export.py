@@ -160,6 +160,8 @@ class ExportSource:
             state["rows"] += len(frame)
             if state["rows"] <= self.memory_rows:
                 frames.append(frame)
+            else:
+                frames.clear()  # too big to hold: every pass reads the file
             for name, header in scored.items():
                 values, _ = parse_numbers(frame[header])
                 zero = values.eq(0)

@@ -83,6 +83,16 @@ class Scored:
     raw: np.ndarray
     weight: pd.Series
 
+    def take(self, rows: slice) -> Scored:
+        """Some consecutive rows (by position)."""
+        return Scored(
+            self.data.iloc[rows],
+            self.title_fit.iloc[rows],
+            self.features.iloc[rows],
+            self.raw[rows],
+            self.weight.iloc[rows],
+        )
+
 
 def feature_rows(
     data: pd.DataFrame,

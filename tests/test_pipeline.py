@@ -31,23 +31,26 @@ def test_chunked_scoring_equals_one_pass_row_for_row(market_files, model_dir):
     assert whole["weight"].notna().all() and whole["fix_1"].ne("").any()
 
 
-def test_streamed_export_scores_as_one_held_in_memory(market_files, model_dir):
+def test_streamed_export_in_pieces_scores_as_one_held_in_memory(
+    market_files, model_dir, monkeypatch
+):
     # Held in memory, the output pass reuses the scores pass's rows; streamed
-    # (memory_rows=0), it reads and scores every chunk again.
+    # (memory_rows=0), it reads and scores every chunk again. Either way the
+    # threads write pieces of chunks (41 rows here, 50,000 by default).
+    whole, _ = score_table(market_files["backoffice"], model_dir)
     model, _ = load_model(model_dir)
-    outputs = []
+    monkeypatch.setattr(scoring, "PIECE_ROWS", 41)
     for memory_rows in (10**6, 0):
         source = ExportSource(
             market_files["backoffice"], chunk_rows=97, memory_rows=memory_rows
         )
         prepared = pipeline.prepare(source, model)
         assert (prepared._scored is not None) == bool(memory_rows)
-        frames = [
-            scoring.scored_frame(prepared, chunk, scored)
-            for chunk, scored in prepared.scored_chunks()
-        ]
-        outputs.append(pd.concat(frames))
-    pd.testing.assert_frame_equal(outputs[0], outputs[1])
+        frames, rejects = zip(*scoring._scored(prepared, "gain", None), strict=True)
+        assert len(frames) > len(list(source.chunks()))  # really cut in pieces
+        table = pd.concat(frames).reset_index(drop=True)
+        pd.testing.assert_frame_equal(table, whole)
+        assert sum(map(len, rejects)) == len(source.read().rejects)
 
 
 def test_profile_parts_combine_in_any_order_to_the_whole(market):
