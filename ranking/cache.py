@@ -28,7 +28,7 @@ from ranking.pipeline import CatalogScores, Prepared, prepare
 from ranking.profile import CatalogProfile
 from ranking.weight import WeightModel
 
-CACHE_FORMAT = 2  # 2: listing keys from values.hash_text
+CACHE_FORMAT = 3  # 2: listing keys from values.hash_text; 3: title fits stored
 KEEP = 8
 
 
@@ -54,6 +54,13 @@ def entry_key(export_path: Path, model: WeightModel) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+#: Each row's title fit is stored beside its columns under these names (no
+#: canonical column starts with "_"), so an audit need not apply the title
+#: model, nor import SciPy, for a listing it looks up.
+FIT_COLUMNS = {"_title_fit": "title_fit", "_best_category": "best_category"}
+FIT_COLUMNS["_best_prob"] = "best_prob"
+
+
 class CachedPrepared(Prepared):
     """A prepared export read back from the cache: rows come from its Parquet
     file instead of the export."""
@@ -62,6 +69,21 @@ class CachedPrepared(Prepared):
         super().__init__(None, profile, model, scores)
         self.folder = folder
         self.export_path = export_path
+        self._fits: pd.DataFrame | None = None  # of the rows looked up
+
+    def score(self, data: pd.DataFrame, title_fit=None):
+        """As :meth:`Prepared.score`; rows looked up unchanged (same title and
+        category) take their stored title fit."""
+        if title_fit is None and self._fits is not None:
+            stored = self._fits.reindex(data.index)
+            same = stored["title_fit_of"].notna().all() and all(
+                _same(data[name], stored[f"{name}_of"])
+                for name in ("title", "category")
+                if name in data.columns
+            )
+            if same:
+                title_fit = stored[list(FIT_COLUMNS.values())]
+        return super().score(data, title_fit)
 
     @property
     def image_root(self) -> Path:
@@ -74,8 +96,18 @@ class CachedPrepared(Prepared):
             self.folder / "rows.parquet",
             filters=[("listing_id", "in", list(listing_ids))],
         )
-        rows = table.to_pandas()
-        return rows.set_index("row")
+        rows = table.to_pandas().set_index("row")
+        if set(FIT_COLUMNS) <= set(rows.columns):
+            fits = rows[list(FIT_COLUMNS)].rename(columns=FIT_COLUMNS)
+            fits["best_category"] = fits["best_category"].astype("string")
+            fits["title_fit_of"] = True
+            for name in ("title", "category"):
+                if name in rows.columns:
+                    fits[f"{name}_of"] = rows[name]
+            rows = rows.drop(columns=list(FIT_COLUMNS))
+            fits = fits if self._fits is None else pd.concat([self._fits, fits])
+            self._fits = fits[~fits.index.duplicated(keep="last")]
+        return rows
 
     def scored_chunks(self):
         raise NotImplementedError("a cached export is for audits, not for scoring")
@@ -127,6 +159,10 @@ def _store(result: Prepared, folder: Path) -> None:
             json.dumps({"features": list(scores.mean_terms.columns)}), encoding="utf-8"
         )
         rows = pd.concat([chunk.data for chunk in result.source.chunks()])
+        if result._scored is not None:  # held in memory: the fits are at hand
+            fits = pd.concat([scored.title_fit for scored in result._scored])
+            for stored, name in FIT_COLUMNS.items():
+                rows[stored] = fits[name].reindex(rows.index)
         rows = rows.rename_axis("row").reset_index()
         pq.write_table(
             pa.Table.from_pandas(rows, preserve_index=False), staging / "rows.parquet"
@@ -165,3 +201,9 @@ def _evict(root: Path) -> None:
     entries.sort(key=lambda p: (p / "done").stat().st_mtime, reverse=True)
     for stale in entries[KEEP:]:
         shutil.rmtree(stale, ignore_errors=True)
+
+
+def _same(now: pd.Series, stored: pd.Series) -> bool:
+    """True when every value is the stored one (missing matching missing)."""
+    now, stored = now.astype("string"), stored.astype("string")
+    return bool(((now == stored).fillna(False) | (now.isna() & stored.isna())).all())

@@ -131,6 +131,32 @@ def test_a_second_audit_comes_from_the_cache(
     assert len(list((tmp_path / "cache").iterdir())) == 1
 
 
+def test_cached_rows_keep_their_title_fit_until_the_title_changes(
+    market_files, model_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
+    export = market_files["catalog"]
+    model, _ = load_model(model_dir)
+    fresh = cache.prepared(export, model)  # prepares and stores
+    stored = cache.prepared(export, model)
+    assert isinstance(stored, cache.CachedPrepared)
+    ids = pd.read_csv(export, dtype=str)["listing_id"].iloc[:30].tolist()
+    rows = stored.lookup(ids)
+    assert not any(c.startswith("_") for c in rows.columns)
+    applied = []
+    real = stored.profile.title_fit
+    monkeypatch.setattr(
+        stored.profile, "title_fit", lambda d: applied.append(len(d)) or real(d)
+    )
+    pd.testing.assert_series_equal(
+        stored.score(rows).weight, fresh.score(fresh.lookup(ids)).weight
+    )
+    assert applied == []  # the stored fits served
+    retitled = rows.head(1).assign(title="完全不同的标题 蓝牙耳机 降噪")
+    stored.score(retitled)
+    assert applied == [1]  # a changed title is fitted again
+
+
 def test_a_changed_export_or_model_is_never_served_from_the_cache(
     market, model_dir, tmp_path, monkeypatch
 ):
