@@ -76,8 +76,10 @@ class CachedPrepared(Prepared):
         category) take their stored title fit."""
         if title_fit is None and self._fits is not None:
             stored = self._fits.reindex(data.index)
+            # A column the export lacked, added by a what-if, is a change.
             same = stored["title_fit_of"].notna().all() and all(
-                _same(data[name], stored[f"{name}_of"])
+                f"{name}_of" in stored.columns
+                and _same(data[name], stored[f"{name}_of"])
                 for name in ("title", "category")
                 if name in data.columns
             )

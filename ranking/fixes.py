@@ -185,7 +185,7 @@ def judged(data: pd.DataFrame, fit: pd.DataFrame, sizes: pd.Series) -> pd.Series
     listings in the catalog (``sizes``: listings per category, as
     ``CatalogProfile.sizes``)."""
     placed = categories(data)
-    best = fit["best_category"].astype("string")
+    best = fit["best_category"].reindex(data.index).astype("string")
 
     def size(category: pd.Series) -> pd.Series:
         return take_rows(sizes.to_numpy(), category_positions(sizes.index, category), 0)

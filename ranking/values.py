@@ -273,7 +273,8 @@ def hash_text(values: pd.Series, seed: int = 0) -> np.ndarray:
     )
     starts, lengths = offsets[:-1], np.diff(offsets)
     # The length goes in first, so zero padding cannot make two texts equal.
-    h = _fmix64(lengths.astype(np.uint64) + np.uint64(seed) * _MULTIPLY)
+    salt = np.uint64((seed * int(_MULTIPLY)) % 2**64)
+    h = _fmix64(lengths.astype(np.uint64) + salt)
     lanes = np.arange(8)
     step = 0
     alive = np.flatnonzero(lengths > 0)

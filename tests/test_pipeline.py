@@ -180,3 +180,16 @@ def test_a_changed_export_or_model_is_never_served_from_the_cache(
 def _saved(frame, path):
     io.write_table(frame, path)
     return path
+
+
+def test_a_what_if_adding_a_column_the_export_lacks_works_from_the_cache(
+    market, model_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
+    export = tmp_path / "no_category.csv"
+    io.write_table(market.catalog.head(300).drop(columns="category"), export)
+    listing = market.catalog["listing_id"].iloc[0]
+    first, second = (
+        audit(export, listing, model_dir, what_if=["category=手机壳"]) for _ in range(2)
+    )
+    assert second == first  # the second from the cache, the column still a change
