@@ -38,6 +38,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from quality import raw_frame, train_lightgbm  # noqa: E402
+from title_model import move_five_percent  # noqa: E402
 
 from ranking import evaluate, fixes  # noqa: E402
 from ranking.export import ExportSource, read_ranks  # noqa: E402
@@ -226,23 +227,8 @@ def detection_bench(listings: int, seed: int) -> None:
         ("PriceRunner (real), as is", real),
         ("PriceRunner, variants merged", merged),
     ):
-        r, p, right, flagged, moved = detection(*_move_five_percent(frame, seed))
+        r, p, right, flagged, moved = detection(*move_five_percent(frame, seed))
         print(f"{label:28} {r:7.3f} {p:9.3f} {right:14.3f} {flagged:8,} {moved:6,}")
-
-
-def _move_five_percent(frame: pd.DataFrame, seed: int):
-    frame = frame.copy()
-    rng = np.random.default_rng(seed)
-    wrong = rng.random(len(frame)) < 0.05
-    names = np.sort(frame["category"].unique())
-    original = frame["category"].to_numpy()
-    moved_to = rng.choice(names, size=len(frame))
-    clash = moved_to == original
-    while clash[wrong].any():
-        moved_to[clash] = rng.choice(names, size=clash.sum())
-        clash = moved_to == original
-    frame.loc[wrong, "category"] = moved_to[wrong]
-    return frame, wrong, original
 
 
 def main() -> None:

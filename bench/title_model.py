@@ -207,7 +207,9 @@ def pricerunner() -> pd.DataFrame | None:
 
 
 def move_five_percent(frame: pd.DataFrame, seed: int = 0):
-    """As ``bench/fixes.py``: 5% of listings moved to a random other category."""
+    """5% of listings moved to a random other category (``bench/fixes.py``
+    uses it too): the moved frame, which rows moved, and their categories
+    before."""
     frame = frame.copy()
     rng = np.random.default_rng(seed)
     wrong = rng.random(len(frame)) < 0.05
@@ -219,7 +221,7 @@ def move_five_percent(frame: pd.DataFrame, seed: int = 0):
         moved_to[clash] = rng.choice(names, size=clash.sum())
         clash = moved_to == original
     frame.loc[wrong, "category"] = moved_to[wrong]
-    return frame, wrong
+    return frame, wrong, original
 
 
 def detection(data: pd.DataFrame, wrong: np.ndarray, fit: pd.DataFrame):
@@ -373,7 +375,7 @@ def quality(args) -> None:
                 category=titled["category"].str.lower().str.rstrip("s")
             )
             for frame in (titled, merged):
-                moved, wrong = move_five_percent(frame)
+                moved, wrong, _ = move_five_percent(frame)
                 recall, precision = detection(moved, wrong, run(moved))
                 cells.append(f"{recall:.3f} / {precision:.3f}")
         else:

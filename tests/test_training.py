@@ -88,6 +88,12 @@ def _copy(folder, tmp_path):
     return target
 
 
+def _on_ranks(command, market_files, *options, ranks=None):
+    """``command CATALOG --ranks RANKS *options`` as CliRunner arguments."""
+    ranks = market_files["ranks"] if ranks is None else ranks
+    return [command, str(market_files["catalog"]), "--ranks", str(ranks), *options]
+
+
 def _refuse_unpickling(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("unpickled something")
@@ -133,14 +139,7 @@ def test_cli_refuses_a_bad_model_with_one_line(runner, trained, tmp_path, market
     (folder / "model.npz").write_bytes(b"cos\nsystem\n(S'echo pwned'\ntR.")
     result = runner.invoke(
         cli,
-        [
-            "evaluate",
-            str(market_files["catalog"]),
-            "--ranks",
-            str(market_files["ranks"]),
-            "--model",
-            str(folder),
-        ],
+        _on_ranks("evaluate", market_files, "--model", str(folder)),
     )
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
@@ -159,11 +158,9 @@ def test_retraining_compares_with_the_model_in_use(
 ):
     result = runner.invoke(
         cli,
-        [
+        _on_ranks(
             "train",
-            str(market_files["catalog"]),
-            "--ranks",
-            str(market_files["ranks"]),
+            market_files,
             "-o",
             str(tmp_path / "new"),
             "--baseline",
@@ -172,7 +169,7 @@ def test_retraining_compares_with_the_model_in_use(
             "1",
             "--format",
             "json",
-        ],
+        ),
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -187,14 +184,7 @@ def test_retraining_compares_with_the_model_in_use(
 def test_train_text_output(runner, market_files, tmp_path):
     result = runner.invoke(
         cli,
-        [
-            "train",
-            str(market_files["catalog"]),
-            "--ranks",
-            str(market_files["ranks"]),
-            "-o",
-            str(tmp_path / "m"),
-        ],
+        _on_ranks("train", market_files, "-o", str(tmp_path / "m")),
     )
     assert result.exit_code == 0, result.output
     assert "held out:" in result.output and "monthly sales" in result.output
@@ -204,16 +194,9 @@ def test_train_text_output(runner, market_files, tmp_path):
 def test_evaluate_json_shape(runner, trained, market_files):
     result = runner.invoke(
         cli,
-        [
-            "evaluate",
-            str(market_files["catalog"]),
-            "--ranks",
-            str(market_files["ranks"]),
-            "--model",
-            str(trained[0]),
-            "--format",
-            "json",
-        ],
+        _on_ranks(
+            "evaluate", market_files, "--model", str(trained[0]), "--format", "json"
+        ),
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -226,14 +209,7 @@ def test_too_few_groups_is_a_clear_error(runner, market_files, tmp_path):
     ranks = write_csv(tmp_path / "r.csv", "listing_id,keyword,search_rank\nX,k,1\n")
     result = runner.invoke(
         cli,
-        [
-            "train",
-            str(market_files["catalog"]),
-            "--ranks",
-            str(ranks),
-            "-o",
-            str(tmp_path / "m"),
-        ],
+        _on_ranks("train", market_files, "-o", str(tmp_path / "m"), ranks=ranks),
     )
     assert result.exit_code == 2
     assert "the ranks match 0 keyword group(s) of this export" in result.stderr
@@ -274,14 +250,7 @@ def test_train_never_replaces_a_folder_of_other_files(runner, market_files, tmp_
     (documents / "plan.xlsx").write_text("precious")
     result = runner.invoke(
         cli,
-        [
-            "train",
-            str(market_files["catalog"]),
-            "--ranks",
-            str(market_files["ranks"]),
-            "-o",
-            str(documents),
-        ],
+        _on_ranks("train", market_files, "-o", str(documents)),
     )
     assert result.exit_code == 2
     assert "holds other files than a model's" in result.stderr
