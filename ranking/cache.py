@@ -57,8 +57,11 @@ def entry_key(export_path: Path, model: WeightModel) -> str | None:
 #: Each row's title fit is stored beside its columns under these names (no
 #: canonical column starts with "_"), so an audit need not apply the title
 #: model, nor import SciPy, for a listing it looks up.
-FIT_COLUMNS = {"_title_fit": "title_fit", "_best_category": "best_category"}
-FIT_COLUMNS["_best_prob"] = "best_prob"
+FIT_COLUMNS = {
+    "_title_fit": "title_fit",
+    "_best_category": "best_category",
+    "_best_prob": "best_prob",
+}
 
 
 class CachedPrepared(Prepared):

@@ -25,12 +25,7 @@ import pandas as pd
 
 from ranking.errors import RankingError
 from ranking.features import FACTORS, build_features, families_reading
-from ranking.features._common import (
-    categories,
-    category_positions,
-    column,
-    take_rows,
-)
+from ranking.features._common import by_category, categories, column
 from ranking.features.dsr import DSR_COLUMNS, TOLERANCE, category_average
 from ranking.profile import CatalogProfile
 
@@ -187,11 +182,8 @@ def judged(data: pd.DataFrame, fit: pd.DataFrame, sizes: pd.Series) -> pd.Series
     placed = categories(data)
     best = fit["best_category"].reindex(data.index).astype("string")
 
-    def size(category: pd.Series) -> pd.Series:
-        return take_rows(sizes.to_numpy(), category_positions(sizes.index, category), 0)
-
-    enough = (size(placed) >= MIN_CATEGORY_EVIDENCE) & (
-        size(best.fillna("")) >= MIN_CATEGORY_EVIDENCE
+    enough = (by_category(sizes, placed, 0) >= MIN_CATEGORY_EVIDENCE) & (
+        by_category(sizes, best.fillna(""), 0) >= MIN_CATEGORY_EVIDENCE
     )
     return (best.notna() & best.ne(placed).fillna(False) & enough).astype(bool)
 

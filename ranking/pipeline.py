@@ -25,7 +25,7 @@ import pandas as pd
 
 from ranking.export import Chunk, ExportSource
 from ranking.features import FACTORS, FEATURES, build_features
-from ranking.features._common import categories, category_positions, take_rows
+from ranking.features._common import by_category, categories, category_positions
 from ranking.profile import CatalogProfile, ProfilePart
 from ranking.weight import WeightModel
 
@@ -212,8 +212,7 @@ class CatalogScores:
         """Each row's category mean term of each of ``features`` (the catalog's
         mean for a category it does not have)."""
         terms = self.mean_terms[features]
-        at = category_positions(terms.index, category)
-        looked_up = take_rows(terms.to_numpy(dtype="float64"), at, np.nan)
+        looked_up = by_category(terms.astype("float64"), category, np.nan)
         overall = terms.mean().to_numpy()
         return np.where(np.isnan(looked_up), overall, looked_up)
 

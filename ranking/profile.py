@@ -34,11 +34,10 @@ import pandas as pd
 from ranking.features import dsr, engagement, listing, reviews, sales
 from ranking.features._common import (
     Reference,
+    by_category,
     categories,
-    category_positions,
     column,
     listing_keys,
-    take_rows,
 )
 from ranking.features.dsr import DSR_COLUMNS
 
@@ -410,16 +409,9 @@ class CatalogProfile:
 
     def targets_for(self, data: pd.DataFrame) -> pd.DataFrame:
         """Each listing's category targets (catalog-wide for an unseen one)."""
-        at = category_positions(self.targets.index, categories(data))
-        values = take_rows(self.targets.to_numpy(dtype="float64"), at, np.nan)
+        values = by_category(self.targets.astype("float64"), categories(data), np.nan)
         looked_up = pd.DataFrame(values, index=data.index, columns=self.targets.columns)
         return looked_up.fillna(self.fallback_targets)
-
-    def category_size(self, category: pd.Series) -> pd.Series:
-        """Listings in each row's category in this catalog (0 if unseen)."""
-        at = category_positions(self.sizes.index, category)
-        sizes = take_rows(self.sizes.to_numpy(dtype=np.int64), at, 0)
-        return pd.Series(sizes, index=category.index)
 
     def title_fit(self, data: pd.DataFrame) -> pd.DataFrame:
         """Title → category probabilities of each row: cross-fitted for the

@@ -66,8 +66,7 @@ class Reference:
 
     def center(self, name: str, category: pd.Series) -> pd.Series:
         """The centre of ``name`` for each listing's category."""
-        at = category_positions(self.centers.index, category)
-        looked_up = take_rows(self.centers[name].to_numpy(), at, np.nan)
+        looked_up = by_category(self.centers[name], category, np.nan)
         filled = np.where(np.isnan(looked_up), self.overall[name], looked_up)
         return pd.Series(filled, index=category.index, dtype="float64")
 
@@ -91,10 +90,18 @@ def category_positions(names: pd.Index, category: pd.Series) -> np.ndarray:
     return pc.fill_null(found, -1).to_numpy().astype(np.int64)
 
 
-def take_rows(table: np.ndarray, at: np.ndarray, missing) -> np.ndarray:
-    """``table[at]`` along the first axis, ``missing`` where ``at`` is -1
-    (from :func:`category_positions`)."""
-    table = np.asarray(table)
+def by_category(
+    table: pd.Series | pd.DataFrame, category: pd.Series, missing
+) -> np.ndarray:
+    """Each row's entry (row) of ``table``, which is indexed by category;
+    ``missing`` for a category the table lacks.
+
+    >>> sizes = pd.Series([3, 5], index=["a", "b"])
+    >>> by_category(sizes, pd.Series(["b", "z"]), 0).tolist()
+    [5, 0]
+    """
+    at = category_positions(table.index, category)
+    table = table.to_numpy()
     if len(table) == 0:
         return np.full((len(at), *table.shape[1:]), missing)
     taken = table[np.maximum(at, 0)]
