@@ -125,6 +125,29 @@ def test_cross_fitted_rows_are_never_scored_by_a_model_that_saw_them():
     assert crossfitted < 0.35  # ...but none of them scored itself (chance 0.25)
 
 
+@pytest.mark.parametrize("classes", [12, 2])
+def test_the_applied_model_is_the_mean_of_the_fold_models(catalog, classes):
+    kept = catalog["category"].isin(np.sort(catalog["category"].unique())[:classes])
+    frame = catalog[kept]
+    keys = listing_keys(frame)
+    model, fit = tm.fit_title_model(frame["title"], frame["category"], keys)
+    folds = []
+    real_fit = tm._fit_sgd
+    try:
+        tm._fit_sgd = lambda *a, **k: folds.append(real_fit(*a, **k)) or folds[-1]
+        tm.fit_title_model(frame["title"], frame["category"], keys)
+    finally:
+        tm._fit_sgd = real_fit
+    assert len(folds) == tm.FOLDS  # no sixth fit on the whole sample
+    mean = np.mean([fold.one_vs_rest()[0] for fold in folds], axis=0)
+    np.testing.assert_allclose(model.one_vs_rest()[0], mean, rtol=1e-5, atol=1e-6)
+    # Two classes keep scikit-learn's one column, the second against the first.
+    assert model.coef.shape[1] == (1 if classes == 2 else classes)
+    best = model.title_categories(frame["title"], frame["category"])["best_category"]
+    assert (best == frame["category"]).mean() > 0.9
+    assert (fit["best_category"] == frame["category"]).mean() > 0.9
+
+
 def test_a_listing_moved_to_a_wrong_category_is_not_vouched_for(catalog, fitted):
     _, before = fitted
     bags = before.index[
