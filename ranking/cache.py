@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ranking.export import ExportSource
-from ranking.pipeline import CatalogScores, Prepared, open_export, prepare
+from ranking.pipeline import CatalogScores, Prepared, prepare
 from ranking.profile import CatalogProfile
 from ranking.weight import WeightModel
 
@@ -126,7 +126,7 @@ def prepared(export_path: str | Path, model: WeightModel) -> Prepared:
         ExportSource(export_path)  # raises the one-line error naming the file
     key = entry_key(export_path, model)
     if key is None:
-        return prepare(open_export(export_path), model)
+        return prepare(ExportSource(export_path), model)
     folder = cache_root() / key
     if (folder / "done").exists():
         try:
@@ -135,7 +135,7 @@ def prepared(export_path: str | Path, model: WeightModel) -> Prepared:
             return loaded
         except (OSError, ValueError, KeyError):
             shutil.rmtree(folder, ignore_errors=True)  # unreadable: start again
-    result = prepare(open_export(export_path), model)
+    result = prepare(ExportSource(export_path), model)
     with contextlib.suppress(OSError):  # a cache that cannot be written costs time
         _store(result, folder)
     return result

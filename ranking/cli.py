@@ -7,6 +7,7 @@ still shows its traceback.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from functools import wraps
@@ -392,4 +393,10 @@ def score(
 
 def main() -> None:
     """Console-script entry point."""
-    cli(prog_name="ranking")
+    try:
+        cli(prog_name="ranking")
+    finally:
+        # At exit Python collects garbage over every object still alive
+        # (pandas, SciPy, scikit-learn and the data): 0.4-0.5 s after a first
+        # audit of 100,000 listings. Frozen objects are skipped: 0.09 s.
+        gc.freeze()

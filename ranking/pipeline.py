@@ -52,16 +52,6 @@ def in_threads(work: Callable, items: Iterable[tuple]) -> Iterator:
     )
 
 
-def open_export(path, **options) -> ExportSource:
-    """The export at ``path`` (:class:`ExportSource` ``options``), for a
-    command that will fit its profile: the title model's fitting library
-    starts loading in the background while the export is read."""
-    from ranking.features.title_model import preload_fitting
-
-    preload_fitting()
-    return ExportSource(path, **options)
-
-
 def fit_profile(
     source: ExportSource,
     seed: int = 0,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ranking import fixes, io
-from ranking.export import Chunk
+from ranking.export import Chunk, ExportSource
 from ranking.persist import load_model
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def _prepared(export_path, model_dir, strict, progress, chunk_rows=None):
 
     model, _ = load_model(model_dir)
     options = {} if chunk_rows is None else {"chunk_rows": chunk_rows}
-    source = pipeline.open_export(export_path, strict=strict, **options)
+    source = ExportSource(export_path, strict=strict, **options)
     return pipeline.prepare(source, model, progress=progress)
 
 

@@ -108,7 +108,7 @@ def train(
     ``holdout`` of the listings with search visitors. The model written is
     refitted on everything once the metrics are taken.
     """
-    source = pipeline.open_export(export_path)
+    source = ExportSource(export_path)
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
     data, features, profile, rejects = prepared_features(source, seed=seed)
     if ranks is not None:
@@ -276,7 +276,7 @@ def evaluate_model(
     """NDCG@10 and Spearman of a saved model on every keyword group of an
     export's ranks, with the monthly-sales ordering beside it."""
     model, card = load_model(model_dir)
-    source = pipeline.open_export(export_path)
+    source = ExportSource(export_path)
     ranks: Ranks = read_ranks(ranks_path)
     data, features, _, _ = prepared_features(source, seed=card.get("seed", 0))
     groups = evaluate.labelled_groups(ranks.data, data["listing_id"])
