@@ -383,10 +383,12 @@ def score(
         f"{summary['rows']:,} listings scored → {summary['output']} "
         f"({summary['blocked']:,} with blockers)"
     )
-    if summary["rejects"]:
+    if summary["rejects"] or summary.get("not_listings"):
+        aside = summary.get("not_listings")
         click.echo(
-            f"{summary['rejects']} row(s) rejected; reasons in "
-            f"{summary['rejects_file']}",
+            f"{summary['rejects']} row(s) rejected"
+            + (f", {aside} set aside (totals, sub-table rows)" if aside else "")
+            + f"; reasons in {summary['rejects_file']}",
             err=True,
         )
 

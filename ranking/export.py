@@ -15,10 +15,11 @@ import pandas as pd
 
 from ranking import io, schema
 from ranking.errors import ExportError, RejectedRowsError
-from ranking.values import parse_numbers
+from ranking.values import decimal_marks, parse_numbers
 
 REJECT_ROW = "reject_row"
 REJECT_REASON = "reject_reason"
+NOT_LISTING = ": not a listing: "  # in the reason of a row set aside
 _SHOWN_REASONS = 20
 
 
@@ -46,6 +47,13 @@ class Export:
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
     header_row: int = 1
+    not_listings: int = 0
+
+    @property
+    def bad_rows(self) -> pd.DataFrame:
+        """The rejects that are listings with bad data (not totals or
+        sub-table rows)."""
+        return self.rejects[~self.rejects[REJECT_REASON].str.contains(NOT_LISTING)]
 
     @property
     def unknown_signals(self) -> list[str]:
@@ -63,14 +71,22 @@ class Export:
         return {
             "file": str(self.path),
             "rows": int(len(self.data)),
-            "rejects": int(len(self.rejects)),
+            "rejects": int(len(self.rejects)) - self.not_listings,
+            "not_listings": self.not_listings,
             "columns": dict(self.columns),
             "unknown_signals": self.unknown_signals,
             "passthrough": self.passthrough,
             "encoding": self.encoding,
             "header_row": self.header_row,
             "notes": list(self.notes),
-            "reject_reasons": self.rejects[REJECT_REASON].head(_SHOWN_REASONS).tolist(),
+            "reject_reasons": self.bad_rows[REJECT_REASON]
+            .head(_SHOWN_REASONS)
+            .tolist(),
+            "not_listing_reasons": self.rejects[REJECT_REASON][
+                self.rejects[REJECT_REASON].str.contains(NOT_LISTING)
+            ]
+            .head(_SHOWN_REASONS)
+            .tolist(),
             "categories": category_summary(self.data),
         }
 
@@ -85,11 +101,20 @@ MEMORY_ROWS = 2_000_000
 class Chunk:
     """Consecutive rows of an export, validated: ``raw`` and ``data`` hold the
     kept rows (as written, and parsed under canonical names), ``rejects`` the
-    rest with their reasons; all indexed by spreadsheet row number."""
+    rest with their reasons (rows that are not listings among them); all
+    indexed by spreadsheet row number."""
 
     raw: pd.DataFrame
     data: pd.DataFrame
     rejects: pd.DataFrame
+    not_listings: int = 0  # of the rejects: totals and sub-table rows
+
+
+NUMERIC_KINDS = frozenset({"money", "count", "share", "score", "dsr"})
+#: Merging rows of one listing: what adds up, and the traffic that each of
+#: its rows repeats.
+ADDED_OVER_ROWS = ("monthly_sales", "gmv", "payer_count", "refunded_amount")
+REPEATED_OVER_ROWS = ("visitors", "page_views", "search_visitors")
 
 
 def _is_export_header(cells: list[str]) -> bool:
@@ -147,6 +172,11 @@ class ExportSource:
             for name, header in self.columns.items()
             if schema.COLUMNS_BY_NAME[name].kind in {"dsr", "score"}
         }
+        numeric = {
+            name: header
+            for name, header in self.columns.items()
+            if schema.COLUMNS_BY_NAME[name].kind in NUMERIC_KINDS
+        }
         frames: list[pd.DataFrame] = []
         state: dict = {}
 
@@ -154,6 +184,7 @@ class ExportSource:
             frames.clear()
             state.update(rows=0, zeros=dict.fromkeys(scored, 0))
             state.update(known=dict.fromkeys(scored, 0), low=dict.fromkeys(scored, 0))
+            state.update(comma=set(), point=set())
             state["first"] = {}
 
         def visit(frame: pd.DataFrame) -> None:
@@ -162,6 +193,12 @@ class ExportSource:
                 frames.append(frame)
             else:
                 frames.clear()  # too big to hold: every pass reads the file
+            for name, header in numeric.items():
+                comma, point = decimal_marks(frame[header])
+                if comma:
+                    state["comma"].add(name)
+                if point:
+                    state["point"].add(name)
             for name, header in scored.items():
                 values, _ = parse_numbers(frame[header])
                 zero = values.eq(0)
@@ -177,6 +214,13 @@ class ExportSource:
         if state["rows"] == 0:
             raise ExportError(f"{self.path}: has a header but no rows")
         self.rows_read = state["rows"]
+        # A column with a decimal comma and no unmistakable decimal point is
+        # read the German way; so is a column with neither mark (1.999 is
+        # 1999 there) in a file where some column has a decimal comma.
+        commas = state["comma"] - state["point"]
+        self.decimal_comma = commas | (
+            set(numeric) - state["point"] - state["comma"] if commas else set()
+        )
         if state["rows"] <= self.memory_rows:
             self._frames = [f.drop(columns=self.layout.dropped) for f in frames]
         self.hundredfold = {
@@ -187,6 +231,17 @@ class ExportSource:
             and state["low"][name] == 0
         }
         self.notes = []
+        chosen = self.columns["listing_id"]
+        if why := schema.id_choice(self.layout.columns, chosen):
+            self.notes.append(why)
+        self.notes += [
+            f"derived: {how}" for how in schema.derived_signals(self.columns)
+        ]
+        if self.decimal_comma:
+            self.notes.append(
+                "decimal commas (5.255,61 = 5255.61) in: "
+                + ", ".join(sorted(self.decimal_comma))
+            )
         for name in scored:
             if state["zeros"][name]:
                 self.notes.append(
@@ -216,27 +271,81 @@ class ExportSource:
             if self._frames is not None
             else io.iter_frames(self.layout, self.chunk_rows)
         )
+        # A child ASIN sold under several SKUs has a row per SKU: one listing,
+        # merged once the whole (held) file is read.
+        merge = self.merges_repeats and self._frames is not None
+        if merge:
+            frames = [_concat(self._frames)]
         seen = schema.SeenIds()
         for frame in frames:
             checked = schema.validate(
-                frame, self.columns, hundredfold=self.hundredfold, seen=seen
+                frame,
+                self.columns,
+                unique_id=not merge,
+                hundredfold=self.hundredfold,
+                seen=seen,
+                decimal_comma=self.decimal_comma,
             )
+            if merge:
+                frame, checked = self._merged(frame, checked)
             seen.add(checked.data["listing_id"])
             rejects = _rejects(frame, checked)
-            if self.strict and len(rejects):
+            aside = int(checked.not_listings.sum())
+            if self.strict and len(rejects) > aside:
                 # Stops at the first chunk with rejects: the count is that
                 # chunk's (the whole file's, for any file under CHUNK_ROWS).
+                bad = rejects[~rejects[REJECT_REASON].str.contains(NOT_LISTING)]
                 raise RejectedRowsError(
-                    f"{self.path}: {len(rejects)} row(s) rejected and --strict is "
-                    "set; first: " + rejects[REJECT_REASON].iloc[0]
+                    f"{self.path}: {len(bad)} row(s) rejected and --strict is "
+                    "set; first: " + bad[REJECT_REASON].iloc[0]
                 )
             kept = ~checked.rejected.to_numpy()
-            chunk = Chunk(frame[kept], checked.data[kept], rejects)
+            chunk = Chunk(frame[kept], checked.data[kept], rejects, aside)
             if keep is not None:
                 keep.append(chunk)
             yield chunk
         if keep is not None:
             self._chunks, self._frames = keep, None
+
+    @property
+    def merges_repeats(self) -> bool:
+        """True when rows repeating an id are one listing's parts: the id is
+        Amazon's child ASIN, repeated on a row per seller SKU (278 of 2,026
+        rows of a real UK Business Report) or per parent it was moved between."""
+        return schema.id_tier(self.columns["listing_id"]) == 0
+
+    def _merged(self, raw: pd.DataFrame, checked: schema.Validated):
+        """One row per listing: units, sales and refunds summed over its
+        rows; sessions and page views taken once where every row repeats
+        them (the ASIN's figures on each SKU's row), summed where they
+        differ; anything else from its first row."""
+        data = checked.data[~checked.rejected]
+        repeated = data["listing_id"].duplicated(keep="first")
+        if not repeated.any():
+            return raw, checked
+        groups = data.groupby("listing_id", sort=False)
+        merged = groups.first()
+        summed = [c for c in ADDED_OVER_ROWS if c in data.columns]
+        merged[summed] = groups[summed].sum(min_count=1)
+        for name in [c for c in REPEATED_OVER_ROWS if c in data.columns]:
+            same = groups[name].nunique() <= 1
+            merged[name] = merged[name].where(same, groups[name].sum(min_count=1))
+        firsts = data.index[~repeated.to_numpy()]
+        merged.index = firsts
+        merged.insert(0, "listing_id", data["listing_id"][firsts])
+        merged = merged[data.columns]
+        folded = data.index[repeated.to_numpy()]
+        keep = raw.index.difference(folded)
+        self.notes.append(
+            f"{len(folded)} row(s) repeat a child ASIN (one per SKU or parent): "
+            "merged into their listing, units and sales summed, sessions and "
+            "page views taken once where repeated"
+        )
+        checked.data = pd.concat([merged, checked.data[checked.rejected]]).reindex(keep)
+        checked.rejected = checked.rejected.reindex(keep)
+        checked.reasons = checked.reasons.reindex(keep)
+        checked.not_listings = checked.not_listings.reindex(keep)
+        return raw.loc[keep], checked
 
     def read(self) -> Export:
         """The whole export in memory, as one :class:`Export`."""
@@ -250,6 +359,7 @@ class ExportSource:
             notes=list(self.notes),
             encoding=self.encoding,
             header_row=self.header_row,
+            not_listings=sum(c.not_listings for c in chunks),
         )
 
 

@@ -229,7 +229,11 @@ def _blank_headed(cells: list) -> list[str]:
 
 
 def _open_text(path: Path, head: bytes, is_header, encodings) -> Layout:
-    if b"\x00" in head:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Windows "Unicode" text, as some 淘宝助理 item-list writers save it.
+        encodings = ("utf-16",)
+        head = head[: len(head) - len(head) % 2]
+    elif b"\x00" in head:
         raise ExportError(
             f"{path}: is a binary file, not a CSV/TSV table (is it UTF-16? "
             "save it as UTF-8 or GB18030)"

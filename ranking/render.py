@@ -80,6 +80,11 @@ def render_check(summary: dict) -> str:
     lines = [
         f"{summary['file']}: {summary['rows']:,} rows kept, "
         f"{summary['rejects']:,} rejected"
+        + (
+            f", {summary['not_listings']:,} set aside (not listings)"
+            if summary.get("not_listings")
+            else ""
+        )
         + (f" (encoding {summary['encoding']}" if summary.get("encoding") else " (")
         + f"{', ' if summary.get('encoding') else ''}header on row "
         f"{summary['header_row']})",
@@ -103,6 +108,9 @@ def render_check(summary: dict) -> str:
         more = summary["rejects"] - shown
         lines += ["", f"rejected rows{f' (first {shown})' if more else ''}:"]
         lines += [f"  {reason}" for reason in summary["reject_reasons"]]
+    if summary.get("not_listing_reasons"):
+        lines += ["", "set aside (totals and sub-table rows; not scored):"]
+        lines += [f"  {reason}" for reason in summary["not_listing_reasons"]]
     if summary["categories"]:
         keys = [k for k in summary["categories"][0] if k != "category"]
         rows = [

@@ -9,6 +9,7 @@ kept and those rejected, each rejected row with a reason a person can act on.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +22,7 @@ from ranking.values import (
     parse_booleans,
     parse_dates,
     parse_numbers,
+    parse_period_ends,
     parse_ranks,
 )
 
@@ -35,25 +37,42 @@ class Column:
     meaning: str
 
 
-# kind: id | text | money | count | score | dsr | bool | date | share
-EXPORT_COLUMNS: tuple[Column, ...] = (
-    Column(
-        "listing_id",
-        "id",
+#: Headers that can name the listing, best first. When a file has several
+#: (Amazon's Business Report has ``(Child) ASIN`` and ``SKU``), the first tier
+#: present is the id and the others pass through; two of one tier are an
+#: error. A search result is a detail page: a child ASIN, an item id. A seller
+#: SKU is the id only where nothing better is given (京东商智 keys on it).
+#: ``(Parent) ASIN`` and 生意参谋's ``主商品ID`` (a linked group) are never
+#: ids. Sources: docs/sources/export-headers.md.
+ID_TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "child ASIN",
+        ("(Child) ASIN", "Child ASIN", "（子）ASIN", "(Untergeordnete) ASIN"),
+    ),
+    (
+        "item id",
         (
             "商品ID",
             "宝贝ID",
             "商品编号",
+            "数字ID",
             "item_id",
             "itemid",
             "nid",
             "product_id",
-            "ASIN",
-            "(Child) ASIN",
-            "Child ASIN",
-            "sku",
             "listing id",
         ),
+    ),
+    ("ASIN", ("ASIN",)),
+    ("SKU", ("sku",)),
+)
+
+# kind: id | text | money | count | score | dsr | bool | date | share | period
+EXPORT_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "listing_id",
+        "id",
+        tuple(alias for _, aliases in ID_TIERS for alias in aliases),
         "the listing's id; required, unique",
     ),
     Column(
@@ -64,8 +83,12 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
             "商品标题",
             "宝贝标题",
             "宝贝名称",
+            "SKU名称",
             "标题",
+            "標題",
             "Title",
+            "Titel",
+            "タイトル",
             "product_name",
             "raw_title",
             "item_name",
@@ -76,55 +99,123 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
     Column(
         "category",
         "text",
-        ("类目", "叶子类目", "所属类目", "商品类目", "Category", "category_path"),
+        (
+            "类目",
+            "叶子类目",
+            "所属类目",
+            "商品类目",
+            "宝贝类目",
+            "Category",
+            "category_path",
+        ),
         "category the listing is placed in (leaf, or a path with >)",
     ),
+    # 京东商智 and 拼多多 write the category as three columns; they form the
+    # path 一级 > 二级 > 三级 (see CATEGORY_LEVELS).
+    Column("category_level_1", "text", ("一级类目",), "top category level"),
+    Column("category_level_2", "text", ("二级类目",), "second category level"),
+    Column("category_level_3", "text", ("三级类目",), "third category level"),
     Column(
         "price",
         "money",
-        ("价格", "一口价", "售价", "商品价格", "Price", "view_price"),
+        ("价格", "一口价", "售价", "商品价格", "宝贝价格", "Price", "view_price"),
         "current price",
     ),
     Column(
         "visitors",
         "count",
-        ("访客数", "商品访客数", "Sessions - Total", "Sessions", "unique_visitors"),
+        (
+            "访客数",
+            "商品访客数",
+            "商品点击人数",
+            "Sessions - Total",
+            "Sessions",
+            "会话数 - 总计",
+            "工作階段 - 總計",
+            "Sitzungen – Summe",
+            "セッション数 - 合計",
+            "セッション - 合計",
+            "unique_visitors",
+        ),
         "unique visitors",
     ),
     Column(
         "page_views",
         "count",
-        ("浏览量", "商品浏览量", "Page Views - Total", "Page Views", "pv"),
+        (
+            "浏览量",
+            "商品浏览量",
+            "Page Views - Total",
+            "Page Views",
+            "页面浏览量 - 总计",
+            "頁面瀏覽次數 - 總計",
+            "Seitenaufrufe – Summe",
+            "pv",
+        ),
         "page views",
     ),
     Column(
         "monthly_sales",
         "count",
-        ("支付件数", "月销量", "销量", "Units Ordered", "units_sold"),
+        (
+            "支付件数",
+            "月销量",
+            "销量",
+            "成交件数",
+            "成交商品件数",
+            "Units Ordered",
+            "已订购商品数量",
+            "已訂購單位數量",
+            "Bestellte Einheiten",
+            "注文された商品点数",
+            "units_sold",
+        ),
         "units paid for in 30 days",
     ),
     Column(
         "payer_count",
         "count",
-        ("支付买家数", "付款人数", "buyers"),
+        ("支付买家数", "付款人数", "成交买家数", "成交客户数", "成交人数", "buyers"),
         "distinct paying buyers",
     ),
     Column(
         "gmv",
         "money",
-        ("支付金额", "坑产", "销售额", "Ordered Product Sales", "revenue"),
+        (
+            "支付金额",
+            "坑产",
+            "销售额",
+            "成交金额",
+            "用户支付金额",
+            "Ordered Product Sales",
+            "Gross Product Sales",
+            "已订购商品销售额",
+            "訂購產品銷售額",
+            "Durch bestellte Produkte erzielter Umsatz",
+            "注文商品の売上額",
+            "注文商品売上",
+            "revenue",
+        ),
         "amount paid; monthly_sales × price when absent",
     ),
     Column(
         "favorites",
         "count",
-        ("收藏人数", "商品收藏人数", "收藏数", "favourites"),
+        (
+            "收藏人数",
+            "商品收藏人数",
+            "商品收藏用户数",
+            "商品收藏买家数",
+            "收藏数",
+            "favourites",
+        ),
         "buyers who favourited",
     ),
     Column(
         "add_to_cart",
         "count",
-        ("加购人数", "商品加购人数", "加购件数", "add_to_carts"),
+        # Not 加购件数 / 商品加购件数: those count units, not people.
+        ("加购人数", "商品加购人数", "加购客户数", "add_to_carts"),
         "buyers who added to cart",
     ),
     Column(
@@ -200,10 +291,26 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
     Column(
         "search_visitors",
         "count",
-        ("搜索访客数", "手淘搜索访客数", "search_traffic"),
+        ("搜索访客数", "手淘搜索访客数", "搜索引导访客数", "search_traffic"),
         "visitors from organic search (a training label)",
     ),
+    # Parts of signals and facts about the file, not signals themselves.
+    Column(
+        "refunded_amount",
+        "money",
+        ("成功退款金额", "取消及售后退款金额"),
+        "amount refunded in the window; refund_rate = refunded_amount / gmv",
+    ),
+    Column(
+        "period",
+        "period",
+        ("统计日期", "时间"),
+        "the window the row covers (2024-05-01至2024-05-30, or one day)",
+    ),
 )
+
+#: The columns that together form a category path, top level first.
+CATEGORY_LEVELS = ("category_level_1", "category_level_2", "category_level_3")
 
 RANK_COLUMNS: tuple[Column, ...] = (
     EXPORT_COLUMNS[0],
@@ -227,15 +334,33 @@ COLUMNS_BY_NAME = {column.name: column for column in EXPORT_COLUMNS}
 SIGNALS: tuple[str, ...] = tuple(
     c.name
     for c in EXPORT_COLUMNS
-    if c.name not in {"listing_id", "main_image", "search_visitors"}
+    if c.name
+    not in {
+        "listing_id",
+        "main_image",
+        "search_visitors",
+        "refunded_amount",
+        "period",
+        *CATEGORY_LEVELS,
+    }
 )
 
-_WHITESPACE = re.compile(r"[\s_\-]+")
+# Spaces (non-breaking ones too), underscores and every dash Amazon's vintages
+# write: "Sessions - Total", "Sessions – Total" (en dash).
+_IGNORED_IN_HEADERS = re.compile(r"[\s_\-\u2010-\u2015\ufeff]+")
 
 
 def header_key(header: object) -> str:
-    """The form headers are compared in: lower case, no spaces, ``_`` or ``-``."""
-    return _WHITESPACE.sub("", str(header)).lower().replace("\ufeff", "")
+    """The form headers are compared in: NFKC (full-width brackets and letters
+    become half-width), lower case, without spaces, underscores or dashes.
+
+    >>> header_key("（子）ASIN") == header_key("(子) ASIN")
+    True
+    >>> header_key("Sessions – Total") == header_key("sessions - total")
+    True
+    """
+    text = unicodedata.normalize("NFKC", str(header))
+    return _IGNORED_IN_HEADERS.sub("", text).lower()
 
 
 def _alias_table(columns: tuple[Column, ...]) -> dict[str, str]:
@@ -255,15 +380,30 @@ def match_headers(
 ) -> dict[str, str]:
     """Map canonical names to the headers that carry them.
 
-    Raises :class:`ExportError` when two headers are the same canonical column.
+    Several headers that can name the listing are settled by
+    :data:`ID_TIERS` (the others pass through); two headers for one signal
+    raise :class:`ExportError`.
 
     >>> match_headers(["商品ID", "访客数", "备注"], EXPORT_ALIASES, "a.csv")
     {'listing_id': '商品ID', 'visitors': '访客数'}
+    >>> match_headers(["SKU", "(Child) ASIN"], EXPORT_ALIASES, "a.csv")
+    {'listing_id': '(Child) ASIN'}
     """
     found: dict[str, str] = {}
+    ids = [h for h in headers if aliases.get(header_key(h)) == "listing_id"]
+    if len(ids) > 1:
+        tiers = {h: id_tier(h) for h in ids}
+        best = min(tiers.values())
+        first = [h for h in ids if tiers[h] == best]
+        if len(first) > 1:
+            raise ExportError(
+                f"{source}: columns '{first[0]}' and '{first[1]}' are both "
+                "listing_id; delete or rename one of them"
+            )
+        ids = first
     for header in headers:
         name = aliases.get(header_key(header))
-        if name is None:
+        if name is None or (name == "listing_id" and header not in ids):
             continue
         if name in found:
             raise ExportError(
@@ -272,6 +412,36 @@ def match_headers(
             )
         found[name] = header
     return found
+
+
+def id_tier(header: str) -> int:
+    """Rank of a listing-id header in :data:`ID_TIERS` (0 is best)."""
+    key = header_key(header)
+    for tier, (_, names) in enumerate(ID_TIERS):
+        if key in {header_key(name) for name in names}:
+            return tier
+    return len(ID_TIERS)
+
+
+def id_choice(headers: list[str], chosen: str) -> str | None:
+    """Why ``chosen`` is the listing id when other headers could be, for
+    ``check``; None when it was the only candidate.
+
+    >>> print(id_choice(["(Child) ASIN", "SKU"], "(Child) ASIN"))
+    listing_id is '(Child) ASIN' (child ASIN, ranked first); passed through: 'SKU' (SKU)
+    """
+    others = [
+        h
+        for h in headers
+        if h != chosen and EXPORT_ALIASES.get(header_key(h)) == "listing_id"
+    ]
+    if not others:
+        return None
+    passed = ", ".join(f"'{h}' ({ID_TIERS[id_tier(h)][0]})" for h in others)
+    return (
+        f"listing_id is '{chosen}' ({ID_TIERS[id_tier(chosen)][0]}, ranked first); "
+        f"passed through: {passed}"
+    )
 
 
 def is_header_row(cells: list[str], aliases: dict[str, str]) -> bool:
@@ -316,12 +486,34 @@ class SeenIds:
 
 @dataclass
 class Validated:
-    """The result of :func:`validate`: parsed rows, rejected rows, readings."""
+    """The result of :func:`validate`: parsed rows, rejected rows, readings.
+    ``rejected`` includes the rows that are not listings (``not_listings``:
+    totals, sub-table rows), whose reason says so."""
 
     data: pd.DataFrame
     rejected: pd.Series = field(repr=False)
     reasons: pd.Series = field(repr=False)
     notes: list[str]
+    not_listings: pd.Series = field(repr=False, default=None)
+
+
+#: Ids that mark a row of totals, not a listing: 京东商智 writes 合计 in the SKU
+#: column of its first data row; 总计 / 汇总 / total / summary are the summary
+#: hints of the Tmall and Amazon importers in docs/sources/export-headers.md.
+TOTAL_IDS = frozenset({"合计", "总计", "汇总", "合計", "總計", "total", "summary"})
+#: An id written as a dash marks a section or sub-table row.
+SUBTABLE_IDS = frozenset({"-", "--", "—"})
+
+
+def not_a_listing(ids: pd.Series) -> pd.Series:
+    """Why each row is not a listing (``<NA>`` for a listing), from its id."""
+    key = ids.astype("string").str.strip().str.lower()
+    why = pd.Series(pd.NA, index=ids.index, dtype="string")
+    why[key.isin(TOTAL_IDS).fillna(False).to_numpy()] = "a total row"
+    why[key.isin(SUBTABLE_IDS).fillna(False).to_numpy()] = (
+        "a section or sub-table row (its id is a dash)"
+    )
+    return why
 
 
 def validate(
@@ -331,6 +523,7 @@ def validate(
     unique_id: bool = True,
     hundredfold: set[str] | None = None,
     seen: SeenIds | None = None,
+    decimal_comma: set[str] | None = None,
 ) -> Validated:
     """Parse every canonical column of ``raw`` and find the rows to reject.
 
@@ -338,12 +531,18 @@ def validate(
     row number a spreadsheet shows. ``columns`` maps canonical names to those
     headers. Returns the parsed canonical columns for every row, a mask of
     rejected rows, and the reasons (``"row 418: dsr_service is 48.7, expected
-    1-5 (is it ×10?)"``, several joined by ``"; "``).
+    1-5 (is it ×10?)"``, several joined by ``"; "``). Rows that are not
+    listings (:func:`not_a_listing`) are set aside with that reason alone.
+
+    ``hundredfold`` and ``decimal_comma`` name the columns written ×100 and
+    with decimal commas, as the whole file shows (None: decided from these
+    rows).
     """
     kinds = {c.name: c.kind for c in spec}
     data = pd.DataFrame(index=raw.index)
     problems: list[pd.Series] = []
     notes: list[str] = []
+    aside = pd.Series(pd.NA, index=raw.index, dtype="string")
 
     def complain(mask: pd.Series, message) -> None:
         """Record ``message`` for the rows of ``mask``: a string, or a function
@@ -359,8 +558,10 @@ def validate(
         kind = kinds[name]
         if kind == "id":
             ids = id_text(cells)
+            aside = not_a_listing(ids)
+            ids = ids.mask(aside.notna())
             data[name] = ids
-            complain(ids.isna(), f"{name} is empty")
+            complain(ids.isna() & aside.isna(), f"{name} is empty")
             if unique_id:
                 repeated = ids.duplicated(keep="first") & ids.notna()
                 earlier = (
@@ -394,6 +595,16 @@ def validate(
                 bad,
                 quoted(cells, f"{name} is '", "', expected yes/no (1/0, 是/否, 有/无)"),
             )
+        elif kind == "period":
+            data[name], bad = parse_period_ends(cells)
+            complain(
+                bad,
+                quoted(
+                    cells,
+                    f"{name} is '",
+                    "', expected a date or a window like 2024-05-01至2024-05-30",
+                ),
+            )
         elif kind == "date":
             data[name], bad = parse_dates(cells)
             complain(
@@ -414,7 +625,8 @@ def validate(
                 ),
             )
         else:
-            values, bad = parse_numbers(cells)
+            comma = None if decimal_comma is None else name in decimal_comma
+            values, bad = parse_numbers(cells, decimal_comma=comma)
             complain(
                 bad,
                 quoted(
@@ -441,14 +653,64 @@ def validate(
                     ),
                 )
 
+    data = _derive(data)
     reasons = pd.Series(pd.NA, index=raw.index, dtype="string")
     for problem in problems:
         problem = problem.reindex(raw.index)
         reasons = (reasons + "; " + problem).fillna(reasons).fillna(problem)
+    reasons = ("not a listing: " + aside).fillna(reasons)
     rejected = reasons.notna()
     row = pd.Series(raw.index, index=raw.index).astype("string")
     reasons = ("row " + row + ": " + reasons).fillna("")
-    return Validated(data=data, rejected=rejected, reasons=reasons, notes=notes)
+    return Validated(
+        data=data,
+        rejected=rejected,
+        reasons=reasons,
+        notes=notes,
+        not_listings=aside.notna(),
+    )
+
+
+def _derive(data: pd.DataFrame) -> pd.DataFrame:
+    """Signals whose parts the export gives (see :func:`derived_signals`):
+    the category path from its levels, price = gmv / monthly_sales,
+    refund_rate = refunded_amount / gmv (at most 1: refunds in a window can
+    be for earlier sales)."""
+    levels = [name for name in CATEGORY_LEVELS if name in data.columns]
+    if levels:
+        if "category" not in data.columns:
+            path = data[levels[0]].astype("string")
+            for name in levels[1:]:
+                level = data[name].astype("string")
+                path = (path + " > " + level).fillna(path).fillna(level)
+            data["category"] = path
+        data = data.drop(columns=levels)
+    if "price" not in data.columns and {"gmv", "monthly_sales"} <= set(data.columns):
+        sold = data["monthly_sales"].where(data["monthly_sales"] > 0)
+        data["price"] = data["gmv"] / sold
+    if "refund_rate" not in data.columns and {"refunded_amount", "gmv"} <= set(
+        data.columns
+    ):
+        paid = data["gmv"].where(data["gmv"] > 0)
+        data["refund_rate"] = (data["refunded_amount"] / paid).clip(upper=1.0)
+    return data
+
+
+def derived_signals(columns: dict[str, str]) -> list[str]:
+    """How the export's columns give signals it does not name, for ``check``.
+
+    >>> derived_signals({"gmv": "成交金额", "monthly_sales": "成交件数"})
+    ['price = gmv / monthly_sales']
+    """
+    notes = []
+    levels = [columns[name] for name in CATEGORY_LEVELS if name in columns]
+    if levels and "category" not in columns:
+        notes.append("category = the path " + " > ".join(levels))
+    if "price" not in columns and {"gmv", "monthly_sales"} <= set(columns):
+        notes.append("price = gmv / monthly_sales")
+    if "refund_rate" not in columns and {"refunded_amount", "gmv"} <= set(columns):
+        notes.append(f"refund_rate = {columns['refunded_amount']} / gmv")
+    return notes
 
 
 def quoted(cells: pd.Series, before: str, after: str):

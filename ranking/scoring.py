@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ranking import fixes, io
-from ranking.export import Chunk, ExportSource
+from ranking.export import NOT_LISTING, REJECT_REASON, Chunk, ExportSource
 from ranking.persist import load_model
 
 if TYPE_CHECKING:
@@ -143,9 +143,15 @@ def score_catalog(
             else output.with_name(f"{output.stem}.rejects.csv")
         )
         io.write_table(rejects, written_rejects)
+    aside = (
+        int(rejects[REJECT_REASON].str.contains(NOT_LISTING).sum())
+        if len(rejects)
+        else 0
+    )
     return {
         "rows": writer.rows,
-        "rejects": len(rejects),
+        "rejects": len(rejects) - aside,
+        "not_listings": aside,
         "output": str(output),
         "rejects_file": str(written_rejects) if written_rejects else None,
         "blocked": blocked,

@@ -36,19 +36,35 @@ MISSING_TOKENS = frozenset(
 # result is the same float as the number written out in full.
 EXPONENTS = {"万": 4, "w": 4, "亿": 8, "千": 3, "k": 3, "m": 6}
 
-# After NFKC normalisation and lower-casing. Units are the ones Chinese pages
+# After NFKC normalisation (￥ → ¥) and lower-casing. Currency marks as
+# exports write them: "$12.50", "£1,003.68" and "US$" (Amazon), "JP¥5,000"
+# (Amazon JP in the Chinese UI), "₹ 1,200" (Amazon India), "5.255,61 €"
+# (Amazon DE, after the number), "HK$". Units are the ones Chinese pages
 # write after a count ("1881人付款", "3.2万+人收货", "120件").
+_CURRENCY = r"(?:[¥$€£₹]|us\$|hk\$|jp¥|rmb|cny|usd|eur)"
 _NUMBER = re.compile(
     r"""^(?P<sign1>[-+])?\s*
-    (?:[¥$€£]|rmb|cny|usd|us\$)?\s*
+    (?:"""
+    + _CURRENCY
+    + r""")?\s*
     (?P<sign2>[-+])?\s*
     (?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)\s*
     (?P<mult>万|亿|千|w|k|m)?\s*
     \+?\s*
     (?P<pct>%)?\s*
-    (?:人付款|人已付款|人收货|人评价|人|件|笔|个|次|条|元|单|pcs|units?)?
+    (?:人付款|人已付款|人收货|人评价|人|件|笔|个|次|条|元|单|pcs|units?|"""
+    + _CURRENCY
+    + r""")?
     \+?$""",
     re.VERBOSE,
+)
+# A number written with a decimal comma ("368,14", "16,40%", "12,5 %", or
+# "5.255,61" with dots between thousands), and one whose decimal point is
+# unmistakable ("1,234.5", "3.5", "0.25"): which of the two a column holds
+# decides how its ambiguous cells ("1,234", "1.999") are read.
+_DECIMAL_COMMA = r"(?:^|[^\d.,])(?:\d{1,3}(?:\.\d{3})+,\d+|\d+,\d{1,2})(?:$|[^\d.,])"
+_DECIMAL_POINT = (
+    r"(?:^|[^\d.,])(?:\d{1,3}(?:,\d{3})+\.\d+|\d+\.\d{1,2}|\d+\.\d{4,})(?:$|[^\d.,])"
 )
 
 TRUE_WORDS = frozenset({"1", "1.0", "yes", "y", "true", "t", "是", "有", "√", "✓"})
@@ -83,11 +99,39 @@ def missing_mask(text: pd.Series) -> pd.Series:
     return text.isna() | text.isin(MISSING_TOKENS)
 
 
-def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+def decimal_marks(series: pd.Series) -> tuple[bool, bool]:
+    """Whether some cell of a text column is written with a decimal comma
+    (``368,14``, ``5.255,61 €``), and whether some is written with an
+    unmistakable decimal point (``1,234.5``, ``3.5``)."""
+    if is_numeric_dtype(series) or is_bool_dtype(series):
+        return False, False
+    cells = pa.array(series.astype("string").array, type=pa.large_string())
+
+    def some(pattern: str, regex: bool = True) -> bool:
+        match = pc.match_substring_regex if regex else pc.match_substring
+        return bool(pc.any(match(cells, pattern)).as_py())
+
+    # Most columns hold plain integers: two scans for a mark, no regex.
+    commas, points = some(",", regex=False), some(".", regex=False)
+    comma = commas and some(_DECIMAL_COMMA)
+    point = (commas or points) and some(_DECIMAL_POINT)
+    return comma, point
+
+
+def parse_numbers(
+    series: pd.Series, decimal_comma: bool | None = None
+) -> tuple[pd.Series, pd.Series]:
     """Parse a column of numbers as exports write them.
 
     Returns ``(values, bad)``: float values (NaN where missing or unreadable)
     and a mask of the cells that were present but could not be read.
+
+    ``decimal_comma``: the column writes ``5.255,61`` for 5255.61 (German
+    exports). None decides from the column's own cells: a decimal comma
+    somewhere and an unmistakable decimal point nowhere.
+
+    >>> parse_numbers(pd.Series(["5.255,61 €", "1.999", "16,40%"]))[0].tolist()
+    [5255.61, 1999.0, 0.164]
     """
     if is_bool_dtype(series):
         return series.astype("float64"), pd.Series(False, index=series.index)
@@ -95,6 +139,14 @@ def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         values = pd.to_numeric(series, errors="coerce").astype("float64")
         bad = ~np.isfinite(values) & values.notna()
         return values.where(~bad), bad
+    if decimal_comma is None:
+        comma, point = decimal_marks(series)
+        decimal_comma = comma and not point
+    if decimal_comma:
+        text = series.astype("string")
+        series = text.str.replace(".", "", regex=False).str.replace(
+            ",", ".", regex=False
+        )
     values = pd.Series(_plain_numbers(series), index=series.index)
     missing = pd.Series(False, index=series.index)
     todo = values.isna()
@@ -186,6 +238,20 @@ def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     values = values.dt.normalize()
     bad = ~missing & values.isna()
     return values, bad
+
+
+def parse_period_ends(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The last day of each row's window: ``2024-05-01至2024-05-30`` and
+    ``2024-05-01~2024-05-30`` give 2024-05-30, a single date itself.
+
+    >>> cells = pd.Series(["2024-05-01至2024-05-30", "2024-06-18"])
+    >>> ends, bad = parse_period_ends(cells)
+    >>> [str(d.date()) for d in ends]
+    ['2024-05-30', '2024-06-18']
+    """
+    text = normalise_text(series)
+    last = text.str.split(r"\s*(?:至|~|～)\s*", regex=True).str[-1]
+    return parse_dates(last)
 
 
 def parse_ranks(series: pd.Series) -> tuple[pd.DataFrame, pd.Series]:

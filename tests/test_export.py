@@ -165,7 +165,11 @@ def test_dsr_times_100_only_when_whole_column_is(tmp_path):
             "cannot be read",
         ),
         (lambda p: _bytes(p / "b.parquet", b"PAR1garbage"), "cannot be read"),
-        (lambda p: _bytes(p / "u.csv", "listing_id\nA\n".encode("utf-16")), "binary"),
+        # UTF-16 without its byte-order mark cannot be told from binary.
+        (
+            lambda p: _bytes(p / "u.csv", "listing_id\nA\n".encode("utf-16-le")),
+            "binary",
+        ),
     ],
     ids=[
         "missing",
@@ -188,6 +192,15 @@ def test_unusable_files_raise_one_line_naming_the_file(tmp_path, make, message):
     assert message in text
     assert str(path) in text
     assert "\n" not in text
+
+
+def test_utf16_with_its_byte_order_mark_reads_like_utf8(tmp_path):
+    text = "商品ID,支付件数\n1,5\n2,3\n"
+    _bytes(tmp_path / "u16.csv", text.encode("utf-16"))
+    _bytes(tmp_path / "u8.csv", text.encode("utf-8"))
+    wide, narrow = read_export(tmp_path / "u16.csv"), read_export(tmp_path / "u8.csv")
+    pd.testing.assert_frame_equal(wide.data, narrow.data)
+    assert wide.encoding == "utf-16"
 
 
 def _bytes(path, data):

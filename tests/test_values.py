@@ -11,6 +11,7 @@ from ranking.values import (
     parse_booleans,
     parse_dates,
     parse_numbers,
+    parse_period_ends,
     parse_ranks,
 )
 
@@ -34,6 +35,19 @@ NUMBER_CASES = [
     ("1.2345万", 12345.0),
     ("0.1%", 0.001),
     ("3亿", 3e8),
+    ("1.2亿", 1.2e8),
+    # Currency marks as Amazon and Chinese back offices write them.
+    ("US$1,234.56", 1234.56),
+    ("HK$12", 12.0),
+    ("JP¥5,000", 5000.0),
+    ("₹ 1,200", 1200.0),
+    ('"£38,793.82"'.strip('"'), 38793.82),
+    ("€3.50", 3.5),
+    # A lone decimal comma: the column is read the German way.
+    ("5.255,61 €", 5255.61),
+    ("368,14 €", 368.14),
+    ("12,5 %", 0.125),
+    ("1,23", 1.23),
 ]
 
 
@@ -53,11 +67,49 @@ def test_placeholders_are_missing_not_errors(cell):
     assert not bad[0]
 
 
-@pytest.mark.parametrize("cell", ["abc", "1.2.3", "12 apples", "inf", "1,23"])
+@pytest.mark.parametrize("cell", ["abc", "1.2.3", "12 apples", "inf", "1,2,3"])
 def test_unreadable_numbers_are_flagged(cell):
     values, bad = parse_numbers(pd.Series([cell]))
     assert bad[0]
     assert math.isnan(values[0])
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        # Amazon DE: dots between thousands, a decimal comma.
+        (["1.999,55 €", "1.999", "16,40%"], [1999.55, 1999.0, 0.164]),
+        # Amazon UK: commas between thousands; 1,234 stays 1234.
+        (["£1,003.68", "1,234", "2.64%"], [1003.68, 1234.0, 0.0264]),
+        # Nothing decides: a thousands comma, as most exports write it.
+        (["1,234", "2,000"], [1234.0, 2000.0]),
+    ],
+)
+def test_decimal_comma_is_decided_per_column(cells, expected):
+    values, bad = parse_numbers(pd.Series(cells))
+    assert values.tolist() == pytest.approx(expected)
+    assert not bad.any()
+
+
+def test_a_column_with_both_decimal_marks_reads_the_decimal_point():
+    values, bad = parse_numbers(pd.Series(["1,5", "2.25"]))
+    assert values[1] == 2.25
+    assert bad.tolist() == [True, False]
+
+
+def test_period_ends():
+    ends, bad = parse_period_ends(
+        pd.Series(
+            ["2024-05-01至2024-05-30", "2024-05-01~2024-05-30", "2024-06-18", "-"]
+        )
+    )
+    assert [str(d.date()) if pd.notna(d) else None for d in ends] == [
+        "2024-05-30",
+        "2024-05-30",
+        "2024-06-18",
+        None,
+    ]
+    assert not bad.any()
 
 
 def test_numeric_columns_pass_through():

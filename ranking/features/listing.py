@@ -12,13 +12,16 @@ CENTERS = {"log_price": "median"}
 
 
 def reference_date(data: pd.DataFrame) -> pd.Timestamp | None:
-    """The date ages count from: the newest ``listed_at`` in the export, which
-    sits at most days before the export was made. Using it rather than today
-    keeps an old export's scores the same whenever it is scored."""
-    if "listed_at" not in data.columns:
-        return None
-    newest = pd.to_datetime(data["listed_at"]).max()
-    return None if pd.isna(newest) else newest
+    """The date ages count from: the end of the export's window when it
+    says (生意参谋's 统计日期, 京东商智's 时间), else the newest ``listed_at``,
+    which sits at most days before the export was made. Using either rather
+    than today keeps an old export's scores the same whenever it is scored."""
+    for name in ("period", "listed_at"):
+        if name in data.columns:
+            newest = pd.to_datetime(data[name]).max()
+            if pd.notna(newest):
+                return newest
+    return None
 
 
 def quantities(data: pd.DataFrame) -> pd.DataFrame:
