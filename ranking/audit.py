@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,7 @@ def audit(
     what_if: list[str] | tuple[str, ...] = (),
     by: str = "gain",
     effort: dict[str, float] | None = None,
+    sets: Sequence[str] = (),
 ) -> dict:
     """Everything ``ranking audit`` shows about one listing, as plain values.
 
@@ -43,15 +45,17 @@ def audit(
     of the same export and model does not prepare it again.
     """
     from ranking import cache
+    from ranking.catalog import export_paths
 
     changes = parse_what_if(what_if)  # a bad value fails before any work
     model, _ = load_model(model_dir)
-    prepared = cache.prepared(export_path, model)
+    prepared = cache.prepared(export_path, model, sets)
     wanted = id_text(pd.Series([str(listing_id)])).iloc[0]
     row = prepared.lookup([wanted])
     if row.empty:
         raise UnknownListingError(
-            f"{export_path}: no listing with id '{listing_id}' "
+            f"{' + '.join(map(str, export_paths(export_path)))}: no listing with "
+            f"id '{listing_id}' "
             f"(the export has {prepared.profile.rows:,}; `ranking check` lists them)"
         )
     scored = prepared.score(row)

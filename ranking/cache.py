@@ -18,11 +18,13 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ranking.catalog import export_paths, open_catalog
 from ranking.export import ExportSource
 from ranking.pipeline import CatalogScores, Prepared, prepare
 from ranking.profile import CatalogProfile
@@ -39,18 +41,26 @@ def cache_root() -> Path:
     return Path(base) / "ranking"
 
 
-def entry_key(export_path: Path, model: WeightModel) -> str | None:
+def entry_key(
+    export_paths: list[Path], model: WeightModel, sets: Sequence[str] = ()
+) -> str | None:
     """The entry's name, or None when the model has no checksum (made in
-    memory, not loaded from a model directory)."""
+    memory, not loaded from a model directory): the bytes of every export,
+    in order, the ``--set`` values and the model."""
     if model.digest is None:
         return None
     from ranking import __version__
 
-    digest = hashlib.sha256()
-    with open(export_path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    text = f"{CACHE_FORMAT}|{__version__}|{model.digest}|{digest.hexdigest()}"
+    digests = []
+    for path in export_paths:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        digests.append(digest.hexdigest())
+    text = "|".join(
+        [str(CACHE_FORMAT), __version__, model.digest, *digests, "--set", *sets]
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -118,15 +128,18 @@ class CachedPrepared(Prepared):
         raise NotImplementedError("a cached export is for audits, not for scoring")
 
 
-def prepared(export_path: str | Path, model: WeightModel) -> Prepared:
-    """The prepared export, from the cache when an entry matches the export's
-    bytes and the model; prepared and stored otherwise."""
-    export_path = Path(export_path)
-    if not export_path.is_file():
-        ExportSource(export_path)  # raises the one-line error naming the file
-    key = entry_key(export_path, model)
+def prepared(export_path, model: WeightModel, sets: Sequence[str] = ()) -> Prepared:
+    """The prepared export (or exports, joined), from the cache when an entry
+    matches their bytes, the ``--set`` values and the model; prepared and
+    stored otherwise."""
+    paths = export_paths(export_path)
+    for path in paths:
+        if not path.is_file():
+            ExportSource(path)  # raises the one-line error naming the file
+    export_path = paths[0]
+    key = entry_key(paths, model, sets)
     if key is None:
-        return prepare(ExportSource(export_path), model)
+        return prepare(open_catalog(paths, sets=sets), model)
     folder = cache_root() / key
     if (folder / "done").exists():
         try:
@@ -135,7 +148,7 @@ def prepared(export_path: str | Path, model: WeightModel) -> Prepared:
             return loaded
         except (OSError, ValueError, KeyError):
             shutil.rmtree(folder, ignore_errors=True)  # unreadable: start again
-    result = prepare(ExportSource(export_path), model)
+    result = prepare(open_catalog(paths, sets=sets), model)
     with contextlib.suppress(OSError):  # a cache that cannot be written costs time
         _store(result, folder)
     return result

@@ -58,6 +58,21 @@ def echo_json(payload: dict) -> None:
 
 
 EXPORT = click.Path(exists=False, dir_okay=True, path_type=Path)
+
+
+def exports_argument(command):
+    """EXPORT [EXPORT ...] joined on the listing id, and ``--set``."""
+    command = click.option(
+        "--set",
+        "sets",
+        multiple=True,
+        metavar="COLUMN=VALUE",
+        help="Give every listing this value (repeatable), e.g. the shop's DSR: "
+        "--set dsr_service=4.8.",
+    )(command)
+    return click.argument("export", nargs=-1, required=True, type=EXPORT)(command)
+
+
 RANKS_HELP = "Ranks file: listing_id, keyword, search_rank (>100, 未上榜 allowed)."
 
 
@@ -85,7 +100,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("export", type=EXPORT)
+@exports_argument
 @click.option(
     "--rejects",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -94,19 +109,27 @@ def cli() -> None:
 @click.option("--strict", is_flag=True, help="Fail if any row is rejected.")
 @format_option
 @user_errors
-def check(export: Path, rejects: Path | None, strict: bool, output_format: str) -> None:
-    """Read and validate an export without scoring it.
+def check(
+    export: tuple[Path, ...],
+    sets: tuple[str, ...],
+    rejects: Path | None,
+    strict: bool,
+    output_format: str,
+) -> None:
+    """Read and validate exports without scoring them.
 
     Shows which header became which column, which signals are unknown, and
-    which rows were rejected and why.
+    which rows were rejected and why. Several exports are joined on the
+    listing id, each file's coverage shown.
 
     \b
     Example:
       ranking check 生意参谋导出.xlsx --rejects rejects.csv
+      ranking check 商品_全部.xls items.csv --set dsr_service=4.8
     """
     from ranking.export import check_export  # pandas loads only when used
 
-    summary = check_export(export, rejects_path=rejects, strict=strict)
+    summary = check_export(export, rejects_path=rejects, strict=strict, sets=sets)
     if output_format == "json":
         echo_json(summary)
     else:
@@ -170,7 +193,7 @@ def sample_data(
 
 
 @cli.command()
-@click.argument("export", type=EXPORT)
+@exports_argument
 @click.option(
     "--ranks", type=EXPORT, help=RANKS_HELP + " Else search_visitors is used."
 )
@@ -193,7 +216,8 @@ def sample_data(
 @format_option
 @user_errors
 def train(
-    export: Path,
+    export: tuple[Path, ...],
+    sets: tuple[str, ...],
     ranks: Path | None,
     output: Path,
     baseline: Path | None,
@@ -212,7 +236,9 @@ def train(
     """
     from ranking import training  # scipy and scikit-learn load only when used
 
-    result = training.train(export, ranks, output, baseline=baseline, seed=seed)
+    result = training.train(
+        export, ranks, output, baseline=baseline, seed=seed, sets=sets
+    )
     if output_format == "json":
         echo_json(
             {
@@ -229,12 +255,18 @@ def train(
 
 
 @cli.command()
-@click.argument("export", type=EXPORT)
+@exports_argument
 @click.option("--ranks", type=EXPORT, required=True, help=RANKS_HELP)
 @model_option
 @format_option
 @user_errors
-def evaluate(export: Path, ranks: Path, model_dir: Path, output_format: str) -> None:
+def evaluate(
+    export: tuple[Path, ...],
+    sets: tuple[str, ...],
+    ranks: Path,
+    model_dir: Path,
+    output_format: str,
+) -> None:
     """Score a model against observed ranks, beside ordering by monthly sales.
 
     \b
@@ -243,7 +275,7 @@ def evaluate(export: Path, ranks: Path, model_dir: Path, output_format: str) -> 
     """
     from ranking import training
 
-    report = training.evaluate_model(export, ranks, model_dir)
+    report = training.evaluate_model(export, ranks, model_dir, sets=sets)
     if output_format == "json":
         echo_json(report)
     else:
@@ -272,7 +304,7 @@ def effort_table(path: Path | None):
 
 
 @cli.command()
-@click.argument("export", type=EXPORT)
+@exports_argument
 @click.argument("listing_id")
 @model_option
 @click.option("--ranks", type=EXPORT, help=RANKS_HELP + " Shows ranks after fixes.")
@@ -288,7 +320,8 @@ def effort_table(path: Path | None):
 @format_option
 @user_errors
 def audit(
-    export: Path,
+    export: tuple[Path, ...],
+    sets: tuple[str, ...],
     listing_id: str,
     model_dir: Path,
     ranks: Path | None,
@@ -314,6 +347,7 @@ def audit(
         what_if=what_if,
         by=by,
         effort=effort_table(effort),
+        sets=sets,
     )
     if output_format == "json":
         echo_json(report)
@@ -322,7 +356,7 @@ def audit(
 
 
 @cli.command()
-@click.argument("export", type=EXPORT)
+@exports_argument
 @click.option(
     "-o",
     "--output",
@@ -340,7 +374,8 @@ def audit(
 @ordering_options
 @user_errors
 def score(
-    export: Path,
+    export: tuple[Path, ...],
+    sets: tuple[str, ...],
     output: Path,
     model_dir: Path,
     rejects: Path | None,
@@ -376,6 +411,7 @@ def score(
         by=by,
         effort=effort_table(effort),
         progress=progress,
+        sets=sets,
     )
     if stderr.isatty():
         click.echo("", file=stderr)

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +48,8 @@ class Export:
     encoding: str | None = None
     header_row: int = 1
     not_listings: int = 0
+    coverage: dict[str, float] = field(default_factory=dict)  # joined: file → share
+    read_headers: set[str] | None = None  # joined: every file's mapped headers
 
     @property
     def bad_rows(self) -> pd.DataFrame:
@@ -63,7 +65,7 @@ class Export:
     @property
     def passthrough(self) -> list[str]:
         """Headers that match no canonical column; outputs keep them as they are."""
-        known = set(self.columns.values())
+        known = self.read_headers or set(self.columns.values())
         return [c for c in self.raw.columns if c not in known]
 
     def summary(self) -> dict:
@@ -88,6 +90,7 @@ class Export:
             .head(_SHOWN_REASONS)
             .tolist(),
             "categories": category_summary(self.data),
+            "coverage": dict(self.coverage),
         }
 
 
@@ -468,13 +471,19 @@ def category_summary(data: pd.DataFrame, top: int = 15) -> list[dict]:
 
 
 def check_export(
-    path: str | Path, rejects_path: str | Path | None = None, strict: bool = False
+    path,
+    rejects_path: str | Path | None = None,
+    strict: bool = False,
+    sets: Sequence[str] = (),
 ) -> dict:
-    """Read and validate an export without scoring it; what ``ranking check``
+    """Read and validate an export (or several, joined: see
+    :mod:`ranking.catalog`) without scoring it; what ``ranking check``
     reports. Rejected rows are written to ``rejects_path`` when one is given."""
+    from ranking.catalog import export_paths, open_catalog
+
     if rejects_path is not None:
-        io.refuse_overwriting(Path(rejects_path), Path(path))
-    export = read_export(path, strict=strict)
+        io.refuse_overwriting(Path(rejects_path), *export_paths(path))
+    export = open_catalog(path, strict=strict, sets=sets).read()
     if rejects_path is not None:
         io.write_table(export.rejects, Path(rejects_path))
     return export.summary()

@@ -89,8 +89,16 @@ def render_check(summary: dict) -> str:
         + f"{', ' if summary.get('encoding') else ''}header on row "
         f"{summary['header_row']})",
         "",
-        "columns read:",
     ]
+    if summary.get("coverage"):
+        lines.append(
+            "files joined on listing_id (share of the catalog's listings in each):"
+        )
+        lines += [
+            f"  {share:6.1%}  {name}" for name, share in summary["coverage"].items()
+        ]
+        lines.append("")
+    lines.append("columns read:")
     width = max(map(len, summary["columns"]), default=0)
     for name, header in summary["columns"].items():
         arrow = "" if header == name else f"  ← {header}"

@@ -653,7 +653,7 @@ def validate(
                     ),
                 )
 
-    data = _derive(data)
+    data = derive(data)
     reasons = pd.Series(pd.NA, index=raw.index, dtype="string")
     for problem in problems:
         problem = problem.reindex(raw.index)
@@ -671,11 +671,13 @@ def validate(
     )
 
 
-def _derive(data: pd.DataFrame) -> pd.DataFrame:
+def derive(data: pd.DataFrame, fill: bool = False) -> pd.DataFrame:
     """Signals whose parts the export gives (see :func:`derived_signals`):
     the category path from its levels, price = gmv / monthly_sales,
     refund_rate = refunded_amount / gmv (at most 1: refunds in a window can
-    be for earlier sales)."""
+    be for earlier sales). Only absent signals are derived, or, with
+    ``fill``, the missing values of present ones too (a price the item list
+    lacks for a listing whose sales are known)."""
     levels = [name for name in CATEGORY_LEVELS if name in data.columns]
     if levels:
         if "category" not in data.columns:
@@ -685,15 +687,30 @@ def _derive(data: pd.DataFrame) -> pd.DataFrame:
                 path = (path + " > " + level).fillna(path).fillna(level)
             data["category"] = path
         data = data.drop(columns=levels)
-    if "price" not in data.columns and {"gmv", "monthly_sales"} <= set(data.columns):
+    parts = set(data.columns)
+    if {"gmv", "monthly_sales"} <= parts and (fill or "price" not in parts):
         sold = data["monthly_sales"].where(data["monthly_sales"] > 0)
-        data["price"] = data["gmv"] / sold
-    if "refund_rate" not in data.columns and {"refunded_amount", "gmv"} <= set(
-        data.columns
-    ):
+        price = data["gmv"] / sold
+        data["price"] = data["price"].fillna(price) if "price" in parts else price
+    if {"refunded_amount", "gmv"} <= parts and (fill or "refund_rate" not in parts):
         paid = data["gmv"].where(data["gmv"] > 0)
-        data["refund_rate"] = (data["refunded_amount"] / paid).clip(upper=1.0)
+        rate = (data["refunded_amount"] / paid).clip(upper=1.0)
+        data["refund_rate"] = (
+            data["refund_rate"].fillna(rate) if "refund_rate" in parts else rate
+        )
     return data
+
+
+def derived_names(columns: dict[str, str]) -> set[str]:
+    """The signals an export with these columns derives (:func:`derive`)."""
+    names = set()
+    if any(name in columns for name in CATEGORY_LEVELS) and "category" not in columns:
+        names.add("category")
+    if "price" not in columns and {"gmv", "monthly_sales"} <= set(columns):
+        names.add("price")
+    if "refund_rate" not in columns and {"refunded_amount", "gmv"} <= set(columns):
+        names.add("refund_rate")
+    return names
 
 
 def derived_signals(columns: dict[str, str]) -> list[str]:

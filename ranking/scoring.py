@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ranking import fixes, io
-from ranking.export import NOT_LISTING, REJECT_REASON, Chunk, ExportSource
+from ranking.catalog import export_paths, open_catalog
+from ranking.export import NOT_LISTING, REJECT_REASON, Chunk
 from ranking.persist import load_model
 
 if TYPE_CHECKING:
@@ -52,12 +53,12 @@ def scored_frame(prepared, chunk, scored, by="gain", effort=None) -> pd.DataFram
     return pd.concat([chunk.raw, added], axis=1)
 
 
-def _prepared(export_path, model_dir, strict, progress, chunk_rows=None):
+def _prepared(export_path, model_dir, strict, progress, chunk_rows=None, sets=()):
     from ranking import pipeline
 
     model, _ = load_model(model_dir)
     options = {} if chunk_rows is None else {"chunk_rows": chunk_rows}
-    source = ExportSource(export_path, strict=strict, **options)
+    source = open_catalog(export_path, strict=strict, sets=sets, **options)
     return pipeline.prepare(source, model, progress=progress)
 
 
@@ -114,6 +115,7 @@ def score_catalog(
     effort: dict[str, float] | None = None,
     progress: Callable[[str], None] | None = None,
     chunk_rows: int | None = None,
+    sets: Sequence[str] = (),
 ) -> dict:
     """Score every listing of an export and write the table to ``output``
     (format by extension, written whole or not at all), chunk by chunk so
@@ -122,10 +124,11 @@ def score_catalog(
     was done."""
     output = Path(output)
     io.check_writable(output)
-    io.refuse_overwriting(output, Path(export_path))
+    inputs = export_paths(export_path)
+    io.refuse_overwriting(output, *inputs)
     if rejects_path is not None:
-        io.refuse_overwriting(Path(rejects_path), Path(export_path))
-    prepared = _prepared(export_path, model_dir, strict, progress, chunk_rows)
+        io.refuse_overwriting(Path(rejects_path), *inputs)
+    prepared = _prepared(export_path, model_dir, strict, progress, chunk_rows, sets)
     rejects, blocked = [], 0
     with io.TableWriter(output) as writer:
         for frame, rejected in _scored(prepared, by, effort):

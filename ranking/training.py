@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from ranking import evaluate, pipeline, schema
+from ranking.catalog import open_catalog
 from ranking.errors import RankingError
 from ranking.export import ExportSource, Ranks, read_ranks
 from ranking.features import FEATURES
@@ -98,6 +100,7 @@ def train(
     baseline: str | Path | None = None,
     holdout: float = HOLDOUT,
     seed: int = 0,
+    sets: Sequence[str] = (),
 ) -> TrainResult:
     """Fit a weight model from an export and its observed ranks (or, without
     ranks, its ``search_visitors`` column); report held-out metrics against
@@ -108,7 +111,7 @@ def train(
     ``holdout`` of the listings with search visitors. The model written is
     refitted on everything once the metrics are taken.
     """
-    source = ExportSource(export_path)
+    source = open_catalog(export_path, sets=sets)
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
     data, features, profile, rejects = prepared_features(source, seed=seed)
     if ranks is not None:
@@ -271,12 +274,15 @@ def _compare(metrics: dict, key: str) -> dict:
 
 
 def evaluate_model(
-    export_path: str | Path, ranks_path: str | Path, model_dir: str | Path
+    export_path: str | Path,
+    ranks_path: str | Path,
+    model_dir: str | Path,
+    sets: Sequence[str] = (),
 ) -> dict:
     """NDCG@10 and Spearman of a saved model on every keyword group of an
     export's ranks, with the monthly-sales ordering beside it."""
     model, card = load_model(model_dir)
-    source = ExportSource(export_path)
+    source = open_catalog(export_path, sets=sets)
     ranks: Ranks = read_ranks(ranks_path)
     data, features, _, _ = prepared_features(source, seed=card.get("seed", 0))
     groups = evaluate.labelled_groups(ranks.data, data["listing_id"])

@@ -25,6 +25,16 @@ def market_files(market, tmp_path_factory) -> dict[str, Path]:
     return market.save(folder, backoffice=True)
 
 
+@pytest.fixture(scope="session")
+def model_dir(market_files, tmp_path_factory):
+    """A model trained on the market's ranks."""
+    from ranking.training import train
+
+    folder = tmp_path_factory.mktemp("fixmodel") / "m"
+    train(market_files["catalog"], market_files["ranks"], output=folder)
+    return folder
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

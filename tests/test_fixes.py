@@ -13,7 +13,6 @@ from ranking.cli import cli
 from ranking.export import ExportSource, read_export
 from ranking.features import FACTORS
 from ranking.persist import load_model
-from ranking.training import train
 
 INCREASING = [
     "monthly_sales",
@@ -29,13 +28,6 @@ INCREASING = [
     "has_main_video",
     "has_white_bg_image",
 ]
-
-
-@pytest.fixture(scope="session")
-def model_dir(market_files, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("fixmodel") / "m"
-    train(market_files["catalog"], market_files["ranks"], output=folder)
-    return folder
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,374 @@
+"""Several exports, one catalog: back offices split a listing's signals across
+files, joined here on the listing id.
+
+生意参谋's 商品 export has traffic and sales but no category or price; the item
+list has those; a shop's DSR is one value for every listing (``--set``). The
+first export is the catalog's spine and is streamed like a single export; the
+others are read whole and joined to it. A listing only another file has is a
+listing too, its spine signals unknown.
+
+>>> source = open_catalog(["商品_全部.xlsx", "items.csv"],
+...                       sets=["dsr_service=4.8"])          # doctest: +SKIP
+>>> for chunk in source.chunks(): ...                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ranking import schema
+from ranking.errors import ExportError
+from ranking.export import (
+    MEMORY_ROWS,
+    REJECT_REASON,
+    REJECT_ROW,
+    Chunk,
+    Export,
+    ExportSource,
+    _concat,
+)
+
+#: Two files agree on a number when they differ by less than this share
+#: (59 and 59.00; a total rounded to the cent in one file and not the other).
+AGREE_RTOL = 1e-6
+
+
+def export_paths(export_path) -> list[Path]:
+    """One path or several, as a list of paths."""
+    if isinstance(export_path, str | Path):
+        return [Path(export_path)]
+    return [Path(p) for p in export_path]
+
+
+def open_catalog(
+    export_path, strict: bool = False, sets: Sequence[str] = (), **options
+) -> ExportSource | JoinedSource:
+    """The catalog the command reads: one export as it is, or several joined
+    on the listing id with ``--set`` values; ``options`` as
+    :class:`ExportSource`'s."""
+    paths = export_paths(export_path)
+    if not paths:
+        raise ExportError("no export given")
+    if len(paths) == 1 and not sets:
+        return ExportSource(paths[0], strict=strict, **options)
+    return JoinedSource(paths, strict=strict, sets=sets, **options)
+
+
+def parse_sets(sets: Sequence[str]) -> dict[str, tuple[str, object]]:
+    """``--set COLUMN=VALUE`` as ``{canonical: (as written, value)}``; the
+    column by its canonical name or any alias, the value read as an export's
+    cell of that column would be.
+
+    >>> parse_sets(["服务态度=4.8", "dsr_logistics=487"])
+    {'dsr_service': ('4.8', 4.8), 'dsr_logistics': ('487', 4.87)}
+    """
+    parsed: dict[str, tuple[str, object]] = {}
+    for item in sets:
+        column, sep, written = item.partition("=")
+        name = schema.EXPORT_ALIASES.get(schema.header_key(column))
+        if not sep or not column.strip():
+            raise ExportError(
+                f"--set {item}: expected COLUMN=VALUE, e.g. dsr_service=4.8"
+            )
+        if name is None or name == "listing_id" or name not in schema.SIGNALS:
+            raise ExportError(
+                f"--set {item}: '{column}' is not a signal; one of "
+                + ", ".join(schema.SIGNALS)
+            )
+        cell = pd.DataFrame({column: [written.strip()]}, index=[1])
+        checked = schema.validate(cell, {name: column})
+        value = checked.data[name].iloc[0]
+        if checked.rejected.iloc[0] or pd.isna(value):
+            why = checked.reasons.iloc[0].removeprefix("row 1: ") or "empty"
+            raise ExportError(f"--set {item}: {why}")
+        parsed[name] = (
+            written.strip(),
+            value.item() if hasattr(value, "item") else value,
+        )
+    return parsed
+
+
+class _Held:
+    """A joined (non-spine) export held whole: its rows by listing id."""
+
+    def __init__(self, source: ExportSource):
+        export = source.read()
+        self.source = source
+        self.name = source.path.name
+        ids = export.data["listing_id"]
+        self.data = export.data.set_index("listing_id")
+        self.raw = export.raw.set_axis(ids.to_numpy(), axis=0)
+        self.rejects = export.rejects
+        self.not_listings = export.not_listings
+        self.derived = schema.derived_names(source.columns)
+
+
+class JoinedSource:
+    """Several exports as one stream of validated chunks (the interface of
+    :class:`ExportSource`): the first export's chunks, each joined with the
+    rows the other exports give for its listings, then the listings only the
+    other exports have."""
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        strict: bool = False,
+        sets: Sequence[str] = (),
+        **options,
+    ):
+        self.sets = parse_sets(sets)
+        self.spine = ExportSource(paths[0], strict=strict, **options)
+        self.others = [
+            _Held(ExportSource(p, strict=strict, **options)) for p in paths[1:]
+        ]
+        self.path = self.spine.path
+        self.paths = [self.spine.path] + [o.source.path for o in self.others]
+        self.strict = strict
+        names = [p.name for p in self.paths]
+        if len(set(names)) < len(names):
+            names = [str(p) for p in self.paths]
+        self._names = names
+        self.columns = dict(self.spine.columns)
+        for other in self.others:
+            for name, header in other.source.columns.items():
+                self.columns.setdefault(name, f"{header} ({other.name})")
+        for name, (written, _) in self.sets.items():
+            given = [
+                n
+                for n, s in zip(
+                    names, [self.spine, *[o.source for o in self.others]], strict=True
+                )
+                if name in s.columns
+            ]
+            if given:
+                raise ExportError(
+                    f"--set {name}={written}: {given[0]} already gives {name}; "
+                    "drop the --set or the column"
+                )
+            self.columns[name] = f"--set {name}={written}"
+        given_elsewhere = {
+            name
+            for other in self.others
+            for name in other.source.columns
+            if name not in other.derived
+        }
+        self.notes = [
+            note
+            for note in self.spine.notes
+            if not any(note.startswith(f"derived: {n} =") for n in given_elsewhere)
+        ]
+        for name in sorted(given_elsewhere & schema.derived_names(self.spine.columns)):
+            self.notes.append(
+                f"{name}: from {self.columns[name]}; derived from "
+                f"{self.spine.path.name} where that file has none"
+            )
+        for other in self.others:
+            self.notes += [f"{other.name}: {note}" for note in other.source.notes]
+        self.notes += [
+            f"--set {n}={w}: every listing" for n, (w, _) in self.sets.items()
+        ]
+        self.encoding = self.spine.encoding
+        self.header_row = self.spine.header_row
+        self.memory_rows = self.spine.memory_rows
+        self._chunks: list[Chunk] | None = None
+        self.coverage: dict[str, float] | None = None
+
+    @property
+    def in_memory(self) -> bool:
+        return self._chunks is not None
+
+    def chunks(self) -> Iterator[Chunk]:
+        """The joined catalog's validated chunks."""
+        if self._chunks is not None:
+            yield from self._chunks
+            return
+        keep: list[Chunk] | None = [] if self.spine.rows_read <= MEMORY_ROWS else None
+        seen = schema.SeenIds()
+        found = np.zeros(len(self.others), dtype=np.int64)
+        listings, last_row, first = 0, 0, None
+        for number, chunk in enumerate(self.spine.chunks()):
+            if len(chunk.raw.index):
+                last_row = max(last_row, int(chunk.raw.index.max()))
+            ids = chunk.data["listing_id"]
+            data, raw = chunk.data, chunk.raw
+            for k, other in enumerate(self.others):
+                data, raw, hits = self._join(data, raw, other)
+                found[k] += hits
+            seen.add(ids)
+            listings += len(ids)
+            rejects = chunk.rejects
+            if number == 0:
+                rejects = self._other_rejects(rejects)
+            joined = Chunk(raw, self._finish(data), rejects, chunk.not_listings)
+            if first is None:
+                first, spine_raw = joined, chunk.raw.columns
+            if number == 0:
+                joined.not_listings += sum(o.not_listings for o in self.others)
+            if keep is not None:
+                keep.append(joined)
+            yield joined
+        if first is not None:
+            first = Chunk(first.raw[spine_raw], first.data, first.rejects)
+        extra = self._only_in_others(seen, first, last_row + 1)
+        if extra is not None:
+            listings += len(extra.data)
+            if keep is not None:
+                keep.append(extra)
+            yield extra
+        spine_share = 1.0 if not listings else (listings - self._extra_rows) / listings
+        self.coverage = {self._names[0]: spine_share}
+        for k in range(len(self.others)):
+            share = (found[k] + self._extra_found[k]) / listings if listings else 1.0
+            self.coverage[self._names[k + 1]] = float(share)
+        if keep is not None:
+            self._chunks = keep
+
+    def _join(self, data: pd.DataFrame, raw: pd.DataFrame, other: _Held):
+        ids = data["listing_id"]
+        given = other.data.reindex(ids.to_numpy())
+        given.index = data.index
+        hits = int(ids.isin(other.data.index).sum())
+        data = data.copy()
+        for name in given.columns:
+            theirs = given[name]
+            if name not in data.columns:
+                data[name] = theirs
+                continue
+            ours = data[name]
+            mine_derived = name in schema.derived_names(self.spine.columns)
+            if mine_derived and name not in other.derived:
+                # A value the other file gives beats one derived from parts.
+                data[name] = theirs.where(theirs.notna(), ours)
+                continue
+            if not mine_derived and name not in other.derived:
+                self._agree(name, ours, theirs, ids, other)
+            data[name] = ours.where(ours.notna(), theirs)
+        passed = [c for c in other.raw.columns if c not in raw.columns]
+        if passed:
+            extra = other.raw[passed].reindex(ids.to_numpy())
+            extra.index = raw.index
+            raw = pd.concat([raw, extra], axis=1)
+        return data, raw, hits
+
+    def _agree(self, name, ours, theirs, ids, other: _Held) -> None:
+        """Raise when two files give different values of one signal."""
+        both = ours.notna() & theirs.notna()
+        if not both.any():
+            return
+        a, b = ours[both], theirs[both]
+        if pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b):
+            a_, b_ = a.astype("float64"), b.astype("float64")
+            differ = ~np.isclose(a_, b_, rtol=AGREE_RTOL, atol=1e-9)
+        else:
+            differ = (a.astype("string") != b.astype("string")).to_numpy(dtype=bool)
+        if differ.any():
+            at = np.flatnonzero(differ)[0]
+            listing = ids[both].iloc[at]
+            raise ExportError(
+                f"{self._names[0]} and {other.name} disagree on {name} for listing "
+                f"{listing} ({_shown(a.iloc[at])} vs {_shown(b.iloc[at])}) and "
+                f"{int(differ.sum()) - 1} more; correct one file, or drop the "
+                f"column from one"
+            )
+
+    def _finish(self, data: pd.DataFrame) -> pd.DataFrame:
+        """``--set`` values, and signals whose parts came from two files."""
+        for name, (_, value) in self.sets.items():
+            data[name] = value
+        return schema.derive(data, fill=True)
+
+    def _only_in_others(
+        self, seen: schema.SeenIds, like: Chunk | None, first_row: int
+    ) -> Chunk | None:
+        """The listings only the other exports have, as one last chunk whose
+        columns and types are those of the spine's chunks (``like``: the
+        data of a joined chunk, the raw cells of the spine's); their rows are
+        numbered on from the spine's last."""
+        self._extra_rows = 0
+        self._extra_found = np.zeros(len(self.others), dtype=np.int64)
+        pieces = []
+        for other in self.others:
+            new = other.data.index[seen.first_rows(other.data.index.to_series()).isna()]
+            pieces.append(pd.Index(new))
+        if not pieces:
+            return None
+        ids = pieces[0]
+        for piece in pieces[1:]:
+            ids = ids.union(piece, sort=False)
+        ids = ids.unique()
+        if len(ids) == 0:
+            return None
+        rows = pd.RangeIndex(first_row, first_row + len(ids), name="row")
+        data = pd.DataFrame({"listing_id": pd.array(ids, dtype="string")}, index=rows)
+        raw = _empty_like(like.raw if like is not None else None, rows)
+        spine = _empty_like(like.data if like is not None else None, rows)
+        for name in spine.columns:
+            if name != "listing_id":
+                data[name] = spine[name]
+        for k, other in enumerate(self.others):
+            data, raw, hits = self._join(data, raw, other)
+            self._extra_found[k] = hits
+        self._extra_rows = len(ids)
+        if like is not None:
+            data = data[[c for c in like.data.columns if c in data.columns]]
+        return Chunk(raw, self._finish(data), self._empty_rejects(), 0)
+
+    def _empty_rejects(self) -> pd.DataFrame:
+        return pd.DataFrame(columns=[REJECT_ROW, REJECT_REASON])
+
+    def _other_rejects(self, rejects: pd.DataFrame) -> pd.DataFrame:
+        """The other files' rejects, each reason naming its file."""
+        parts = [rejects]
+        for other in self.others:
+            if len(other.rejects):
+                theirs = other.rejects.copy()
+                theirs[REJECT_REASON] = other.name + ": " + theirs[REJECT_REASON]
+                parts.append(theirs)
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else rejects
+
+    def read(self) -> Export:
+        """The whole joined catalog in memory, as one :class:`Export`."""
+        chunks = list(self.chunks())
+        return Export(
+            path=self.path,
+            data=_concat([c.data for c in chunks]),
+            raw=_concat([c.raw for c in chunks]),
+            rejects=_concat([c.rejects for c in chunks]).reset_index(drop=True),
+            columns=dict(self.columns),
+            notes=list(self.notes),
+            encoding=self.encoding,
+            header_row=self.header_row,
+            not_listings=sum(c.not_listings for c in chunks),
+            coverage=dict(self.coverage or {}),
+            read_headers={
+                header
+                for source in [self.spine, *[o.source for o in self.others]]
+                for header in source.columns.values()
+            },
+        )
+
+
+def _empty_like(frame: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame:
+    """Missing values under ``frame``'s columns, in its types where they can
+    hold a missing value."""
+    out = pd.DataFrame(index=index)
+    if frame is None:
+        return out
+    for name, dtype in frame.dtypes.items():
+        try:
+            out[name] = pd.Series(pd.NA, index=index, dtype=dtype)
+        except (TypeError, ValueError):
+            out[name] = pd.Series(np.nan, index=index)
+    return out
+
+
+def _shown(value) -> str:
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    if isinstance(value, pd.Timestamp):
+        return str(value.date())
+    return str(value)
