@@ -15,6 +15,7 @@ import pandas as pd
 
 from ranking import io, schema
 from ranking.errors import ExportError, RejectedRowsError
+from ranking.platforms import detect, judged_factors
 from ranking.values import decimal_marks, parse_numbers
 
 REJECT_ROW = "reject_row"
@@ -50,6 +51,7 @@ class Export:
     not_listings: int = 0
     coverage: dict[str, float] = field(default_factory=dict)  # joined: file → share
     read_headers: set[str] | None = None  # joined: every file's mapped headers
+    platforms: dict[str, str | None] = field(default_factory=dict)  # file → export
 
     @property
     def bad_rows(self) -> pd.DataFrame:
@@ -91,6 +93,11 @@ class Export:
             .tolist(),
             "categories": category_summary(self.data),
             "coverage": dict(self.coverage),
+            "platforms": dict(self.platforms),
+            "factors": judged_factors(
+                set(schema.SIGNALS) - set(self.unknown_signals),
+                list(self.platforms.values()),
+            ),
         }
 
 
@@ -339,10 +346,12 @@ class ExportSource:
         merged = merged[data.columns]
         folded = data.index[repeated.to_numpy()]
         keep = raw.index.difference(folded)
+        how = ["units and sales summed"] if summed else []
+        if any(c in data.columns for c in REPEATED_OVER_ROWS):
+            how.append("sessions and page views taken once where repeated")
         self.notes.append(
             f"{len(folded)} row(s) repeat a child ASIN (one per SKU or parent): "
-            "merged into their listing, units and sales summed, sessions and "
-            "page views taken once where repeated"
+            + ", ".join(["merged into their listing", *how])
         )
         checked.data = pd.concat([merged, checked.data[checked.rejected]]).reindex(keep)
         checked.rejected = checked.rejected.reindex(keep)
@@ -363,6 +372,7 @@ class ExportSource:
             encoding=self.encoding,
             header_row=self.header_row,
             not_listings=sum(c.not_listings for c in chunks),
+            platforms={self.path.name: detect(self.layout.columns)},
         )
 
 

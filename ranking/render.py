@@ -90,6 +90,12 @@ def render_check(summary: dict) -> str:
         f"{summary['header_row']})",
         "",
     ]
+    for name, platform in summary.get("platforms", {}).items():
+        lines.append(
+            f"{name} looks like: {platform or 'no back-office export we know'}"
+        )
+    if summary.get("platforms"):
+        lines.append("")
     if summary.get("coverage"):
         lines.append(
             "files joined on listing_id (share of the catalog's listings in each):"
@@ -111,6 +117,18 @@ def render_check(summary: dict) -> str:
     )
     for note in summary["notes"]:
         lines.append(f"note: {note}")
+    if factors := summary.get("factors"):
+        judged = [f for f, v in factors.items() if v["judged"]]
+        lines += [
+            "",
+            "factors it lets the tool judge: " + (", ".join(judged) or "none"),
+        ]
+        for factor, verdict in factors.items():
+            if not verdict["judged"]:
+                where = verdict["where"] or "a column of " + ", ".join(
+                    verdict["missing"]
+                )
+                lines.append(f"  not judged: {factor} — usually in {where}")
     if summary["reject_reasons"]:
         shown = len(summary["reject_reasons"])
         more = summary["rejects"] - shown

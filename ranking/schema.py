@@ -47,7 +47,8 @@ class Column:
 ID_TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "child ASIN",
-        ("(Child) ASIN", "Child ASIN", "（子）ASIN", "(Untergeordnete) ASIN"),
+        # asin1: the listing's ASIN in Amazon's Active Listings Report.
+        ("(Child) ASIN", "Child ASIN", "（子）ASIN", "(Untergeordnete) ASIN", "asin1"),
     ),
     (
         "item id",
@@ -93,6 +94,7 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
             "raw_title",
             "item_name",
             "Product Title",
+            "item-name",
         ),
         "listing title",
     ),
@@ -284,7 +286,14 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
     Column(
         "listed_at",
         "date",
-        ("上架时间", "发布时间", "上新时间", "first_listed", "listing_date"),
+        (
+            "上架时间",
+            "发布时间",
+            "上新时间",
+            "open-date",
+            "first_listed",
+            "listing_date",
+        ),
         "first listed date",
     ),
     Column("refund_rate", "share", ("退款率", "退款率(%)"), "share of orders refunded"),

@@ -227,8 +227,23 @@ def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         text.where(~missing)
         .str.replace(r"[年月/.]", "-", regex=True)
         .str.replace("日", "", regex=False)
+        # A zone name after the time, as Amazon's Active Listings Report
+        # writes "14/05/2024 09:48:59 BST": the day is what counts.
+        .str.replace(r"(\d)\s+[a-z]{2,5}$", r"\1", regex=True)
         .str.strip()
     )
+    # Day, month, year ("14-05-2024"): day first unless a second field
+    # above 12 shows the column is month first.
+    dmy = cleaned.str.match(r"^\d{1,2}-\d{1,2}-\d{4}").fillna(False)
+    if dmy.any():
+        fields = cleaned[dmy].str.extract(r"^(\d{1,2})-(\d{1,2})-")
+        month_first = fields[1].astype(int).gt(12).any()
+        order = "%m-%d-%Y" if month_first else "%d-%m-%Y"
+        day = cleaned[dmy].str.extract(r"^(\d{1,2}-\d{1,2}-\d{4})")[0]
+        cleaned = cleaned.copy()
+        cleaned[dmy] = pd.to_datetime(day, format=order, errors="coerce").dt.strftime(
+            "%Y-%m-%d"
+        )
     values = pd.to_datetime(cleaned, format="ISO8601", errors="coerce")
     retry = values.isna() & cleaned.notna()
     if retry.any():

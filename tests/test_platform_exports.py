@@ -213,6 +213,16 @@ CASES = {
             "gmv": "注文商品の売上額",
         },
     ),
+    "amazon_active_listings.csv": (
+        3,
+        0,
+        {
+            "listing_id": "asin1",
+            "title": "item-name",
+            "price": "price",
+            "listed_at": "open-date",
+        },
+    ),
     "amazon_jp_old.csv": (
         1,
         0,
@@ -383,3 +393,55 @@ def test_a_dash_id_is_a_sub_table_row(tmp_path):
     export = read_export(path)
     assert export.data["listing_id"].tolist() == ["1", "2"]
     assert export.not_listings == 1 and len(export.bad_rows) == 0
+
+
+def test_amazon_business_report_joined_with_its_listings_report():
+    from ranking.catalog import open_catalog
+
+    business = FIXTURES / "amazon_uk_2025.csv"
+    listings = FIXTURES / "amazon_active_listings.csv"
+    export = open_catalog([business, listings]).read()
+    data = export.data.set_index("listing_id")
+    row = data.loc["B08BP9LB61"]  # two SKU rows in each report: one listing
+    assert row["monthly_sales"] == 20 and row["price"] == pytest.approx(55.76)
+    assert str(row["listed_at"].date()) == "2024-05-14"  # 14/05/2024 … BST
+    assert pd.isna(data.loc["B076B1NF11", "visitors"])  # listed, no traffic row
+    assert export.coverage["amazon_active_listings.csv"] == pytest.approx(1.0)
+
+
+PLATFORMS = {
+    "sycm_goods_2026-03.xlsx": "生意参谋 商品 export",
+    "taobao_assistant_items.csv": "淘宝助理 item list",
+    "jd_sku_detail_2026-03-31.csv": "京东商智 商品明细 (SKU)",
+    "jd_self_operated.csv": "京东自营 经营状况商品明细",
+    "pdd_goods_2026-03-31.csv": "拼多多 商品数据",
+    "douyin_live_goods.csv": "抖店 直播间商品",
+    "amazon_active_listings.csv": "Amazon Active Listings Report",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_check_names_the_export_each_fixture_is(name):
+    (platform,) = read_export(FIXTURES / name).summary()["platforms"].values()
+    expected = PLATFORMS.get(name, "Amazon Business Report")
+    assert platform is not None and platform.startswith(expected)
+
+
+def test_check_says_which_factors_it_can_judge_and_where_the_rest_are():
+    runner = CliRunner()
+    result = runner.invoke(cli, ["check", str(FIXTURES / "amazon_uk_2025.csv")])
+    assert result.exit_code == 0, result.output
+    assert "looks like: Amazon Business Report" in result.output
+    assert "factors it lets the tool judge: monthly_sales\n" in result.output
+    assert "not judged: review_quality — usually in a sheet of Star Rating" in (
+        result.output
+    )
+
+
+def test_a_hand_kept_sheet_is_no_known_export(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("listing_id,title,monthly_sales\n1,a,3\n", encoding="utf-8")
+    summary = read_export(path).summary()
+    assert summary["platforms"] == {"mine.csv": None}
+    assert summary["factors"]["monthly_sales"]["judged"]
+    assert not summary["factors"]["category_fit"]["judged"]
