@@ -32,6 +32,7 @@ from ranking.export import (
     _concat,
 )
 from ranking.platforms import detect
+from ranking.values import id_text
 
 #: Two files agree on a number when they differ by less than this share
 #: (59 and 59.00; a total rounded to the cent in one file and not the other).
@@ -203,14 +204,19 @@ class JoinedSource:
         found = np.zeros(len(self.others), dtype=np.int64)
         listings, last_row, first = 0, 0, None
         for number, chunk in enumerate(self.spine.chunks()):
-            if len(chunk.raw.index):
-                last_row = max(last_row, int(chunk.raw.index.max()))
+            rows = [*chunk.raw.index, *chunk.rejects.get(REJECT_ROW, [])]
+            if rows:
+                last_row = max(last_row, int(max(rows)))
             ids = chunk.data["listing_id"]
             data, raw = chunk.data, chunk.raw
             for k, other in enumerate(self.others):
                 data, raw, hits = self._join(data, raw, other)
                 found[k] += hits
             seen.add(ids)
+            # A listing the spine rejected is not new because a later file has it.
+            id_header = self.spine.columns["listing_id"]
+            if len(chunk.rejects) and id_header in chunk.rejects.columns:
+                seen.add(id_text(chunk.rejects[id_header]).dropna())
             listings += len(ids)
             rejects = chunk.rejects
             if number == 0:
@@ -342,10 +348,30 @@ class JoinedSource:
         for k, other in enumerate(self.others):
             data, raw, hits = self._join(data, raw, other)
             self._extra_found[k] = hits
+        self._fill_spine_cells(raw, ids)
         self._extra_rows = len(ids)
         if like is not None:
             data = data[[c for c in like.data.columns if c in data.columns]]
         return Chunk(raw, self._finish(data), self._empty_rejects(), 0)
+
+    def _fill_spine_cells(self, raw: pd.DataFrame, ids) -> None:
+        """The spine's own columns of listings only other files have: each
+        canonical column (the id first) from the first file that gives it,
+        as that file wrote it, so the output row says what it is."""
+        for other in self.others:
+            theirs = other.raw.reindex(ids)
+            for name, header in self.spine.columns.items():
+                source = other.source.columns.get(name)
+                if header not in raw.columns or source not in theirs.columns:
+                    continue
+                column = raw[header]
+                try:
+                    given = pd.Series(theirs[source].to_numpy(), index=raw.index)
+                    raw[header] = column.where(
+                        column.notna(), given.astype(column.dtype)
+                    )
+                except (TypeError, ValueError):
+                    continue  # a typed (parquet) column the text does not fit
 
     def _empty_rejects(self) -> pd.DataFrame:
         return pd.DataFrame(columns=[REJECT_ROW, REJECT_REASON])

@@ -16,7 +16,7 @@ import pandas as pd
 from ranking import io, schema
 from ranking.errors import ExportError, RejectedRowsError
 from ranking.platforms import detect, judged_factors
-from ranking.values import decimal_marks, parse_numbers
+from ranking.values import decimal_marks, has_comma, parse_numbers
 
 REJECT_ROW = "reject_row"
 REJECT_REASON = "reject_reason"
@@ -194,7 +194,7 @@ class ExportSource:
             frames.clear()
             state.update(rows=0, zeros=dict.fromkeys(scored, 0))
             state.update(known=dict.fromkeys(scored, 0), low=dict.fromkeys(scored, 0))
-            state.update(comma=set(), point=set())
+            state.update(comma=set(), point=set(), thousands=set())
             state["first"] = {}
 
         def visit(frame: pd.DataFrame) -> None:
@@ -209,6 +209,8 @@ class ExportSource:
                     state["comma"].add(name)
                 if point:
                     state["point"].add(name)
+                if not comma and not point and has_comma(frame[header]):
+                    state["thousands"].add(name)  # 1,234: a comma between thousands
             for name, header in scored.items():
                 values, _ = parse_numbers(frame[header])
                 zero = values.eq(0)
@@ -225,12 +227,12 @@ class ExportSource:
             raise ExportError(f"{self.path}: has a header but no rows")
         self.rows_read = state["rows"]
         # A column with a decimal comma and no unmistakable decimal point is
-        # read the German way; so is a column with neither mark (1.999 is
-        # 1999 there) in a file where some column has a decimal comma.
+        # read the German way; so is a column with no comma and no decimal
+        # point (1.999 is 1999 there) in a file where some column has a
+        # decimal comma. A column of 1,234 keeps its thousands.
         commas = state["comma"] - state["point"]
-        self.decimal_comma = commas | (
-            set(numeric) - state["point"] - state["comma"] if commas else set()
-        )
+        undecided = set(numeric) - state["point"] - state["comma"] - state["thousands"]
+        self.decimal_comma = commas | (undecided if commas else set())
         if state["rows"] <= self.memory_rows:
             self._frames = [f.drop(columns=self.layout.dropped) for f in frames]
         self.hundredfold = {
@@ -298,6 +300,8 @@ class ExportSource:
             )
             if merge:
                 frame, checked = self._merged(frame, checked)
+            # The survey told the column-level readings of scores already.
+            self.notes += [n for n in checked.notes if n.startswith("period:")]
             seen.add(checked.data["listing_id"])
             rejects = _rejects(frame, checked)
             aside = int(checked.not_listings.sum())
@@ -343,7 +347,9 @@ class ExportSource:
         firsts = data.index[~repeated.to_numpy()]
         merged.index = firsts
         merged.insert(0, "listing_id", data["listing_id"][firsts])
-        merged = merged[data.columns]
+        # Price and refund rate are the merged listing's, not its first row's.
+        derived = schema.derived_names(self.columns) & set(merged.columns)
+        merged = schema.derive(merged.drop(columns=list(derived)))[data.columns]
         folded = data.index[repeated.to_numpy()]
         keep = raw.index.difference(folded)
         how = ["units and sales summed"] if summed else []

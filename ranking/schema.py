@@ -605,15 +605,14 @@ def validate(
                 quoted(cells, f"{name} is '", "', expected yes/no (1/0, 是/否, 有/无)"),
             )
         elif kind == "period":
+            # Not a signal: a cell it cannot read leaves the window unknown
+            # rather than rejecting the listing.
             data[name], bad = parse_period_ends(cells)
-            complain(
-                bad,
-                quoted(
-                    cells,
-                    f"{name} is '",
-                    "', expected a date or a window like 2024-05-01至2024-05-30",
-                ),
-            )
+            if bad.any():
+                notes.append(
+                    f"{name}: {int(bad.sum())} cell(s) not read as a date or a "
+                    "window: their window is unknown"
+                )
         elif kind == "date":
             data[name], bad = parse_dates(cells)
             complain(

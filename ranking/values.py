@@ -125,6 +125,14 @@ def decimal_marks(series: pd.Series) -> tuple[bool, bool]:
     return commas and some(_DECIMAL_COMMA), some(_DECIMAL_POINT)
 
 
+def has_comma(series: pd.Series) -> bool:
+    """Whether some cell of a text column holds a comma."""
+    if is_numeric_dtype(series) or is_bool_dtype(series):
+        return False
+    cells = pa.array(series.astype("string").array, type=pa.large_string())
+    return bool(pc.any(pc.match_substring(cells, ",")).as_py())
+
+
 def parse_numbers(
     series: pd.Series, decimal_comma: bool | None = None
 ) -> tuple[pd.Series, pd.Series]:
@@ -246,13 +254,24 @@ def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     if zoned.any():
         cleaned = cleaned.copy()
         cleaned[zoned] = cleaned[zoned].str.replace(r"\s+[a-z]{2,5}$", "", regex=True)
-    # Day, month, year ("14-05-2024"): day first unless a second field
-    # above 12 shows the column is month first.
+    # A UTC offset after an ISO time ("2024-05-14t09:48:59+01:00", "...z"):
+    # the local day is what counts, so the offset is dropped, not applied.
+    offset = cleaned.str.contains(
+        r":\d{2}(?:\.\d+)?(?:[+-]\d{2}:?\d{2}|z)$", regex=True
+    ).fillna(False)
+    if offset.any():
+        cleaned = cleaned.copy()
+        cleaned[offset] = cleaned[offset].str.replace(
+            r"(:\d{2}(?:\.\d+)?)(?:[+-]\d{2}:?\d{2}|z)$", r"\1", regex=True
+        )
+    # Day, month, year ("14-05-2024"): month first, as pandas reads it,
+    # unless a first field above 12 (and no second one) shows the column is
+    # day first, as the UK's Active Listings Report writes it.
     dmy = cleaned.str.match(r"^\d{1,2}-\d{1,2}-\d{4}").fillna(False)
     if dmy.any():
-        fields = cleaned[dmy].str.extract(r"^(\d{1,2})-(\d{1,2})-")
-        month_first = fields[1].astype(int).gt(12).any()
-        order = "%m-%d-%Y" if month_first else "%d-%m-%Y"
+        fields = cleaned[dmy].str.extract(r"^(\d{1,2})-(\d{1,2})-").astype(int)
+        day_first = fields[0].gt(12).any() and not fields[1].gt(12).any()
+        order = "%d-%m-%Y" if day_first else "%m-%d-%Y"
         day = cleaned[dmy].str.extract(r"^(\d{1,2}-\d{1,2}-\d{4})")[0]
         cleaned = cleaned.copy()
         cleaned[dmy] = pd.to_datetime(day, format=order, errors="coerce").dt.strftime(
@@ -270,8 +289,9 @@ def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_period_ends(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """The last day of each row's window: ``2024-05-01至2024-05-30`` and
-    ``2024-05-01~2024-05-30`` give 2024-05-30, a single date itself.
+    """The last day of each row's window: ``2024-05-01至2024-05-30``,
+    ``2024-05-01~2024-05-30``, ``2024-05-01 - 2024-05-30``, ``20240501-20240530``
+    give 2024-05-30; a month ``2026-03`` its last day; a single date itself.
 
     >>> cells = pd.Series(["2024-05-01至2024-05-30", "2024-06-18"])
     >>> ends, bad = parse_period_ends(cells)
@@ -279,8 +299,24 @@ def parse_period_ends(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     ['2024-05-30', '2024-06-18']
     """
     text = normalise_text(series)
-    last = text.str.split(r"\s*(?:至|~|～)\s*", regex=True).str[-1]
-    return parse_dates(last)
+    between = r"\s*(?:至|到|~|～|—|–)\s*|\s+-\s+|(?<=\d{8})-(?=\d{8})"
+    last = text.str.replace(
+        r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2})-(\d{4}[-/.]\d{1,2}[-/.]\d{1,2})$",
+        r"\1至\2",
+        regex=True,
+    )
+    last = last.str.split(between, regex=True).str[-1]
+    compact = last.str.fullmatch(r"\d{8}").fillna(False)
+    if compact.any():
+        last = last.copy()
+        last[compact] = last[compact].str.replace(
+            r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True
+        )
+    ends, bad = parse_dates(last)
+    month = last.str.fullmatch(r"\d{4}[-/.]\d{1,2}").fillna(False)
+    if month.any():
+        ends[month] = ends[month] + pd.offsets.MonthEnd(0)
+    return ends, bad
 
 
 def parse_ranks(series: pd.Series) -> tuple[pd.DataFrame, pd.Series]:

@@ -157,3 +157,24 @@ SYCM_CSV = (
     "商品ID,商品名称,支付件数,商品访客数\n"
     "1,纯棉T恤 男款 短袖,10,300\n2,纯棉T恤 女款 短袖,4,120\n3,羊毛围巾 冬季,8,200\n"
 )
+
+
+def test_a_listing_only_a_later_file_has_keeps_its_id_in_the_first_files_column(
+    tmp_path,
+):
+    a = write_csv(tmp_path / "a.csv", "商品ID,支付件数,价格\n1,3,10\n2,4,20\n")
+    b = write_csv(tmp_path / "b.csv", "数字ID,宝贝价格,类目\n1,10,A\n3,30,B\n")
+    export = _joined(a, b)
+    row = export.data.index[export.data["listing_id"] == "3"][0]
+    assert export.raw.loc[row, "商品ID"] == "3"  # the spine's id column, filled
+    assert export.raw.loc[row, "价格"] == "30"
+    assert export.data.loc[row, "price"] == 30
+    assert export.data.index.is_unique
+
+
+def test_a_listing_the_first_file_rejects_is_not_added_back_from_another(tmp_path):
+    a = write_csv(tmp_path / "a.csv", "商品ID,支付件数,价格\n1,3,10\n2,4,abc\n")
+    b = write_csv(tmp_path / "b.csv", "商品ID,类目\n1,A\n2,A\n")
+    export = _joined(a, b)
+    assert export.data["listing_id"].tolist() == ["1"]
+    assert export.rejects["reject_reason"].str.contains("price is 'abc'").any()

@@ -445,3 +445,39 @@ def test_a_hand_kept_sheet_is_no_known_export(tmp_path):
     assert summary["platforms"] == {"mine.csv": None}
     assert summary["factors"]["monthly_sales"]["judged"]
     assert not summary["factors"]["category_fit"]["judged"]
+
+
+def test_merged_asin_rows_derive_price_from_the_merged_sums(tmp_path):
+    path = tmp_path / "br.csv"
+    path.write_text(
+        "(Child) ASIN,SKU,Sessions,Units Ordered,Ordered Product Sales\n"
+        "C1,A,100,3,$30.00\nC1,B,100,2,$30.00\n",
+        encoding="utf-8",
+    )
+    row = read_export(path).data.iloc[0]
+    assert (row["monthly_sales"], row["gmv"], row["visitors"]) == (5, 60, 100)
+    assert row["price"] == pytest.approx(12.0)  # 60 / 5, not the first row's 10
+
+
+def test_thousands_commas_survive_a_decimal_comma_elsewhere_in_the_file(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        '商品ID,访客数,支付件数,评分\n1,"1,234","1,050",5\n2,"2,100",12,"4,8"\n',
+        encoding="utf-8",
+    )
+    data = read_export(path).data
+    assert data["visitors"].tolist() == [1234, 2100]
+    assert data["monthly_sales"].tolist() == [1050, 12]
+    assert data["avg_rating"].tolist() == [5, 4.8]
+
+
+def test_a_period_cell_that_is_not_a_date_leaves_the_listing_in(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text(
+        "商品ID,统计日期,支付件数\n1,2024-05-01 - 2024-05-30,3\n2,someday,4\n",
+        encoding="utf-8",
+    )
+    export = read_export(path)
+    assert len(export.data) == 2 and len(export.rejects) == 0
+    assert str(export.data["period"].iloc[0].date()) == "2024-05-30"
+    assert any(note.startswith("period: 1 cell(s)") for note in export.notes)

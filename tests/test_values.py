@@ -97,6 +97,41 @@ def test_a_column_with_both_decimal_marks_reads_the_decimal_point():
     assert bad.tolist() == [True, False]
 
 
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["05/03/2024"], ["2024-05-03"]),  # month first, as before
+        (["05/03/2024", "05/14/2024"], ["2024-05-03", "2024-05-14"]),
+        (["14/05/2024 09:48:59 BST", "05/03/2024"], ["2024-05-14", "2024-03-05"]),
+        (
+            ["2024-05-14T09:48:59+01:00", "2024-05-14T23:48:59Z"],
+            ["2024-05-14", "2024-05-14"],  # the local day, offset dropped
+        ),
+    ],
+)
+def test_day_month_order_and_zones(cells, expected):
+    values, bad = parse_dates(pd.Series(cells))
+    assert values.dt.strftime("%Y-%m-%d").tolist() == expected
+    assert not bad.any()
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "2024-05-01 - 2024-05-30",
+        "2024-05-01—2024-05-30",
+        "2024-05-01到2024-05-30",
+        "2024/05/01-2024/05/30",
+        "20240501-20240530",
+        "2024-05",
+    ],
+)
+def test_period_forms_end_on_the_windows_last_day(cell):
+    ends, bad = parse_period_ends(pd.Series([cell]))
+    assert str(ends[0].date()) == ("2024-05-31" if cell == "2024-05" else "2024-05-30")
+    assert not bad.any()
+
+
 def test_period_ends():
     ends, bad = parse_period_ends(
         pd.Series(
