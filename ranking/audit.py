@@ -20,7 +20,7 @@ from ranking.features._common import categories, column
 from ranking.features.dsr import DSR_COLUMNS
 from ranking.persist import load_model
 from ranking.profile import signal_rates
-from ranking.values import id_text, parse_booleans, parse_dates, parse_numbers
+from ranking.values import id_text
 
 
 class WhatIfError(RankingError):
@@ -352,7 +352,7 @@ def keyword_ranks(scored, applied, rivals: list[dict], at) -> list[dict]:
 
 def _what_if_column(name: str) -> str:
     canonical = schema.EXPORT_ALIASES.get(schema.header_key(name))
-    if canonical is None or canonical in {"listing_id", "search_visitors"}:
+    if canonical not in {*schema.SIGNALS, "main_image"}:
         raise WhatIfError(
             f"--what-if {name}: not a signal column; use one of "
             + ", ".join(schema.SIGNALS)
@@ -368,26 +368,13 @@ def parse_what_if(items) -> dict[str, object]:
             raise WhatIfError(f"--what-if {item}: expected COLUMN=VALUE")
         name, text = (part.strip() for part in item.split("=", 1))
         canonical = _what_if_column(name)
-        kind = schema.COLUMNS_BY_NAME[canonical].kind
-        cell = pd.Series([text])
-        if kind == "text":
-            value, bad = text, False
-        elif kind == "bool":
-            parsed, flags = parse_booleans(cell)
-            value, bad = (
-                float(parsed.iloc[0]) if pd.notna(parsed.iloc[0]) else None,
-                flags.iloc[0],
-            )
-        elif kind == "date":
-            parsed, flags = parse_dates(cell)
-            value, bad = parsed.iloc[0], flags.iloc[0]
-        else:
-            parsed, flags = parse_numbers(cell)
-            value, bad = parsed.iloc[0], flags.iloc[0]
-            if kind == "dsr" and not bad and not 1 <= value <= 5:
-                bad = True
-        if bad or value is None or (not isinstance(value, str) and pd.isna(value)):
-            raise WhatIfError(f"--what-if {item}: cannot read '{text}' as {canonical}")
+        # The export's own rules: value forms, types and ranges.
+        try:
+            value = schema.read_cell(canonical, text)
+        except ValueError as error:
+            raise WhatIfError(f"--what-if {item}: {error}") from None
+        if isinstance(value, bool):
+            value = float(value)  # as the model reads a yes/no column
         changes[canonical] = value
     return changes
 

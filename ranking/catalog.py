@@ -85,16 +85,11 @@ def parse_sets(sets: Sequence[str]) -> dict[str, tuple[str, object]]:
                 f"--set {item}: '{column}' is not a signal; one of "
                 + ", ".join(schema.SIGNALS)
             )
-        cell = pd.DataFrame({column: [written.strip()]}, index=[1])
-        checked = schema.validate(cell, {name: column})
-        value = checked.data[name].iloc[0]
-        if checked.rejected.iloc[0] or pd.isna(value):
-            why = checked.reasons.iloc[0].removeprefix("row 1: ") or "empty"
-            raise ExportError(f"--set {item}: {why}")
-        parsed[name] = (
-            written.strip(),
-            value.item() if hasattr(value, "item") else value,
-        )
+        try:
+            value = schema.read_cell(name, written)
+        except ValueError as error:
+            raise ExportError(f"--set {item}: {error}") from None
+        parsed[name] = (written.strip(), value)
     return parsed
 
 

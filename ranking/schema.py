@@ -679,6 +679,44 @@ def validate(
     )
 
 
+#: What a cell of each kind may hold, for messages about one value.
+ALLOWED = {
+    "count": "a count ≥ 0 such as 1,234 or 1.2万",
+    "money": "an amount ≥ 0 such as ¥12.5 or 1,234.56",
+    "score": "a rating from 1 to 5",
+    "dsr": "a DSR score from 1 to 5 (or ×100: 100-500)",
+    "share": "a share from 0 to 1, or a percentage such as 3.5%",
+    "bool": "yes/no (1/0, 是/否, 有/无)",
+    "date": "a date such as 2024-03-05",
+    "text": "text",
+}
+
+
+def read_cell(name: str, written: str) -> object:
+    """One value of a canonical column, read and checked exactly as a cell of
+    an export would be (its value forms, its range); raises ValueError with a
+    reason a person can act on.
+
+    >>> read_cell("dsr_service", "487"), read_cell("refund_rate", "3.5%")
+    (4.87, 0.035)
+    >>> read_cell("avg_rating", "9")
+    Traceback (most recent call last):
+    ...
+    ValueError: avg_rating is 9, expected 1-5
+    """
+    kind = COLUMNS_BY_NAME[name].kind
+    cell = pd.DataFrame({name: [str(written).strip()]}, index=[1])
+    checked = validate(cell, {name: name})
+    value = checked.data[name].iloc[0]
+    allowed = ALLOWED.get(kind, kind)
+    if checked.rejected.iloc[0]:
+        # The reason names what is allowed ("expected 1-5", "expected yes/no").
+        raise ValueError(checked.reasons.iloc[0].removeprefix("row 1: "))
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        raise ValueError(f"{name} is empty; allowed: {allowed}")
+    return value.item() if hasattr(value, "item") else value
+
+
 def derive(data: pd.DataFrame, fill: bool = False) -> pd.DataFrame:
     """Signals whose parts the export gives (see :func:`derived_signals`):
     the category path from its levels, price = gmv / monthly_sales,

@@ -271,7 +271,10 @@ def test_audit_with_ranks_places_fixes_among_competitors(market_files, model_dir
         (["NOPE"], "no listing with id 'NOPE'"),
         (["{id}", "--what-if", "monthly_sales"], "expected COLUMN=VALUE"),
         (["{id}", "--what-if", "colour=red"], "not a signal column"),
-        (["{id}", "--what-if", "dsr_service=48"], "cannot read '48' as dsr_service"),
+        (
+            ["{id}", "--what-if", "dsr_service=48"],
+            "dsr_service is 48, expected 1-5 (is it ×10?)",
+        ),
     ],
     ids=["unknown-id", "no-equals", "not-a-column", "bad-value"],
 )
@@ -503,3 +506,34 @@ def test_small_catalogs_do_not_judge_title_fit(model_dir, tmp_path):
     report = audit(source, wrong.iloc[0], model_dir)
     assert any(n.startswith("title fit not judged") for n in report["notes"])
     assert all(b["factor"] != "category_fit" for b in report["blockers"])
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("monthly_sales=-5", "monthly_sales is -5, expected a count ≥ 0"),
+        ("avg_rating=9", "avg_rating is 9, expected 1-5"),
+        ("dsr_service=48", "dsr_service is 48, expected 1-5 (is it ×10?)"),
+        ("refund_rate=1.5", "refund_rate is 1.5, expected 0-1"),
+        ("主图视频=maybe", "expected yes/no"),
+        ("listed_at=2024-13-45", "expected a date like 2024-03-05"),
+        ("monthly_sales=", "monthly_sales is empty"),
+        ("search_visitors=10", "not a signal column"),
+    ],
+)
+def test_what_if_values_follow_the_exports_rules(item, message):
+    from ranking.audit import WhatIfError, parse_what_if
+
+    with pytest.raises(WhatIfError) as caught:
+        parse_what_if([item])
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_what_if_reads_the_value_forms_an_export_may_write():
+    from ranking.audit import parse_what_if
+
+    assert parse_what_if(["dsr_service=487", "refund_rate=3.5%", "销量=1.2万"]) == {
+        "dsr_service": 4.87,
+        "refund_rate": 0.035,
+        "monthly_sales": 12000.0,
+    }
