@@ -29,7 +29,7 @@ from ranking.export import (
     Chunk,
     Export,
     ExportSource,
-    _concat,
+    whole_export,
 )
 from ranking.platforms import detect
 from ranking.values import id_text
@@ -127,12 +127,13 @@ class JoinedSource:
             _Held(ExportSource(p, strict=strict, **options)) for p in paths[1:]
         ]
         self.path = self.spine.path
-        self.paths = [self.spine.path] + [o.source.path for o in self.others]
         self.strict = strict
-        names = [p.name for p in self.paths]
+        self._sources = [self.spine, *[o.source for o in self.others]]
+        names = [s.path.name for s in self._sources]
         if len(set(names)) < len(names):
-            names = [str(p) for p in self.paths]
+            names = [str(s.path) for s in self._sources]
         self._names = names
+        self._spine_derived = schema.derived_names(self.spine.columns)
         self.columns = dict(self.spine.columns)
         for other in self.others:
             for name, header in other.source.columns.items():
@@ -140,9 +141,7 @@ class JoinedSource:
         for name, (written, _) in self.sets.items():
             given = [
                 n
-                for n, s in zip(
-                    names, [self.spine, *[o.source for o in self.others]], strict=True
-                )
+                for n, s in zip(names, self._sources, strict=True)
                 if name in s.columns
             ]
             if given:
@@ -179,7 +178,7 @@ class JoinedSource:
             for note in self.spine.notes
             if not any(note.startswith(f"derived: {n} =") for n in elsewhere)
         ]
-        for name in sorted(elsewhere & schema.derived_names(self.spine.columns)):
+        for name in sorted(elsewhere & self._spine_derived):
             notes.append(
                 f"{name}: from {self.columns[name]}; derived from "
                 f"{self.spine.path.name} where that file has none"
@@ -239,11 +238,12 @@ class JoinedSource:
             self.coverage[self._names[k + 1]] = float(share)
         if keep is not None:
             self._chunks = keep
-        for (name, other), count in self._differences.items():
-            self._later_notes.append(
-                f"{name}: {count} listing(s) differ between {self._names[0]} and "
-                f"{other}; the first file's are used"
-            )
+        # Assigned, not added to: a streamed catalog is read again each pass.
+        self._later_notes = [
+            f"{name}: {count} listing(s) differ between {self._names[0]} and "
+            f"{other}; the first file's are used"
+            for (name, other), count in self._differences.items()
+        ]
         self._differences.clear()
 
     def _join(self, data: pd.DataFrame, raw: pd.DataFrame, other: _Held):
@@ -258,7 +258,7 @@ class JoinedSource:
                 data[name] = theirs
                 continue
             ours = data[name]
-            mine_derived = name in schema.derived_names(self.spine.columns)
+            mine_derived = name in self._spine_derived
             if mine_derived and name not in other.derived:
                 # A value the other file gives beats one derived from parts.
                 data[name] = theirs.where(theirs.notna(), ours)
@@ -383,32 +383,16 @@ class JoinedSource:
 
     def read(self) -> Export:
         """The whole joined catalog in memory, as one :class:`Export`."""
-        chunks = list(self.chunks())
-        return Export(
-            path=self.path,
-            data=_concat([c.data for c in chunks]),
-            raw=_concat([c.raw for c in chunks]),
-            rejects=_concat([c.rejects for c in chunks]).reset_index(drop=True),
-            columns=dict(self.columns),
-            notes=list(self.notes),
-            encoding=self.encoding,
-            header_row=self.header_row,
-            not_listings=sum(c.not_listings for c in chunks),
-            coverage=dict(self.coverage or {}),
+        export = whole_export(
+            self,
             platforms={
                 name: detect(source.layout.columns)
-                for name, source in zip(
-                    self._names,
-                    [self.spine, *[o.source for o in self.others]],
-                    strict=True,
-                )
+                for name, source in zip(self._names, self._sources, strict=True)
             },
-            read_headers={
-                header
-                for source in [self.spine, *[o.source for o in self.others]]
-                for header in source.columns.values()
-            },
+            read_headers={h for s in self._sources for h in s.columns.values()},
         )
+        export.coverage = dict(self.coverage or {})  # known once read through
+        return export
 
 
 def _empty_like(frame: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import pandas as pd
 from ranking import io, schema
 from ranking.errors import ExportError, RejectedRowsError
 from ranking.platforms import detect, judged_factors
-from ranking.values import decimal_marks, has_comma, parse_numbers
+from ranking.values import decimal_marks, parse_numbers
 
 REJECT_ROW = "reject_row"
 REJECT_REASON = "reject_reason"
@@ -166,6 +166,7 @@ class ExportSource:
             )
         self._frames: list[pd.DataFrame] | None = None
         self._chunks: list[Chunk] | None = None
+        self._read_through = False  # a whole pass done: its notes are told
         self._survey()
 
     @property
@@ -204,13 +205,10 @@ class ExportSource:
             else:
                 frames.clear()  # too big to hold: every pass reads the file
             for name, header in numeric.items():
-                comma, point = decimal_marks(frame[header])
-                if comma:
-                    state["comma"].add(name)
-                if point:
-                    state["point"].add(name)
-                if not comma and not point and has_comma(frame[header]):
-                    state["thousands"].add(name)  # 1,234: a comma between thousands
+                marks = decimal_marks(frame[header])
+                for mark in ("comma", "point", "thousands"):
+                    if getattr(marks, mark):
+                        state[mark].add(name)
             for name, header in scored.items():
                 values, _ = parse_numbers(frame[header])
                 zero = values.eq(0)
@@ -300,8 +298,10 @@ class ExportSource:
             )
             if merge:
                 frame, checked = self._merged(frame, checked)
-            # The survey told the column-level readings of scores already.
-            self.notes += [n for n in checked.notes if n.startswith("period:")]
+            # The survey told the column-level readings of scores already;
+            # a streamed file is read again each pass: its notes, once.
+            if not self._read_through:
+                self.notes += [n for n in checked.notes if n.startswith("period:")]
             seen.add(checked.data["listing_id"])
             rejects = _rejects(frame, checked)
             aside = int(checked.not_listings.sum())
@@ -318,6 +318,7 @@ class ExportSource:
             if keep is not None:
                 keep.append(chunk)
             yield chunk
+        self._read_through = True
         if keep is not None:
             self._chunks, self._frames = keep, None
 
@@ -367,19 +368,27 @@ class ExportSource:
 
     def read(self) -> Export:
         """The whole export in memory, as one :class:`Export`."""
-        chunks = list(self.chunks())
-        return Export(
-            path=self.path,
-            data=_concat([c.data for c in chunks]),
-            raw=_concat([c.raw for c in chunks]),
-            rejects=_concat([c.rejects for c in chunks]).reset_index(drop=True),
-            columns=dict(self.columns),
-            notes=list(self.notes),
-            encoding=self.encoding,
-            header_row=self.header_row,
-            not_listings=sum(c.not_listings for c in chunks),
-            platforms={self.path.name: detect(self.layout.columns)},
+        return whole_export(
+            self, platforms={self.path.name: detect(self.layout.columns)}
         )
+
+
+def whole_export(source, **details) -> Export:
+    """All of a source's chunks (an :class:`ExportSource`, or several joined)
+    as one :class:`Export`; ``details`` are the fields only the source knows."""
+    chunks = list(source.chunks())  # first: some notes are known only after
+    return Export(
+        path=source.path,
+        data=_concat([c.data for c in chunks]),
+        raw=_concat([c.raw for c in chunks]),
+        rejects=_concat([c.rejects for c in chunks]).reset_index(drop=True),
+        columns=dict(source.columns),
+        notes=list(source.notes),
+        encoding=source.encoding,
+        header_row=source.header_row,
+        not_listings=sum(c.not_listings for c in chunks),
+        **details,
+    )
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -87,21 +87,14 @@ def detect(headers: list[str]) -> str | None:
     An Amazon Business Report is told by its child-ASIN and sessions columns
     in any language; the others by headers only their export writes.
     """
-    keys = {schema.header_key(h) for h in headers}
-    columns = {
-        schema.EXPORT_ALIASES.get(schema.header_key(h)): h
-        for h in headers
-        if schema.EXPORT_ALIASES.get(schema.header_key(h))
-    }
-    ids = [
-        h
-        for h in headers
-        if schema.EXPORT_ALIASES.get(schema.header_key(h)) == "listing_id"
-    ]
-    child = any(schema.id_tier(h) == 0 for h in ids)
-    if child and "visitors" in columns:
+    meaning = {h: schema.EXPORT_ALIASES.get(schema.header_key(h)) for h in headers}
+    child = any(
+        m == "listing_id" and schema.id_tier(h) == 0 for h, m in meaning.items()
+    )
+    if child and "visitors" in meaning.values():
         return "Amazon Business Report (Detail Page Sales and Traffic By Child Item)"
     best, hits = None, 1
+    keys = {schema.header_key(h) for h in headers}
     for name, signature in SIGNATURES:
         found = sum(schema.header_key(h) in keys for h in signature)
         if found > hits:

@@ -17,6 +17,7 @@ regular expression for ``1.2万``, ``¥12.5``, ``3.5%`` or ``1881人付款``.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -101,13 +102,19 @@ def missing_mask(text: pd.Series) -> pd.Series:
     return text.isna() | text.isin(MISSING_TOKENS)
 
 
-def decimal_marks(series: pd.Series) -> tuple[bool, bool]:
-    """``(comma, point)``: whether some cell of a text column is written with
-    a decimal comma (``368,14``, ``5.255,61 €``), and whether some is written
-    with an unmistakable decimal point (``1,234.5``, ``3.5``). Once a point is
-    found the comma is not looked for: such a column reads decimal points."""
+class DecimalMarks(NamedTuple):
+    """How a text column writes numbers (see :func:`decimal_marks`)."""
+
+    comma: bool  # some cell has a decimal comma: 368,14 · 5.255,61 €
+    point: bool  # some cell has an unmistakable decimal point: 1,234.5 · 3.5
+    thousands: bool  # neither, but commas between thousands: 1,234
+
+
+def decimal_marks(series: pd.Series) -> DecimalMarks:
+    """How a text column writes its numbers. Once a decimal point is found
+    the comma is not looked for: such a column reads decimal points."""
     if is_numeric_dtype(series) or is_bool_dtype(series):
-        return False, False
+        return DecimalMarks(False, False, False)
     cells = pa.array(series.astype("string").array, type=pa.large_string())
 
     def some(pattern: str, within=cells) -> bool:
@@ -117,20 +124,13 @@ def decimal_marks(series: pd.Series) -> tuple[bool, bool]:
     # never reads such a column the German way); most other columns hold
     # plain integers: two scans for a mark, no regex.
     if some(_DECIMAL_POINT, cells[:SAMPLE_CELLS]):
-        return False, True
+        return DecimalMarks(False, True, False)
     commas = bool(pc.any(pc.match_substring(cells, ",")).as_py())
     points = bool(pc.any(pc.match_substring(cells, ".")).as_py())
     if not (commas or points):
-        return False, False
-    return commas and some(_DECIMAL_COMMA), some(_DECIMAL_POINT)
-
-
-def has_comma(series: pd.Series) -> bool:
-    """Whether some cell of a text column holds a comma."""
-    if is_numeric_dtype(series) or is_bool_dtype(series):
-        return False
-    cells = pa.array(series.astype("string").array, type=pa.large_string())
-    return bool(pc.any(pc.match_substring(cells, ",")).as_py())
+        return DecimalMarks(False, False, False)
+    comma, point = commas and some(_DECIMAL_COMMA), some(_DECIMAL_POINT)
+    return DecimalMarks(comma, point, commas and not comma and not point)
 
 
 def parse_numbers(
@@ -155,8 +155,8 @@ def parse_numbers(
         bad = ~np.isfinite(values) & values.notna()
         return values.where(~bad), bad
     if decimal_comma is None:
-        comma, point = decimal_marks(series)
-        decimal_comma = comma and not point
+        marks = decimal_marks(series)
+        decimal_comma = marks.comma and not marks.point
     if decimal_comma:
         text = series.astype("string")
         series = text.str.replace(".", "", regex=False).str.replace(
