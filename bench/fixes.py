@@ -15,7 +15,9 @@ Systems, side by side in one run:
 * ``lightgbm``: LightGBM lambdarank trained on the same ranks (raw columns),
   re-scoring each fix counterfactually and taking the largest predicted gain.
 
-Then wrong-category detection: in a catalog where 5% of listings were moved
+Then the DSR blocker learned from the model, on markets whose platforms
+demote at different hidden thresholds (or not at all), and wrong-category
+detection: in a catalog where 5% of listings were moved
 to a wrong category, recall and precision of the category_fit blocker, in
 Chinese and in English, and on PriceRunner's real English titles with 5% of
 them moved at random.
@@ -47,6 +49,7 @@ from ranking.model import AdditiveWeightModel  # noqa: E402
 from ranking.pipeline import catalog_features, prepare  # noqa: E402
 from ranking.profile import ProfilePart, signal_rates  # noqa: E402
 from ranking.simulate import simulate, true_weight  # noqa: E402
+from ranking.training import train  # noqa: E402
 from ranking.weight import WeightModel  # noqa: E402
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -231,14 +234,84 @@ def detection_bench(listings: int, seed: int) -> None:
         print(f"{label:28} {r:7.3f} {p:9.3f} {right:14.3f} {flagged:8,} {moved:6,}")
 
 
+#: Markets for the DSR blocker: (name, how far below the average the platform
+#: starts to demote, the penalty in weight units). The shipped simulator
+#: demotes any DSR below the average (margin 0, penalty 1.2).
+DSR_MARKETS = (
+    ("shipped (any amount below)", 0.0, 1.2),
+    ("0.05 below", 0.05, 1.2),
+    ("0.08 below", 0.08, 1.2),
+    ("0.12 below", 0.12, 1.2),
+    ("0.10 below, half penalty", 0.10, 0.6),
+    ("no DSR penalty", 0.0, 0.0),
+)
+
+
+def dsr_blocker_bench(listings: int, seeds: list[int]) -> None:
+    """Train on markets whose platforms demote DSRs at different hidden
+    thresholds: the threshold learned, and the DSR blocker's precision and
+    recall against the listings the platform really demotes."""
+    from ranking.blockers import blocker_table
+    from ranking.simulate import DSR, Assumptions
+
+    print(
+        f"\n# DSR blocker learned from the model, {listings:,} listings, ranks-"
+        "trained; truth: any DSR below the category average by more than the margin"
+    )
+    print(
+        f"{'market':28} {'seed':>4} {'demoted':>8} {'learned':>8} {'error':>6} "
+        f"{'flagged':>8} {'precision':>9} {'recall':>6}"
+    )
+    for name, margin, penalty in DSR_MARKETS:
+        for seed in seeds:
+            a = Assumptions(
+                dsr_penalty_margin=margin, dsr_below_average_penalty=penalty
+            )
+            market = simulate(listings, seed=seed, assumptions=a)
+            folder = Path(tempfile.mkdtemp())
+            paths = market.save(folder)
+            model = train(paths["catalog"], paths["ranks"], seed=0).model
+            state = prepare(ExportSource(paths["catalog"]), model)
+            scored = state.score(pd.concat([c.data for c in state.source.chunks()]))
+            flagged = (
+                blocker_table(scored, state.profile, model)["blockers"]
+                .str.contains("dsr")
+                .to_numpy()
+            )
+            catalog = market.catalog
+            average = catalog.groupby("category")[list(DSR)].transform("mean")
+            demoted = np.any(
+                [catalog[c] < average[c] - margin - 1e-9 for c in DSR], axis=0
+            ) & (penalty > 0)
+            cliff = model.cliffs["dsr_min_gap"]
+            learned = "none" if cliff is None else f"{cliff.threshold:+.3f}"
+            error = "" if cliff is None else f"{abs(cliff.threshold + margin):.3f}"
+            hits = (flagged & demoted).sum()
+            precision = hits / flagged.sum() if flagged.any() else float("nan")
+            recall = hits / demoted.sum() if demoted.any() else float("nan")
+            print(
+                f"{name:28} {seed:4} {demoted.mean():8.1%} {learned:>8} {error:>6} "
+                f"{flagged.mean():8.1%} {precision:9.3f} {recall:6.3f}",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--listings", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--only", default="capture,detection,dsr", help="comma-separated parts"
+    )
     args = parser.parse_args()
+    parts = set(args.only.split(","))
     print(f"# {time.strftime('%Y-%m-%d')}")
-    capture_bench(args.listings, args.seed)
-    detection_bench(args.listings, args.seed)
+    if "capture" in parts:
+        capture_bench(args.listings, args.seed)
+    if "detection" in parts:
+        detection_bench(args.listings, args.seed)
+    if "dsr" in parts:
+        dsr_blocker_bench(args.listings, [args.seed, args.seed + 1, args.seed + 2])
 
 
 if __name__ == "__main__":

@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ranking import fixes, schema
+from ranking import blockers, fixes, schema
 from ranking.errors import RankingError, UnknownListingError
 from ranking.export import read_ranks
 from ranking.features import FACTORS
 from ranking.features._common import categories, column
-from ranking.features.dsr import DSR_COLUMNS
+from ranking.features.dsr import DSR_COLUMNS, category_average
 from ranking.persist import load_model
 from ranking.profile import signal_rates
 from ranking.values import id_text
@@ -73,7 +73,7 @@ def audit(
         "weight": round(float(scored.weight[at]), 2),
         "category_percentile": round(float(prepared.percentile(scored)[at]), 1),
         "unknown_signals": unknown_signals(data.loc[at]),
-        "blockers": blockers(prepared, scored, at),
+        "blockers": blocker_list(prepared, scored, at),
         "notes": notes(prepared, scored, at),
         "factors": factor_table(prepared, scored, at),
         "fixes": [
@@ -121,21 +121,29 @@ def unknown_signals(row: pd.Series) -> list[str]:
     return missing
 
 
-def blockers(prepared, scored, at) -> list[dict]:
-    """Blockers of one listing, each with a message."""
+def blocker_list(prepared, scored, at) -> list[dict]:
+    """Blockers of one listing: each with a message and the weight it costs
+    (what clearing the learned cliff would win back)."""
+    costs = blockers.blocker_costs(scored, prepared.profile, prepared.model).loc[at]
     found = []
-    below = fixes.dsr_blockers(scored, prepared.profile).loc[at]
-    for name in DSR_COLUMNS:
-        if pd.notna(below[name]):
+    if pd.notna(costs["dsr"]):
+        cliff = prepared.model.cliffs["dsr_min_gap"]
+        lines = blockers.dsr_lines(scored, prepared.profile, prepared.model).loc[at]
+        average = category_average(scored.data.loc[[at]], prepared.profile.reference)
+        past = [name for name in DSR_COLUMNS if pd.notna(lines[name])]
+        for name in past:
             value = column(scored.data.loc[[at]], name).iloc[0]
+            mean = average.at[at, name]
             found.append(
                 {
                     "factor": "dsr",
-                    "message": f"{name} {value:.2f} is below the category average "
-                    f"{below[name]:.2f}",
+                    "message": f"{name} {value:.2f} is {_relative(value - mean)} "
+                    f"the category average {mean:.2f}, past the cliff the model "
+                    f"learned {_relative(cliff.threshold)} the average",
+                    "cost": round(float(costs["dsr"]), 2),
                 }
             )
-    if fixes.misfits(scored.data, scored.title_fit, prepared.profile.sizes)[at]:
+    if pd.notna(costs["category_fit"]):
         fit = scored.title_fit.loc[at]
         placed = scored.data.at[at, "category"]
         found.append(
@@ -144,10 +152,17 @@ def blockers(prepared, scored, at) -> list[dict]:
                 "message": f"the title fits {fit['best_category']} "
                 f"(p={fit['best_prob']:.2f}) rather than {placed} "
                 f"(p={fit['title_fit']:.2f})",
+                "cost": round(float(costs["category_fit"]), 2),
                 "suggested_category": str(fit["best_category"]),
             }
         )
     return found
+
+
+def _relative(difference: float) -> str:
+    if round(difference, 2) == 0:
+        return "level with"
+    return f"{abs(difference):.2f} {'below' if difference < 0 else 'above'}"
 
 
 def notes(prepared, scored, at) -> list[str]:

@@ -244,6 +244,7 @@ def train(
             {
                 "metrics": result.metrics,
                 "comparison": result.comparison,
+                "blockers": result.card["blockers"],
                 "model": str(output),
             }
         )

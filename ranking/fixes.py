@@ -1,4 +1,4 @@
-"""What to fix first: the eight factors' default fixes, their gains, blockers.
+"""What to fix first: the eight factors' default fixes and their gains.
 
 For each factor (spec §3) the default fix is applied to the raw signals of
 every listing it would change — never making a signal worse. Its expected gain
@@ -26,8 +26,7 @@ import pandas as pd
 from ranking.errors import RankingError
 from ranking.features import FACTORS, build_features, families_reading
 from ranking.features._common import by_category, categories, column
-from ranking.features.dsr import DSR_COLUMNS, TOLERANCE, category_average
-from ranking.profile import CatalogProfile
+from ranking.features.dsr import DSR_COLUMNS
 
 #: Smallest gain (weight points) worth listing; smaller ones are rounding.
 MIN_GAIN = 0.01
@@ -299,20 +298,6 @@ def ranked_fixes(
 # --------------------------------------------------------------- blockers
 
 
-def dsr_blockers(scored, profile: CatalogProfile) -> pd.DataFrame:
-    """Per listing and DSR: the category average it falls below (NaN if not)."""
-    average = category_average(scored.data, profile.reference)
-    return pd.DataFrame(
-        {
-            name: average[name].where(
-                column(scored.data, name) < average[name] - TOLERANCE
-            )
-            for name in DSR_COLUMNS
-        },
-        index=scored.data.index,
-    )
-
-
 def misfits(data: pd.DataFrame, fit: pd.DataFrame, sizes: pd.Series) -> pd.Series:
     """True where the title does not fit the placed category: another category
     is at least :data:`MISFIT_ODDS` times as likely, the placed one at most
@@ -321,22 +306,6 @@ def misfits(data: pd.DataFrame, fit: pd.DataFrame, sizes: pd.Series) -> pd.Serie
     odds = fit["best_prob"] >= MISFIT_ODDS * fit["title_fit"]
     low = fit["title_fit"] <= MISFIT_MAX_FIT
     return (judged(data, fit, sizes) & odds & low).fillna(False).astype(bool)
-
-
-def blocker_table(scored, profile: CatalogProfile) -> pd.DataFrame:
-    """``blockers`` (factor names joined by ``;``) and ``suggested_category``
-    (empty unless category_fit is a blocker) per listing."""
-    dsr_low = dsr_blockers(scored, profile).notna().any(axis=1)
-    wrong = misfits(scored.data, scored.title_fit, profile.sizes)
-    names = np.where(dsr_low, "dsr", "")
-    names = np.where(
-        wrong, np.where(dsr_low, "dsr;category_fit", "category_fit"), names
-    )
-    suggested = scored.title_fit["best_category"].where(wrong, "").fillna("")
-    return pd.DataFrame(
-        {"blockers": names, "suggested_category": suggested.astype(str)},
-        index=scored.data.index,
-    )
 
 
 # ----------------------------------------------------------------- effort

@@ -28,8 +28,9 @@ from ranking.errors import ModelFileError, OutputError
 from ranking.weight import WeightModel
 
 #: Bumped whenever a saved model could not be read by this code. Format 1 was
-#: a joblib pickle (refused: retrain).
-MODEL_FORMAT = 2
+#: a joblib pickle (refused: retrain); format 3 added the learned blocker
+#: thresholds and the lowest DSR gap in place of the count below average.
+MODEL_FORMAT = 3
 MODEL_JSON = "model.json"
 MODEL_ARRAYS = "model.npz"
 CARD_JSON = "card.json"
@@ -257,6 +258,11 @@ def card_text(card: dict) -> str:
             for k, v in metrics.items()
         )
         lines.append(f"  {system:14} {shown}")
+    if "blockers" in card:
+        from ranking.blockers import card_lines
+
+        lines += ["", "blockers learned (where a shape falls off a cliff)"]
+        lines += card_lines(card["blockers"])
     lines += ["", "features (factor, constraint)"]
     for feature in card.get("features", []):
         sign = {1: "increasing", -1: "decreasing", 0: "free"}[feature["direction"]]

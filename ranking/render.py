@@ -158,7 +158,10 @@ def _metric_rows(metrics: dict) -> tuple[list[str], list[list[object]]]:
 
 
 def render_metrics(metrics: dict, card: dict) -> str:
-    """Held-out metrics of ``ranking train``, model beside the baselines."""
+    """Held-out metrics of ``ranking train``, model beside the baselines, and
+    the blocker thresholds it learned."""
+    from ranking.blockers import card_lines
+
     keys, rows = _metric_rows(metrics)
     if card.get("label") == "ranks":
         held = (
@@ -172,6 +175,9 @@ def render_metrics(metrics: dict, card: dict) -> str:
             f"trained on {card['data']['rows']:,} listings, label {card['label']};"
             f" {held}",
             table(rows, ["ordering", *keys], numeric=set(range(1, len(keys) + 1))),
+            "",
+            "blockers learned (where a shape falls off a cliff):",
+            *card_lines(card.get("blockers", {})),
         ]
     )
 
@@ -235,8 +241,13 @@ def render_audit(report: dict) -> str:
     if report.get("notes"):
         lines.append("")
     if report["blockers"]:
-        lines.append("BLOCKERS")
-        lines += [f"  ✗ {b['factor']}: {b['message']}" for b in report["blockers"]]
+        lines.append("BLOCKERS (weight each one costs)")
+        told: set[str] = set()
+        for b in report["blockers"]:
+            # Several DSRs past the line share one cliff, and one cost.
+            cost = "" if b["factor"] in told else f"  −{b['cost']:.2f}"
+            told.add(b["factor"])
+            lines.append(f"  ✗ {b['factor']}{cost}: {b['message']}")
         lines.append("")
     rows = [
         [

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ranking import fixes, io
+from ranking import blockers, fixes, io
 from ranking.catalog import export_paths, open_catalog
 from ranking.export import NOT_LISTING, REJECT_REASON, Chunk
 from ranking.persist import load_model
@@ -39,7 +39,7 @@ def scored_frame(prepared, chunk, scored, by="gain", effort=None) -> pd.DataFram
     applied = fixes.apply_fixes(prepared, scored)
     gains = fixes.gain_table(scored, applied)
     names, values = fixes.ranked_fixes(gains, by=by, effort=effort, top=TOP_FIXES)
-    blocked = fixes.blocker_table(scored, prepared.profile)
+    blocked = blockers.blocker_table(scored, prepared.profile, prepared.model)
     added = pd.DataFrame(index=chunk.raw.index)
     added["weight"] = scored.weight.round(2)
     added["category_percentile"] = prepared.percentile(scored).round(1)

@@ -70,7 +70,10 @@ class Assumptions:
     w_photo: float = 1.5  # per unit of photo-review share
     w_qa: float = 0.08  # per log unit of Q&A answers
     w_dsr: float = 2.0  # per DSR point above the category average
-    dsr_below_average_penalty: float = 1.2  # once, if any DSR is below average
+    dsr_below_average_penalty: float = 1.2  # once, if any DSR is below the line
+    # The line: this far below the category average (the platform's hidden
+    # threshold; 0 punishes any DSR below the average at all).
+    dsr_penalty_margin: float = 0.0
     wrong_category_penalty: float = 3.0
     new_product_boost: float = 0.9  # at day 0, falling to 0 at the window's end
     main_video_boost: float = 0.35
@@ -739,7 +742,9 @@ def true_weight(
         reviews + a.rating_prior_reviews
     )
     dsr_gap = sum(catalog[c] - ref[c] for c in DSR)
-    below = np.any([catalog[c] < ref[c] - 1e-9 for c in DSR], axis=0)
+    below = np.any(
+        [catalog[c] < ref[c] - a.dsr_penalty_margin - 1e-9 for c in DSR], axis=0
+    )
     age = (pd.Timestamp(a.as_of) - pd.to_datetime(catalog["listed_at"])).dt.days
     newness = np.clip(1 - age / a.new_product_window_days, 0, 1)
     terms = pd.DataFrame(

@@ -15,6 +15,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from ranking import evaluate, pipeline, schema
+from ranking.blockers import card_entries
 from ranking.catalog import open_catalog
 from ranking.errors import RankingError
 from ranking.export import ExportSource, Ranks, read_ranks
@@ -152,6 +153,7 @@ def train(
         ],
         "unknown_signals": schema.absent_signals(data),
         "scale": {"center": model.center, "scale": model.scale},
+        "blockers": card_entries(model),
         **extra,
     }
     if ranks is not None:

@@ -139,6 +139,7 @@ class WeightModel:
         scale: float,
         label: str,
         fit_params: dict | None = None,
+        cliffs: dict | None = None,
     ):
         self.additive = additive
         self.center = center
@@ -147,6 +148,9 @@ class WeightModel:
         #: The estimator's settings it was fitted with (bins, penalty), kept
         #: on the model card.
         self.fit_params = dict(fit_params or {})
+        #: Where a shape falls off a cliff (:mod:`ranking.blockers`): learned
+        #: once, at training, and stored with the shapes.
+        self.cliffs = dict(cliffs or {})
         #: Set when loaded from a model directory: its checksum file's SHA-256,
         #: and the training data's profile (arrays) stored beside the model.
         self.digest: str | None = None
@@ -156,11 +160,15 @@ class WeightModel:
     def from_training(
         cls, additive: AdditiveShapes, features: pd.DataFrame, label: str, **params
     ) -> WeightModel:
-        """The scale set from the training catalog's raw scores."""
+        """The scale set from the training catalog's raw scores, and the
+        shapes' cliffs found."""
+        from ranking.blockers import learn_cliffs
+
         raw = additive.predict(features)
         q25, q50, q75 = np.quantile(raw, [0.25, 0.5, 0.75])
         spread = (q75 - q25) / (2 * np.log(3)) if q75 > q25 else 1.0
-        return cls(additive, float(q50), float(spread), label, params)
+        cliffs = learn_cliffs(additive, spread)
+        return cls(additive, float(q50), float(spread), label, params, cliffs)
 
     @property
     def feature_names(self) -> list[str]:
@@ -175,6 +183,10 @@ class WeightModel:
             "scale": self.scale,
             "features": self.feature_names,
             "directions": self.additive.directions,
+            "cliffs": {
+                name: None if cliff is None else cliff.to_dict()
+                for name, cliff in self.cliffs.items()
+            },
             **self.fit_params,
         }
         return meta, self.additive.to_arrays()
@@ -184,13 +196,20 @@ class WeightModel:
         additive = AdditiveShapes.from_arrays(
             meta["features"], meta["directions"], arrays
         )
+        from ranking.blockers import Cliff
+
         params = {k: meta[k] for k in ("n_bins", "alpha") if k in meta}
+        cliffs = {
+            name: None if found is None else Cliff(**found)
+            for name, found in meta["cliffs"].items()
+        }
         return cls(
             additive,
             float(meta["center"]),
             float(meta["scale"]),
             meta["label"],
             params,
+            cliffs,
         )
 
     def raw(self, features: pd.DataFrame) -> np.ndarray:

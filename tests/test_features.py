@@ -89,7 +89,9 @@ def test_dsr_gaps_below_count_and_min_gap():
     assert out["gap_dsr_description"][0] == pytest.approx(
         4.9 - average["dsr_description"][0]
     )
-    assert out["dsr_below_count"].tolist()[:2] == [1.0, 1.0]
+    # The lowest gap of each listing: its logistics, its description, and the
+    # one DSR listing b has.
+    assert out["dsr_min_gap"].round(9).tolist() == [-0.1, -0.1, 0.0]
     empty = pd.DataFrame({"category": ["a"]})
     no_dsr = dsr.extract(empty, category_reference(empty))
     assert no_dsr.isna().all().all()

@@ -116,30 +116,6 @@ def test_effort_files(tmp_path):
         fixes.load_effort(zero)
 
 
-def test_wrong_category_is_a_blocker_with_the_right_suggestion(market, prepared):
-    state, scored, _, _ = prepared
-    table = fixes.blocker_table(scored, state.profile)
-    wrong = market.truth["placed_in_wrong_category"].to_numpy()
-    flagged = table["blockers"].str.contains("category_fit").to_numpy()
-    assert flagged[wrong].mean() >= 0.9
-    assert wrong[flagged].mean() >= 0.9
-    suggested = table["suggested_category"].to_numpy()[wrong & flagged]
-    assert (
-        suggested == market.truth["title_category"].to_numpy()[wrong & flagged]
-    ).mean() >= 0.95
-    assert (table["suggested_category"][~flagged] == "").all()
-
-
-def test_dsr_below_average_is_a_blocker(prepared):
-    state, scored, _, _ = prepared
-    low = fixes.dsr_blockers(scored, state.profile)
-    average = state.profile.reference.center("dsr_service", scored.data["category"])
-    below = scored.data["dsr_service"] < average - 1e-9
-    assert low["dsr_service"].notna().equals(below)
-    table = fixes.blocker_table(scored, state.profile)
-    assert table["blockers"].str.contains("dsr").equals(low.notna().any(axis=1))
-
-
 def test_contributions_follow_the_direction_of_each_signal(prepared):
     state, scored, _, _ = prepared
     parts = state.contributions(scored)

@@ -72,7 +72,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("gap_dsr_description", "dsr", 1, "DSR description − category average"),
     Feature("gap_dsr_service", "dsr", 1, "DSR service − category average"),
     Feature("gap_dsr_logistics", "dsr", 1, "DSR logistics − category average"),
-    Feature("dsr_below_count", "dsr", -1, "DSRs below the category average (0-3)"),
+    Feature("dsr_min_gap", "dsr", 1, "the lowest of the three DSR gaps"),
     Feature("title_fit", "category_fit", 1, "probability the title fits its category"),
     Feature(
         "fit_margin",
@@ -127,7 +127,7 @@ FEATURES_OF_FAMILY: dict[str, tuple[str, ...]] = {
         "gap_dsr_description",
         "gap_dsr_service",
         "gap_dsr_logistics",
-        "dsr_below_count",
+        "dsr_min_gap",
     ),
     "category_fit": ("title_fit", "fit_margin"),
     "media": ("has_main_video", "has_white_bg_image"),

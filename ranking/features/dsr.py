@@ -9,9 +9,6 @@ from ranking.features._common import Reference, categories, column
 DSR_COLUMNS = ("dsr_description", "dsr_service", "dsr_logistics")
 CENTERS = dict.fromkeys(DSR_COLUMNS, "mean")
 
-#: A DSR this far below the average counts as below it (float noise aside).
-TOLERANCE = 1e-9
-
 
 def quantities(data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({c: column(data, c) for c in DSR_COLUMNS}, index=data.index)
@@ -26,8 +23,10 @@ def category_average(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
 
 
 def extract(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
-    """Each DSR minus its category average, and how many of the three fall
-    below the average (what the platform punishes).
+    """Each DSR minus its category average, and the lowest of the three gaps:
+    a platform demotes a shop whose worst DSR is clearly below its peers, at
+    a threshold it does not publish, and a shape over the lowest gap can fall
+    off a cliff wherever that threshold is (see :mod:`ranking.blockers`).
 
     >>> import pandas as pd
     >>> from ranking.profile import category_reference
@@ -40,7 +39,5 @@ def extract(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
         {f"gap_{c}": column(data, c) - average[c] for c in DSR_COLUMNS},
         index=data.index,
     )
-    known = gaps.notna()
-    below = (gaps < -TOLERANCE) & known
-    gaps["dsr_below_count"] = below.sum(axis=1).where(known.any(axis=1))
+    gaps["dsr_min_gap"] = gaps.min(axis=1, skipna=True)
     return gaps.astype("float64")

@@ -1,0 +1,293 @@
+"""Blockers learned from the weight model: where a shape falls off a cliff.
+
+A platform demotes a listing whose shop DSR is clearly below its peers, or
+whose title is in the wrong category, at a threshold it does not publish. The
+weight model learns one shape per feature (a step function over bins); a
+hidden threshold shows in it as a cliff — much of the shape's whole rise
+taken in a few neighbouring steps, worth several weight points.
+:func:`find_cliff` finds it, and the threshold is the steps' centre (each
+edge weighted by its step), because the model's smoothness penalty spreads
+one jump over the bins around it.
+
+* **dsr**: the shape of the lowest of a shop's three DSR gaps; a listing is
+  blocked when that gap is at or below the learned threshold.
+* **category_fit**: the shapes of title fit and fit margin say whether the
+  platform punishes a misplaced title and how hard; which titles are
+  misplaced is the title model's call (:func:`ranking.fixes.misfits`).
+
+A blocker's cost is the weight the listing would win back were it clear of
+the cliff (each cliff feature's term raised to the term just past it). Where
+a shape has no cliff, that signal raises no blocker, and the model card says
+so.
+
+>>> import numpy as np
+>>> edges = np.array([-0.2, -0.1, 0.0, 0.1])
+>>> shape = np.array([0.0, 0.05, 1.0, 1.05, 1.1, 0.5])  # 5 bins, then missing
+>>> cliff = find_cliff("dsr_min_gap", edges, shape, direction=1, scale=0.5)
+>>> round(cliff.threshold, 3), round(cliff.height, 2)
+(-0.1, 0.95)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ranking.features._common import column
+from ranking.features.dsr import DSR_COLUMNS, category_average
+from ranking.fixes import misfits
+
+if TYPE_CHECKING:
+    from ranking.pipeline import Scored
+    from ranking.profile import CatalogProfile
+    from ranking.weight import AdditiveShapes, WeightModel
+
+#: The features whose shapes are searched for a cliff: the factor each one
+#: blocks, and which way is better.
+CLIFF_FEATURES: dict[str, tuple[str, int]] = {
+    "dsr_min_gap": ("dsr", 1),
+    "title_fit": ("category_fit", 1),
+    "fit_margin": ("category_fit", -1),
+}
+BLOCKING_FACTORS = ("dsr", "category_fit")
+
+#: A cliff takes at least this share of the shape's whole rise ...
+MIN_SHARE = 0.4
+#: ... and costs a listing at the training median at least this many weight
+#: points. Measured on simulated catalogs (6 seeds each, ranks-trained): with
+#: no DSR penalty the largest window cost 0.6–1.9 points at 20,000 listings
+#: (up to 3.7 at 10,000); a penalty of half the shipped one (0.6 units, 0.1
+#: below the average) cost 4.6–9.6 points at 20,000 (4.4 and up at 10,000).
+MIN_COST = 4.0
+#: Steps next to the largest one belong to the cliff while they are at least
+#: this share of it (the smoothness penalty spreads one jump over a few
+#: bins) ...
+NEIGHBOUR_SHARE = 0.1
+#: ... and at least this many times the shape's mean step: a steady rise,
+#: however tall, is a slope and not a cliff.
+SPIKE = 3.0
+
+
+@dataclass(frozen=True)
+class Cliff:
+    """A learned threshold. For an increasing shape, values at or below
+    ``threshold`` are past the cliff; for a decreasing one, values above it.
+    ``height`` is the raw score the whole cliff takes, ``share`` its part of
+    the shape's rise, ``low``/``high`` the edges it spans, and ``cleared``
+    the term of a value just clear of it."""
+
+    feature: str
+    factor: str
+    direction: int
+    threshold: float
+    height: float
+    share: float
+    low: float
+    high: float
+    cleared: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def past(self, values: np.ndarray) -> np.ndarray:
+        """True where a value is past the cliff (unknown values never are)."""
+        values = np.asarray(values, dtype="float64")
+        with np.errstate(invalid="ignore"):
+            if self.direction >= 0:
+                return values <= self.threshold
+            return values > self.threshold
+
+
+def find_cliff(
+    feature: str,
+    edges: np.ndarray,
+    shape: np.ndarray,
+    direction: int = 1,
+    scale: float = 1.0,
+) -> Cliff | None:
+    """The cliff of one learned shape, or None where it has none.
+
+    ``edges`` and ``shape`` are as :class:`~ranking.weight.AdditiveShapes`
+    keeps them (``len(edges) + 1`` bin terms, then the missing value's); a
+    step at edge ``k`` is the change from bin ``k`` (values up to the edge)
+    to bin ``k + 1``. ``scale`` is the model's (raw score per unit of the
+    weight's logistic curve), which turns a cliff's height into weight points.
+    """
+    edges = np.asarray(edges, dtype="float64")
+    terms = np.asarray(shape, dtype="float64")[: len(edges) + 1]
+    if len(edges) == 0:
+        return None
+    sign = 1 if direction >= 0 else -1
+    steps = sign * np.diff(terms)
+    rise = steps[steps > 0].sum()
+    top = int(np.argmax(steps))
+    floor = max(NEIGHBOUR_SHARE * steps[top], SPIKE * rise / len(steps))
+    if rise <= 0 or steps[top] < floor:
+        return None
+    low = high = top
+    while low > 0 and steps[low - 1] >= floor:
+        low -= 1
+    while high < len(steps) - 1 and steps[high + 1] >= floor:
+        high += 1
+    window = slice(low, high + 1)
+    height = float(steps[window].sum())
+    share = height / rise
+    if share < MIN_SHARE or median_cost(height, scale) < MIN_COST:
+        return None
+    # Each edge weighted by its step: where one jump, spread by smoothing or
+    # by a threshold inside a bin, was centred (exact for a threshold inside
+    # one bin of evenly spread values).
+    threshold = float(np.average(edges[window], weights=steps[window]))
+    cleared = terms[high + 1] if sign > 0 else terms[low]
+    return Cliff(
+        feature,
+        CLIFF_FEATURES.get(feature, ("", 0))[0],
+        sign,
+        threshold,
+        height,
+        float(share),
+        float(edges[low]),
+        float(edges[high]),
+        float(cleared),
+    )
+
+
+def median_cost(height: float, scale: float) -> float:
+    """Weight points a fall of ``height`` raw score takes from a listing at the
+    training median (weight 50)."""
+    return float(100 / (1 + np.exp(-height / scale)) - 50)
+
+
+def learn_cliffs(additive: AdditiveShapes, scale: float) -> dict[str, Cliff | None]:
+    """The cliff of each of :data:`CLIFF_FEATURES` the model has (None: the
+    shape has none, so that signal raises no blocker)."""
+    found = {}
+    for feature, (_, direction) in CLIFF_FEATURES.items():
+        if feature in additive.features:
+            j = additive.features.index(feature)
+            found[feature] = find_cliff(
+                feature, additive.edges[j], additive.shapes[j], direction, scale
+            )
+    return found
+
+
+def cliffs_by_factor(model: WeightModel) -> dict[str, list[Cliff]]:
+    """The model's cliffs, grouped by the factor they block."""
+    grouped: dict[str, list[Cliff]] = {factor: [] for factor in BLOCKING_FACTORS}
+    for cliff in model.cliffs.values():
+        if cliff is not None:
+            grouped[cliff.factor].append(cliff)
+    return grouped
+
+
+def card_entries(model: WeightModel) -> dict[str, dict | None]:
+    """What the model card records of each cliff (None: no cliff, no
+    blocker), with what it costs a listing at the training median."""
+    entries: dict[str, dict | None] = {}
+    for feature, cliff in model.cliffs.items():
+        if cliff is None:
+            entries[feature] = None
+            continue
+        cost = median_cost(cliff.height, model.scale)
+        entries[feature] = {**cliff.to_dict(), "median_cost": cost}
+    return entries
+
+
+def card_lines(entries: dict[str, dict | None]) -> list[str]:
+    """The learned blocker thresholds, as ``train`` prints them and the model
+    card shows them."""
+    lines = []
+    for feature, (factor, direction) in CLIFF_FEATURES.items():
+        if feature not in entries:
+            continue
+        entry = entries[feature]
+        if entry is None:
+            lines.append(f"  {feature:12} ({factor}): no cliff; raises no blocker")
+            continue
+        side = "at or below" if direction > 0 else "above"
+        where = f"{side} {entry['threshold']:+.3f} (cliff over {entry['low']:+.3f} … "
+        where += f"{entry['high']:+.3f})"
+        if factor == "category_fit":
+            # Which titles misfit is the title model's call (fixes.misfits);
+            # the cliff says that the platform punishes it, and how hard.
+            where = f"cliff over {entry['low']:+.3f} … {entry['high']:+.3f}"
+        lines.append(
+            f"  {feature:12} ({factor}): {where}, costs "
+            f"{entry['median_cost']:.1f} weight points at the median listing"
+        )
+    return lines
+
+
+# ------------------------------------------------------------------ rows
+
+
+def dsr_lines(scored: Scored, profile: CatalogProfile, model: WeightModel):
+    """Per listing and DSR: the line it fell to or below (the category
+    average plus the learned threshold), NaN where it did not; every value
+    NaN where the model learned no DSR cliff."""
+    cliff = model.cliffs.get("dsr_min_gap")
+    average = category_average(scored.data, profile.reference)
+    if cliff is None:
+        return average * np.nan
+    line = average + cliff.threshold
+    return pd.DataFrame(
+        {
+            name: line[name].where(column(scored.data, name) <= line[name])
+            for name in DSR_COLUMNS
+        },
+        index=scored.data.index,
+    )
+
+
+def blocker_costs(
+    scored: Scored, profile: CatalogProfile, model: WeightModel
+) -> pd.DataFrame:
+    """Rows × :data:`BLOCKING_FACTORS`: the weight points each blocker costs
+    the listing (what clearing its cliffs would win back), NaN where the
+    listing is not blocked on that factor."""
+    grouped = cliffs_by_factor(model)
+    blocked = {
+        "dsr": (
+            grouped["dsr"][0].past(scored.features["dsr_min_gap"])
+            if grouped["dsr"]
+            else np.zeros(len(scored.raw), dtype=bool)
+        ),
+        "category_fit": (
+            misfits(scored.data, scored.title_fit, profile.sizes).to_numpy()
+            if grouped["category_fit"]
+            else np.zeros(len(scored.raw), dtype=bool)
+        ),
+    }
+    out = pd.DataFrame(index=scored.data.index)
+    for factor in BLOCKING_FACTORS:
+        lift = np.zeros(len(scored.raw))
+        for cliff in grouped[factor]:
+            term = model.additive.partial_terms(scored.features[[cliff.feature]])
+            lift += np.maximum(cliff.cleared - term, 0.0)
+        cost = model.to_weight(scored.raw + lift) - scored.weight.to_numpy()
+        out[factor] = np.where(blocked[factor], cost, np.nan)
+    return out
+
+
+def blocker_table(
+    scored: Scored, profile: CatalogProfile, model: WeightModel
+) -> pd.DataFrame:
+    """``blockers`` (factor names joined by ``;``), ``suggested_category``
+    (empty unless category_fit is a blocker) and each blocker's cost."""
+    costs = blocker_costs(scored, profile, model)
+    dsr, wrong = costs["dsr"].notna(), costs["category_fit"].notna()
+    names = np.where(dsr, "dsr", "")
+    names = np.where(wrong, np.where(dsr, "dsr;category_fit", "category_fit"), names)
+    suggested = scored.title_fit["best_category"].where(wrong, "").fillna("")
+    return pd.DataFrame(
+        {
+            "blockers": names,
+            "suggested_category": suggested.astype(str),
+            "dsr_cost": costs["dsr"],
+            "category_fit_cost": costs["category_fit"],
+        },
+        index=scored.data.index,
+    )

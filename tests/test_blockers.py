@@ -1,0 +1,230 @@
+"""Blockers learned from the model's shapes: the cliff, its threshold, its cost."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ranking import blockers, fixes, pipeline
+from ranking.cli import cli
+from ranking.export import ExportSource
+from ranking.persist import load_model
+from ranking.simulate import DSR, Assumptions, simulate
+from ranking.training import train
+
+# ------------------------------------------------------------------ shapes
+
+
+def test_a_jump_inside_one_bin_is_placed_by_the_split_of_its_two_steps():
+    # Values spread evenly through the bin (-0.10, -0.05], 40% of them below a
+    # threshold at -0.08: the bin's term is 40% of the way down the jump.
+    edges = np.round(np.arange(-0.40, 0.36, 0.05), 2)
+    terms = np.r_[np.where(edges <= -0.10, 0.0, 1.0), 1.0, 0.3]
+    terms[np.flatnonzero(edges == -0.05)] = 0.6
+    cliff = blockers.find_cliff("dsr_min_gap", edges, terms, 1, scale=1.0)
+    assert cliff.threshold == pytest.approx(-0.08)
+    assert cliff.height == pytest.approx(1.0)
+    assert cliff.cleared == pytest.approx(1.0)
+    assert cliff.past(np.array([-0.09, -0.08, -0.07, np.nan])).tolist() == [
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_a_steady_rise_has_no_cliff():
+    edges = np.linspace(-0.3, 0.3, 31)
+    terms = np.r_[np.linspace(0, 1.5, 32), 0.0]
+    assert blockers.find_cliff("dsr_min_gap", edges, terms, 1, scale=1.0) is None
+
+
+def test_a_small_jump_is_not_a_cliff_however_steep():
+    edges = np.array([-0.1, 0.0, 0.1])
+    terms = np.array([0.0, 0.0, 0.1, 0.1, 0.0])
+    # 0.1 raw score on a scale of 2 costs a median listing 1.2 weight points.
+    assert blockers.find_cliff("dsr_min_gap", edges, terms, 1, scale=2.0) is None
+    cliff = blockers.find_cliff("dsr_min_gap", edges, terms * 20, 1, scale=2.0)
+    assert cliff is not None and cliff.threshold == pytest.approx(0.0)
+
+
+def test_a_decreasing_shape_is_past_its_cliff_above_the_threshold():
+    edges = np.array([0.0, 1.0, 2.0, 3.0])
+    terms = np.array([0.0, 0.0, -1.0, -1.0, -1.05, 0.0])
+    cliff = blockers.find_cliff("fit_margin", edges, terms, -1, scale=1.0)
+    assert cliff.threshold == pytest.approx(1.0)
+    assert cliff.cleared == pytest.approx(0.0)
+    assert cliff.past(np.array([0.5, 1.5])).tolist() == [False, True]
+
+
+# ------------------------------------------------------------ on markets
+
+MARGIN = 0.08
+
+
+def _trained(tmp_path_factory, name: str, assumptions: Assumptions):
+    market = simulate(20_000, seed=21, assumptions=assumptions)
+    folder = tmp_path_factory.mktemp(name)
+    files = market.save(folder)
+    model_dir = folder / "model"
+    result = train(files["catalog"], files["ranks"], output=model_dir)
+    model, _ = load_model(model_dir)
+    prepared = pipeline.prepare(ExportSource(files["catalog"]), model)
+    scored = prepared.score(pd.concat([c.data for c in prepared.source.chunks()]))
+    return market, result, prepared, scored
+
+
+@pytest.fixture(scope="module")
+def other_threshold(tmp_path_factory):
+    """A marketplace whose platform demotes a DSR only 0.08 below the average
+    (the shipped simulator: any amount below)."""
+    return _trained(tmp_path_factory, "margin", Assumptions(dsr_penalty_margin=MARGIN))
+
+
+def test_the_learned_dsr_threshold_is_the_platforms(other_threshold):
+    _, result, prepared, _ = other_threshold
+    cliff = prepared.model.cliffs["dsr_min_gap"]
+    assert cliff.threshold == pytest.approx(-MARGIN, abs=0.02)
+    entry = result.card["blockers"]["dsr_min_gap"]
+    assert entry["threshold"] == cliff.threshold and entry["median_cost"] >= 4
+
+
+def test_dsr_blockers_find_the_demoted_listings(other_threshold):
+    market, _, prepared, scored = other_threshold
+    catalog = market.catalog
+    average = catalog.groupby("category")[list(DSR)].transform("mean")
+    demoted = np.any([catalog[c] < average[c] - MARGIN - 1e-9 for c in DSR], axis=0)
+    table = blockers.blocker_table(scored, prepared.profile, prepared.model)
+    flagged = table["blockers"].str.contains("dsr").to_numpy()
+    assert 0.15 < demoted.mean() < 0.5
+    assert demoted[flagged].mean() >= 0.9  # precision
+    assert flagged[demoted].mean() >= 0.9  # recall
+    assert (table["dsr_cost"][flagged] > 0).all()
+    assert table["dsr_cost"][~flagged].isna().all()
+
+
+def test_no_dsr_penalty_means_no_dsr_blocker(tmp_path_factory):
+    _, result, prepared, scored = _trained(
+        tmp_path_factory, "nopenalty", Assumptions(dsr_below_average_penalty=0.0)
+    )
+    assert prepared.model.cliffs["dsr_min_gap"] is None
+    assert result.card["blockers"]["dsr_min_gap"] is None
+    table = blockers.blocker_table(scored, prepared.profile, prepared.model)
+    assert not table["blockers"].str.contains("dsr").any()
+    lines = blockers.card_lines(result.card["blockers"])
+    assert any("dsr_min_gap" in line and "no cliff" in line for line in lines)
+
+
+# ------------------------------------------------- the shipped simulator
+
+
+@pytest.fixture(scope="module")
+def prepared(market_files, model_dir):
+    model, _ = load_model(model_dir)
+    state = pipeline.prepare(ExportSource(market_files["catalog"]), model)
+    scored = state.score(pd.concat([c.data for c in state.source.chunks()]))
+    return state, scored
+
+
+def test_wrong_category_is_a_blocker_with_the_right_suggestion(market, prepared):
+    state, scored = prepared
+    assert state.model.cliffs["title_fit"] is not None
+    table = blockers.blocker_table(scored, state.profile, state.model)
+    wrong = market.truth["placed_in_wrong_category"].to_numpy()
+    flagged = table["blockers"].str.contains("category_fit").to_numpy()
+    assert flagged[wrong].mean() >= 0.9
+    assert wrong[flagged].mean() >= 0.9
+    suggested = table["suggested_category"].to_numpy()[wrong & flagged]
+    assert (
+        suggested == market.truth["title_category"].to_numpy()[wrong & flagged]
+    ).mean() >= 0.95
+    assert (table["suggested_category"][~flagged] == "").all()
+    misfit = fixes.misfits(scored.data, scored.title_fit, state.profile.sizes)
+    assert table["category_fit_cost"].notna().equals(misfit)
+
+
+def test_a_blockers_cost_is_what_clearing_its_cliff_wins_back(prepared):
+    state, scored = prepared
+    table = blockers.blocker_table(scored, state.profile, state.model)
+    cliff = state.model.cliffs["dsr_min_gap"]
+    at = table.index[table["dsr_cost"].notna()][0]
+    row = scored.data.loc[[at]].copy()
+    # Lift every DSR just clear of the line: the min gap's term is then the
+    # cleared one, and the weight gained is the cost (other DSR terms aside).
+    average = state.profile.reference
+    for name in DSR:
+        line = average.center(name, row["category"]).iloc[0] + cliff.high
+        row[name] = np.maximum(row[name], line + 1e-6)
+    after = state.score(row)
+    min_gap_term = state.model.additive.partial_terms(after.features[["dsr_min_gap"]])
+    assert min_gap_term[0] == pytest.approx(cliff.cleared)
+    before = state.model.additive.partial_terms(
+        scored.features.loc[[at], ["dsr_min_gap"]]
+    )
+    expected = state.model.to_weight(
+        scored.raw[scored.data.index.get_loc(at)] + cliff.cleared - before[0]
+    )
+    assert table.at[at, "dsr_cost"] == pytest.approx(
+        expected - scored.weight[at], abs=1e-9
+    )
+
+
+def test_every_blocker_in_the_audit_carries_its_cost(
+    runner, market_files, model_dir, prepared
+):
+    state, scored = prepared
+    table = blockers.blocker_table(scored, state.profile, state.model)
+    both = table.index[table["blockers"] == "dsr;category_fit"]
+    listing = str(scored.data.at[both[0], "listing_id"])
+    result = runner.invoke(
+        cli,
+        [
+            "audit",
+            str(market_files["catalog"]),
+            listing,
+            "--model",
+            str(model_dir),
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    factors = {b["factor"] for b in report["blockers"]}
+    assert factors == {"dsr", "category_fit"}
+    for b in report["blockers"]:
+        assert b["cost"] == pytest.approx(
+            round(table.at[both[0], f"{b['factor']}_cost"], 2)
+        )
+        assert b["cost"] > 0
+    text = runner.invoke(
+        cli, ["audit", str(market_files["catalog"]), listing, "--model", str(model_dir)]
+    )
+    assert f"✗ dsr  −{report['blockers'][0]['cost']:.2f}" in text.output
+
+
+def test_train_prints_the_thresholds_it_learned(runner, market_files, tmp_path):
+    out = tmp_path / "m"
+    result = runner.invoke(
+        cli,
+        [
+            "train",
+            str(market_files["catalog"]),
+            "--ranks",
+            str(market_files["ranks"]),
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "blockers learned" in result.output
+    assert "dsr_min_gap  (dsr): at or below" in result.output
+    card = (out / "card.txt").read_text(encoding="utf-8")
+    assert "dsr_min_gap  (dsr): at or below" in card
+    model, _ = load_model(out)
+    assert model.cliffs["dsr_min_gap"].threshold == pytest.approx(
+        json.loads((out / "model.json").read_text())["cliffs"]["dsr_min_gap"][
+            "threshold"
+        ]
+    )
