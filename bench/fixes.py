@@ -204,19 +204,21 @@ def detection_bench(listings: int, seed: int) -> None:
         f"≤ {fixes.MISFIT_MAX_FIT}"
     )
     print(
-        f"{'catalog':28} {'recall':>7} {'precision':>9} {'suggests_right':>14} "
+        f"{'catalog':36} {'recall':>7} {'precision':>9} {'suggests_right':>14} "
         f"{'flagged':>8} {'moved':>6}"
     )
+    from ranking.simulate import Assumptions
+
     for lang in ("zh", "en"):
-        market = simulate(listings, seed=seed, lang=lang)
-        wrong = market.truth["placed_in_wrong_category"].to_numpy()
-        r, p, right, flagged, moved = detection(
-            market.catalog, wrong, market.truth["title_category"].to_numpy()
-        )
-        print(
-            f"{'simulated ' + lang:28} {r:7.3f} {p:9.3f} {right:14.3f} "
-            f"{flagged:8,} {moved:6,}"
-        )
+        for hard in (False, True):
+            a = Assumptions(confusable_categories=hard)
+            market = simulate(listings, seed=seed, lang=lang, assumptions=a)
+            wrong = market.truth["placed_in_wrong_category"].to_numpy()
+            r, p, right, flagged, moved = detection(
+                market.catalog, wrong, market.truth["title_category"].to_numpy()
+            )
+            name = f"simulated {lang}" + (", confusable" if hard else "")
+            print(f"{name:36} {r:7.3f} {p:9.3f} {right:14.3f} {flagged:8,} {moved:6,}")
     source = REALDATA / "pricerunner" / "pricerunner_title_category.csv"
     if not source.exists():
         return
@@ -230,8 +232,18 @@ def detection_bench(listings: int, seed: int) -> None:
         ("PriceRunner (real), as is", real),
         ("PriceRunner, variants merged", merged),
     ):
-        r, p, right, flagged, moved = detection(*move_five_percent(frame, seed))
-        print(f"{label:28} {r:7.3f} {p:9.3f} {right:14.3f} {flagged:8,} {moved:6,}")
+        for size in (12_000, len(frame)):
+            for draw in (seed, seed + 1):
+                part = (
+                    frame.sample(n=size, random_state=draw).reset_index(drop=True)
+                    if size < len(frame)
+                    else frame
+                )
+                r, p, right, flagged, moved = detection(*move_five_percent(part, draw))
+                name = f"{label}, {size:,}"
+                print(
+                    f"{name:36} {r:7.3f} {p:9.3f} {right:14.3f} {flagged:8,} {moved:6,}"
+                )
 
 
 #: Markets for the DSR blocker: (name, how far below the average the platform

@@ -19,7 +19,9 @@ simulated platform works as operators describe Taobao search:
    titles), the listings whose title contains it compete: rank by true weight
    plus Gumbel noise. A tracker sees the top ``observed_top`` positions; some
    of the listings below are written censored (``>48``, ``48+``, ``未上榜``).
-4. ``search_visitors`` grows exponentially with weight, with Poisson noise.
+4. ``search_visitors`` grows exponentially with weight, with Poisson noise;
+   optionally also with the listing's overall traffic and with log-normal
+   noise (``search_traffic_elasticity``, ``search_visitors_noise``).
 
 >>> market = simulate(300, seed=1)                         # doctest: +SKIP
 >>> market.catalog.shape, market.ranks.shape              # doctest: +SKIP
@@ -79,8 +81,17 @@ class Assumptions:
     main_video_boost: float = 0.35
     white_bg_boost: float = 0.25
     w_refund: float = 6.0  # per unit of refund rate
+    # Three more categories whose titles share words with three of the first
+    # twelve (半身裙 with 连衣裙, 手机膜 with 手机壳, headphones with earbuds):
+    # telling a title's category gets hard, as it is on real platforms.
+    confusable_categories: bool = False
     search_visitors_per_unit: float = 0.9  # log search visitors per weight unit
     search_visitors_base: float = 30.0
+    # Search visitors also scale with the listing's overall traffic (this
+    # power of visitors over the category median) and carry log-normal noise;
+    # 0 and 0 keep the shipped sample's search visitors a function of weight.
+    search_traffic_elasticity: float = 0.0
+    search_visitors_noise: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -574,7 +585,7 @@ def simulate(
     a = assumptions or Assumptions()
     rng = np.random.default_rng(seed)
     n = listings
-    cats = CATEGORIES
+    cats = market_categories(a)
     true_cat = rng.integers(0, len(cats), n)
     name_of = np.array([c.zh if lang == "zh" else c.en for c in cats], dtype=object)
 
@@ -677,6 +688,14 @@ def simulate(
         np.log(a.search_visitors_base)
         + a.search_visitors_per_unit * parts["true_weight"].to_numpy()
     )
+    if a.search_traffic_elasticity:
+        log_visitors = np.log(np.maximum(visitors, 1))
+        typical = pd.Series(log_visitors).groupby(placed).transform("median")
+        log_search += a.search_traffic_elasticity * (log_visitors - typical.to_numpy())
+    if a.search_visitors_noise:
+        # A generator of its own: the market's other draws stay as they were.
+        noise = np.random.default_rng([seed, 1]).normal(0, 1, n)
+        log_search += a.search_visitors_noise * noise
     catalog["search_visitors"] = rng.poisson(np.exp(np.minimum(log_search, 12)))
     catalog = catalog[list(CATALOG_COLUMNS)]
 
@@ -795,7 +814,82 @@ def _raw_terms(catalog: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
 
 #: Categories whose products are sold together or for each other; a title
 #: may name one of its group's products (a gift, an accessory, "fits ...").
-AFFINITY: tuple[tuple[int, ...], ...] = ((0, 1, 2), (3, 7, 9), (4, 6, 8, 10), (5, 11))
+#: The confusable categories (``Assumptions.confusable_categories``): each
+#: shares nouns or attribute words with one of the first twelve, as real
+#: neighbouring categories do (a 裙子 is a dress or a skirt; 防摔, 全包 and 磨砂
+#: describe cases and screen protectors alike; 降噪 and 无线 any headset).
+CONFUSABLE: tuple[Category, ...] = (
+    Category(
+        "半身裙",
+        "Skirts",
+        ("半身裙", "裙子"),
+        ("skirt", "midi skirt"),
+        ("碎花", "雪纺", "法式", "高腰", "长款", "针织", "A字", "百褶"),
+        (
+            "floral",
+            "chiffon",
+            "pleated",
+            "high waist",
+            "long",
+            "knit",
+            "a-line",
+            "satin",
+        ),
+        119,
+        800,
+    ),
+    Category(
+        "手机膜",
+        "Screen Protectors",
+        ("手机膜", "钢化膜"),
+        ("screen protector", "tempered glass"),
+        ("防摔", "磁吸", "透明", "全包", "磨砂", "高清", "防窥", "钢化"),
+        (
+            "shockproof",
+            "magnetic",
+            "clear",
+            "full body",
+            "matte",
+            "hd",
+            "privacy",
+            "tempered",
+        ),
+        19,
+        1100,
+    ),
+    Category(
+        "头戴式耳机",
+        "Headphones",
+        ("头戴式耳机", "无线耳机"),
+        ("headphones", "wireless headphones"),
+        ("降噪", "运动", "超长续航", "游戏", "迷你", "头戴", "折叠", "重低音"),
+        (
+            "noise cancelling",
+            "sports",
+            "long battery",
+            "gaming",
+            "mini",
+            "over-ear",
+            "foldable",
+            "bass",
+        ),
+        299,
+        700,
+    ),
+)
+AFFINITY: tuple[tuple[int, ...], ...] = (
+    (0, 1, 2, 12),
+    (3, 7, 9, 13, 14),
+    (4, 6, 8, 10),
+    (5, 11),
+)
+
+
+def market_categories(a: Assumptions) -> tuple[Category, ...]:
+    """The categories of a market built on ``a``."""
+    return CATEGORIES + CONFUSABLE if a.confusable_categories else CATEGORIES
+
+
 _MENTIONS = {
     "zh": ("送{}", "配{}", "适用{}", "{}同款"),
     "en": ("with {}", "for {}", "plus {}", "{} compatible"),
@@ -811,11 +905,14 @@ def _titles(rng: np.random.Generator, true_cat: np.ndarray, lang: str, a: Assump
     zh = lang == "zh"
     shared = np.array(_SHARED_ZH if zh else _SHARED_EN, dtype=object)
     brands = np.array(_BRANDS_ZH if zh else _BRANDS_EN, dtype=object)
-    group_of = {c: group for group in AFFINITY for c in group}
+    cats = market_categories(a)
+    group_of = {
+        c: tuple(g for g in group if g < len(cats)) for group in AFFINITY for c in group
+    }
     sep = "" if zh else " "
     titles, phrases = [], []
     for cat_index in true_cat:
-        cat = CATEGORIES[cat_index]
+        cat = cats[cat_index]
         nouns = cat.nouns_zh if zh else cat.nouns_en
         attrs = cat.attrs_zh if zh else cat.attrs_en
         noun = nouns[0] if rng.random() < 0.8 else nouns[rng.integers(len(nouns))]
@@ -832,7 +929,7 @@ def _titles(rng: np.random.Generator, true_cat: np.ndarray, lang: str, a: Assump
                 words.append(nouns[-1])
         if rng.random() < a.cross_mention_share:
             others = [c for c in group_of[cat_index] if c != cat_index]
-            other = CATEGORIES[others[rng.integers(len(others))]]
+            other = cats[others[rng.integers(len(others))]]
             other_noun = (other.nouns_zh if zh else other.nouns_en)[0]
             template = _MENTIONS[lang][rng.integers(len(_MENTIONS[lang]))]
             words.append(template.format(other_noun))

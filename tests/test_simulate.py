@@ -109,3 +109,71 @@ def test_keywords_come_from_titles(market):
         for i, k in zip(ranks["listing_id"], ranks["keyword"], strict=True)
     ]
     assert all(contained)
+
+
+def test_a_stricter_dsr_line_demotes_only_past_it(market):
+    from ranking.simulate import DSR, Assumptions, category_reference, true_weight
+
+    catalog = market.catalog
+    reference = category_reference(catalog, Assumptions())
+    title = market.truth["title_category"]
+    strict = Assumptions(dsr_penalty_margin=0.05)
+    loose = true_weight(catalog, title, reference)["term_dsr"]
+    tight = true_weight(catalog, title, reference, strict)["term_dsr"]
+    average = reference.reindex(catalog["category"])[list(DSR)].to_numpy()
+    gaps = catalog[list(DSR)].to_numpy() - average
+    just_below = (gaps.min(axis=1) < 0) & (gaps.min(axis=1) > -0.05)
+    assert just_below.any()
+    # Listings a little below the average escape the stricter platform's penalty.
+    assert np.allclose(tight[just_below] - loose[just_below], 1.2)
+    far_below = gaps.min(axis=1) < -0.05 - 1e-9
+    assert np.allclose(tight[far_below], loose[far_below])
+
+
+def test_confusable_categories_share_words_and_keep_the_default_market():
+    from ranking.simulate import Assumptions
+
+    plain = simulate(400, seed=3)
+    assert plain.catalog.equals(
+        simulate(400, seed=3, assumptions=Assumptions()).catalog
+    )
+    hard = simulate(3000, seed=3, assumptions=Assumptions(confusable_categories=True))
+    assert hard.catalog["category"].nunique() == 15
+    skirts = hard.catalog["title"][hard.truth["title_category"] == "半身裙"]
+    assert skirts.str.contains("碎花|雪纺|法式|收腰|长款|针织").mean() > 0.5
+
+
+def test_search_visitors_can_follow_overall_traffic():
+    from ranking.simulate import Assumptions
+
+    plain = simulate(3000, seed=4)
+    traffic = simulate(
+        3000, seed=4, assumptions=Assumptions(search_traffic_elasticity=1.0)
+    )
+    others = [c for c in plain.catalog.columns if c != "search_visitors"]
+    assert traffic.catalog[others].equals(plain.catalog[others])
+    ratio = np.log1p(traffic.catalog["search_visitors"]) - np.log1p(
+        plain.catalog["search_visitors"]
+    )
+    visitors = np.log(plain.catalog["visitors"])
+    relative = visitors - visitors.groupby(plain.catalog["category"]).transform(
+        "median"
+    )
+    # Poisson noise swamps small counts (the median listing has 15 search
+    # visitors): the slope is read where both counts are 20 or more.
+    counted = (plain.catalog["search_visitors"] >= 20) & (
+        traffic.catalog["search_visitors"] >= 20
+    )
+    slope = np.polyfit(relative[counted], ratio[counted], 1)[0]
+    assert slope == pytest.approx(1.0, abs=0.2)
+    noisy = simulate(
+        3000,
+        seed=4,
+        assumptions=Assumptions(
+            search_traffic_elasticity=1.0, search_visitors_noise=0.5
+        ),
+    )
+    spread = np.log1p(noisy.catalog["search_visitors"]) - np.log1p(
+        traffic.catalog["search_visitors"]
+    )
+    assert 0.4 < spread.std() < 0.65
