@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ranking import blockers, fixes, schema
+from ranking.drift import shifts_of
 from ranking.errors import RankingError, UnknownListingError
 from ranking.export import read_ranks
 from ranking.features import FACTORS
@@ -87,6 +88,7 @@ def audit(
             if factor
         ],
         "order": by,
+        "drift": shifts_of(prepared),
     }
     rivals = None
     if ranks_path is not None:

@@ -172,6 +172,7 @@ def _store(result: Prepared, folder: Path) -> None:
             sorted_raw=scores.sorted_raw,
             starts=scores.starts,
             mean_terms=scores.mean_terms.to_numpy(),
+            **{f"drift/{key}": value for key, value in (scores.drift or {}).items()},
         )
         (staging / "scores.json").write_text(
             json.dumps({"features": list(scores.mean_terms.columns)}), encoding="utf-8"
@@ -209,6 +210,11 @@ def _load(folder: Path, export_path: Path, model: WeightModel) -> CachedPrepared
             pd.DataFrame(
                 stored["mean_terms"], index=names, columns=columns["features"]
             ),
+            {
+                key[len("drift/") :]: stored[key]
+                for key in stored.files
+                if key.startswith("drift/")
+            },
         )
     return CachedPrepared(folder, export_path, profile, model, scores)
 

@@ -298,6 +298,14 @@ def ordering_options(command):
     )(command)
 
 
+def warn_drift(shifts: list[dict], model_dir: Path) -> None:
+    """The stale-model warning, on stderr (see ranking.drift)."""
+    from ranking.drift import message
+
+    for line in message(shifts, str(model_dir)):
+        click.echo(line, err=True)
+
+
 def effort_table(path: Path | None):
     from ranking.fixes import load_effort
 
@@ -354,6 +362,7 @@ def audit(
         echo_json(report)
     else:
         click.echo(render.render_audit(report))
+    warn_drift(report["drift"], model_dir)
 
 
 @cli.command()
@@ -420,6 +429,7 @@ def score(
         f"{summary['rows']:,} listings scored → {summary['output']} "
         f"({summary['blocked']:,} with blockers)"
     )
+    warn_drift(summary["drift"], model_dir)
     if summary["rejects"] or summary.get("not_listings"):
         aside = summary.get("not_listings")
         click.echo(

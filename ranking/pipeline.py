@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ranking.drift import DriftCounts
 from ranking.export import Chunk, ExportSource
 from ranking.features import FACTORS, FEATURES, build_features
 from ranking.features._common import by_category, categories, category_positions
@@ -150,6 +151,16 @@ class CatalogScores:
     sorted_raw: np.ndarray  # grouped by category code, ascending inside
     starts: np.ndarray  # where each category's scores start (one past: end)
     mean_terms: pd.DataFrame  # category × feature
+    #: The export's counts in the training profile's bins (:mod:`ranking.drift`).
+    drift: dict[str, np.ndarray] | None = None
+
+    def shifts(self, model: WeightModel) -> list:
+        """Signals and factor contributions that moved since training."""
+        from ranking.drift import DriftCounts
+
+        if not self.drift or not model.training_profile:
+            return []
+        return DriftCounts(model.training_profile).load(self.drift).shifts()
 
     @classmethod
     def build(
@@ -159,6 +170,7 @@ class CatalogScores:
         raw: np.ndarray,
         bin_counts: list[np.ndarray],
         model: WeightModel,
+        drift: dict[str, np.ndarray] | None = None,
     ) -> CatalogScores:
         order = np.lexsort((raw, codes))
         counts = np.bincount(codes, minlength=len(names))
@@ -171,7 +183,7 @@ class CatalogScores:
                 # the catalog was chunked.
                 total = bin_counts[j] @ additive.shapes[j]
                 means[name] = np.where(counts > 0, total / counts, np.nan)
-        return cls(names, raw[order], starts, pd.DataFrame(means, index=names))
+        return cls(names, raw[order], starts, pd.DataFrame(means, index=names), drift)
 
     def _codes(self, category: pd.Series) -> np.ndarray:
         return category_positions(self.categories, category)
@@ -298,6 +310,8 @@ def prepare(
     codes_parts, raw_parts = [], []
     kept: list[Scored] | None = [] if source.in_memory else None
     image_root = source.path.parent
+    drift = DriftCounts(model.training_profile)
+    factor_of = {f.name: f.factor for f in FEATURES}
     for chunk in source.chunks():
         scored = score_rows(chunk.data, profile, model, image_root)
         if kept is not None:
@@ -306,9 +320,18 @@ def prepare(
             chunk.data["has_white_bg_image"] = scored.data["has_white_bg_image"]
         codes = category_positions(names, categories(scored.data))
         bins = additive.codes(scored.features)
+        contributions = pd.DataFrame(index=scored.data.index)
         for j, size in enumerate(sizes):
             flat = np.bincount(codes * size + bins[:, j], minlength=len(names) * size)
             bin_counts[j] += flat.reshape(len(names), size)
+            factor = factor_of.get(model.feature_names[j], "other")
+            if factor != "other":
+                term = additive.shapes[j][bins[:, j]]
+                if factor in contributions:
+                    contributions[factor] += term
+                else:
+                    contributions[factor] = term
+        drift.add(scored.data, contributions)
         codes_parts.append(codes)
         raw_parts.append(scored.raw)
     scores = CatalogScores.build(
@@ -317,6 +340,7 @@ def prepare(
         np.concatenate(raw_parts),
         bin_counts,
         model,
+        drift.to_arrays(),
     )
     if progress:
         progress("scores")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ranking import blockers, fixes, io
 from ranking.catalog import export_paths, open_catalog
+from ranking.drift import shifts_of
 from ranking.export import NOT_LISTING, REJECT_REASON, Chunk
 from ranking.persist import load_model
 
@@ -158,4 +159,5 @@ def score_catalog(
         "output": str(output),
         "rejects_file": str(written_rejects) if written_rejects else None,
         "blocked": blocked,
+        "drift": shifts_of(prepared),
     }

@@ -17,6 +17,7 @@ from scipy.stats import spearmanr
 from ranking import evaluate, pipeline, schema
 from ranking.blockers import card_entries
 from ranking.catalog import open_catalog
+from ranking.drift import factor_contributions
 from ranking.errors import RankingError
 from ranking.export import ExportSource, Ranks, read_ranks
 from ranking.features import FEATURES
@@ -48,18 +49,24 @@ def _estimator() -> AdditiveWeightModel:
     return AdditiveWeightModel(directions=[f.direction for f in FEATURES])
 
 
-def training_profile(data: pd.DataFrame, features: pd.DataFrame) -> dict:
+def training_profile(
+    data: pd.DataFrame, features: pd.DataFrame, model: WeightModel | None = None
+) -> dict:
     """The training data's distribution, stored beside the model so that later
-    exports can be compared with it: for every feature and numeric signal,
-    its decile edges and how many training rows fell in each bin (the last
-    count is for unknown values)."""
+    exports can be compared with it (:mod:`ranking.drift`): for every feature,
+    numeric signal and (given the model) factor contribution, its decile
+    edges and how many training rows fell in each bin (the last count is for
+    unknown values)."""
     arrays = {}
     signals = {
         name: data[name]
         for name in schema.SIGNALS
         if name in data.columns and schema.COLUMNS_BY_NAME[name].kind != "text"
     }
-    for prefix, frame in (("feature", features), ("signal", pd.DataFrame(signals))):
+    frames = [("feature", features), ("signal", pd.DataFrame(signals))]
+    if model is not None:
+        frames.append(("factor", factor_contributions(model, features)))
+    for prefix, frame in frames:
         for name, values in frame.items():
             values = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
             known = values[np.isfinite(values)]
@@ -168,7 +175,7 @@ def train(
     if comparison is not None:
         card["comparison"] = comparison
     if output is not None:
-        save_model(model, output, card, arrays=training_profile(data, features))
+        save_model(model, output, card, arrays=training_profile(data, features, model))
     return TrainResult(model, metrics, card, comparison)
 
 

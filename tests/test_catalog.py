@@ -148,7 +148,7 @@ def test_audit_cache_is_keyed_by_every_file(runner, tmp_path, model_dir, monkeyp
     write_csv(items, "商品ID,主图视频\n1,是\n2,是\n3,是\n")
     second = runner.invoke(cli, [*argv, "--format", "json"])
     assert second.exit_code == 0, second.output
-    before, after = json.loads(first.output), json.loads(second.output)
+    before, after = json.loads(first.stdout), json.loads(second.stdout)
     assert "has_main_video" not in before["unknown_signals"]
     assert after["weight"] > before["weight"]  # the changed file was read again
 

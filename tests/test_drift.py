@@ -1,0 +1,127 @@
+"""The stale-model warning: PSI against the training data's profile."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ranking import drift
+from ranking.cli import cli
+
+
+def test_psi_is_zero_for_the_same_shares_and_grows_with_the_shift():
+    then = np.array([10, 20, 30, 40, 0])
+    assert drift.psi(then * 3, then) == pytest.approx(0.0)
+    small = drift.psi([12, 20, 30, 38, 0], then)
+    big = drift.psi([40, 30, 20, 10, 0], then)
+    assert 0 < small < drift.NOTICE < drift.WARNING < big
+
+
+def test_bins_match_the_training_profiles_and_unknown_is_counted_last():
+    edges = np.array([1.0, 2.0])
+    counts = drift.bin_counts([0.5, 1.0, 1.5, 2.0, 9.0, np.nan, None], edges)
+    # side="right", as training_profile cut them: a value on an edge goes up.
+    assert counts.tolist() == [1, 2, 2, 2]
+
+
+@pytest.fixture(scope="module")
+def shifted(market, tmp_path_factory):
+    data = market.catalog.copy()
+    data["price"] = data["price"] * 3
+    data["visitors"] = (data["visitors"] / 4).round()
+    for name in ("dsr_description", "dsr_service", "dsr_logistics"):
+        data[name] = (data[name] - 0.2).round(2)
+    path = tmp_path_factory.mktemp("drift") / "shifted.csv"
+    data.to_csv(path, index=False)
+    return path
+
+
+def test_an_export_like_the_training_data_raises_no_warning(
+    runner, market_files, model_dir, tmp_path
+):
+    result = runner.invoke(
+        cli,
+        [
+            "score",
+            str(market_files["catalog"]),
+            "-o",
+            str(tmp_path / "s.csv"),
+            "--model",
+            str(model_dir),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output and "notice" not in result.output
+
+
+def test_a_shifted_export_warns_naming_the_signals(
+    runner, shifted, model_dir, tmp_path
+):
+    result = runner.invoke(
+        cli,
+        [
+            "score",
+            str(shifted),
+            "-o",
+            str(tmp_path / "s.csv"),
+            "--model",
+            str(model_dir),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    warning = [
+        line for line in result.output.splitlines() if line.startswith("warning")
+    ]
+    assert len(warning) == 1
+    for name in (
+        "price",
+        "visitors",
+        "dsr_description",
+        "dsr_service",
+        "dsr_logistics",
+    ):
+        assert f"{name} (PSI" in warning[0]
+    assert "--baseline" in warning[0]
+    # The rest of the signals did not move.
+    assert "monthly_sales (PSI" not in result.output
+
+
+def test_audit_reports_drift_in_json(runner, shifted, market, model_dir):
+    listing = str(market.catalog["listing_id"].iloc[0])
+    result = runner.invoke(
+        cli,
+        ["audit", str(shifted), listing, "--model", str(model_dir), "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert result.stderr.startswith("warning: this export has drifted")
+    named = {s["name"] for s in report["drift"] if s["level"] == "warning"}
+    assert {"price", "visitors", "dsr_service"} <= named
+    # The second audit is served from the cache, which keeps the counts.
+    again = runner.invoke(
+        cli,
+        ["audit", str(shifted), listing, "--model", str(model_dir), "--format", "json"],
+    )
+    assert json.loads(again.stdout)["drift"] == report["drift"]
+
+
+def test_a_moved_contribution_is_caught_where_signals_alone_would_not_say(
+    market_files, model_dir
+):
+    from ranking.export import ExportSource
+    from ranking.persist import load_model
+
+    model, _ = load_model(model_dir)
+    counts = drift.DriftCounts(model.training_profile)
+    source = ExportSource(market_files["catalog"])
+    data = pd.concat([chunk.data for chunk in source.chunks()])
+    features = pd.DataFrame(
+        {name: np.zeros(len(data)) for name in model.feature_names}, index=data.index
+    )
+    # Every listing with the lowest term of every feature: all contributions
+    # sit in one bin, far from training.
+    counts.add(data, drift.factor_contributions(model, features - 1e9))
+    moved = {s.name for s in counts.shifts() if s.kind == "factor"}
+    assert {"monthly_sales", "dsr", "category_fit"} <= moved
+    assert not [s for s in counts.shifts() if s.kind == "signal"]
