@@ -18,7 +18,7 @@ from ranking.errors import RankingError, UnknownListingError
 from ranking.export import read_ranks
 from ranking.features import FACTORS
 from ranking.features._common import categories, column
-from ranking.features.dsr import DSR_COLUMNS, category_average
+from ranking.features.dsr import DSR_COLUMNS
 from ranking.persist import load_model
 from ranking.profile import signal_rates
 from ranking.values import id_text
@@ -131,11 +131,10 @@ def blocker_list(prepared, scored, at) -> list[dict]:
     if pd.notna(costs["dsr"]):
         cliff = prepared.model.cliffs["dsr_min_gap"]
         lines = blockers.dsr_lines(scored, prepared.profile, prepared.model).loc[at]
-        average = category_average(scored.data.loc[[at]], prepared.profile.reference)
         past = [name for name in DSR_COLUMNS if pd.notna(lines[name])]
         for name in past:
             value = column(scored.data.loc[[at]], name).iloc[0]
-            mean = average.at[at, name]
+            mean = lines[name] - cliff.threshold  # the line is average + threshold
             found.append(
                 {
                     "factor": "dsr",

@@ -37,7 +37,7 @@ import pandas as pd
 from ranking import io
 from ranking.catalog import export_paths, open_catalog
 from ranking.drift import shifts_of
-from ranking.features import FACTORS, FEATURES
+from ranking.features import FACTORS, sum_by_factor
 from ranking.features._common import categories
 from ranking.fixes import FIX_COLUMNS
 from ranking.persist import load_model
@@ -49,7 +49,6 @@ Z_FLAG = -3.5
 #: barely move has a tiny MAD, and rounding would look unusual.
 MIN_DROP = 1.0
 PARTS = (*FACTORS, "other")
-FACTOR_OF = {f.name: f.factor for f in FEATURES}
 
 
 def diff(
@@ -143,21 +142,21 @@ def split_changes(model, old_scored, new_scored) -> pd.DataFrame:
     out = pd.DataFrame(
         {"weight_old": weight_old, "weight_new": weight_new, "change": change}
     )
-    for part in PARTS:
-        where = [j for j, n in enumerate(names) if FACTOR_OF.get(n, "other") == part]
-        out[f"part_{part}"] = delta[:, where].sum(axis=1) * slope
+    for part, total in sum_by_factor(names, delta, PARTS).items():
+        out[f"part_{part}"] = total * slope
     return out
 
 
 def unusual_drops(change: pd.Series, category: pd.Series) -> np.ndarray:
     """True where a drop sits far below its category's usual change (see the
     module's rule)."""
-    groups = change.groupby(category.to_numpy())
-    median = groups.transform("median")
-    mad = (change - median).abs().groupby(category.to_numpy()).transform("median")
+    key = category.to_numpy()
+    median = change.groupby(key).transform("median")
+    deviation = (change - median).abs().groupby(key)
+    mad = deviation.transform("median")
     # A category where most listings did not move at all has MAD 0; the mean
     # absolute deviation (scaled to match the MAD of a normal) stands in.
-    mean_ad = (change - median).abs().groupby(category.to_numpy()).transform("mean")
+    mean_ad = deviation.transform("mean")
     spread = mad.where(mad > 0, mean_ad * 0.7979)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = 0.6745 * (change - median) / spread

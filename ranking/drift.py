@@ -133,17 +133,11 @@ class DriftCounts:
 def factor_contributions(model, features: pd.DataFrame) -> pd.DataFrame:
     """Rows × factors: each factor's terms summed (raw score), what the
     training profile records of contributions."""
-    from ranking.features import FEATURES
+    from ranking.features import sum_by_factor
 
-    terms = model.additive.terms(features[model.feature_names])
-    out = pd.DataFrame(index=features.index)
-    for feature in FEATURES:
-        if feature.factor != "other" and feature.name in terms.columns:
-            if feature.factor in out.columns:
-                out[feature.factor] += terms[feature.name]
-            else:
-                out[feature.factor] = terms[feature.name]
-    return out
+    names = model.feature_names
+    terms = model.additive.terms(features[names]).to_numpy()
+    return pd.DataFrame(sum_by_factor(names, terms), index=features.index)
 
 
 def message(shifts: list[dict], model_dir: str = "MODEL_DIR") -> list[str]:
@@ -161,8 +155,8 @@ def message(shifts: list[dict], model_dir: str = "MODEL_DIR") -> list[str]:
         factors = ", ".join(
             f"{s.name} (PSI {s.psi:.2f})" for s in picked if s.kind == "factor"
         )
-        parts = [f"signals {signals}" if signals else "", ""]
-        parts[1] = f"factor contributions {factors}" if factors else ""
+        parts = [f"signals {signals}" if signals else ""]
+        parts.append(f"factor contributions {factors}" if factors else "")
         moved = "; ".join(p for p in parts if p)
         retrain = "ranking train EXPORT --ranks RANKS -o NEW_DIR --baseline "
         retrain += model_dir

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ranking.drift import DriftCounts
 from ranking.export import Chunk, ExportSource
-from ranking.features import FACTORS, FEATURES, build_features
+from ranking.features import FACTORS, FEATURES, build_features, sum_by_factor
 from ranking.features._common import by_category, categories, category_positions
 from ranking.profile import CatalogProfile, ProfilePart
 from ranking.weight import WeightModel
@@ -311,7 +311,6 @@ def prepare(
     kept: list[Scored] | None = [] if source.in_memory else None
     image_root = source.path.parent
     drift = DriftCounts(model.training_profile)
-    factor_of = {f.name: f.factor for f in FEATURES}
     for chunk in source.chunks():
         scored = score_rows(chunk.data, profile, model, image_root)
         if kept is not None:
@@ -320,18 +319,15 @@ def prepare(
             chunk.data["has_white_bg_image"] = scored.data["has_white_bg_image"]
         codes = category_positions(names, categories(scored.data))
         bins = additive.codes(scored.features)
-        contributions = pd.DataFrame(index=scored.data.index)
         for j, size in enumerate(sizes):
             flat = np.bincount(codes * size + bins[:, j], minlength=len(names) * size)
             bin_counts[j] += flat.reshape(len(names), size)
-            factor = factor_of.get(model.feature_names[j], "other")
-            if factor != "other":
-                term = additive.shapes[j][bins[:, j]]
-                if factor in contributions:
-                    contributions[factor] += term
-                else:
-                    contributions[factor] = term
-        drift.add(scored.data, contributions)
+        # The terms from the bins already looked up, not a second lookup.
+        terms = np.column_stack(
+            [shape[bins[:, j]] for j, shape in enumerate(additive.shapes)]
+        )
+        contributions = sum_by_factor(model.feature_names, terms)
+        drift.add(scored.data, pd.DataFrame(contributions, index=scored.data.index))
         codes_parts.append(codes)
         raw_parts.append(scored.raw)
     scores = CatalogScores.build(

@@ -9,9 +9,11 @@ stays NaN: unknown, never zero.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ranking.features import (
@@ -88,6 +90,27 @@ FEATURES: tuple[Feature, ...] = (
 )
 
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+#: Each feature's factor (``other`` for age, price and refunds).
+FACTOR_OF: dict[str, str] = {f.name: f.factor for f in FEATURES}
+
+
+def sum_by_factor(
+    names: Sequence[str], terms: np.ndarray, parts: Sequence[str] = FACTORS
+) -> dict[str, np.ndarray]:
+    """Per part (a factor, or ``other``): the sum of the columns of ``terms``
+    (rows × ``names``, one column per feature) whose feature belongs to it.
+
+    >>> import numpy as np
+    >>> names = ["rel_sales", "rel_gmv", "days_listed"]
+    >>> sum_by_factor(names, np.array([[1.0, 2.0, 4.0]]), ["monthly_sales", "other"])
+    {'monthly_sales': array([3.]), 'other': array([4.])}
+    """
+    columns: dict[str, list[int]] = {part: [] for part in parts}
+    for j, name in enumerate(names):
+        part = FACTOR_OF.get(name, "other")
+        if part in columns:
+            columns[part].append(j)
+    return {part: terms[:, where].sum(axis=1) for part, where in columns.items()}
 
 
 #: Each family's module and the canonical columns its features read: a fix
@@ -180,10 +203,12 @@ def build_features(
 
 __all__ = [
     "FACTORS",
+    "FACTOR_OF",
     "FEATURES",
     "FEATURE_NAMES",
     "Feature",
     "Reference",
     "build_features",
     "families_reading",
+    "sum_by_factor",
 ]
