@@ -57,7 +57,7 @@ format: install
 
 # Regenerate the shipped sample (deterministic: same seed, same files).
 data: install
-	$(RANKING) sample-data -o data --listings 3000 --seed 7 --backoffice
+	$(RANKING) sample-data -o data --listings 3000 --seed 7 --backoffice --next-week
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

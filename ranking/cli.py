@@ -175,9 +175,15 @@ def check(
     help="Also write catalog_backoffice.csv: Chinese headers, GB18030, "
     "1.2万-style numbers, as 生意参谋 exports look.",
 )
+@click.option(
+    "--next-week",
+    is_flag=True,
+    help="Also write catalog_next_week.csv (every listing drifted, 20 had an "
+    "incident, listed in incidents_next_week.csv): try `ranking diff` on it.",
+)
 @user_errors
 def sample_data(
-    folder: Path, listings: int, seed: int, lang: str, backoffice: bool
+    folder: Path, listings: int, seed: int, lang: str, backoffice: bool, next_week: bool
 ) -> None:
     """Write a simulated marketplace: a catalog, observed ranks, and the truth.
 
@@ -187,7 +193,8 @@ def sample_data(
     """
     from ranking.simulate import simulate
 
-    paths = simulate(listings, seed=seed, lang=lang).save(folder, backoffice)
+    market = simulate(listings, seed=seed, lang=lang)
+    paths = market.save(folder, backoffice, week_after=next_week)
     for name, path in paths.items():
         click.echo(f"{name:8} {path}")
 
@@ -438,6 +445,74 @@ def score(
             + f"; reasons in {summary['rejects_file']}",
             err=True,
         )
+
+
+@cli.command()
+@click.argument("old_export", type=EXPORT)
+@click.argument("new_export", type=EXPORT)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="One row per listing: .csv, .parquet or .xlsx.",
+)
+@model_option
+@click.option(
+    "--old-model",
+    "old_model_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The model OLD_EXPORT was scored with, when it differs: the change "
+    "is also split between the data and the refit (part_model).",
+)
+@click.option("--ranks", type=EXPORT, help=RANKS_HELP + " The new period's ranks.")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="COLUMN=VALUE",
+    help="Give every listing of both exports this value (repeatable).",
+)
+@format_option
+@user_errors
+def diff(
+    old_export: Path,
+    new_export: Path,
+    output: Path | None,
+    model_dir: Path,
+    old_model_dir: Path | None,
+    ranks: Path | None,
+    sets: tuple[str, ...],
+    output_format: str,
+) -> None:
+    """Why did it drop? Compare two exports of one catalog.
+
+    Each listing's weight change is split across the factors (the parts add
+    up to the change); drops owed to signals that moved far more than their
+    category's usual week are flagged, with the main factor, the signals
+    behind it and what reverting them wins back.
+
+    \b
+    Example:
+      ranking diff last_week.csv this_week.csv -o changes.xlsx
+      ranking diff last_week.csv this_week.csv --ranks ranks_this_week.csv
+    """
+    from ranking.diff import diff as compare
+
+    result = compare(
+        old_export,
+        new_export,
+        model_dir,
+        output=output,
+        sets=sets,
+        old_model_dir=old_model_dir,
+        ranks_path=ranks,
+    )
+    result.pop("table")
+    if output_format == "json":
+        echo_json(result)
+    else:
+        click.echo(render.render_diff(result))
+    warn_drift(result["drift"], model_dir)
 
 
 def main() -> None:

@@ -299,10 +299,13 @@ def prepare(
     model: WeightModel,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    profile: CatalogProfile | None = None,
 ) -> Prepared:
-    """Fit an export's profile and take its catalog scores: two passes over
-    its chunks (from memory for an export that fits, see ``MEMORY_ROWS``)."""
-    profile = fit_profile(source, seed=seed, progress=progress)
+    """Fit an export's profile (unless given: one profile serves two models)
+    and take its catalog scores: two passes over its chunks (from memory for
+    an export that fits, see ``MEMORY_ROWS``)."""
+    if profile is None:
+        profile = fit_profile(source, seed=seed, progress=progress)
     names = pd.Index(profile.sizes.index)
     additive = model.additive
     sizes = [len(edges) + 2 for edges in additive.edges]

@@ -301,3 +301,72 @@ def render_audit(report: dict) -> str:
                 f"{k['expected_rank']}"
             )
     return "\n".join(lines)
+
+
+#: Drops the text view of ``diff`` lists; the rest are in its output file.
+DIFF_SHOWN = 20
+
+
+def render_diff(result: dict) -> str:
+    """The text ``ranking diff`` prints: what moved catalog-wide, then the
+    unusual drops, largest first, each with its main factor, the signals
+    behind it and what reverting them wins back."""
+    listings = result["listings"]
+    lines = [
+        f"{listings['both']:,} listings in both exports "
+        f"({listings['new']:,} new, {listings['gone']:,} gone); "
+        f"median change {result['median_change']:+.1f} weight points "
+        "(what the whole catalog shared: a season, a platform-wide shift)"
+    ]
+    if result.get("model_change") is not None:
+        lines.append(
+            f"the model refit moved a typical listing {result['model_change']:+.1f} "
+            "points (column part_model); the rest is the listings' own data"
+        )
+    drops = result["drops"]
+    if not drops:
+        lines.append("no unusual drops")
+    else:
+        lines.append(f"{len(drops):,} unusual drop(s), largest first:")
+        rows = [
+            [
+                d["listing_id"],
+                clip(d["category"], 12),
+                f"{d['weight_old']:.1f} → {d['weight_new']:.1f}",
+                d["lost_unusually"],
+                d["main_factor"],
+                d["revert_gain"],
+                clip(d["reason"], 70),
+            ]
+            for d in drops[:DIFF_SHOWN]
+        ]
+        header = ["listing", "category", "weight", "lost", "main factor"]
+        header += ["revert wins", "why"]
+        lines.append(table(rows, header, numeric={3, 5}))
+        if len(drops) > DIFF_SHOWN:
+            more = len(drops) - DIFF_SHOWN
+            where = result["output"] or "-o OUT"
+            lines.append(f"… and {more:,} more in {where}")
+    lost = [k for k in result.get("keywords", []) if _visible_loss(k)]
+    if lost:
+        lines.append("")
+        lines.append("positions lost per keyword (rank now, rank at the old weight):")
+        rows = [
+            [k["listing_id"], k["keyword"], k["rank_now"], k["rank_at_old_weight"]]
+            + [k["positions_lost"]]
+            for k in lost[:DIFF_SHOWN]
+        ]
+        header = ["listing", "keyword", "rank now", "at old weight", "lost"]
+        lines.append(table(rows, header, numeric={2, 3, 4}))
+    if result["output"]:
+        lines.append(f"every listing's change, split by factor → {result['output']}")
+    return "\n".join(lines)
+
+
+def _visible_loss(keyword: dict) -> bool:
+    """A loss the seller could have seen: positions lost, and at the old
+    weight the listing would have been inside the tracked top."""
+    now = keyword["rank_now"]
+    if isinstance(now, str):  # ">48": below the tracked top now
+        return keyword["rank_at_old_weight"] <= int(now.lstrip(">"))
+    return keyword["positions_lost"] > 0

@@ -177,3 +177,31 @@ def test_search_visitors_can_follow_overall_traffic():
         traffic.catalog["search_visitors"]
     )
     assert 0.4 < spread.std() < 0.65
+
+
+def test_next_week_drifts_everyone_and_gives_each_incident_its_factor():
+    from ranking.simulate import INCIDENTS, next_week
+
+    market = simulate(1500, seed=3)
+    week = next_week(market, incidents=25, drift=0.1, seed=3)
+    assert week.incidents["factor"].value_counts().to_dict() == dict.fromkeys(
+        INCIDENTS, 5
+    )
+    ids = market.catalog["listing_id"]
+    assert week.new["listing_id"].equals(ids) and week.old["listing_id"].equals(ids)
+    moved = (week.new["visitors"] != market.catalog["visitors"]).mean()
+    assert moved > 0.8
+    # Incidents cost true weight; the drift alone is small and centred.
+    truth = week.truth.set_index("listing_id")
+    change = truth["true_weight_new"] - truth["true_weight_old"]
+    hit = week.incidents["listing_id"]
+    assert (change[hit] < 0).mean() > 0.9
+    assert abs(change.drop(hit).median()) < 0.05
+    # A bulk order is written into the first week; nothing else changes it.
+    bulk = week.incidents.loc[week.incidents["factor"] == "monthly_sales", "listing_id"]
+    changed = (week.old != market.catalog).any(axis=1) & market.catalog.notna().all(
+        axis=1
+    )
+    assert set(ids[changed]) <= set(bulk)
+    without = next_week(market, incidents=8, seed=3, kinds=("dsr", "main_video"))
+    assert without.old.equals(market.catalog)
