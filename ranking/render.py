@@ -199,6 +199,15 @@ def render_comparison(comparison: dict) -> str:
 def render_evaluation(report: dict) -> str:
     """``ranking evaluate`` as text."""
     rows = [["model", f"{report['ndcg@10']:.3f}", f"{report['spearman']:.3f}"]]
+    then = report.get("at_training")
+    if then:
+        rows.append(
+            [
+                "model at training (held out)",
+                f"{then['ndcg@10']:.3f}",
+                f"{then['spearman']:.3f}",
+            ]
+        )
     for name, m in report["baseline"].items():
         rows.append(
             [
@@ -212,6 +221,15 @@ def render_evaluation(report: dict) -> str:
             f"{report['groups']} keyword groups, {report['observations']:,} "
             f"observations; model {report['model']}",
             table(rows, ["ordering", "ndcg@10", "spearman"], numeric={1, 2}),
+            *(
+                [
+                    "stale: on these ranks the model no longer beats ordering by "
+                    "monthly sales — retrain on fresh exports: ranking train EXPORT "
+                    f"--ranks RANKS -o NEW_DIR --baseline {report['model']}"
+                ]
+                if report.get("stale")
+                else []
+            ),
         ]
     )
 

@@ -310,4 +310,11 @@ def evaluate_model(
     }
     report["observations"] = len(groups)
     report["model"] = str(model_dir)
+    # Staleness measured directly: the same metrics on these ranks beside the
+    # held-out values the card recorded when the model was trained.
+    then = card.get("metrics", {}).get("model")
+    if then:
+        report["at_training"] = {k: then[k] for k in ("ndcg@10", "spearman")}
+        sales = report["baseline"].get("monthly_sales", {})
+        report["stale"] = bool(sales) and report["ndcg@10"] <= sales["ndcg@10"]
     return report

@@ -125,3 +125,34 @@ def test_a_moved_contribution_is_caught_where_signals_alone_would_not_say(
     moved = {s.name for s in counts.shifts() if s.kind == "factor"}
     assert {"monthly_sales", "dsr", "category_fit"} <= moved
     assert not [s for s in counts.shifts() if s.kind == "signal"]
+
+
+def test_evaluate_sets_the_model_now_beside_its_training_figures(
+    runner, market, market_files, model_dir, tmp_path
+):
+    args = ["evaluate", str(market_files["catalog"]), "--model", str(model_dir)]
+    fresh = runner.invoke(cli, [*args, "--ranks", str(market_files["ranks"])])
+    assert fresh.exit_code == 0, fresh.output
+    assert "model at training (held out)" in fresh.stdout
+    assert "stale" not in fresh.stdout
+    card = json.loads((model_dir / "card.json").read_text())
+    report = json.loads(
+        runner.invoke(
+            cli, [*args, "--ranks", str(market_files["ranks"]), "--format", "json"]
+        ).stdout
+    )
+    assert report["at_training"]["ndcg@10"] == card["metrics"]["model"]["ndcg@10"]
+    # The platform now ranks by monthly sales alone: the model is stale.
+    ranks = pd.read_csv(market_files["ranks"], dtype={"listing_id": str})
+    sales = market.catalog.set_index("listing_id")["monthly_sales"]
+    ranks["search_rank"] = (
+        ranks.assign(s=ranks["listing_id"].map(sales))
+        .groupby("keyword")["s"]
+        .rank(ascending=False, method="first")
+        .astype(int)
+    )
+    path = tmp_path / "by_sales.csv"
+    ranks.to_csv(path, index=False)
+    stale = runner.invoke(cli, [*args, "--ranks", str(path)])
+    assert stale.exit_code == 0, stale.output
+    assert "stale: on these ranks the model no longer beats" in stale.stdout
