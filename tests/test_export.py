@@ -383,3 +383,32 @@ def test_gb18030_text_that_starts_as_plain_ascii(tmp_path):
     assert export.encoding == "gb18030"
     assert export.data["title"].iloc[-1] == "碎花连衣裙"
     assert export.data["visitors"].iloc[-1] == 12000.0
+
+
+def test_scored_xlsx_is_made_for_people(runner, market_files, model_dir, tmp_path):
+    from openpyxl import load_workbook
+
+    from ranking.cli import cli
+
+    out = tmp_path / "scored.xlsx"
+    args = ["score", str(market_files["catalog"]), "-o", str(out)]
+    result = runner.invoke(cli, [*args, "--model", str(model_dir)])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out).active
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.freeze_panes == "B2"
+    assert sheet.auto_filter.ref.startswith("A1:")
+    scaled = {
+        header[rule_range.min_col - 1]
+        for rule_range in (
+            r for cf in sheet.conditional_formatting for r in cf.sqref.ranges
+        )
+    }
+    assert {"weight", "fix_1_gain", "category_percentile"} <= scaled
+    # A Chinese title is twice as wide as its character count, up to the cap.
+    title = sheet.column_dimensions[chr(ord("A") + header.index("title"))].width
+    longest = max(len(str(c.value)) for c in sheet["B"][1:200])
+    assert title >= min(2 * longest, io.MAX_WIDTH)
+    frame = pd.read_excel(out, dtype={"listing_id": str}, engine="calamine")
+    scored = pd.read_csv(market_files["catalog"], dtype={"listing_id": str})
+    assert frame["listing_id"].tolist() == scored["listing_id"].tolist()
