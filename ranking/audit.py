@@ -330,7 +330,7 @@ def keyword_rivals(prepared, ranks, listing_id: str) -> list[dict]:
     return out
 
 
-def _expected_rank(seen: dict, now: float, weight: float) -> int:
+def expected_rank(seen: dict, now: float, weight: float) -> int:
     """Observed rank moved by as many places as the predicted rank moves; for a
     listing seen only below the tracked top, its predicted rank."""
     before = 1 + int((seen["rivals"] > now).sum())
@@ -348,7 +348,7 @@ def keyword_ranks(scored, applied, rivals: list[dict], at) -> list[dict]:
     out = []
     for seen in rivals:
         after = {
-            factor: _expected_rank(seen, now, float(weights[at]))
+            factor: expected_rank(seen, now, float(weights[at]))
             for factor, (_, weights) in applied.items()
             if at in weights.index and weights[at] - now >= fixes.MIN_GAIN
         }
@@ -425,7 +425,7 @@ def apply_what_if(prepared, scored, at, changes: dict, rivals) -> dict:
                 "observed_rank": seen["observed"]
                 if seen["observed"] is not None
                 else f">{seen['below']}",
-                "expected_rank": _expected_rank(seen, now, weight),
+                "expected_rank": expected_rank(seen, now, weight),
             }
             for seen in rivals
         ]

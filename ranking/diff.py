@@ -246,6 +246,7 @@ def _positions_lost(table: pd.DataFrame, new_all: Scored, ranks) -> list[dict]:
     as the predicted rank moves, as ``audit`` places a fix). Adds the total
     per listing to ``table`` as ``positions_lost``."""
     from ranking import evaluate  # SciPy and scikit-learn: only with --ranks
+    from ranking.audit import expected_rank
 
     ids = new_all.data["listing_id"]
     weight = new_all.weight.to_numpy()
@@ -266,13 +267,13 @@ def _positions_lost(table: pd.DataFrame, new_all: Scored, ranks) -> list[dict]:
         rivals = rows_of[record.keyword]
         rivals = weight[rivals[rivals != record.row]]
         now, then = weight[record.row], float(weight_then[listing])
-        predicted_now = 1 + int((rivals > now).sum())
-        predicted_then = 1 + int((rivals > then).sum())
-        if record.censored:
-            rank_now, at_old = predicted_now, predicted_then
-        else:
-            rank_now = int(record.rank)
-            at_old = max(1, rank_now - (predicted_now - predicted_then))
+        seen = {
+            "rivals": rivals,
+            "observed": None if record.censored else int(record.rank),
+        }
+        # Where the old weight would stand, as audit places a fix.
+        at_old = expected_rank(seen, now, then)
+        rank_now = seen["observed"] or 1 + int((rivals > now).sum())
         out.append(
             {
                 "listing_id": listing,
