@@ -561,7 +561,7 @@ def _write_excel(frame: pd.DataFrame, path: Path) -> None:
     — XlsxWriter's ``autofit`` counts it as one)."""
     import xlsxwriter
 
-    from ranking.render import display_width
+    from ranking.text import display_width
 
     book = xlsxwriter.Workbook(
         str(path), {"constant_memory": True, "nan_inf_to_errors": False}

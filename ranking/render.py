@@ -6,16 +6,7 @@ so that tables of Chinese titles and categories line up.
 
 from __future__ import annotations
 
-import unicodedata
-
-
-def display_width(text: str) -> int:
-    """Terminal columns ``text`` takes (wide and full-width characters count 2).
-
-    >>> display_width("连衣裙"), display_width("dress")
-    (6, 5)
-    """
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+from ranking.text import display_width
 
 
 def pad(text: object, width: int, right: bool = False) -> str:
