@@ -60,15 +60,18 @@ def echo_json(payload: dict) -> None:
 EXPORT = click.Path(exists=False, dir_okay=True, path_type=Path)
 
 
+def sets_option(help_text: str):
+    """``--set COLUMN=VALUE`` (repeatable): a value every listing gets."""
+    return click.option(
+        "--set", "sets", multiple=True, metavar="COLUMN=VALUE", help=help_text
+    )
+
+
 def exports_argument(command):
     """EXPORT [EXPORT ...] joined on the listing id, and ``--set``."""
-    command = click.option(
-        "--set",
-        "sets",
-        multiple=True,
-        metavar="COLUMN=VALUE",
-        help="Give every listing this value (repeatable), e.g. the shop's DSR: "
-        "--set dsr_service=4.8.",
+    command = sets_option(
+        "Give every listing this value (repeatable), e.g. the shop's DSR: "
+        "--set dsr_service=4.8."
     )(command)
     return click.argument("export", nargs=-1, required=True, type=EXPORT)(command)
 
@@ -465,13 +468,7 @@ def score(
     "is also split between the data and the refit (part_model).",
 )
 @click.option("--ranks", type=EXPORT, help=RANKS_HELP + " The new period's ranks.")
-@click.option(
-    "--set",
-    "sets",
-    multiple=True,
-    metavar="COLUMN=VALUE",
-    help="Give every listing of both exports this value (repeatable).",
-)
+@sets_option("Give every listing of both exports this value (repeatable).")
 @format_option
 @user_errors
 def diff(

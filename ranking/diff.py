@@ -114,8 +114,8 @@ def diff(
     table["category"] = categories(new_scored.data).to_numpy()
     moved = unusual_signals(old_scored.data, new_scored.data, table["category"])
     unusual = _unusual_parts(table, moved)
-    table["flagged"] = unusual_drops(unusual)
     table["lost_unusually"] = unusual.sum(axis=1).to_numpy()
+    table["flagged"] = unusual_drops(table["lost_unusually"])
     flagged = table.index[table["flagged"]]
     table["main_factor"] = ""
     table["reason"] = ""
@@ -393,16 +393,15 @@ def unusual_signals(old: pd.DataFrame, new: pd.DataFrame, category) -> pd.DataFr
         elif name in ("review_count", "qa_count"):
             z = np.where(after.astype(float) < before.astype(float), np.inf, 0.0)
         elif name in RESOLUTION:
-            move = after.astype(float) - before.astype(float)
-            if name == "price":
-                move = np.log(after.astype(float) / before.astype(float))
+            now, then = after.astype(float), before.astype(float)
+            move = np.log(now / then) if name == "price" else now - then
             z = _modified_z(move, key, RESOLUTION[name])
         else:
-            z = np.where(
-                [not _same(a, b) for a, b in zip(before, after, strict=True)],
-                np.inf,
-                0.0,
-            )
+            # Nullable columns compare to <NA> where a side is missing: that
+            # case is ``appeared`` below.
+            changed = (before != after).fillna(False).astype(bool)
+            changed &= ~(before.isna() & after.isna())
+            z = np.where(changed.to_numpy(), np.inf, 0.0)
         z = np.asarray(z, dtype="float64")
         appeared = before.isna().to_numpy() != after.isna().to_numpy()
         out[name] = (np.abs(np.nan_to_num(z)) >= -Z_FLAG) | appeared
@@ -443,11 +442,12 @@ def _modified_z(move: pd.Series, key, resolution: float) -> np.ndarray:
     return (0.6745 * deviation / mad).to_numpy()
 
 
-def unusual_drops(unusual_parts: pd.DataFrame) -> np.ndarray:
+def unusual_drops(lost_unusually: pd.Series) -> np.ndarray:
     """True where a listing lost at least :data:`MIN_DROP` weight points to
-    parts whose signals moved unusually — even when usual drift elsewhere
-    made up for it, so a removed video is not hidden by a good sales week."""
-    return (unusual_parts.sum(axis=1) <= -MIN_DROP).to_numpy()
+    parts whose signals moved unusually (``lost_unusually``, the sum of
+    :func:`_unusual_parts`) — even when usual drift elsewhere made up for it,
+    so a removed video is not hidden by a good sales week."""
+    return (lost_unusually <= -MIN_DROP).to_numpy()
 
 
 def _unusual_parts(table: pd.DataFrame, moved: pd.DataFrame) -> pd.DataFrame:

@@ -864,14 +864,13 @@ def _incident(
     """Apply one incident to a row of the two weeks in place; what happened,
     in words."""
     at = new.index[row]
-    catalog = new
     if factor == "dsr":
-        before = catalog.at[at, "dsr_service"]
+        before = new.at[at, "dsr_service"]
         after = np.floor((reference["dsr_service"] - 0.1) * 100) / 100
-        catalog.at[at, "dsr_service"] = after
+        new.at[at, "dsr_service"] = after
         return f"dsr_service {before:.2f} → {after:.2f}"
     if factor == "main_video":
-        catalog.at[at, "has_main_video"] = 0
+        new.at[at, "has_main_video"] = 0
         return "main video taken down"
     if factor == "monthly_sales":
         units = max(30, 2 * int(old.at[at, "monthly_sales"]))
@@ -880,17 +879,15 @@ def _incident(
         old.at[at, "gmv"] = round(old.at[at, "gmv"] + units * unit_price * 0.9, 2)
         return f"a bulk order of {units} units left the 30-day window"
     if factor == "review_quality":
-        reviews = catalog.at[at, "review_count"]
+        reviews = new.at[at, "review_count"]
         bad = max(10, round(0.1 * reviews))
-        rating = catalog.at[at, "avg_rating"]
-        catalog.at[at, "review_count"] = reviews + bad
-        catalog.at[at, "negative_reviews"] += bad
-        catalog.at[at, "avg_rating"] = round(
-            (rating * reviews + bad) / (reviews + bad), 1
-        )
+        rating = new.at[at, "avg_rating"]
+        new.at[at, "review_count"] = reviews + bad
+        new.at[at, "negative_reviews"] += bad
+        new.at[at, "avg_rating"] = round((rating * reviews + bad) / (reviews + bad), 1)
         return f"{bad} one-star 差评 in a week"
     for column in ("favorites", "add_to_cart"):
-        catalog.at[at, column] = round(catalog.at[at, column] * 0.2)
+        new.at[at, column] = round(new.at[at, column] * 0.2)
     return "favourites and add-to-cart × 0.2"
 
 

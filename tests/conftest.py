@@ -35,6 +35,20 @@ def model_dir(market_files, tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="session")
+def shifted(market, tmp_path_factory):
+    """The market drifted from what its model was trained on: prices ×3,
+    visitors ÷4, every DSR −0.2."""
+    data = market.catalog.copy()
+    data["price"] = data["price"] * 3
+    data["visitors"] = (data["visitors"] / 4).round()
+    for name in ("dsr_description", "dsr_service", "dsr_logistics"):
+        data[name] = (data[name] - 0.2).round(2)
+    path = tmp_path_factory.mktemp("drift") / "shifted.csv"
+    data.to_csv(path, index=False)
+    return path
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

@@ -168,14 +168,10 @@ def test_new_and_gone_listings_and_a_model_refit_are_told_apart(
 
 
 def test_diff_warns_when_the_new_export_drifted(
-    runner, market_files, model_dir, tmp_path
+    runner, market_files, model_dir, shifted
 ):
-    data = pd.read_csv(market_files["catalog"], dtype={"listing_id": str})
-    data["price"] = data["price"] * 3
-    data["visitors"] = (data["visitors"] / 4).round()
-    path = tmp_path / "shifted.csv"
-    data.to_csv(path, index=False)
-    args = ["diff", str(market_files["catalog"]), str(path), "--model", str(model_dir)]
+    args = ["diff", str(market_files["catalog"]), str(shifted)]
+    args += ["--model", str(model_dir)]
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "warning" in result.stderr and "visitors" in result.stderr

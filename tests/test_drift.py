@@ -25,18 +25,6 @@ def test_bins_match_the_training_profiles_and_unknown_is_counted_last():
     assert counts.tolist() == [1, 2, 2, 2]
 
 
-@pytest.fixture(scope="module")
-def shifted(market, tmp_path_factory):
-    data = market.catalog.copy()
-    data["price"] = data["price"] * 3
-    data["visitors"] = (data["visitors"] / 4).round()
-    for name in ("dsr_description", "dsr_service", "dsr_logistics"):
-        data[name] = (data[name] - 0.2).round(2)
-    path = tmp_path_factory.mktemp("drift") / "shifted.csv"
-    data.to_csv(path, index=False)
-    return path
-
-
 def test_an_export_like_the_training_data_raises_no_warning(
     runner, market_files, model_dir, tmp_path
 ):
