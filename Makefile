@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RANKING := $(BIN)/ranking
 
-.PHONY: install demo model test check lint format data clean
+.PHONY: install browser demo model test check lint format data clean
 
 install: $(STAMP)
 
@@ -46,7 +46,17 @@ lint: install
 	$(BIN)/ruff check ranking tests bench
 	$(BIN)/ruff format --check ranking tests bench
 
-test: lint
+# Headless Chromium for the browser tests (tests/browser.py): Debian's package,
+# installed when missing and apt-get is there; otherwise those tests skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 \
+		|| { command -v apt-get >/dev/null 2>&1 \
+			&& DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+			&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				--no-install-recommends chromium >/dev/null; } \
+		|| echo 'chromium not installed: browser tests will be skipped'
+
+test: lint browser
 	$(BIN)/python -m pytest
 
 check: test
