@@ -105,11 +105,15 @@ class CachedPrepared(Prepared):
         return self.export_path.parent
 
     def lookup(self, listing_ids: list[str]) -> pd.DataFrame:
+        import pyarrow as pa
+        import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
+        # Typed, so that no ids (a listing no keyword saw) is an empty set of
+        # strings, not a set of nulls Arrow refuses to compare.
+        wanted = pa.array(list(listing_ids), pa.string())
         table = pq.read_table(
-            self.folder / "rows.parquet",
-            filters=[("listing_id", "in", list(listing_ids))],
+            self.folder / "rows.parquet", filters=pc.field("listing_id").isin(wanted)
         )
         rows = table.to_pandas().set_index("row")
         if set(FIT_COLUMNS) <= set(rows.columns):

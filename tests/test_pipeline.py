@@ -131,6 +131,22 @@ def test_a_second_audit_comes_from_the_cache(
     assert len(list((tmp_path / "cache").iterdir())) == 1
 
 
+def test_a_cached_audit_of_a_listing_no_keyword_saw(
+    market_files, model_dir, tmp_path, monkeypatch
+):
+    """The stored rows are looked up for the listing's rivals: none at all
+    must be an empty lookup, not Arrow refusing an untyped empty id set."""
+    monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
+    export, ranks = market_files["catalog"], market_files["ranks"]
+    ids = pd.read_csv(export, dtype=str)["listing_id"]
+    seen = set(pd.read_csv(ranks, dtype=str)["listing_id"])
+    unseen = next(i for i in ids if i not in seen)
+    first = audit(export, unseen, model_dir, ranks_path=ranks)
+    second = audit(export, unseen, model_dir, ranks_path=ranks)  # from the cache
+    assert first["keywords"] == second["keywords"] == []
+    assert second["weight"] == first["weight"]
+
+
 def test_cached_rows_keep_their_title_fit_until_the_title_changes(
     market_files, model_dir, tmp_path, monkeypatch
 ):
