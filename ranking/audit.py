@@ -19,6 +19,7 @@ from ranking.export import read_ranks
 from ranking.features import FACTORS
 from ranking.features._common import categories, column
 from ranking.features.dsr import DSR_COLUMNS
+from ranking.lang import fix_words, say, signal_word
 from ranking.persist import load_model
 from ranking.profile import signal_rates
 from ranking.values import id_text
@@ -37,8 +38,10 @@ def audit(
     by: str = "gain",
     effort: dict[str, float] | None = None,
     sets: Sequence[str] = (),
+    lang: str = "en",
 ) -> dict:
-    """Everything ``ranking audit`` shows about one listing, as plain values.
+    """Everything ``ranking audit`` shows about one listing, as plain values
+    (messages and actions in ``lang``).
 
     The listing is scored against the whole export it comes from (category
     yardsticks and percentiles are that catalog's). The export's prepared
@@ -46,11 +49,31 @@ def audit(
     of the same export and model does not prepare it again.
     """
     from ranking import cache
-    from ranking.catalog import export_paths
 
     changes = parse_what_if(what_if)  # a bad value fails before any work
     model, _ = load_model(model_dir)
     prepared = cache.prepared(export_path, model, sets)
+    ranks = read_ranks(ranks_path) if ranks_path is not None else None
+    return listing_report(
+        prepared, listing_id, ranks, changes, by, effort, lang, export_path
+    )
+
+
+def listing_report(
+    prepared,
+    listing_id: str,
+    ranks=None,
+    changes: dict | None = None,
+    by: str = "gain",
+    effort: dict[str, float] | None = None,
+    lang: str = "en",
+    export_path: str | Path | Sequence = "export",
+) -> dict:
+    """One listing's audit against an export already prepared (``ranks``:
+    as :func:`ranking.export.read_ranks` gives them; ``changes``: parsed
+    what-if values). The report's listing cards come from here too."""
+    from ranking.catalog import export_paths
+
     wanted = id_text(pd.Series([str(listing_id)])).iloc[0]
     row = prepared.lookup([wanted])
     if row.empty:
@@ -74,13 +97,13 @@ def audit(
         "weight": round(float(scored.weight[at]), 2),
         "category_percentile": round(float(prepared.percentile(scored)[at]), 1),
         "unknown_signals": unknown_signals(data.loc[at]),
-        "blockers": blocker_list(prepared, scored, at),
-        "notes": notes(prepared, scored, at),
+        "blockers": blocker_list(prepared, scored, at, lang),
+        "notes": notes(prepared, scored, at, lang),
         "factors": factor_table(prepared, scored, at),
         "fixes": [
             {
                 "factor": factor,
-                "action": action(data, applied[factor][0], at),
+                "action": action(data, applied[factor][0], at, lang),
                 "expected_weight": round(float(applied[factor][1][at]), 2),
                 "expected_gain": round(float(gains.at[at, factor]), 2),
             }
@@ -91,8 +114,8 @@ def audit(
         "drift": shifts_of(prepared),
     }
     rivals = None
-    if ranks_path is not None:
-        rivals = keyword_rivals(prepared, read_ranks(ranks_path), wanted)
+    if ranks is not None:
+        rivals = keyword_rivals(prepared, ranks, wanted)
         report["keywords"] = keyword_ranks(scored, applied, rivals, at)
     if changes:
         report["what_if"] = apply_what_if(prepared, scored, at, changes, rivals)
@@ -123,9 +146,9 @@ def unknown_signals(row: pd.Series) -> list[str]:
     return missing
 
 
-def blocker_list(prepared, scored, at) -> list[dict]:
-    """Blockers of one listing: each with a message and the weight it costs
-    (what clearing the learned cliff would win back)."""
+def blocker_list(prepared, scored, at, lang: str = "en") -> list[dict]:
+    """Blockers of one listing: each with a message (in ``lang``) and the
+    weight it costs (what clearing the learned cliff would win back)."""
     costs = blockers.blocker_costs(scored, prepared.profile, prepared.model).loc[at]
     found = []
     if pd.notna(costs["dsr"]):
@@ -135,12 +158,18 @@ def blocker_list(prepared, scored, at) -> list[dict]:
         for name in past:
             value = column(scored.data.loc[[at]], name).iloc[0]
             mean = lines[name] - cliff.threshold  # the line is average + threshold
+            message = say(
+                "blocker.dsr",
+                lang,
+                name=signal_word(name, lang),
+                value=value,
+                position=_relative("position", value - mean, lang, mean=mean),
+                cliff=_relative("cliff", cliff.threshold, lang),
+            )
             found.append(
                 {
                     "factor": "dsr",
-                    "message": f"{name} {value:.2f} is {_relative(value - mean)} "
-                    f"the category average {mean:.2f}, past the cliff the model "
-                    f"learned {_relative(cliff.threshold)} the average",
+                    "message": message,
                     "cost": round(float(costs["dsr"]), 2),
                 }
             )
@@ -150,9 +179,14 @@ def blocker_list(prepared, scored, at) -> list[dict]:
         found.append(
             {
                 "factor": "category_fit",
-                "message": f"the title fits {fit['best_category']} "
-                f"(p={fit['best_prob']:.2f}) rather than {placed} "
-                f"(p={fit['title_fit']:.2f})",
+                "message": say(
+                    "blocker.category_fit",
+                    lang,
+                    best=fit["best_category"],
+                    best_p=fit["best_prob"],
+                    placed=placed,
+                    placed_p=fit["title_fit"],
+                ),
                 "cost": round(float(costs["category_fit"]), 2),
                 "suggested_category": str(fit["best_category"]),
             }
@@ -160,13 +194,16 @@ def blocker_list(prepared, scored, at) -> list[dict]:
     return found
 
 
-def _relative(difference: float) -> str:
+def _relative(kind: str, difference: float, lang: str, **fields) -> str:
+    """``kind`` (``position`` or ``cliff``) of a difference from the average."""
     if round(difference, 2) == 0:
-        return "level with"
-    return f"{abs(difference):.2f} {'below' if difference < 0 else 'above'}"
+        side = "level"
+    else:
+        side = "below" if difference < 0 else "above"
+    return say(f"blocker.{kind}_{side}", lang, gap=abs(difference), **fields)
 
 
-def notes(prepared, scored, at) -> list[str]:
+def notes(prepared, scored, at, lang: str = "en") -> list[str]:
     """What the audit could not judge for this listing, and why."""
     found = []
     fit = scored.title_fit.loc[at]
@@ -179,10 +216,15 @@ def notes(prepared, scored, at) -> list[str]:
     ):
         sizes = prepared.profile.sizes
         found.append(
-            f"title fit not judged: the title reads like {best}, but {placed[at]} "
-            f"has {sizes.get(placed[at], 0)} and {best} {sizes.get(best, 0)} "
-            f"listings in this export; {fixes.MIN_CATEGORY_EVIDENCE} each are "
-            "needed to tell"
+            say(
+                "audit.title_not_judged",
+                lang,
+                best=best,
+                placed=placed[at],
+                placed_n=sizes.get(placed[at], 0),
+                best_n=sizes.get(best, 0),
+                needed=fixes.MIN_CATEGORY_EVIDENCE,
+            )
         )
     return found
 
@@ -260,42 +302,41 @@ def _number(value) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-def action(data: pd.DataFrame, fix: fixes.Fix, at) -> str:
+def action(data: pd.DataFrame, fix: fixes.Fix, at, lang: str = "en") -> str:
     """What the fix asks the seller to do, with this listing's numbers."""
     before, after = data.loc[at], fix.changed.loc[at]
 
-    def change(name, verb, label):
+    def change(name, verb="action.raise"):
         old, new = before.get(name), after.get(name)
         if pd.isna(old) or pd.isna(new) or float(old) == float(new):
             return None
-        return f"{verb} {label} from {_number(old)} to {_number(new)}"
+        label = say(f"action.label.{name}", lang)
+        return say(verb, lang, label=label, old=_number(old), new=_number(new))
 
     factor = fix.factor
     if factor == "category_fit":
-        return f"move it from {before.get('category')} to {after['category']}"
+        return say(
+            "action.move", lang, old=before.get("category"), new=after["category"]
+        )
     if factor in {"main_video", "white_bg_image"}:
         name = "has_main_video" if factor == "main_video" else "has_white_bg_image"
-        what = "a main video" if factor == "main_video" else "a white-background image"
         unknown = pd.isna(before.get(name))
-        return f"add {what}" + (
-            " (the export does not say whether it has one)" if unknown else ""
-        )
+        return fix_words(factor, lang) + (say("action.unsaid", lang) if unknown else "")
     parts = {
-        "monthly_sales": [change("monthly_sales", "raise", "monthly sales")],
-        "payer_count": [change("payer_count", "raise", "paying buyers")],
-        "favorites_cart": [
-            change("favorites", "raise", "favourites"),
-            change("add_to_cart", "raise", "add-to-cart"),
-        ],
+        "monthly_sales": [change("monthly_sales")],
+        "payer_count": [change("payer_count")],
+        "favorites_cart": [change("favorites"), change("add_to_cart")],
         "review_quality": [
-            change("avg_rating", "raise", "the rating"),
-            change("negative_reviews", "cut", "negative reviews"),
-            change("photo_reviews", "raise", "buyer-photo reviews"),
+            change("avg_rating"),
+            change("negative_reviews", "action.cut"),
+            change("photo_reviews"),
         ],
-        "dsr": [change(name, "raise", name) for name in DSR_COLUMNS],
+        "dsr": [change(name) for name in DSR_COLUMNS],
     }[factor]
-    text = "; ".join(p for p in parts if p)
-    return text + " (category 75th percentile)" if factor != "review_quality" else text
+    text = say("list.join", lang).join(p for p in parts if p)
+    if factor == "review_quality":
+        return text
+    return text + say("action.p75", lang)
 
 
 def keyword_rivals(prepared, ranks, listing_id: str) -> list[dict]:

@@ -196,27 +196,40 @@ def card_entries(model: WeightModel) -> dict[str, dict | None]:
     return entries
 
 
-def card_lines(entries: dict[str, dict | None]) -> list[str]:
+def card_lines(entries: dict[str, dict | None], lang: str = "en") -> list[str]:
     """The learned blocker thresholds, as ``train`` prints them and the model
     card shows them."""
+    from ranking.lang import factor_word, say
+
     lines = []
     for feature, (factor, direction) in CLIFF_FEATURES.items():
         if feature not in entries:
             continue
         entry = entries[feature]
+        named = {"feature": feature, "factor": factor_word(factor, lang)}
         if entry is None:
-            lines.append(f"  {feature:12} ({factor}): no cliff; raises no blocker")
+            lines.append(say("cliff.none", lang, **named))
             continue
-        side = "at or below" if direction > 0 else "above"
-        where = f"{side} {entry['threshold']:+.3f} (cliff over {entry['low']:+.3f} … "
-        where += f"{entry['high']:+.3f})"
+        costs = {
+            "low": entry["low"],
+            "high": entry["high"],
+            "cost": entry["median_cost"],
+        }
         if factor == "category_fit":
             # Which titles misfit is the title model's call (fixes.misfits);
             # the cliff says that the platform punishes it, and how hard.
-            where = f"cliff over {entry['low']:+.3f} … {entry['high']:+.3f}"
+            lines.append(say("cliff.over", lang, **named, **costs))
+            continue
+        side = say("cliff.at_or_below" if direction > 0 else "cliff.above", lang)
         lines.append(
-            f"  {feature:12} ({factor}): {where}, costs "
-            f"{entry['median_cost']:.1f} weight points at the median listing"
+            say(
+                "cliff.at",
+                lang,
+                side=side,
+                threshold=entry["threshold"],
+                **named,
+                **costs,
+            )
         )
     return lines
 

@@ -31,6 +31,7 @@ from ranking.export import (
     ExportSource,
     whole_export,
 )
+from ranking.lang import Said
 from ranking.platforms import detect
 from ranking.values import id_text
 
@@ -180,12 +181,19 @@ class JoinedSource:
         ]
         for name in sorted(elsewhere & self._spine_derived):
             notes.append(
-                f"{name}: from {self.columns[name]}; derived from "
-                f"{self.spine.path.name} where that file has none"
+                Said(
+                    "note.from_other",
+                    name=name,
+                    header=self.columns[name],
+                    file=self.spine.path.name,
+                )
             )
         for other in self.others:
-            notes += [f"{other.name}: {note}" for note in other.source.notes]
-        notes += [f"--set {n}={w}: every listing" for n, (w, _) in self.sets.items()]
+            notes += [
+                Said("note.of_file", file=other.name, note=note)
+                for note in other.source.notes
+            ]
+        notes += [Said("note.set", name=n, value=w) for n, (w, _) in self.sets.items()]
         return notes + self._later_notes
 
     def chunks(self) -> Iterator[Chunk]:
@@ -240,8 +248,13 @@ class JoinedSource:
             self._chunks = keep
         # Assigned, not added to: a streamed catalog is read again each pass.
         self._later_notes = [
-            f"{name}: {count} listing(s) differ between {self._names[0]} and "
-            f"{other}; the first file's are used"
+            Said(
+                "note.differ",
+                name=name,
+                count=count,
+                first=self._names[0],
+                other=other,
+            )
             for (name, other), count in self._differences.items()
         ]
         self._differences.clear()

@@ -18,6 +18,7 @@ import click
 from ranking import render
 from ranking.defaults import DEFAULT_MODEL
 from ranking.errors import RankingError
+from ranking.lang import say
 
 
 class UserError(click.ClickException):
@@ -50,6 +51,24 @@ def format_option(command):
         default="text",
         show_default=True,
         help="Text for people, JSON for programs.",
+    )(command)
+
+
+def lang_option(command):
+    """``--lang zh|en``: the language of what is written for people."""
+
+    def from_locale() -> str:
+        from ranking.lang import default_language
+
+        return default_language()
+
+    return click.option(
+        "--lang",
+        type=click.Choice(["zh", "en"]),
+        default=from_locale,
+        show_default="from the locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)",
+        help="Language of the text for people; JSON keys and factor names stay "
+        "English.",
     )(command)
 
 
@@ -111,6 +130,7 @@ def cli() -> None:
 )
 @click.option("--strict", is_flag=True, help="Fail if any row is rejected.")
 @format_option
+@lang_option
 @user_errors
 def check(
     export: tuple[Path, ...],
@@ -118,6 +138,7 @@ def check(
     rejects: Path | None,
     strict: bool,
     output_format: str,
+    lang: str,
 ) -> None:
     """Read and validate exports without scoring them.
 
@@ -136,10 +157,14 @@ def check(
     if output_format == "json":
         echo_json(summary)
     else:
-        click.echo(render.render_check(summary))
+        click.echo(render.render_check(summary, lang))
     if summary["rejects"]:
-        where = f"; reasons in {rejects}" if rejects else " (--rejects FILE keeps them)"
-        click.echo(f"{summary['rejects']} row(s) rejected{where}", err=True)
+        count = summary["rejects"]
+        told = say("check.rejects_told", lang, count=count, file=rejects)
+        click.echo(
+            told if rejects else say("check.rejects_untold", lang, count=count),
+            err=True,
+        )
 
 
 @cli.command("sample-data")
@@ -224,6 +249,7 @@ def sample_data(
     "--seed", default=0, show_default=True, type=int, help="Seed of the held-out split."
 )
 @format_option
+@lang_option
 @user_errors
 def train(
     export: tuple[Path, ...],
@@ -233,6 +259,7 @@ def train(
     baseline: Path | None,
     seed: int,
     output_format: str,
+    lang: str,
 ) -> None:
     """Learn listing weight from observed ranks (or search visitors).
 
@@ -259,10 +286,10 @@ def train(
             }
         )
         return
-    click.echo(render.render_metrics(result.metrics, result.card))
+    click.echo(render.render_metrics(result.metrics, result.card, lang))
     if result.comparison:
-        click.echo(render.render_comparison(result.comparison))
-    click.echo(f"model written to {output}")
+        click.echo(render.render_comparison(result.comparison, lang))
+    click.echo(say("train.written", lang, path=output))
 
 
 @cli.command()
@@ -270,6 +297,7 @@ def train(
 @click.option("--ranks", type=EXPORT, required=True, help=RANKS_HELP)
 @model_option
 @format_option
+@lang_option
 @user_errors
 def evaluate(
     export: tuple[Path, ...],
@@ -277,6 +305,7 @@ def evaluate(
     ranks: Path,
     model_dir: Path,
     output_format: str,
+    lang: str,
 ) -> None:
     """Score a model against observed ranks, beside ordering by monthly sales.
 
@@ -290,7 +319,7 @@ def evaluate(
     if output_format == "json":
         echo_json(report)
     else:
-        click.echo(render.render_evaluation(report))
+        click.echo(render.render_evaluation(report, lang))
 
 
 def ordering_options(command):
@@ -308,11 +337,11 @@ def ordering_options(command):
     )(command)
 
 
-def warn_drift(shifts: list[dict], model_dir: Path) -> None:
+def warn_drift(shifts: list[dict], model_dir: Path, lang: str) -> None:
     """The stale-model warning, on stderr (see ranking.drift)."""
     from ranking.drift import message
 
-    for line in message(shifts, str(model_dir)):
+    for line in message(shifts, str(model_dir), lang):
         click.echo(line, err=True)
 
 
@@ -337,6 +366,7 @@ def effort_table(path: Path | None):
 )
 @ordering_options
 @format_option
+@lang_option
 @user_errors
 def audit(
     export: tuple[Path, ...],
@@ -348,6 +378,7 @@ def audit(
     by: str,
     effort: Path | None,
     output_format: str,
+    lang: str,
 ) -> None:
     """Show one listing's weight, blockers, factors and fixes, best first.
 
@@ -367,12 +398,13 @@ def audit(
         by=by,
         effort=effort_table(effort),
         sets=sets,
+        lang=lang,
     )
     if output_format == "json":
         echo_json(report)
     else:
-        click.echo(render.render_audit(report))
-    warn_drift(report["drift"], model_dir)
+        click.echo(render.render_audit(report, lang))
+    warn_drift(report["drift"], model_dir, lang)
 
 
 @cli.command()
@@ -392,6 +424,7 @@ def audit(
 )
 @click.option("--strict", is_flag=True, help="Fail if any row is rejected.")
 @ordering_options
+@lang_option
 @user_errors
 def score(
     export: tuple[Path, ...],
@@ -402,6 +435,7 @@ def score(
     strict: bool,
     by: str,
     effort: Path | None,
+    lang: str,
 ) -> None:
     """Score a whole catalog: weight, percentile, top fixes and blockers per row.
 
@@ -419,8 +453,13 @@ def score(
         if not stderr.isatty():
             return
         chunks += step == "chunk"
-        shown = f"{chunks} chunk(s) written" if step == "chunk" else f"{step} fitted"
-        click.echo(f"\rscoring: {shown}   ", file=stderr, nl=False)
+        shown = (
+            say("score.progress_chunks", lang, count=chunks)
+            if step == "chunk"
+            else say("score.progress_step", lang, step=step)
+        )
+        line = say("score.progress", lang, shown=shown)
+        click.echo(f"\r{line}   ", file=stderr, nl=False)
 
     summary = score_catalog(
         export,
@@ -432,20 +471,30 @@ def score(
         effort=effort_table(effort),
         progress=progress,
         sets=sets,
+        lang=lang,
     )
     if stderr.isatty():
         click.echo("", file=stderr)
     click.echo(
-        f"{summary['rows']:,} listings scored → {summary['output']} "
-        f"({summary['blocked']:,} with blockers)"
+        say(
+            "score.done",
+            lang,
+            rows=summary["rows"],
+            output=summary["output"],
+            blocked=summary["blocked"],
+        )
     )
-    warn_drift(summary["drift"], model_dir)
+    warn_drift(summary["drift"], model_dir, lang)
     if summary["rejects"] or summary.get("not_listings"):
         aside = summary.get("not_listings")
         click.echo(
-            f"{summary['rejects']} row(s) rejected"
-            + (f", {aside} set aside (totals, sub-table rows)" if aside else "")
-            + f"; reasons in {summary['rejects_file']}",
+            say(
+                "score.rejects",
+                lang,
+                count=summary["rejects"],
+                aside=say("score.aside", lang, count=aside) if aside else "",
+                file=summary["rejects_file"],
+            ),
             err=True,
         )
 
@@ -470,6 +519,7 @@ def score(
 @click.option("--ranks", type=EXPORT, help=RANKS_HELP + " The new period's ranks.")
 @sets_option("Give every listing of both exports this value (repeatable).")
 @format_option
+@lang_option
 @user_errors
 def diff(
     old_export: Path,
@@ -480,6 +530,7 @@ def diff(
     ranks: Path | None,
     sets: tuple[str, ...],
     output_format: str,
+    lang: str,
 ) -> None:
     """Why did it drop? Compare two exports of one catalog.
 
@@ -503,13 +554,14 @@ def diff(
         sets=sets,
         old_model_dir=old_model_dir,
         ranks_path=ranks,
+        lang=lang,
     )
     result.pop("table")
     if output_format == "json":
         echo_json(result)
     else:
-        click.echo(render.render_diff(result))
-    warn_drift(result["drift"], model_dir)
+        click.echo(render.render_diff(result, lang))
+    warn_drift(result["drift"], model_dir, lang)
 
 
 def main() -> None:

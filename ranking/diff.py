@@ -43,6 +43,7 @@ from ranking.features import FACTORS, sum_by_factor
 from ranking.features._common import categories
 from ranking.features.dsr import DSR_COLUMNS
 from ranking.fixes import FIX_COLUMNS
+from ranking.lang import say, signal_word
 from ranking.persist import load_model
 from ranking.pipeline import Scored
 
@@ -63,11 +64,13 @@ def diff(
     sets: Sequence[str] = (),
     old_model_dir: str | Path | None = None,
     ranks_path: str | Path | None = None,
+    lang: str = "en",
 ) -> dict:
     """Compare two exports of one catalog: the table (one row per listing id
     in either, spec §4's columns plus ``category``, ``lost_unusually``,
-    ``reason``, ``revert_gain`` and, with ranks, ``positions_lost``) and a
-    summary; writes the table to ``output`` when given (format by extension).
+    ``reason`` written in ``lang``, ``revert_gain`` and, with ranks,
+    ``positions_lost``) and a summary; writes the table to ``output`` when
+    given (format by extension).
 
     With ``old_model_dir`` the old export is weighed by the model it was
     scored with then, the new one by ``model_dir``, and ``part_model`` holds
@@ -123,7 +126,7 @@ def diff(
     if len(flagged):
         lost = unusual.loc[flagged, list(PARTS)].to_numpy()
         table.loc[flagged, "main_factor"] = np.asarray(PARTS)[lost.argmin(axis=1)]
-        _explain(table, flagged, old_scored, new_scored, prepared, moved)
+        _explain(table, flagged, old_scored, new_scored, prepared, moved, lang)
 
     added = ~new_ids.isin(set(old_ids)).to_numpy()
     table = pd.concat(
@@ -462,7 +465,7 @@ def _unusual_parts(table: pd.DataFrame, moved: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(lost, index=table.index)
 
 
-def _explain(table, flagged, old_scored, new_scored, prepared, moved) -> None:
+def _explain(table, flagged, old_scored, new_scored, prepared, moved, lang) -> None:
     """For flagged rows: the raw signals behind the main factor that changed,
     and the weight won back by reverting the factor's own signals and any of
     them that moved unusually (not the usual drift of its traffic)."""
@@ -491,8 +494,9 @@ def _explain(table, flagged, old_scored, new_scored, prepared, moved) -> None:
                 name in moved.columns and moved.at[row, name]
             ):
                 reverted.at[row, name] = before
-            said.append(_said(name, before, after, row, new_scored, prepared))
-        reasons.append("; ".join(said) if said else _other_reason(factor))
+            said.append(_said(name, before, after, row, new_scored, prepared, lang))
+        joined = say("list.join", lang).join(said)
+        reasons.append(joined or say("diff.other_reason", lang, factor=factor))
     table.loc[at, "reason"] = reasons
     again = prepared.score(reverted)
     table.loc[at, "revert_gain"] = (
@@ -508,32 +512,25 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def _said(name, before, after, row, new_scored, prepared) -> str:
-    text = f"{name} {_value(before)} → {_value(after)}"
+def _said(name, before, after, row, new_scored, prepared, lang) -> str:
+    text = f"{signal_word(name, lang)} {_value(before, lang)} → {_value(after, lang)}"
     if name.startswith("dsr_"):
         average = prepared.profile.reference.center(
             name, categories(new_scored.data.loc[[row]])
         ).iloc[0]
         if pd.notna(after) and after < average:
-            text += f", now below the category's {average:.2f}"
+            text += say("diff.now_below", lang, average=average)
     return text
 
 
-def _value(value) -> str:
+def _value(value, lang) -> str:
     if pd.isna(value):
-        return "unknown"
+        return say("value.unknown", lang)
     if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
+        return say("value.yes" if value else "value.no", lang)
     if isinstance(value, float | np.floating):
         return f"{value:.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
     return str(value)
-
-
-def _other_reason(factor: str) -> str:
-    return (
-        "its own signals did not change; its category's yardsticks or the title "
-        f"model's view moved ({factor})"
-    )
 
 
 def _alone(scored: Scored, weight, status: str) -> pd.DataFrame:

@@ -140,42 +140,39 @@ def factor_contributions(model, features: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(sum_by_factor(names, terms), index=features.index)
 
 
-def message(shifts: list[dict], model_dir: str = "MODEL_DIR") -> list[str]:
+def message(
+    shifts: list[dict], model_dir: str = "MODEL_DIR", lang: str = "en"
+) -> list[str]:
     """Lines for stderr: one warning naming what moved, and a notice for what
     moved less (``shifts`` as :func:`shifts_of` gives them)."""
+    from ranking.lang import factor_word, say, signal_word
+
     shifts = [Shift(s["kind"], s["name"], s["psi"]) for s in shifts]
+    word = {"signal": signal_word, "factor": factor_word}
+    command = f"ranking train EXPORT --ranks RANKS -o NEW_DIR --baseline {model_dir}"
     lines = []
     for level in ("warning", "notice"):
         picked = [s for s in shifts if s.level == level]
         if not picked:
             continue
-        signals = ", ".join(
-            f"{s.name} (PSI {s.psi:.2f})" for s in picked if s.kind == "signal"
-        )
-        factors = ", ".join(
-            f"{s.name} (PSI {s.psi:.2f})" for s in picked if s.kind == "factor"
-        )
-        parts = [f"signals {signals}" if signals else ""]
-        parts.append(f"factor contributions {factors}" if factors else "")
-        moved = "; ".join(p for p in parts if p)
-        retrain = "ranking train EXPORT --ranks RANKS -o NEW_DIR --baseline "
-        retrain += model_dir
-        if level == "warning" and factors:
-            lines.append(
-                f"warning: this export has drifted from the model's training data "
-                f"({moved}); its weights may be off — retrain on fresh exports: "
-                f"{retrain}"
+        named = {
+            kind: ", ".join(
+                f"{word[kind](s.name, lang)} (PSI {s.psi:.2f})"
+                for s in picked
+                if s.kind == kind
             )
-        elif level == "warning":
-            lines.append(
-                f"warning: this export has drifted from the model's training data "
-                f"({moved}); the factor contributions did not move (the model "
-                f"measures signals against each category), so the weights hold "
-                f"for now — if it persists, retrain: {retrain}"
-            )
+            for kind in KINDS
+        }
+        moved = "; ".join(
+            say(f"drift.{kind}s", lang, names=names)
+            for kind, names in named.items()
+            if names
+        )
+        if level == "notice":
+            key = "drift.notice"
         else:
-            lines.append(
-                f"notice: some of this export differs from the model's training "
-                f"data ({moved})"
+            key = (
+                "drift.warning_factors" if named["factor"] else "drift.warning_signals"
             )
+        lines.append(say(key, lang, moved=moved, command=command))
     return lines

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ranking import io, schema
 from ranking.errors import ExportError, RejectedRowsError
+from ranking.lang import Said
 from ranking.platforms import detect, judged_factors
 from ranking.values import decimal_marks, parse_numbers
 
@@ -245,23 +246,20 @@ class ExportSource:
         if why := schema.id_choice(self.layout.columns, chosen):
             self.notes.append(why)
         self.notes += [
-            f"derived: {how}" for how in schema.derived_signals(self.columns)
+            Said("note.derived", how=how)
+            for how in schema.derived_signals(self.columns)
         ]
         if self.decimal_comma:
-            self.notes.append(
-                "decimal commas (5.255,61 = 5255.61) in: "
-                + ", ".join(sorted(self.decimal_comma))
-            )
+            columns = ", ".join(sorted(self.decimal_comma))
+            self.notes.append(Said("note.decimal_comma", columns=columns))
         for name in scored:
             if state["zeros"][name]:
-                self.notes.append(
-                    f"{name}: {state['zeros'][name]} zero values read as unknown "
-                    "(no score yet)"
-                )
+                zeros = state["zeros"][name]
+                self.notes.append(Said("note.zeros", name=name, count=zeros))
             if name in self.hundredfold:
                 first = state["first"][name]
                 self.notes.append(
-                    f"{name}: written ×100, read as {first:g} → {first / 100:g}"
+                    Said("note.hundredfold", name=name, first=first, read=first / 100)
                 )
 
     @property
@@ -353,13 +351,10 @@ class ExportSource:
         merged = schema.derive(merged.drop(columns=list(derived)))[data.columns]
         folded = data.index[repeated.to_numpy()]
         keep = raw.index.difference(folded)
-        how = ["units and sales summed"] if summed else []
+        how = Said("note.summed") if summed else ""
         if any(c in data.columns for c in REPEATED_OVER_ROWS):
-            how.append("sessions and page views taken once where repeated")
-        self.notes.append(
-            f"{len(folded)} row(s) repeat a child ASIN (one per SKU or parent): "
-            + ", ".join(["merged into their listing", *how])
-        )
+            how = Said("note.of_parts", first=how, then=Said("note.once"))
+        self.notes.append(Said("note.merged", count=len(folded), how=how))
         checked.data = pd.concat([merged, checked.data[checked.rejected]]).reindex(keep)
         checked.rejected = checked.rejected.reindex(keep)
         checked.reasons = checked.reasons.reindex(keep)

@@ -14,7 +14,7 @@ import codecs
 import csv
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -430,13 +430,17 @@ class TableWriter:
     or absent, and memory holds one chunk (an ``.xlsx`` is assembled at the
     end: a workbook cannot be streamed by the writers we use).
 
+    ``headers`` gives an ``.xlsx`` header row words for people (``{"weight":
+    "权重"}``); each such cell keeps the column's name as its comment.
+
     >>> with TableWriter(Path("out.csv")) as writer:      # doctest: +SKIP
     ...     for chunk in chunks:
     ...         writer.write(chunk)
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, headers: Mapping[str, str] | None = None):
         self.path = Path(path)
+        self.headers = dict(headers or {})
         self.suffix = check_writable(self.path)
         folder = self.path.parent if str(self.path.parent) else Path(".")
         if not folder.is_dir():
@@ -515,7 +519,7 @@ class TableWriter:
                 return
             if self.suffix == ".xlsx":
                 whole = pd.concat(self._frames) if self._frames else pd.DataFrame()
-                _write_excel(whole, temporary)
+                _write_excel(whole, temporary, self.headers)
             elif self._writer is None:
                 self._write(pd.DataFrame())
             self._close_writers()
@@ -553,7 +557,9 @@ MAX_WIDTH = 60
 WIDTH_SAMPLE = 2000
 
 
-def _write_excel(frame: pd.DataFrame, path: Path) -> None:
+def _write_excel(
+    frame: pd.DataFrame, path: Path, headers: Mapping[str, str] | None = None
+) -> None:
     """An Excel file made for people (XlsxWriter, streamed row by row with
     ``constant_memory``): the header row and the first column frozen, an
     autofilter, a colour scale on weights, percentiles, changes and gains, and
@@ -571,8 +577,9 @@ def _write_excel(frame: pd.DataFrame, path: Path) -> None:
         header = book.add_format({"bold": True, "bg_color": "#EEEEEE", "bottom": 1})
         decimal = book.add_format({"num_format": "0.00"})
         columns = [str(c) for c in frame.columns]
+        shown = [(headers or {}).get(name, name) for name in columns]
         sample = frame.head(WIDTH_SAMPLE)
-        for j, name in enumerate(columns):
+        for j, name in enumerate(shown):
             values = sample.iloc[:, j]
             widest = max(
                 [display_width(name)]
@@ -582,7 +589,10 @@ def _write_excel(frame: pd.DataFrame, path: Path) -> None:
             sheet.set_column(
                 j, j, min(widest, MAX_WIDTH) + 2, decimal if floats else None
             )
-        sheet.write_row(0, 0, columns, header)
+        sheet.write_row(0, 0, shown, header)
+        for j, (name, word) in enumerate(zip(columns, shown, strict=True)):
+            if word != name:
+                sheet.write_comment(0, j, name)
         cells = frame.astype(object).where(frame.notna(), None)
         for i, row in enumerate(cells.itertuples(index=False, name=None), start=1):
             sheet.write_row(i, 0, [_excel_value(v) for v in row])

@@ -6,6 +6,7 @@ so that tables of Chinese titles and categories line up.
 
 from __future__ import annotations
 
+from ranking.lang import factor_word, in_language, say, signal_word
 from ranking.text import display_width
 
 
@@ -66,67 +67,96 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def render_check(summary: dict) -> str:
+def render_check(summary: dict, lang: str = "en") -> str:
     """The text ``ranking check`` prints: mapping, unknowns, rejects, categories."""
-    lines = [
-        f"{summary['file']}: {summary['rows']:,} rows kept, "
-        f"{summary['rejects']:,} rejected"
-        + (
-            f", {summary['not_listings']:,} set aside (not listings)"
-            if summary.get("not_listings")
-            else ""
+    aside = summary.get("not_listings")
+    where = (
+        say(
+            "check.encoding",
+            lang,
+            encoding=summary["encoding"],
+            row=summary["header_row"],
         )
-        + (f" (encoding {summary['encoding']}" if summary.get("encoding") else " (")
-        + f"{', ' if summary.get('encoding') else ''}header on row "
-        f"{summary['header_row']})",
+        if summary.get("encoding")
+        else say("check.header", lang, row=summary["header_row"])
+    )
+    lines = [
+        say(
+            "check.kept",
+            lang,
+            file=summary["file"],
+            rows=summary["rows"],
+            rejects=summary["rejects"],
+        )
+        + (say("check.aside", lang, count=aside) if aside else "")
+        + where,
         "",
     ]
     for name, platform in summary.get("platforms", {}).items():
         lines.append(
-            f"{name} looks like: {platform or 'no back-office export we know'}"
+            say(
+                "check.looks_like",
+                lang,
+                file=name,
+                platform=platform or say("check.no_platform", lang),
+            )
         )
     if summary.get("platforms"):
         lines.append("")
     if summary.get("coverage"):
-        lines.append(
-            "files joined on listing_id (share of the catalog's listings in each):"
-        )
+        lines.append(say("check.coverage", lang))
         lines += [
             f"  {share:6.1%}  {name}" for name, share in summary["coverage"].items()
         ]
         lines.append("")
-    lines.append("columns read:")
+    lines.append(say("check.columns", lang))
     width = max(map(len, summary["columns"]), default=0)
     for name, header in summary["columns"].items():
         arrow = "" if header == name else f"  ← {header}"
         lines.append(f"  {pad(name, width) if arrow else name}{arrow}")
     if summary["passthrough"]:
-        lines.append("passed through unchanged: " + ", ".join(summary["passthrough"]))
+        lines.append(
+            say("check.passthrough", lang, columns=", ".join(summary["passthrough"]))
+        )
     unknown = summary["unknown_signals"]
     lines.append(
-        "unknown signals (not in this export): " + (", ".join(unknown) or "none")
+        say(
+            "check.unknown", lang, signals=", ".join(unknown) or say("check.none", lang)
+        )
     )
     for note in summary["notes"]:
-        lines.append(f"note: {note}")
+        lines.append(say("audit.note", lang, note=in_language(note, lang)))
     if factors := summary.get("factors"):
-        judged = [f for f, v in factors.items() if v["judged"]]
+        judged = [factor_word(f, lang) for f, v in factors.items() if v["judged"]]
         lines += [
             "",
-            "factors it lets the tool judge: " + (", ".join(judged) or "none"),
+            say(
+                "check.judged",
+                lang,
+                factors=", ".join(judged) or say("check.none", lang),
+            ),
         ]
         for factor, verdict in factors.items():
             if not verdict["judged"]:
-                where = verdict["where"] or "a column of " + ", ".join(
-                    verdict["missing"]
+                where = verdict["where"] or say(
+                    "check.a_column_of", lang, columns=", ".join(verdict["missing"])
                 )
-                lines.append(f"  not judged: {factor} — usually in {where}")
+                lines.append(
+                    say(
+                        "check.not_judged",
+                        lang,
+                        factor=factor_word(factor, lang),
+                        where=where,
+                    )
+                )
     if summary["reject_reasons"]:
         shown = len(summary["reject_reasons"])
         more = summary["rejects"] - shown
-        lines += ["", f"rejected rows{f' (first {shown})' if more else ''}:"]
+        first = say("check.first", lang, count=shown) if more else ""
+        lines += ["", say("check.rejected", lang, first=first)]
         lines += [f"  {reason}" for reason in summary["reject_reasons"]]
     if summary.get("not_listing_reasons"):
-        lines += ["", "set aside (totals and sub-table rows; not scored):"]
+        lines += ["", say("check.set_aside", lang)]
         lines += [f"  {reason}" for reason in summary["not_listing_reasons"]]
     if summary["categories"]:
         keys = [k for k in summary["categories"][0] if k != "category"]
@@ -134,90 +164,130 @@ def render_check(summary: dict) -> str:
             [clip(c["category"], 30), *[c[k] for k in keys]]
             for c in summary["categories"]
         ]
-        header = ["category", *[k.replace("_", " ") for k in keys]]
+        header = [say("check.category", lang), *[_column_word(k, lang) for k in keys]]
         lines += ["", table(rows, header, numeric=set(range(1, len(header))))]
     return "\n".join(lines)
 
 
-def _metric_rows(metrics: dict) -> tuple[list[str], list[list[object]]]:
+def _column_word(key: str, lang: str) -> str:
+    """A category-summary column (``listings``, ``median_price``, ...)."""
+    if key.startswith("median_"):
+        name = signal_word(key.removeprefix("median_"), lang).replace("_", " ")
+        return say("check.median", lang, name=name)
+    return say("check.listings", lang)
+
+
+def _metric_rows(metrics: dict, lang: str) -> tuple[list[str], list[list[object]]]:
     keys = [k for k in next(iter(metrics.values())) if k != "groups"]
     rows = [
-        [name.replace("_", " "), *[f"{m[k]:.3f}" for k in keys]]
+        [_ordering_word(name, lang), *[f"{m[k]:.3f}" for k in keys]]
         for name, m in metrics.items()
     ]
     return keys, rows
 
 
-def render_metrics(metrics: dict, card: dict) -> str:
+def _ordering_word(name: str, lang: str) -> str:
+    """``model`` or a baseline (``monthly_sales``) as an ordering's name."""
+    if name == "model":
+        return say("metrics.model", lang)
+    return say("metrics.by", lang, name=signal_word(name, lang).replace("_", " "))
+
+
+def render_metrics(metrics: dict, card: dict, lang: str = "en") -> str:
     """Held-out metrics of ``ranking train``, model beside the baselines, and
     the blocker thresholds it learned."""
     from ranking.blockers import card_lines
 
-    keys, rows = _metric_rows(metrics)
+    keys, rows = _metric_rows(metrics, lang)
     if card.get("label") == "ranks":
-        held = (
-            f"held out: {card.get('held_out_groups')} of "
-            f"{card['ranks']['groups']} keyword groups"
+        held = say(
+            "train.held_groups",
+            lang,
+            held=card.get("held_out_groups"),
+            groups=card["ranks"]["groups"],
         )
     else:
-        held = f"held out: {card.get('held_out_listings')} listings"
+        held = say("train.held_listings", lang, held=card.get("held_out_listings"))
     return "\n".join(
         [
-            f"trained on {card['data']['rows']:,} listings, label {card['label']};"
-            f" {held}",
-            table(rows, ["ordering", *keys], numeric=set(range(1, len(keys) + 1))),
+            say(
+                "train.trained",
+                lang,
+                rows=card["data"]["rows"],
+                label=card["label"],
+                held=held,
+            ),
+            table(
+                rows,
+                [say("metrics.ordering", lang), *keys],
+                numeric=set(range(1, len(keys) + 1)),
+            ),
             "",
-            "blockers learned (where a shape falls off a cliff):",
-            *card_lines(card.get("blockers", {})),
+            say("train.blockers", lang),
+            *card_lines(card.get("blockers", {}), lang),
         ]
     )
 
 
-def render_comparison(comparison: dict) -> str:
+def render_comparison(comparison: dict, lang: str = "en") -> str:
     """Which of the new model and the model in use did better, by how much."""
     verdict = {
-        "new": "the new model is better",
-        "in use": "the model in use is better",
-        "tie": "the two models tie",
-    }[comparison["better"]]
-    return (
-        f"{verdict}: {comparison['metric']} {comparison['new']:.3f} (new) vs "
-        f"{comparison['in_use']:.3f} (in use), difference "
-        f"{comparison['difference']:+.3f}"
+        "new": "train.new_better",
+        "in use": "train.in_use_better",
+        "tie": "train.tie",
+    }
+    return say(
+        "train.comparison",
+        lang,
+        verdict=say(verdict[comparison["better"]], lang),
+        metric=comparison["metric"],
+        new=comparison["new"],
+        in_use=comparison["in_use"],
+        difference=comparison["difference"],
     )
 
 
-def render_evaluation(report: dict) -> str:
+def render_evaluation(report: dict, lang: str = "en") -> str:
     """``ranking evaluate`` as text."""
-    rows = [["model", f"{report['ndcg@10']:.3f}", f"{report['spearman']:.3f}"]]
+    rows = [
+        [
+            say("metrics.model", lang),
+            f"{report['ndcg@10']:.3f}",
+            f"{report['spearman']:.3f}",
+        ]
+    ]
     then = report.get("at_training")
     if then:
         rows.append(
             [
-                "model at training (held out)",
+                say("metrics.at_training", lang),
                 f"{then['ndcg@10']:.3f}",
                 f"{then['spearman']:.3f}",
             ]
         )
     for name, m in report["baseline"].items():
         rows.append(
-            [
-                f"by {name.replace('_', ' ')}",
-                f"{m['ndcg@10']:.3f}",
-                f"{m['spearman']:.3f}",
-            ]
+            [_ordering_word(name, lang), f"{m['ndcg@10']:.3f}", f"{m['spearman']:.3f}"]
         )
+    retrain = (
+        f"ranking train EXPORT --ranks RANKS -o NEW_DIR --baseline {report['model']}"
+    )
     return "\n".join(
         [
-            f"{report['groups']} keyword groups, {report['observations']:,} "
-            f"observations; model {report['model']}",
-            table(rows, ["ordering", "ndcg@10", "spearman"], numeric={1, 2}),
+            say(
+                "evaluate.groups",
+                lang,
+                groups=report["groups"],
+                observations=report["observations"],
+                model=report["model"],
+            ),
+            table(
+                rows,
+                [say("metrics.ordering", lang), "ndcg@10", "spearman"],
+                numeric={1, 2},
+            ),
             *(
-                [
-                    "stale: on these ranks the model no longer beats ordering by "
-                    "monthly sales — retrain on fresh exports: ranking train EXPORT "
-                    f"--ranks RANKS -o NEW_DIR --baseline {report['model']}"
-                ]
+                [say("evaluate.stale", lang, command=retrain)]
                 if report.get("stale")
                 else []
             ),
@@ -225,84 +295,96 @@ def render_evaluation(report: dict) -> str:
     )
 
 
-def _fmt_value(value) -> str:
+def _fmt_value(value, lang: str = "en") -> str:
     if value is None:
-        return "unknown"
+        return say("value.unknown", lang)
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.4f}".rstrip("0") if abs(value) < 1 else f"{value:,.2f}"
     return f"{value:,}" if isinstance(value, int | float) else str(value)
 
 
-def render_audit(report: dict) -> str:
+def render_audit(report: dict, lang: str = "en") -> str:
     """The audit card: weight first, blockers, factors, fixes, keywords."""
     title = report.get("title") or ""
     lines = [
         f"{report['listing_id']}  {clip(title, 60)}",
-        f"category {report.get('category') or '(none)'}   weight "
-        f"{report['weight']:.1f} / 100   category percentile "
-        f"{report['category_percentile']:.0f}",
+        say(
+            "audit.headline",
+            lang,
+            category=report.get("category") or say("value.none", lang),
+            weight=report["weight"],
+            percentile=report["category_percentile"],
+        ),
     ]
     if report["unknown_signals"]:
-        lines.append("unknown: " + ", ".join(report["unknown_signals"]))
+        unknown = ", ".join(signal_word(n, lang) for n in report["unknown_signals"])
+        lines.append(say("audit.unknown", lang, signals=unknown))
     lines.append("")
     for note in report.get("notes", []):
-        lines.append(f"note: {note}")
+        lines.append(say("audit.note", lang, note=note))
     if report.get("notes"):
         lines.append("")
     if report["blockers"]:
-        lines.append("BLOCKERS (weight each one costs)")
+        lines.append(say("audit.blockers", lang))
         told: set[str] = set()
         for b in report["blockers"]:
             # Several DSRs past the line share one cliff, and one cost.
             cost = "" if b["factor"] in told else f"  −{b['cost']:.2f}"
             told.add(b["factor"])
-            lines.append(f"  ✗ {b['factor']}{cost}: {b['message']}")
+            lines.append(f"  ✗ {factor_word(b['factor'], lang)}{cost}: {b['message']}")
         lines.append("")
     rows = [
         [
-            f["factor"],
-            _fmt_value(f["value"]),
-            "" if f["category_p75"] is None else _fmt_value(f["category_p75"]),
+            factor_word(f["factor"], lang),
+            _fmt_value(f["value"], lang),
+            "" if f["category_p75"] is None else _fmt_value(f["category_p75"], lang),
             f"{f['contribution']:+.1f}",
         ]
         for f in report["factors"]
     ]
-    lines.append(
-        table(
-            rows, ["factor", "value", "category p75", "contribution"], numeric={1, 2, 3}
-        )
-    )
+    header = [
+        say(f"audit.{k}", lang) for k in ("factor", "value", "p75", "contribution")
+    ]
+    lines.append(table(rows, header, numeric={1, 2, 3}))
     lines.append("")
     if report["fixes"]:
-        ordered = (
-            "gain per effort"
-            if report.get("order") == "gain-per-effort"
-            else "expected gain"
-        )
-        lines.append(f"FIX FIRST (by {ordered})")
+        by_effort = report.get("order") == "gain-per-effort"
+        order = say("audit.by_effort" if by_effort else "audit.by_gain", lang)
+        lines.append(say("audit.fix_first", lang, order=order))
         for number, fix in enumerate(report["fixes"], 1):
             lines.append(
-                f"  {number}. {pad(fix['factor'], 15)} {fix['expected_gain']:+6.1f}"
-                f"  → {fix['expected_weight']:.1f}   {fix['action']}"
+                f"  {number}. {pad(factor_word(fix['factor'], lang), 15)} "
+                f"{fix['expected_gain']:+6.1f}  → {fix['expected_weight']:.1f}   "
+                f"{fix['action']}"
             )
     else:
-        lines.append("no fix raises this listing's weight")
+        lines.append(say("audit.no_fix", lang))
     if report.get("keywords"):
-        lines += ["", "KEYWORDS (observed rank → expected rank after each fix)"]
+        lines += ["", say("audit.keywords", lang)]
         for k in report["keywords"]:
-            after = ", ".join(f"{f} {r}" for f, r in k["after_fix"].items())
-            lines.append(
-                f"  {pad(clip(k['keyword'], 24), 24)} now {k['observed_rank']}"
-                f" of {k['competitors'] + 1}   {after}"
+            after = ", ".join(
+                f"{factor_word(f, lang)} {r}" for f, r in k["after_fix"].items()
             )
+            now = say(
+                "audit.keyword_line",
+                lang,
+                rank=k["observed_rank"],
+                of=k["competitors"] + 1,
+            )
+            lines.append(f"  {pad(clip(k['keyword'], 24), 24)} {now}   {after}")
     if report.get("what_if"):
         w = report["what_if"]
         changes = ", ".join(f"{k}={v}" for k, v in w["changes"].items())
         lines += [
             "",
-            f"WHAT IF {changes}: weight {w['weight']:.1f} "
-            f"({w['expected_gain']:+.1f}), {w['category_percentile']:.0f}th "
-            "percentile",
+            say(
+                "audit.what_if",
+                lang,
+                changes=changes,
+                weight=w["weight"],
+                gain=w["expected_gain"],
+                percentile=w["category_percentile"],
+            ),
         ]
         for k in w.get("keywords", []):
             lines.append(
@@ -316,59 +398,61 @@ def render_audit(report: dict) -> str:
 DIFF_SHOWN = 20
 
 
-def render_diff(result: dict) -> str:
+def render_diff(result: dict, lang: str = "en") -> str:
     """The text ``ranking diff`` prints: what moved catalog-wide, then the
     unusual drops, largest first, each with its main factor, the signals
     behind it and what reverting them wins back."""
     listings = result["listings"]
     lines = [
-        f"{listings['both']:,} listings in both exports "
-        f"({listings['new']:,} new, {listings['gone']:,} gone); "
-        f"median change {result['median_change']:+.1f} weight points "
-        "(what the whole catalog shared: a season, a platform-wide shift)"
+        say(
+            "diff.listings",
+            lang,
+            both=listings["both"],
+            new=listings["new"],
+            gone=listings["gone"],
+            median=result["median_change"],
+        )
     ]
     if result.get("model_change") is not None:
-        lines.append(
-            f"the model refit moved a typical listing {result['model_change']:+.1f} "
-            "points (column part_model); the rest is the listings' own data"
-        )
+        lines.append(say("diff.model_change", lang, change=result["model_change"]))
     drops = result["drops"]
     if not drops:
-        lines.append("no unusual drops")
+        lines.append(say("diff.no_drops", lang))
     else:
-        lines.append(f"{len(drops):,} unusual drop(s), largest first:")
+        lines.append(say("diff.drops", lang, count=len(drops)))
         rows = [
             [
                 d["listing_id"],
                 clip(d["category"], 12),
                 f"{d['weight_old']:.1f} → {d['weight_new']:.1f}",
                 d["lost_unusually"],
-                d["main_factor"],
+                factor_word(d["main_factor"], lang),
                 d["revert_gain"],
                 clip(d["reason"], 70),
             ]
             for d in drops[:DIFF_SHOWN]
         ]
-        header = ["listing", "category", "weight", "lost", "main factor"]
-        header += ["revert wins", "why"]
+        keys = ("listing", "category", "weight", "lost", "main_factor", "revert", "why")
+        header = [say(f"diff.{k}", lang) for k in keys]
         lines.append(table(rows, header, numeric={3, 5}))
         if len(drops) > DIFF_SHOWN:
             more = len(drops) - DIFF_SHOWN
             where = result["output"] or "-o OUT"
-            lines.append(f"… and {more:,} more in {where}")
+            lines.append(say("diff.more", lang, count=more, where=where))
     lost = [k for k in result.get("keywords", []) if _visible_loss(k)]
     if lost:
         lines.append("")
-        lines.append("positions lost per keyword (rank now, rank at the old weight):")
+        lines.append(say("diff.positions", lang))
         rows = [
             [k["listing_id"], k["keyword"], k["rank_now"], k["rank_at_old_weight"]]
             + [k["positions_lost"]]
             for k in lost[:DIFF_SHOWN]
         ]
-        header = ["listing", "keyword", "rank now", "at old weight", "lost"]
+        keys = ("listing", "keyword", "rank_now", "at_old", "lost_positions")
+        header = [say(f"diff.{k}", lang) for k in keys]
         lines.append(table(rows, header, numeric={2, 3, 4}))
     if result["output"]:
-        lines.append(f"every listing's change, split by factor → {result['output']}")
+        lines.append(say("diff.output", lang, path=result["output"]))
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ranking.errors import ExportError
+from ranking.lang import Said
 from ranking.values import (
     hash_text,
     id_text,
@@ -447,10 +448,8 @@ def id_choice(headers: list[str], chosen: str) -> str | None:
     if not others:
         return None
     passed = ", ".join(f"'{h}' ({ID_TIERS[id_tier(h)][0]})" for h in others)
-    return (
-        f"listing_id is '{chosen}' ({ID_TIERS[id_tier(chosen)][0]}, ranked first); "
-        f"passed through: {passed}"
-    )
+    tier = ID_TIERS[id_tier(chosen)][0]
+    return Said("note.id_choice", chosen=chosen, tier=tier, passed=passed)
 
 
 def is_header_row(cells: list[str], aliases: dict[str, str]) -> bool:
@@ -610,8 +609,7 @@ def validate(
             data[name], bad = parse_period_ends(cells)
             if bad.any():
                 notes.append(
-                    f"{name}: {int(bad.sum())} cell(s) not read as a date or a "
-                    "window: their window is unknown"
+                    Said("note.period_unread", name=name, count=int(bad.sum()))
                 )
         elif kind == "date":
             data[name], bad = parse_dates(cells)
@@ -768,11 +766,11 @@ def derived_signals(columns: dict[str, str]) -> list[str]:
     notes = []
     levels = [columns[name] for name in CATEGORY_LEVELS if name in columns]
     if levels and "category" not in columns:
-        notes.append("category = the path " + " > ".join(levels))
+        notes.append(Said("note.category_path", levels=" > ".join(levels)))
     if "price" not in columns and {"gmv", "monthly_sales"} <= set(columns):
-        notes.append("price = gmv / monthly_sales")
+        notes.append(Said("note.price"))
     if "refund_rate" not in columns and {"refunded_amount", "gmv"} <= set(columns):
-        notes.append(f"refund_rate = {columns['refunded_amount']} / gmv")
+        notes.append(Said("note.refund_rate", refunded=columns["refunded_amount"]))
     return notes
 
 
@@ -803,9 +801,7 @@ def _rescale(
             # A shop or listing with no score yet is written as 0 by Taobao
             # pages and many back offices; a real score is never below 1.
             values = values.mask(zeros)
-            note = (
-                f"{name}: {int(zeros.sum())} zero values read as unknown (no score yet)"
-            )
+            note = Said("note.zeros", name=name, count=int(zeros.sum()))
     if kind == "dsr":
         scaled = is_hundredfold(values) if hundredfold is None else name in hundredfold
         if scaled:

@@ -16,6 +16,7 @@ from ranking import blockers, fixes, io
 from ranking.catalog import export_paths, open_catalog
 from ranking.drift import shifts_of
 from ranking.export import NOT_LISTING, REJECT_REASON, Chunk
+from ranking.features import FACTORS
 from ranking.persist import load_model
 
 if TYPE_CHECKING:
@@ -52,6 +53,38 @@ def scored_frame(prepared, chunk, scored, by="gain", effort=None) -> pd.DataFram
     taken = set(chunk.raw.columns)
     added.columns = [f"{c}_ranking" if c in taken else c for c in added.columns]
     return pd.concat([chunk.raw, added], axis=1)
+
+
+def for_people(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A scored frame as an Excel reader wants it: each fix in plain words of
+    ``lang``, blockers by their operators' names (columns stay as they are;
+    their header words are :func:`header_words`)."""
+    from ranking.lang import factor_word, fix_words, say
+
+    frame = frame.copy()
+    fixes_said = {factor: fix_words(factor, lang) for factor in FACTORS}
+    for k in range(1, TOP_FIXES + 1):
+        if f"fix_{k}" in frame.columns:
+            frame[f"fix_{k}"] = frame[f"fix_{k}"].map(fixes_said).fillna("")
+    if "blockers" in frame.columns:
+        joined = frame["blockers"].fillna("").astype(str)
+        # A handful of distinct combinations: worded once each, then mapped.
+        said = {
+            combination: say("list.join", lang).join(
+                factor_word(f, lang) for f in combination.split(";") if f
+            )
+            for combination in joined.unique()
+        }
+        frame["blockers"] = joined.map(said)
+    return frame
+
+
+def header_words(lang: str) -> dict[str, str]:
+    """The added columns' headers in ``lang`` (the xlsx keeps the column's
+    name as the header cell's comment)."""
+    from ranking.lang import say
+
+    return {name: say(f"column.{name}", lang) for name in output_columns()}
 
 
 def _prepared(export_path, model_dir, strict, progress, chunk_rows=None, sets=()):
@@ -117,12 +150,15 @@ def score_catalog(
     progress: Callable[[str], None] | None = None,
     chunk_rows: int | None = None,
     sets: Sequence[str] = (),
+    lang: str = "en",
 ) -> dict:
     """Score every listing of an export and write the table to ``output``
     (format by extension, written whole or not at all), chunk by chunk so
     memory stays flat. Rejected rows go to ``rejects_path``, by default
-    ``<output stem>.rejects.csv`` beside it, when there are any. Returns what
-    was done."""
+    ``<output stem>.rejects.csv`` beside it, when there are any. An ``.xlsx``
+    is for people: its fixes in plain words and its added headers in
+    ``lang`` (:func:`for_people`); CSV and parquet keep the factor names.
+    Returns what was done."""
     output = Path(output)
     io.check_writable(output)
     inputs = export_paths(export_path)
@@ -131,10 +167,12 @@ def score_catalog(
         io.refuse_overwriting(Path(rejects_path), *inputs)
     prepared = _prepared(export_path, model_dir, strict, progress, chunk_rows, sets)
     rejects, blocked = [], 0
-    with io.TableWriter(output) as writer:
+    people = output.suffix.lower() == ".xlsx"
+    headers = header_words(lang) if people else None
+    with io.TableWriter(output, headers) as writer:
         for frame, rejected in _scored(prepared, by, effort):
             blocked += int(frame["blockers"].ne("").sum()) if "blockers" in frame else 0
-            writer.write(frame)
+            writer.write(for_people(frame, lang) if people else frame)
             rejects.append(rejected)
             if progress:
                 progress("chunk")

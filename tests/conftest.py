@@ -49,6 +49,18 @@ def shifted(market, tmp_path_factory):
     return path
 
 
+@pytest.fixture(autouse=True)
+def same_machine(monkeypatch, tmp_path_factory):
+    """Tests read English unless they ask for Chinese (``--lang`` defaults
+    from the locale, which differs between machines), and keep audit caches
+    out of the user's cache folder."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    cache = tmp_path_factory.getbasetemp() / "audit-cache"
+    monkeypatch.setenv("RANKING_CACHE_DIR", str(cache))
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

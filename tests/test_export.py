@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from ranking import io
 from ranking.errors import ExportError, OutputError, RankingError, RejectedRowsError
 from ranking.export import read_export, read_ranks
+from ranking.features import FACTORS
 from ranking.simulate import backoffice_frame
 
 HEADER = "listing_id,title,visitors,dsr_service,review_count,negative_reviews\n"
@@ -412,3 +413,39 @@ def test_scored_xlsx_is_made_for_people(runner, market_files, model_dir, tmp_pat
     frame = pd.read_excel(out, dtype={"listing_id": str}, engine="calamine")
     scored = pd.read_csv(market_files["catalog"], dtype={"listing_id": str})
     assert frame["listing_id"].tolist() == scored["listing_id"].tolist()
+
+
+def test_scored_xlsx_speaks_the_chosen_language(
+    runner, market_files, model_dir, tmp_path
+):
+    """Headers ``score`` adds in Chinese (the column's name kept as the
+    cell's comment), fixes in plain words; CSV keeps the factor names."""
+    from openpyxl import load_workbook
+
+    from ranking.cli import cli
+    from ranking.lang import fix_words
+
+    out, plain = tmp_path / "scored.xlsx", tmp_path / "scored.csv"
+    args = [str(market_files["catalog"]), "--model", str(model_dir), "--lang", "zh"]
+    assert runner.invoke(cli, ["score", *args, "-o", str(out)]).exit_code == 0
+    assert runner.invoke(cli, ["score", *args, "-o", str(plain)]).exit_code == 0
+    sheet = load_workbook(out).active
+    header = {cell.value: cell for cell in sheet[1]}
+    assert "权重" in header and "weight" not in header
+    assert header["权重"].comment.text == "weight"
+    assert header["优先修复1"].comment.text == "fix_1"
+    assert "listing_id" in header and header["listing_id"].comment is None
+    scaled = {
+        sheet.cell(1, r.min_col).value
+        for cf in sheet.conditional_formatting
+        for r in cf.sqref.ranges
+    }
+    assert {"权重", "修复1预计提升"} <= scaled
+    table = pd.read_csv(plain, dtype={"listing_id": str})
+    frame = pd.read_excel(out, dtype={"listing_id": str}, engine="calamine")
+    said = table["fix_1"].fillna("").map(lambda f: fix_words(f, "zh"))
+    assert frame["优先修复1"].fillna("").tolist() == said.tolist()
+    assert set(table["fix_1"].dropna()) <= set(FACTORS)
+    blocked = table["blockers"].fillna("").str.contains("dsr")
+    assert blocked.any()
+    assert frame.loc[blocked, "降权项"].str.contains("店铺DSR").all()

@@ -1,0 +1,173 @@
+"""Chinese and English: the translation table, walked, and what commands write."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from ranking import lang, schema
+from ranking.drift import KINDS
+from ranking.features import FACTORS
+from ranking.fixes import FIX_COLUMNS
+from ranking.scoring import output_columns
+
+SOURCE = "\n".join(
+    path.read_text(encoding="utf-8")
+    for path in Path(lang.__file__).parent.rglob("*.py")
+    if path.name != "lang.py"
+)
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@pytest.mark.parametrize("key", sorted(lang.TEXT))
+def test_every_text_exists_in_both_languages_with_the_same_fields(key):
+    english, chinese = lang.TEXT[key]
+    assert english.strip() and chinese.strip()
+    assert fields(english) == fields(chinese)
+    assert not CJK.search(english), "English text with Chinese characters"
+    # Names (factors, signals, columns) may be the English identifier; every
+    # sentence must be written in Chinese.
+    assert CJK.search(chinese) or chinese == english.replace("; ", "；")
+
+
+def _families() -> dict[str, set[str]]:
+    """Keys built at run time from a name, and the names each family needs."""
+    return {
+        "factor.": {*FACTORS, "other", "model"},
+        "fix.": set(FACTORS),
+        "column.": set(output_columns()),
+        "action.label.": set().union(*FIX_COLUMNS.values())
+        - {"gmv", "category", "has_main_video", "has_white_bg_image"},
+        "blocker.position_": {"level", "below", "above"},
+        "blocker.cliff_": {"level", "below", "above"},
+        "drift.": {f"{kind}s" for kind in KINDS}
+        | {"warning_factors", "warning_signals", "notice"},
+    }
+
+
+def test_every_key_is_used_and_every_used_key_exists():
+    keys = set(lang.TEXT)
+    expected = {p + name for p, names in _families().items() for name in names}
+    assert expected <= keys, sorted(expected - keys)
+    signals = {k for k in keys if k.startswith("signal.")}
+    literal = {k for k in keys if re.search(rf'"{re.escape(k)}"', SOURCE)}
+    # Headers looked up as f"audit.{k}" / f"diff.{k}" from a tuple of names.
+    suffixes = {
+        k
+        for k in keys
+        if k.split(".")[0] in {"audit", "diff"} and f'"{k.split(".", 1)[1]}"' in SOURCE
+    }
+    unused = keys - expected - signals - literal - suffixes
+    assert not unused, sorted(unused)
+    said = set(re.findall(r'say\(\s*"([a-z_.0-9]+)"', SOURCE))
+    assert said <= keys, sorted(said - keys)
+
+
+def test_chinese_signal_names_are_headers_real_exports_write():
+    aliases = {c.name: set(c.aliases) for c in schema.EXPORT_COLUMNS}
+    for key, (english, chinese) in lang.TEXT.items():
+        if key.startswith("signal."):
+            name = key.removeprefix("signal.")
+            assert english == name
+            assert chinese in aliases[name], (name, chinese)
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "zh_TW.Big5"}, "zh"),
+        ({"LC_ALL": "en_US.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),
+        ({"LANGUAGE": "zh_CN:en", "LANG": "C.UTF-8"}, "zh"),
+        ({"LANG": "C"}, "en"),
+        ({}, "en"),
+    ],
+    ids=["zh_CN", "zh_TW", "lc_all-first", "language-first", "C", "unset"],
+)
+def test_default_language_follows_the_locale(environ, expected):
+    assert lang.default_language(environ) == expected
+
+
+def english_words(text: str) -> set[str]:
+    """Words of an English sentence of the table found in ``text``."""
+    vocabulary = {
+        word
+        for key, (english, _) in lang.TEXT.items()
+        if not key.startswith(("factor.", "signal.", "column.", "action.label."))
+        for word in re.findall(r"(?<![\w{])[a-z]{4,}(?![\w}])", english)
+    }
+    # Identifiers (column and factor names) and command lines stay English.
+    names = re.findall(r"[A-Za-z_]*_[A-Za-z_]+|--?[a-z-]+|ranking \w+.*", text)
+    bare = text
+    for name in sorted(set(names), key=len, reverse=True):
+        bare = bare.replace(name, " ")
+    columns = {c.name for c in schema.EXPORT_COLUMNS}
+    return {
+        w for w in re.findall(r"[a-z]+", bare) if w in vocabulary and w not in columns
+    }
+
+
+def a_blocked_listing(catalog, model_dir) -> str:
+    """A listing with blockers and fixes: the card's every part is written."""
+    from ranking.scoring import score_table
+
+    table, _ = score_table(catalog, model_dir)
+    blocked = table[table["blockers"].str.contains(";")]
+    return str(blocked["listing_id"].iloc[0])
+
+
+def test_commands_write_chinese_with_lang_zh(runner, market_files, model_dir, shifted):
+    from ranking.cli import cli
+
+    catalog, ranks = str(market_files["catalog"]), str(market_files["ranks"])
+    model = ["--model", str(model_dir)]
+    blocked = a_blocked_listing(catalog, model_dir)
+    views = {
+        "audit": ["audit", catalog, blocked, "--ranks", ranks, *model],
+        "evaluate": ["evaluate", catalog, "--ranks", ranks, *model],
+        "diff": ["diff", catalog, str(shifted), *model],
+        "check": ["check", str(market_files["backoffice"])],
+    }
+    for name, args in views.items():
+        zh = runner.invoke(cli, [*args, "--lang", "zh"])
+        en = runner.invoke(cli, [*args, "--lang", "en"])
+        assert zh.exit_code == 0 and en.exit_code == 0, (name, zh.output)
+        assert CJK.search(zh.stdout), name
+        assert english_words(en.stdout), f"{name}: the check finds English"
+        assert not english_words(zh.stdout), (name, english_words(zh.stdout))
+        assert not english_words(zh.stderr), (name, english_words(zh.stderr))
+
+
+def test_lang_defaults_from_the_locale(runner, market_files, model_dir, monkeypatch):
+    from ranking.cli import cli
+
+    catalog, ranks = str(market_files["catalog"]), str(market_files["ranks"])
+    args = ["evaluate", catalog, "--ranks", ranks, "--model", str(model_dir)]
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    assert "关键词组" in runner.invoke(cli, args).stdout
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert "keyword groups" in runner.invoke(cli, args).stdout
+
+
+def test_audit_json_keeps_english_keys_and_factor_names(
+    runner, market_files, model_dir
+):
+    from ranking.cli import cli
+
+    catalog = str(market_files["catalog"])
+    blocked = a_blocked_listing(catalog, model_dir)
+    args = ["audit", catalog, blocked, "--model", str(model_dir), "--format", "json"]
+    report = json.loads(runner.invoke(cli, [*args, "--lang", "zh"]).stdout)
+    assert {f["factor"] for f in report["factors"]} == set(FACTORS)
+    assert report["fixes"], "the sample listing has fixes"
+    assert all(CJK.search(f["action"]) for f in report["fixes"])
