@@ -30,7 +30,8 @@ model: install
 DEMO_LISTING := 678162712529
 
 # The main job on the shipped sample: check the back-office export, train or
-# load the model, evaluate it, audit one weak listing, score the catalog.
+# load the model, evaluate it, audit one weak listing, score the catalog, and
+# write the report of the next week's export (its drops against this week's).
 demo: install
 	$(RANKING) check data/catalog_backoffice.csv --rejects $(VENV)/demo_rejects.csv
 	@echo
@@ -41,19 +42,26 @@ demo: install
 	$(RANKING) audit data/catalog_backoffice.csv $(DEMO_LISTING) --ranks data/ranks.csv
 	@echo
 	$(RANKING) score data/catalog_backoffice.csv -o $(VENV)/demo_scored.xlsx
+	@echo
+	$(RANKING) report data/catalog_next_week.csv -o $(VENV)/demo_report.html \
+		--ranks data/ranks.csv --old data/catalog.csv --listing $(DEMO_LISTING)
+	@echo "open $(abspath $(VENV))/demo_report.html in a browser"
 
 lint: install
 	$(BIN)/ruff check ranking tests bench
 	$(BIN)/ruff format --check ranking tests bench
 
 # Headless Chromium for the browser tests (tests/browser.py): Debian's package,
-# installed when missing and apt-get is there; otherwise those tests skip.
+# with a Chinese font (WenQuanYi Micro Hei, 1.6 MB) so a zh report is not
+# drawn in empty boxes; installed when missing and apt-get is there,
+# otherwise those tests skip.
 browser:
-	@command -v chromium >/dev/null 2>&1 \
+	@{ command -v chromium >/dev/null 2>&1 \
+		&& fc-list 2>/dev/null | grep -qi wqy; } \
 		|| { command -v apt-get >/dev/null 2>&1 \
 			&& DEBIAN_FRONTEND=noninteractive apt-get update -qq \
 			&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-				--no-install-recommends chromium >/dev/null; } \
+				--no-install-recommends chromium fonts-wqy-microhei >/dev/null; } \
 		|| echo 'chromium not installed: browser tests will be skipped'
 
 test: lint browser

@@ -564,6 +564,74 @@ def diff(
     warn_drift(result["drift"], model_dir, lang)
 
 
+@cli.command()
+@exports_argument
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The report: one HTML file that opens offline.",
+)
+@model_option
+@click.option("--ranks", type=EXPORT, help=RANKS_HELP + " Adds ranks per keyword.")
+@click.option(
+    "--listing",
+    "listings",
+    multiple=True,
+    metavar="ID",
+    help="A listing to explain (repeatable); default: the weakest.",
+)
+@click.option(
+    "--old",
+    type=EXPORT,
+    help="An older export of the catalog: adds its unusual drops (as `diff`).",
+)
+@lang_option
+@user_errors
+def report(
+    export: tuple[Path, ...],
+    sets: tuple[str, ...],
+    output: Path,
+    model_dir: Path,
+    ranks: Path | None,
+    listings: tuple[str, ...],
+    old: Path | None,
+    lang: str,
+) -> None:
+    """Write a report to open in a browser: the catalog, the weakest
+    listings explained, drops since an older export, and the model.
+
+    \b
+    Example:
+      ranking report catalog.csv -o report.html --ranks ranks.csv
+      ranking report this_week.csv -o report.html --old last_week.csv --lang zh
+    """
+    from ranking.report import report as write_report
+
+    summary = write_report(
+        export,
+        output,
+        model_dir,
+        ranks_path=ranks,
+        listings=listings,
+        old=old,
+        sets=sets,
+        lang=lang,
+    )
+    size = f"{summary['bytes'] / 1e6:.2f} MB"
+    click.echo(
+        say(
+            "report.written",
+            lang,
+            listings=summary["listings"],
+            size=size,
+            path=summary["output"],
+        )
+    )
+    warn_drift(summary["drift"], model_dir, lang)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -424,6 +424,27 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
         writer.write(frame)
 
 
+def write_text(text: str, path: Path) -> None:
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"{path}: folder {folder} does not exist")
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=folder
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except OSError as failure:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot be written ({failure.strerror})") from None
+
+
 class TableWriter:
     """Write a table chunk by chunk to a temporary file beside ``path``, and
     rename it into place only when every chunk is written: the output is whole

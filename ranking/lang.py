@@ -413,6 +413,93 @@ TEXT: dict[str, tuple[str, str]] = {
         "notice: some of this export differs from the model's training data ({moved})",
         "提示: 这份导出有部分与模型的训练数据不同（{moved}）",
     ),
+    # ---------------------------------------------------------------- report
+    "report.title": ("Listing weight report", "商品权重报告"),
+    "report.about": (
+        "{exports} · {listings:,} listings · model {model} · made {made}",
+        "{exports} · {listings:,} 个商品 · 模型 {model} · 生成于 {made}",
+    ),
+    "report.overview": ("The catalog", "全店概览"),
+    "report.distribution": ("Weight per category", "各类目的权重分布"),
+    "report.distribution_help": (
+        "How many listings hold each weight (0–100); the dashed line is the "
+        "category's median.",
+        "每个权重区间（0–100）的商品数；虚线是该类目的中位数。",
+    ),
+    "report.other_categories": ("{count} other categories", "其他 {count} 个类目"),
+    "report.category_line": (
+        "{count:,} listings, median weight {median:.1f}",
+        "{count:,} 个商品，权重中位数 {median:.1f}",
+    ),
+    "report.blockers": (
+        "Listings each blocker holds back",
+        "各降权项影响的商品数",
+    ),
+    "report.no_blockers": ("No listing has a blocker.", "没有商品有降权项。"),
+    "report.listings_share": (
+        "{count:,} listings ({share:.1%})",
+        "{count:,} 个商品（{share:.1%}）",
+    ),
+    "report.first_fixes": (
+        "If every listing made its first fix",
+        "如果每个商品都完成第一项修复",
+    ),
+    "report.first_fixes_help": (
+        "Weight points won across the catalog, by the factor of each listing's "
+        "first fix.",
+        "全店可获得的权重分，按每个商品第一项修复所属的因素汇总。",
+    ),
+    "report.gain_text": (
+        "+{total:,.0f} points over {count:,} listings (+{mean:.1f} each)",
+        "共 +{total:,.0f} 分，{count:,} 个商品（平均 +{mean:.1f}）",
+    ),
+    "report.cards": ("Listings to work on first", "优先处理的商品"),
+    "report.card_line": (
+        "category {category} · category percentile {percentile:.0f}",
+        "类目 {category} · 类目内百分位 {percentile:.0f}",
+    ),
+    "report.typical": ("category's average listing", "类目平均商品"),
+    "report.this_listing": ("this listing", "本商品"),
+    "report.waterfall": (
+        "from the category's average listing to this one, factor by factor",
+        "从类目平均商品到本商品，逐个因素的变化",
+    ),
+    "report.fixes": ("Fixes, best first", "修复建议（收益从高到低）"),
+    "report.keywords": (
+        "Rank per keyword now and after each fix",
+        "各关键词现排名及各项修复后的预计排名",
+    ),
+    "report.rank_now": ("now", "现排名"),
+    "report.drops": ("Unusual drops since the last export", "与上次导出相比的异常下降"),
+    "report.against": ("against {old}", "对比 {old}"),
+    "report.table": (
+        "The {count} weakest listings",
+        "权重最低的 {count} 个商品",
+    ),
+    "report.table_help": (
+        "Click a column's header to sort by it.",
+        "点击表头可按该列排序。",
+    ),
+    "report.model": ("The model", "模型"),
+    "report.trained_on": (
+        "Trained on {file} ({rows:,} listings), label {label}, {groups} keyword "
+        "groups; made {created}.",
+        "训练数据 {file}（{rows:,} 个商品），标签 {label}，{groups} 个关键词组；"
+        "生成于 {created}。",
+    ),
+    "report.held_out": (
+        "Held-out quality beside ordering by monthly sales",
+        "留出集上的效果（对比按月销量排序）",
+    ),
+    "report.drift": ("Drift", "数据漂移"),
+    "report.no_drift": (
+        "This export looks like the model's training data.",
+        "这份导出与模型的训练数据一致。",
+    ),
+    "report.written": (
+        "report of {listings:,} listings ({size}) → {path}",
+        "{listings:,} 个商品的报告（{size}）→ {path}",
+    ),
     # ------------------------------------------------------------------ diff
     "diff.listings": (
         "{both:,} listings in both exports ({new:,} new, {gone:,} gone); median "

@@ -277,21 +277,28 @@ class Prepared:
         values = self.scores.percentile(categories(scored.data), scored.raw)
         return pd.Series(values, index=scored.data.index)
 
-    def contributions(self, scored: Scored) -> pd.DataFrame:
-        """Rows × factors: weight points each factor adds or takes away against
-        the category's average listing (each of its terms at the category's
-        mean term) — exact, because the model is additive."""
+    def factor_deltas(self, scored: Scored) -> pd.DataFrame:
+        """Rows × factors: each factor's terms minus the category's mean terms,
+        in raw-score units (they add up: raw − their sum is the raw score of
+        the category's average listing)."""
         names = self.model.feature_names
         own = self.model.additive.terms(scored.features[names]).to_numpy()
         typical = self.scores.typical_terms(categories(scored.data), names)
         out = pd.DataFrame(index=scored.data.index)
         for factor in FACTORS:
             where = [names.index(f) for f in FEATURES_OF[factor]]
-            delta = (own[:, where] - typical[:, where]).sum(axis=1)
-            out[factor] = scored.weight.to_numpy() - self.model.to_weight(
-                scored.raw - delta
-            )
+            out[factor] = (own[:, where] - typical[:, where]).sum(axis=1)
         return out
+
+    def contributions(self, scored: Scored) -> pd.DataFrame:
+        """Rows × factors: weight points each factor adds or takes away against
+        the category's average listing (each of its terms at the category's
+        mean term) — exact, because the model is additive."""
+        deltas = self.factor_deltas(scored)
+        weight = scored.weight.to_numpy()
+        return deltas.apply(
+            lambda delta: weight - self.model.to_weight(scored.raw - delta)
+        )
 
 
 def prepare(

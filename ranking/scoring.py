@@ -87,7 +87,10 @@ def header_words(lang: str) -> dict[str, str]:
     return {name: say(f"column.{name}", lang) for name in output_columns()}
 
 
-def _prepared(export_path, model_dir, strict, progress, chunk_rows=None, sets=()):
+def prepare_export(
+    export_path, model_dir, strict=False, progress=None, chunk_rows=None, sets=()
+):
+    """The export(s) opened as one catalog and prepared against the model."""
     from ranking import pipeline
 
     model, _ = load_model(model_dir)
@@ -112,7 +115,9 @@ def _pieces(prepared) -> Iterator[tuple[Chunk, Scored]]:
             yield piece, scored.take(rows)
 
 
-def _scored(prepared, by, effort) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+def scored_frames(
+    prepared, by="gain", effort=None
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """Each piece's output rows and its rejects, in file order."""
     from ranking.pipeline import in_threads
 
@@ -133,8 +138,8 @@ def score_table(
 ):
     """The scored table (input rows and columns, in input order, plus
     :func:`output_columns`) in memory, and the export's rejects."""
-    prepared = _prepared(export_path, model_dir, strict, progress, chunk_rows)
-    frames, rejects = zip(*_scored(prepared, by, effort), strict=True)
+    prepared = prepare_export(export_path, model_dir, strict, progress, chunk_rows)
+    frames, rejects = zip(*scored_frames(prepared, by, effort), strict=True)
     table = pd.concat(frames).reset_index(drop=True)
     return table, pd.concat(rejects).reset_index(drop=True)
 
@@ -165,12 +170,14 @@ def score_catalog(
     io.refuse_overwriting(output, *inputs)
     if rejects_path is not None:
         io.refuse_overwriting(Path(rejects_path), *inputs)
-    prepared = _prepared(export_path, model_dir, strict, progress, chunk_rows, sets)
+    prepared = prepare_export(
+        export_path, model_dir, strict, progress, chunk_rows, sets
+    )
     rejects, blocked = [], 0
     people = output.suffix.lower() == ".xlsx"
     headers = header_words(lang) if people else None
     with io.TableWriter(output, headers) as writer:
-        for frame, rejected in _scored(prepared, by, effort):
+        for frame, rejected in scored_frames(prepared, by, effort):
             blocked += int(frame["blockers"].ne("").sum()) if "blockers" in frame else 0
             writer.write(for_people(frame, lang) if people else frame)
             rejects.append(rejected)

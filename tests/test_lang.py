@@ -58,7 +58,7 @@ def test_every_key_is_used_and_every_used_key_exists():
     expected = {p + name for p, names in _families().items() for name in names}
     assert expected <= keys, sorted(expected - keys)
     signals = {k for k in keys if k.startswith("signal.")}
-    literal = {k for k in keys if re.search(rf'"{re.escape(k)}"', SOURCE)}
+    literal = {k for k in keys if re.search(rf"""["']{re.escape(k)}["']""", SOURCE)}
     # Headers looked up as f"audit.{k}" / f"diff.{k}" from a tuple of names.
     suffixes = {
         k
@@ -67,7 +67,7 @@ def test_every_key_is_used_and_every_used_key_exists():
     }
     unused = keys - expected - signals - literal - suffixes
     assert not unused, sorted(unused)
-    said = set(re.findall(r'say\(\s*"([a-z_.0-9]+)"', SOURCE))
+    said = set(re.findall(r"""say\(\s*["']([a-z_.0-9]+)["']""", SOURCE))
     assert said <= keys, sorted(said - keys)
 
 
