@@ -28,6 +28,7 @@ only when ``--engine dask`` is asked for.
 
 from __future__ import annotations
 
+import copy
 import operator
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -47,11 +48,16 @@ from ranking.catalog import (
     same_columns_error,
 )
 from ranking.errors import EngineError, ExportError
-from ranking.export import ExportSource
+from ranking.export import MEMORY_ROWS, ExportSource
 
 INSTALL = "pip install 'ranking[dask]'"
 #: Seconds to wait for a scheduler given by address, and for its first worker.
 CONNECT_TIMEOUT = 10.0
+#: Rows each worker may hold between passes, as one machine holds an export
+#: of up to MEMORY_ROWS: an export of at most this many per worker keeps its
+#: validated and scored rows in the workers' memory (read and scored once);
+#: a larger one is read again in each pass, so memory stays flat.
+HELD_ROWS = MEMORY_ROWS
 
 
 def _distributed():
@@ -131,47 +137,60 @@ def check_workers(client, scheduler: str) -> None:
 # ------------------------------------------------------- on the workers
 
 
-def _survey(path: Path, strict: bool, chunk_rows: int, image_root: Path) -> tuple:
-    """Pass 1 on a partition: the surveyed source (without its rows, to be
-    sent back), its profile part, and the ids it saw (hashes, rows)."""
+def _survey(
+    path: Path,
+    strict: bool,
+    chunk_rows: int,
+    image_root: Path,
+    hold: bool,
+    earlier: schema.SeenIds | None = None,
+) -> tuple:
+    """Pass 1 on a partition: the surveyed source (its validated rows kept
+    when ``hold``), its profile part, and the ids it saw (hashes, rows).
+    ``earlier``: ids of earlier partitions that this one repeats."""
     source = ExportSource(path, strict=strict, chunk_rows=chunk_rows)
     source.image_root = image_root
-    seen = schema.SeenIds()
+    source.earlier = earlier
+    seen = schema.SeenIds() if earlier is None else earlier.copy()
     part = pipeline.profile_part(source.chunks(seen=seen))
     hashes, rows = seen.arrays()
-    return source.release(), part, hashes, rows
+    if not hold:
+        source.release()
+    return source, part, hashes, rows
 
 
 def _light(surveyed: tuple) -> tuple:
-    """What the client needs of pass 1: the source and the ids, not the part."""
+    """What the client needs of pass 1: the source without its rows, and
+    the ids."""
     source, _, hashes, rows = surveyed
-    return source, hashes, rows
+    return copy.copy(source).release(), hashes, rows
 
 
 def _categories(profile) -> pd.Index:
     return pd.Index(profile.sizes.index)
 
 
-def _profile_part(source: ExportSource):
-    """Pass 1 again for a partition that repeats ids of earlier ones."""
-    return pipeline.profile_part(source.chunks())
-
-
 def _finish(whole, path: str, seed: int):
     return pipeline.finish_profile(whole, path, seed)
 
 
-def _scores_part(source: ExportSource, profile, model):
-    """Pass 2 on a partition: its share of the catalog scores."""
-    return pipeline.scores_part(source.chunks(), profile, model, source.image_root)
+def _scores_part(source: ExportSource, profile, model) -> tuple:
+    """Pass 2 on a partition: its share of the catalog scores, and its
+    scored rows when the partition is held (pass 3 then scores nothing
+    again)."""
+    kept = [] if source.in_memory else None
+    part = pipeline.scores_part(
+        source.chunks(), profile, model, source.image_root, kept
+    )
+    return part, kept
 
 
-def _write(source, name, part, profile, model, scores, by, effort) -> tuple:
+def _write(source, name, part, profile, model, scores, by, effort, kept) -> tuple:
     """Pass 3 on a partition: its output rows, written to ``part`` (a file in
     the dataset's staging folder) or returned; its rejects and rows blocked."""
     from ranking.scoring import blocked_rows, scored_pieces
 
-    prepared = pipeline.Prepared(source, profile, model, scores)
+    prepared = pipeline.Prepared(source, profile, model, scores, kept)
     frames, rejects, blocked, rows = [], [], 0, 0
     writer = io.TableWriter(part).__enter__() if part is not None else None
     try:
@@ -227,6 +246,25 @@ def earlier_ids(seen: Sequence[tuple[np.ndarray, np.ndarray]]) -> dict:
     return found
 
 
+def estimated_rows(files: Sequence[Path]) -> int:
+    """Rows of the export's files: a parquet file's from its footer, a text
+    file's from its size and its first lines' length (spreadsheets too, as
+    if text: an estimate for choosing to hold rows in memory, not a count)."""
+    import pyarrow.parquet as pq
+
+    total = 0
+    for file in files:
+        try:
+            total += pq.ParquetFile(file).metadata.num_rows
+            continue
+        except Exception:  # not parquet: estimated as text
+            pass
+        with file.open("rb") as handle:
+            head = handle.read(io.SNIFF_BYTES)
+        total += int(file.stat().st_size / (len(head) / max(1, head.count(b"\n"))))
+    return total
+
+
 def _tree_sum(client, futures: list) -> object:
     """The parts added up on the cluster, neighbours first (file order kept)."""
     while len(futures) > 1:
@@ -271,11 +309,12 @@ def score_on_cluster(
     files = [f.resolve() for f in files]
     root = common_folder(files) if several else files[0].parent
     dataset = io.is_dataset(output)
+    chunk_rows = chunk_rows or io.CHUNK_ROWS
     with cluster_client(scheduler) as client:
+        workers = len(client.scheduler_info()["workers"])
+        hold = estimated_rows(files) <= HELD_ROWS * max(workers, 1)
         surveyed = [
-            client.submit(
-                _survey, f, strict, chunk_rows or io.CHUNK_ROWS, root, pure=False
-            )
+            client.submit(_survey, f, strict, chunk_rows, root, hold, pure=False)
             for f in files
         ]
         found = client.gather([client.submit(_light, f) for f in surveyed])
@@ -283,10 +322,18 @@ def score_on_cluster(
         for source in sources[1:]:
             if source.layout.columns != sources[0].layout.columns:
                 raise ExportError(same_columns_error(files[0], source))
-        parts = [client.submit(operator.itemgetter(1), f) for f in surveyed]
+        get = operator.itemgetter
+        parts = [client.submit(get(1), f) for f in surveyed]
+        held = [client.submit(get(0), f) for f in surveyed] if hold else None
         for k, seen in earlier_ids([(h, r) for _, h, r in found]).items():
+            # Validated again, rejecting the ids earlier files gave.
+            again = client.submit(
+                _survey, files[k], strict, chunk_rows, root, hold, seen, pure=False
+            )
             sources[k].earlier = seen
-            parts[k] = client.submit(_profile_part, sources[k], pure=False)
+            parts[k] = client.submit(get(1), again)
+            if held:
+                held[k] = client.submit(get(0), again)
         del surveyed, found
         whole = _tree_sum(client, parts)
         profile = client.submit(_finish, whole, str(paths[0]), seed, pure=False)
@@ -295,12 +342,12 @@ def score_on_cluster(
         if progress:
             progress("profile")
         model_f = client.scatter(model, broadcast=True)
-        scored = client.gather(
-            [
-                client.submit(_scores_part, s, profile, model_f, pure=False)
-                for s in sources
-            ]
-        )
+        scored = [
+            client.submit(_scores_part, s, profile, model_f, pure=False)
+            for s in (held or sources)
+        ]
+        kept = [client.submit(get(1), f) for f in scored]
+        scored = client.gather([client.submit(get(0), f) for f in scored])
         categories = client.submit(_categories, profile).result()
         total = scored[0]
         for part in scored[1:]:
@@ -323,10 +370,14 @@ def score_on_cluster(
                     scores_f,
                     by,
                     effort,
+                    kept[k],
                     pure=False,
                 )
-                for k, (source, name) in enumerate(zip(sources, names, strict=True))
+                for k, (source, name) in enumerate(
+                    zip(held or sources, names, strict=True)
+                )
             ]
+            del held, kept
             rows, rejects, blocked = _collect(written, output, dataset, progress)
             if staging is not None:
                 io.same_schema_parts(staging)

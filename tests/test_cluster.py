@@ -56,9 +56,14 @@ def _read(path):
     return pd.read_csv(path, dtype="string", keep_default_na=False).replace("", pd.NA)
 
 
+@pytest.mark.parametrize("held_rows", [None, 0], ids=["held", "streamed"])
 def test_dask_engine_scores_as_the_local_engine_row_for_row(
-    shards, model_dir, dask_cluster, tmp_path
+    shards, model_dir, dask_cluster, tmp_path, monkeypatch, held_rows
 ):
+    # Held: the workers keep each partition's rows between passes (a small
+    # export); streamed: every pass reads the files again (a large one).
+    if held_rows is not None:
+        monkeypatch.setattr(cluster, "HELD_ROWS", held_rows)
     parts = shards / "parts"
     # Chunks of 97 rows: every partition is several chunks, too.
     here = score_catalog(parts, tmp_path / "here.csv", model_dir, chunk_rows=97)
