@@ -93,10 +93,16 @@ class Run:
         return self.error is None
 
 
-def run(args: list[str], env: dict | None = None, timeout: float | None = None):
+def run(
+    args: list[str],
+    env: dict | None = None,
+    timeout: float | None = None,
+    on_start=None,
+):
     """Run ``args`` as a child process; its wall time and peak RSS
     (``os.wait4``, as ``bench/train_speed.py``). A failure, a timeout or a kill
-    (out of memory) is recorded, not raised, so the other figures still print."""
+    (out of memory) is recorded, not raised, so the other figures still print.
+    ``on_start(pid)`` is called once the child has started."""
     timed_out = threading.Event()
     with tempfile.TemporaryFile() as stderr:
         before = busy_seconds()
@@ -104,6 +110,8 @@ def run(args: list[str], env: dict | None = None, timeout: float | None = None):
         with subprocess.Popen(
             args, stdout=subprocess.DEVNULL, stderr=stderr, env=env
         ) as child:
+            if on_start:
+                on_start(child.pid)
 
             def kill() -> None:
                 timed_out.set()
@@ -274,6 +282,7 @@ class Plan:
     """The files a run needs; made by :func:`generate` in a child process."""
 
     exports: tuple[int, ...]  # listings of every export scored or audited
+    datasets: tuple[int, ...]  # listings of every partitioned parquet export
     train_listings: int
     train_keywords: int
     seed: int
@@ -285,11 +294,15 @@ def generate(plan: Plan) -> None:
     itself stays small while it measures)."""
     if plan.fresh and OUT.exists():
         for path in OUT.iterdir():
-            if path.name.startswith(("market-", "catalog-", "peer-lgbm-", "model")):
+            if path.name.startswith(
+                ("market-", "catalog-", "dataset-", "peer-lgbm-", "model")
+            ):
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
     OUT.mkdir(parents=True, exist_ok=True)
-    if plan.exports:
+    if plan.exports or plan.datasets:
         _market(MODEL_LISTINGS, plan.seed)
+    for listings in sorted(set(plan.datasets)):
+        _dataset(listings, plan.seed)
     for listings in sorted(set(plan.exports)):
         if listings <= BASE:
             _market(listings, plan.seed)
@@ -324,54 +337,92 @@ def _market(listings: int, seed: int, per_keyword: int | None = None) -> Path:
     return folder
 
 
-def _tiled(listings: int, seed: int) -> Path:
-    """An export of ``listings`` rows: the BASE market repeated, each copy
-    with fresh unique 12-digit ids and visitors, page views and search
-    visitors raised by a Binomial(count, 2%) jitter (none in the first copy).
-    Streamed: memory stays at one tile."""
+def _tiles(listings: int, seed: int):
+    """``listings`` rows as tiles of at most BASE rows (pyarrow tables): the
+    BASE market repeated, each copy with fresh unique 12-digit ids and
+    visitors, page views and search visitors raised by a Binomial(count, 2%)
+    jitter (none in the first copy). One tile in memory at a time."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    path = export_path(listings, seed)
-    if path.exists():
-        return path
-    started = time.perf_counter()
     base_csv = _market(BASE, seed) / "catalog.csv"
     text = {"listing_id": pa.string(), "listed_at": pa.string()}
     base = pacsv.read_csv(
         base_csv, convert_options=pacsv.ConvertOptions(column_types=text)
     )
     columns = base.column_names
+    for copy, start in enumerate(range(0, listings, BASE)):
+        tile = base.slice(0, min(BASE, listings - start))
+        # i -> 6·10¹¹ + (i·m mod 10¹¹) is one-to-one (m is prime to 10).
+        i = np.arange(start, start + tile.num_rows, dtype=np.int64)
+        ids = 600_000_000_000 + (i * 2_654_435_761) % 100_000_000_000
+        tile = tile.set_column(
+            columns.index("listing_id"), "listing_id", pa.array(ids.astype(str))
+        )
+        if copy:
+            rng = np.random.default_rng([seed, copy])
+            visitors = tile["visitors"].to_numpy()
+            extra = rng.binomial(visitors, 0.02)
+            searched = tile["search_visitors"].to_numpy()
+            for name, values in (
+                ("visitors", visitors + extra),
+                ("page_views", tile["page_views"].to_numpy() + extra),
+                ("search_visitors", searched + rng.binomial(searched, 0.02)),
+            ):
+                tile = tile.set_column(columns.index(name), name, pa.array(values))
+        yield tile
+
+
+def _tiled(listings: int, seed: int) -> Path:
+    """An export of ``listings`` rows, one CSV file of :func:`_tiles`.
+    Streamed: memory stays at one tile."""
+    import pyarrow.csv as pacsv
+
+    path = export_path(listings, seed)
+    if path.exists():
+        return path
+    started = time.perf_counter()
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         options = pacsv.WriteOptions(quoting_style="none")
-        with pacsv.CSVWriter(tmp, base.schema, write_options=options) as writer:
-            for copy, start in enumerate(range(0, listings, BASE)):
-                tile = base.slice(0, min(BASE, listings - start))
-                # i -> 6·10¹¹ + (i·m mod 10¹¹) is one-to-one (m is prime to 10).
-                i = np.arange(start, start + tile.num_rows, dtype=np.int64)
-                ids = 600_000_000_000 + (i * 2_654_435_761) % 100_000_000_000
-                tile = tile.set_column(
-                    columns.index("listing_id"), "listing_id", pa.array(ids.astype(str))
-                )
-                if copy:
-                    rng = np.random.default_rng([seed, copy])
-                    visitors = tile["visitors"].to_numpy()
-                    extra = rng.binomial(visitors, 0.02)
-                    searched = tile["search_visitors"].to_numpy()
-                    for name, values in (
-                        ("visitors", visitors + extra),
-                        ("page_views", tile["page_views"].to_numpy() + extra),
-                        ("search_visitors", searched + rng.binomial(searched, 0.02)),
-                    ):
-                        tile = tile.set_column(
-                            columns.index(name), name, pa.array(values)
-                        )
-                writer.write_table(tile, max_chunksize=50_000)
+        writer = None
+        for tile in _tiles(listings, seed):
+            if writer is None:
+                writer = pacsv.CSVWriter(tmp, tile.schema, write_options=options)
+            writer.write_table(tile, max_chunksize=50_000)
+        writer.close()
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
+    took = time.perf_counter() - started
+    print(f"# made {path.relative_to(ROOT)} in {took:.1f} s", flush=True)
+    return path
+
+
+def dataset_path(listings: int, seed: int) -> Path:
+    return OUT / f"dataset-{listings}-s{seed}"
+
+
+def _dataset(listings: int, seed: int) -> Path:
+    """An export of ``listings`` rows as partitioned parquet: a folder of
+    :func:`_tiles`, one file each (``part-00000.parquet``, ...), written tile
+    by tile into a temporary folder renamed when whole."""
+    import pyarrow.parquet as pq
+
+    path = dataset_path(listings, seed)
+    if path.exists():
+        return path
+    started = time.perf_counter()
+    tmp = path.with_name(f".{path.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        for k, tile in enumerate(_tiles(listings, seed)):
+            pq.write_table(tile, tmp / f"part-{k:05d}.parquet")
+        tmp.replace(path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     took = time.perf_counter() - started
     print(f"# made {path.relative_to(ROOT)} in {took:.1f} s", flush=True)
     return path
@@ -594,6 +645,8 @@ def header(args) -> None:
             "scikit-learn",
             "scipy",
             "lightgbm",
+            "dask",
+            "distributed",
         )
     )
     print(f"# bench/scale.py · {time.strftime('%Y-%m-%d %H:%M')}")
@@ -854,6 +907,162 @@ def bench_train(args, tmp: Path) -> None:
         print(f"   {r.error}")
 
 
+def run_sampled(args: list[str], env: dict, timeout: float | None = None):
+    """:func:`run`, with the resident memory of the child and of every process
+    it starts (a LocalCluster's workers) sampled every 0.2 s with psutil:
+    returns the run and the peak RSS (MiB) of each process, the child's
+    first. Sampling can miss a spike shorter than 0.2 s."""
+    import psutil
+
+    peaks: dict[int, float] = {}
+    root: list[int] = []
+    done, started = threading.Event(), threading.Event()
+
+    def sample() -> None:
+        started.wait()
+        while root and not done.is_set():
+            try:
+                top = psutil.Process(root[0])
+                processes = [top, *top.children(recursive=True)]
+            except psutil.Error:
+                break
+            for process in processes:
+                try:
+                    rss = process.memory_info().rss / 2**20
+                except psutil.Error:
+                    continue
+                peaks[process.pid] = max(peaks.get(process.pid, 0.0), rss)
+            done.wait(0.2)
+
+    def on_start(pid: int) -> None:
+        root.append(pid)
+        started.set()
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        r = run(args, env=env, timeout=timeout, on_start=on_start)
+    finally:
+        done.set()
+        started.set()
+        sampler.join()
+    main = peaks.pop(root[0], 0.0) if root else 0.0
+    # Alone, the child's own peak is wait4's (exact); with children, wait4
+    # reports the largest of them, so the sampled figure stands.
+    return r, [main if peaks else r.peak] + [peaks[pid] for pid in sorted(peaks)]
+
+
+OUTPUT_COLUMNS = (
+    "listing_id",
+    "weight",
+    "category_percentile",
+    "fix_1",
+    "fix_1_gain",
+    "fix_2",
+    "fix_2_gain",
+    "fix_3",
+    "fix_3_gain",
+    "blockers",
+    "suggested_category",
+)
+
+
+def differing_rows(a: Path, b: Path) -> tuple[int, int]:
+    """Rows of two scored dataset folders that differ in any of
+    :data:`OUTPUT_COLUMNS`, and rows compared; a column at a time, so memory
+    holds two columns."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    differ, rows = None, 0
+    for name in OUTPUT_COLUMNS:
+        x = pq.read_table(a, columns=[name]).column(0).to_numpy(zero_copy_only=False)
+        y = pq.read_table(b, columns=[name]).column(0).to_numpy(zero_copy_only=False)
+        if len(x) != len(y):
+            return -1, max(len(x), len(y))
+        same = (x == y) | (np.isnan(x) & np.isnan(y) if x.dtype.kind == "f" else False)
+        differ = ~same if differ is None else differ | ~same
+        rows = len(x)
+    return int(differ.sum()), rows
+
+
+def bench_cluster(args, model: Path, tmp: Path) -> None:
+    """Local engine vs the Dask engine on a LocalCluster (one single-threaded
+    worker per core) on partitioned parquet exports, parquet datasets out."""
+    print()
+    print(
+        "## cluster: ranking score DATASET/ -o OUT/ --model "
+        f"{model.relative_to(ROOT)} (partitioned parquet in, {BASE:,} listings a "
+        "file; parquet dataset out), --engine local vs --engine dask on a "
+        f"LocalCluster ({os.cpu_count()} workers x 1 thread); peak RSS sampled "
+        "every 0.2 s"
+    )
+    row = "{:>11} {:>5} {:6} {:>8} {:>7} {:>10} {:>22} {:>10}  {}"
+    print(
+        row.format(
+            "listings",
+            "files",
+            "engine",
+            "wall_s",
+            "cpu_s",
+            "main_MiB",
+            "per-worker peak MiB",
+            "sum_of_peaks",
+            "equal to local (rows)",
+        )
+    )
+    for listings in args.cluster_sizes:
+        dataset = dataset_path(listings, args.seed)
+        files = len(list(dataset.glob("*.parquet")))
+        outputs = {}
+        for engine in ("local", "dask"):
+            for part in dataset.iterdir():
+                warm(part)
+            out = tmp / f"scored-{engine}"
+            cache = tmp / f"cache-cluster-{engine}"
+            r, peaks = run_sampled(
+                [str(RANKING), "score", str(dataset), "-o", str(out)]
+                + ["--model", str(model), "--engine", engine],
+                env=ranking_env(cache),
+                timeout=args.timeout,
+            )
+            shutil.rmtree(cache, ignore_errors=True)
+            outputs[engine] = out
+            main, workers = peaks[0], peaks[1:]
+            # A LocalCluster's processes: its workers (and a small resource
+            # tracker, left out below 100 MiB).
+            workers = [w for w in workers if w >= 100]
+            equal = "-"
+            if engine == "dask" and r.ok and outputs["local"].exists():
+                differ, compared = differing_rows(outputs["local"], out)
+                equal = (
+                    f"{compared - differ:,} of {compared:,}"
+                    if differ >= 0
+                    else "row counts differ"
+                )
+            print(
+                row.format(
+                    f"{listings:,}",
+                    files,
+                    engine,
+                    cell(r, r.wall, ".1f"),
+                    cell(r, r.cpu, ".1f"),
+                    mib(main),
+                    " / ".join(mib(w) for w in workers) if workers else "-",
+                    mib(sum(peaks)),
+                    equal,
+                ),
+                flush=True,
+            )
+            if note := noise(r, engine):
+                print(note)
+            if not r.ok:
+                print(f"   {engine}: {r.error} (after {r.wall:.1f} s)")
+        for out in outputs.values():
+            shutil.rmtree(out, ignore_errors=True)
+            Path(f"{out}.rejects.csv").unlink(missing_ok=True)
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -877,7 +1086,12 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="score,audit,help,train",
-        help="sections to run, comma-separated (default all)",
+        help="sections to run, comma-separated (default all but cluster)",
+    )
+    parser.add_argument(
+        "--cluster-sizes",
+        default="1000000,10000000",
+        help="listings of the partitioned parquet exports of the cluster section",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=3600, help="per command, s")
@@ -894,10 +1108,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.audit_listings, args.train_listings = "20000", 5_000, 5_000
+        args.cluster_sizes = "500000"
     args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
+    args.cluster_sizes = [
+        int(s.replace("_", "")) for s in args.cluster_sizes.split(",") if s
+    ]
     args.formats = [f.strip().lstrip(".") for f in args.formats.split(",") if f]
     sections = {s.strip() for s in args.only.split(",")}
-    if unknown := sections - {"score", "audit", "help", "train"}:
+    if unknown := sections - {"score", "audit", "help", "train", "cluster"}:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     if args.train_keywords is None:
         args.train_keywords = args.train_listings // KEYWORDS_PER
@@ -909,8 +1127,11 @@ def main() -> None:
     exports = (args.sizes if "score" in sections else []) + (
         [args.audit_listings] if "audit" in sections else []
     )
+    if "cluster" in sections and version("distributed") == "-":
+        raise SystemExit("the cluster section needs Dask: pip install -e '.[dask]'")
     plan = Plan(
         exports=tuple(exports),
+        datasets=tuple(args.cluster_sizes if "cluster" in sections else ()),
         train_listings=args.train_listings if "train" in sections else 0,
         train_keywords=args.train_keywords,
         seed=args.seed,
@@ -922,7 +1143,7 @@ def main() -> None:
     if maker.exitcode:
         raise SystemExit(f"making the data failed (exit {maker.exitcode})")
     model = None
-    if sections & {"score", "audit"}:
+    if sections & {"score", "audit", "cluster"}:
         model = ensure_model(args.seed, args.timeout)
 
     header(args)
@@ -936,6 +1157,8 @@ def main() -> None:
             bench_help(args, tmp)
         if "train" in sections:
             bench_train(args, tmp)
+        if "cluster" in sections:
+            bench_cluster(args, model, tmp)
 
 
 if __name__ == "__main__":

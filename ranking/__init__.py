@@ -7,6 +7,7 @@
 """
 
 from ranking.errors import (
+    EngineError,
     ExportError,
     ModelFileError,
     OutputError,
@@ -48,6 +49,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "CatalogProfile",
+    "EngineError",
     "Export",
     "ExportSource",
     "ExportError",

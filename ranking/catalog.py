@@ -14,13 +14,16 @@ listing too, its spine signals unknown.
 
 from __future__ import annotations
 
+import glob
+import os
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ranking import schema
+from ranking import io, schema
 from ranking.errors import ExportError
 from ranking.export import (
     MEMORY_ROWS,
@@ -51,9 +54,62 @@ def export_paths(export_path) -> list[Path]:
     return [Path(p) for p in export_path]
 
 
+_GLOB = re.compile(r"[*?[]")
+
+
+def _natural(path: Path) -> list:
+    """Sort key: part-2 before part-10, as the files were numbered."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.name)]
+
+
+def export_files(path: Path) -> list[Path]:
+    """The files one EXPORT names: the file itself, the table files of a
+    folder (not its subfolders; names starting with ``.`` or ``_`` left out,
+    as Spark and Dask write ``_SUCCESS`` and ``_metadata``), or the files a
+    glob matches; numbered names in their numbers' order.
+
+    >>> export_files(Path("catalog.csv"))
+    [PosixPath('catalog.csv')]
+    """
+    path = Path(path)
+    if path.is_dir():
+        files = [
+            p
+            for p in path.iterdir()
+            if p.is_file()
+            and not p.name.startswith((".", "_"))
+            and p.suffix.lower() in io.READABLE
+        ]
+        if not files:
+            raise ExportError(
+                f"{path}: the folder holds no export files ({', '.join(io.READABLE)})"
+            )
+        return sorted(files, key=_natural)
+    if not path.exists() and _GLOB.search(str(path)):
+        files = [Path(p) for p in glob.glob(str(path)) if Path(p).is_file()]
+        if not files:
+            raise ExportError(f"{path}: no file matches")
+        return sorted(files, key=lambda p: (str(p.parent), _natural(p)))
+    return [path]
+
+
+def input_files(export_path) -> list[Path]:
+    """Every file the exports name (folders and globs expanded)."""
+    return [f for path in export_paths(export_path) for f in export_files(path)]
+
+
+def open_export(path: Path, strict: bool = False, **options):
+    """One EXPORT: a file (:class:`ExportSource`), or a folder or glob of
+    files that are one export together (:class:`PartedSource`)."""
+    files = export_files(path)
+    if len(files) == 1 and files[0] == Path(path):
+        return ExportSource(files[0], strict=strict, **options)
+    return PartedSource(Path(path), files, strict=strict, **options)
+
+
 def open_catalog(
     export_path, strict: bool = False, sets: Sequence[str] = (), **options
-) -> ExportSource | JoinedSource:
+) -> ExportSource | PartedSource | JoinedSource:
     """The catalog the command reads: one export as it is, or several joined
     on the listing id with ``--set`` values; ``options`` as
     :class:`ExportSource`'s."""
@@ -61,8 +117,119 @@ def open_catalog(
     if not paths:
         raise ExportError("no export given")
     if len(paths) == 1 and not sets:
-        return ExportSource(paths[0], strict=strict, **options)
+        return open_export(paths[0], strict=strict, **options)
     return JoinedSource(paths, strict=strict, sets=sets, **options)
+
+
+def file_names(files: Sequence[Path]) -> list[str]:
+    """How rejects and notes name each file of a several-file export: its
+    name, or its path when two files share a name."""
+    names = [f.name for f in files]
+    return names if len(set(names)) == len(names) else [str(f) for f in files]
+
+
+def name_reasons(rejects: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Rejects whose reasons name the file they came from (one of several
+    files of an export)."""
+    if not len(rejects):
+        return rejects
+    rejects = rejects.copy()
+    rejects[REJECT_REASON] = name + ": " + rejects[REJECT_REASON].astype("string")
+    return rejects
+
+
+def named_rejects(chunk: Chunk, name: str) -> Chunk:
+    """The chunk with its rejects' reasons naming the file they came from."""
+    rejects = name_reasons(chunk.rejects, name)
+    return Chunk(chunk.raw, chunk.data, rejects, chunk.not_listings)
+
+
+class PartedSource:
+    """One export written as several files — a folder of them, or the files
+    a glob matches (a partitioned dataset, a back office's export in parts)
+    — read as one stream of validated chunks, file after file (the
+    interface of :class:`ExportSource`).
+
+    Every file must have the same columns. Each is surveyed on its own (its
+    encoding, title lines, a DSR written ×100, decimal commas); a listing id
+    repeated in a later file is rejected like a repeat inside one, and a
+    reject's reason names its file. Rows keep the numbers their own file
+    shows."""
+
+    def __init__(
+        self,
+        path: Path,
+        files: Sequence[Path],
+        strict: bool = False,
+        memory_rows: int = MEMORY_ROWS,
+        **options,
+    ):
+        self.path = Path(path)
+        self.files = list(files)
+        self.strict = strict
+        self.names = file_names(self.files)
+        self.parts: list[ExportSource] = []
+        rows = 0
+        for file in self.files:
+            # Held in memory while the whole export fits, else streamed.
+            budget = max(memory_rows - rows, 0)
+            part = ExportSource(file, strict=strict, memory_rows=budget, **options)
+            if self.parts and part.layout.columns != self.parts[0].layout.columns:
+                raise ExportError(same_columns_error(self.files[0], part))
+            self.parts.append(part)
+            rows += part.rows_read
+        self.rows_read = rows
+        self.memory_rows = memory_rows
+        if rows > memory_rows:
+            for part in self.parts:
+                part.release()
+        self.image_root = common_folder(self.files)
+        for part in self.parts:
+            part.image_root = self.image_root
+        first = self.parts[0]
+        self.layout = first.layout
+        self.columns = dict(first.columns)
+        self.encoding = first.encoding
+        self.header_row = first.header_row
+
+    @property
+    def in_memory(self) -> bool:
+        return all(part.in_memory for part in self.parts)
+
+    @property
+    def notes(self) -> list[str]:
+        """Each file's readings: once when every file has it, else naming
+        the files that do."""
+        every = set.intersection(*(set(p.notes) for p in self.parts))
+        notes = [n for n in self.parts[0].notes if n in every]
+        for name, part in zip(self.names, self.parts, strict=True):
+            notes += [f"{name}: {n}" for n in part.notes if n not in every]
+        return notes
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Every file's validated chunks, in file order."""
+        seen = schema.SeenIds()
+        for name, part in zip(self.names, self.parts, strict=True):
+            for chunk in part.chunks(seen=seen):
+                yield named_rejects(chunk, name)
+
+    def read(self) -> Export:
+        """The whole export in memory, as one :class:`Export`."""
+        return whole_export(
+            self, platforms={self.path.name: detect(self.layout.columns)}
+        )
+
+
+def same_columns_error(first: Path, part: ExportSource) -> str:
+    return (
+        f"{part.path}: its columns differ from {first.name}'s; the files of one "
+        "export (a folder or a glob) must have the same columns"
+    )
+
+
+def common_folder(files: Sequence[Path]) -> Path:
+    """The folder every file is in (``main_image`` paths start there)."""
+    return Path(os.path.commonpath([str(f.resolve().parent) for f in files]))
 
 
 def parse_sets(sets: Sequence[str]) -> dict[str, tuple[str, object]]:
@@ -123,10 +290,11 @@ class JoinedSource:
         **options,
     ):
         self.sets = parse_sets(sets)
-        self.spine = ExportSource(paths[0], strict=strict, **options)
+        self.spine = open_export(paths[0], strict=strict, **options)
         self.others = [
-            _Held(ExportSource(p, strict=strict, **options)) for p in paths[1:]
+            _Held(open_export(p, strict=strict, **options)) for p in paths[1:]
         ]
+        self.image_root = self.spine.image_root
         self.path = self.spine.path
         self.strict = strict
         self._sources = [self.spine, *[o.source for o in self.others]]

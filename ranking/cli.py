@@ -413,8 +413,9 @@ def audit(
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Scored table: .csv, .parquet or .xlsx.",
+    type=click.Path(path_type=Path),
+    help="Scored table: .csv, .parquet or .xlsx; a folder (a name without an "
+    "extension) gets a parquet dataset.",
 )
 @model_option
 @click.option(
@@ -424,6 +425,20 @@ def audit(
 )
 @click.option("--strict", is_flag=True, help="Fail if any row is rejected.")
 @ordering_options
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Score here, or on a Dask cluster (pip install 'ranking[dask]'): one "
+    "partition per file of a folder or glob export.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="The Dask scheduler to use, e.g. tcp://10.0.0.5:8786 (default: a "
+    "local cluster, one worker per core).",
+)
 @lang_option
 @user_errors
 def score(
@@ -435,14 +450,22 @@ def score(
     strict: bool,
     by: str,
     effort: Path | None,
+    engine: str,
+    scheduler: str | None,
     lang: str,
 ) -> None:
     """Score a whole catalog: weight, percentile, top fixes and blockers per row.
 
+    An EXPORT may be a folder (or a quoted glob) of CSV/parquet files that
+    are one export together.
+
     \b
     Example:
       ranking score catalog.xlsx -o scored.xlsx
+      ranking score exports/ -o scored/ --engine dask --scheduler tcp://host:8786
     """
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
     from ranking.scoring import score_catalog
 
     stderr = sys.stderr
@@ -471,6 +494,8 @@ def score(
         effort=effort_table(effort),
         progress=progress,
         sets=sets,
+        engine=engine,
+        scheduler=scheduler,
         lang=lang,
     )
     if stderr.isatty():

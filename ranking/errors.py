@@ -31,3 +31,7 @@ class ModelFileError(RankingError):
 
 class OutputError(RankingError):
     """An output file cannot be written."""
+
+
+class EngineError(RankingError):
+    """The engine asked for cannot run: Dask missing, a scheduler unreachable."""

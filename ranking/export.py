@@ -168,6 +168,11 @@ class ExportSource:
         self._frames: list[pd.DataFrame] | None = None
         self._chunks: list[Chunk] | None = None
         self._read_through = False  # a whole pass done: its notes are told
+        #: Where ``main_image`` paths start: the export's folder.
+        self.image_root = self.path.parent
+        #: Ids of the export's earlier files (one export in several files):
+        #: a repeat of one is rejected like a repeat inside this file.
+        self.earlier: schema.SeenIds | None = None
         self._survey()
 
     @property
@@ -268,8 +273,17 @@ class ExportSource:
         most ``memory_rows`` rows, after its first full pass)."""
         return self._chunks is not None
 
-    def chunks(self) -> Iterator[Chunk]:
-        """The export's validated chunks, in file order."""
+    def release(self) -> ExportSource:
+        """Forget the rows held in memory: every later pass reads the file
+        again (a surveyed source sent to a cluster's workers is this small)."""
+        self._frames = self._chunks = None
+        self.memory_rows = 0
+        return self
+
+    def chunks(self, seen: schema.SeenIds | None = None) -> Iterator[Chunk]:
+        """The export's validated chunks, in file order. ``seen``: ids met
+        before this file (by default :attr:`earlier`'s); this file's are
+        added to it."""
         if self._chunks is not None:
             yield from self._chunks
             return
@@ -284,7 +298,8 @@ class ExportSource:
         merge = self.merges_repeats and self._frames is not None
         if merge:
             frames = [_concat(self._frames)]
-        seen = schema.SeenIds()
+        if seen is None:
+            seen = schema.SeenIds() if self.earlier is None else self.earlier.copy()
         for frame in frames:
             checked = schema.validate(
                 frame,

@@ -13,6 +13,8 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -557,6 +559,163 @@ class TableWriter:
         finally:
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
+
+
+#: A dataset folder's files, as :class:`DatasetWriter` and the Dask engine
+#: name them (Spark and Dask write ``part.N.parquet``; we number with zeros
+#: so the names sort in row order too).
+PART = "part-{:05d}.parquet"
+_PART_NAME = re.compile(r"part-\d{5,}\.parquet")
+#: Rows per file of a dataset folder written on one machine.
+PART_ROWS = 1_000_000
+
+
+def is_dataset(path: Path) -> bool:
+    """True for an output that is a folder of parquet files (a dataset): a
+    name without an extension, or an existing folder.
+
+    >>> is_dataset(Path("scored/")), is_dataset(Path("scored.csv"))
+    (True, False)
+    """
+    path = Path(path)
+    return path.is_dir() or not path.suffix
+
+
+def check_dataset(path: Path) -> None:
+    """Raise :class:`OutputError` unless ``path`` can become a dataset folder:
+    its parent exists, and it is new, empty, or a dataset written before (only
+    ``part-NNNNN.parquet`` files, which are replaced)."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"{path}: folder {folder} does not exist")
+    if path.exists() and not path.is_dir():
+        raise OutputError(
+            f"{path}: is a file; a dataset output is a folder (give a new name, "
+            "or a name with .csv, .parquet or .xlsx for one file)"
+        )
+    if path.is_dir():
+        others = [p.name for p in path.iterdir() if not _PART_NAME.fullmatch(p.name)]
+        if others:
+            raise OutputError(
+                f"{path}: the folder holds other files than a scored dataset's "
+                f"part-NNNNN.parquet (such as {others[0]}); give a new or empty folder"
+            )
+
+
+def staging_folder(path: Path) -> Path:
+    """A new hidden folder beside ``path`` to write a dataset into."""
+    folder = path.parent if str(path.parent) else Path(".")
+    return Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder))
+
+
+def publish_folder(staging: Path, path: Path) -> None:
+    """Put a written dataset folder in place of ``path`` (a dataset written
+    before is replaced: renamed aside, then deleted)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private
+    old = None
+    if path.exists():
+        old = Path(
+            tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=staging.parent)
+        )
+        os.replace(path, old / path.name)
+    os.replace(staging, path)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def same_schema_parts(folder: Path) -> None:
+    """Give every part file of a dataset folder the first one's column types
+    (parts written apart may type a column differently, say a column empty
+    in one part), so that readers take the folder as one table."""
+    import pyarrow.parquet as pq
+
+    parts = sorted(p for p in folder.iterdir() if _PART_NAME.fullmatch(p.name))
+    if not parts:
+        return
+    schema = pq.read_schema(parts[0])
+    for part in parts[1:]:
+        if pq.read_schema(part).equals(schema, check_metadata=False):
+            continue
+        try:
+            table = pq.read_table(part).cast(schema)
+        except (ValueError, TypeError) as error:
+            raise OutputError(
+                f"{part}: its columns do not match {parts[0].name}'s ({error})"
+            ) from None
+        pq.write_table(table, part)
+
+
+class DatasetWriter:
+    """Write a table chunk by chunk as a dataset folder — parquet files of
+    :data:`PART_ROWS` rows (``part-00000.parquet``, ...) — into a temporary
+    folder beside ``path``, renamed into place when every chunk is written:
+    the folder is whole or absent (a dataset written there before stays
+    until the new one is complete)."""
+
+    def __init__(self, path: Path, part_rows: int = PART_ROWS):
+        self.path = Path(path)
+        check_dataset(self.path)
+        self.part_rows = part_rows
+        self.rows = 0
+        self.parts = 0
+        self._staging: Path | None = None
+        self._writer = None
+        self._schema = None
+        self._in_part = 0
+
+    def __enter__(self) -> DatasetWriter:
+        self._staging = staging_folder(self.path)
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(_arrow_ready(frame), preserve_index=False)
+        if self._schema is None:
+            self._schema = table.schema
+        elif not table.schema.equals(self._schema):
+            table = table.cast(self._schema)
+        try:
+            if self._writer is None:
+                part = self._staging / PART.format(self.parts)
+                self._writer = pq.ParquetWriter(part, self._schema)
+            self._writer.write_table(table)
+        except OSError as error:
+            raise OutputError(
+                f"{self.path}: cannot be written ({error.strerror})"
+            ) from None
+        self.rows += len(frame)
+        self._in_part += len(frame)
+        if self._in_part >= self.part_rows:
+            self._writer.close()
+            self._writer, self._in_part = None, 0
+            self.parts += 1
+
+    def __exit__(self, kind, error, trace) -> None:
+        try:
+            if self._writer is not None:
+                self._writer.close()
+                self.parts += 1
+            if kind is None:
+                publish_folder(self._staging, self.path)
+                self._staging = None
+        except OSError as failure:
+            raise OutputError(
+                f"{self.path}: cannot be written ({failure.strerror})"
+            ) from None
+        finally:
+            if self._staging is not None:
+                shutil.rmtree(self._staging, ignore_errors=True)
+
+
+def open_writer(path: Path) -> TableWriter | DatasetWriter:
+    """The writer of an output: a dataset folder or one file (see
+    :func:`is_dataset`)."""
+    return DatasetWriter(path) if is_dataset(path) else TableWriter(path)
 
 
 def _arrow_ready(frame: pd.DataFrame) -> pd.DataFrame:

@@ -40,17 +40,36 @@ FEATURES_OF = {
 THREADS = min(2, os.cpu_count() or 1)
 
 
-def in_threads(work: Callable, items: Iterable[tuple]) -> Iterator:
-    """``work(*item)`` for each item, on :data:`THREADS` threads, results in
+def in_threads(work: Callable, items: Iterable[tuple], threads: int = THREADS):
+    """``work(*item)`` for each item, on ``threads`` threads, results in
     the items' order; items are drawn from ``items`` as threads free up, so a
     generator of chunks is never read far ahead."""
     from joblib import Parallel, delayed
 
-    if THREADS == 1:
+    if threads == 1:
         return (work(*item) for item in items)
-    return Parallel(n_jobs=THREADS, prefer="threads", return_as="generator")(
+    return Parallel(n_jobs=threads, prefer="threads", return_as="generator")(
         delayed(work)(*item) for item in items
     )
+
+
+def profile_part(chunks: Iterable[Chunk]) -> ProfilePart | None:
+    """The profile part of some chunks (None for none): an export's, or one
+    partition's on a cluster (:mod:`ranking.cluster` adds them up)."""
+    whole: ProfilePart | None = None
+    for chunk in chunks:
+        part = ProfilePart.of(chunk.data)
+        whole = part if whole is None else whole + part
+    return whole
+
+
+def finish_profile(whole: ProfilePart | None, path, seed: int = 0) -> CatalogProfile:
+    """The profile of an export's parts added up; refused when no row is left."""
+    if whole is None or whole.rows == 0:
+        from ranking.errors import ExportError
+
+        raise ExportError(f"{path}: every row was rejected; nothing to score")
+    return whole.finish(seed=seed)
 
 
 def fit_profile(
@@ -59,17 +78,10 @@ def fit_profile(
     progress: Callable[[str], None] | None = None,
 ) -> CatalogProfile:
     """The catalog profile of an export, built chunk by chunk."""
-    whole: ProfilePart | None = None
-    for chunk in source.chunks():
-        part = ProfilePart.of(chunk.data)
-        whole = part if whole is None else whole + part
-    if whole is None or whole.rows == 0:
-        from ranking.errors import ExportError
-
-        raise ExportError(f"{source.path}: every row was rejected; nothing to score")
-    if progress:
+    whole = profile_part(source.chunks())
+    if progress and whole is not None and whole.rows:
         progress("profile")
-    return whole.finish(seed=seed)
+    return finish_profile(whole, source.path, seed)
 
 
 @dataclass
@@ -140,6 +152,78 @@ def score_rows(
     raw = model.raw(features)
     weight = pd.Series(model.to_weight(raw), index=data.index)
     return Scored(data, title_fit, features, raw, weight)
+
+
+@dataclass
+class ScoresPart:
+    """What some scored rows give :class:`CatalogScores`: their category codes
+    and raw scores (in file order), their counts in the model's bins per
+    category, and their drift counts. Parts add up in file order: a chunk's,
+    or a cluster partition's."""
+
+    codes: list[np.ndarray]
+    raw: list[np.ndarray]
+    bin_counts: list[np.ndarray]  # per feature: category × bin
+    drift: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, scored: Scored, names: pd.Index, model: WeightModel) -> ScoresPart:
+        additive = model.additive
+        codes = category_positions(names, categories(scored.data))
+        bins = additive.codes(scored.features)
+        counts = []
+        for j, edges in enumerate(additive.edges):
+            size = len(edges) + 2
+            flat = np.bincount(codes * size + bins[:, j], minlength=len(names) * size)
+            counts.append(flat.reshape(len(names), size))
+        # The terms from the bins already looked up, not a second lookup.
+        terms = np.column_stack(
+            [shape[bins[:, j]] for j, shape in enumerate(additive.shapes)]
+        )
+        contributions = sum_by_factor(model.feature_names, terms)
+        drift = DriftCounts(model.training_profile)
+        drift.add(scored.data, pd.DataFrame(contributions, index=scored.data.index))
+        return cls([codes], [scored.raw], counts, drift.to_arrays())
+
+    def __add__(self, other: ScoresPart) -> ScoresPart:
+        return ScoresPart(
+            self.codes + other.codes,
+            self.raw + other.raw,
+            [a + b for a, b in zip(self.bin_counts, other.bin_counts, strict=True)],
+            {key: self.drift[key] + other.drift[key] for key in self.drift},
+        )
+
+    def finish(self, names: pd.Index, model: WeightModel) -> CatalogScores:
+        return CatalogScores.build(
+            names,
+            np.concatenate(self.codes),
+            np.concatenate(self.raw),
+            self.bin_counts,
+            model,
+            self.drift,
+        )
+
+
+def scores_part(
+    chunks: Iterable[Chunk],
+    profile: CatalogProfile,
+    model: WeightModel,
+    image_root: Path | None,
+    kept: list[Scored] | None = None,
+) -> ScoresPart | None:
+    """Score some chunks and add up their :class:`ScoresPart` (None for no
+    chunk); the scored rows are appended to ``kept`` when given."""
+    names = pd.Index(profile.sizes.index)
+    whole: ScoresPart | None = None
+    for chunk in chunks:
+        scored = score_rows(chunk.data, profile, model, image_root)
+        if kept is not None:
+            kept.append(scored)
+        if "main_image" in chunk.data.columns:
+            chunk.data["has_white_bg_image"] = scored.data["has_white_bg_image"]
+        part = ScoresPart.of(scored, names, model)
+        whole = part if whole is None else whole + part
+    return whole
 
 
 @dataclass
@@ -251,7 +335,7 @@ class Prepared:
 
     @property
     def image_root(self) -> Path:
-        return self.source.path.parent
+        return self.source.image_root
 
     def scored_chunks(self) -> Iterator[tuple[Chunk, Scored]]:
         if self._scored is not None:
@@ -313,41 +397,9 @@ def prepare(
     an export that fits, see ``MEMORY_ROWS``)."""
     if profile is None:
         profile = fit_profile(source, seed=seed, progress=progress)
-    names = pd.Index(profile.sizes.index)
-    additive = model.additive
-    sizes = [len(edges) + 2 for edges in additive.edges]
-    bin_counts = [np.zeros((len(names), size)) for size in sizes]
-    codes_parts, raw_parts = [], []
     kept: list[Scored] | None = [] if source.in_memory else None
-    image_root = source.path.parent
-    drift = DriftCounts(model.training_profile)
-    for chunk in source.chunks():
-        scored = score_rows(chunk.data, profile, model, image_root)
-        if kept is not None:
-            kept.append(scored)
-        if "main_image" in chunk.data.columns:
-            chunk.data["has_white_bg_image"] = scored.data["has_white_bg_image"]
-        codes = category_positions(names, categories(scored.data))
-        bins = additive.codes(scored.features)
-        for j, size in enumerate(sizes):
-            flat = np.bincount(codes * size + bins[:, j], minlength=len(names) * size)
-            bin_counts[j] += flat.reshape(len(names), size)
-        # The terms from the bins already looked up, not a second lookup.
-        terms = np.column_stack(
-            [shape[bins[:, j]] for j, shape in enumerate(additive.shapes)]
-        )
-        contributions = sum_by_factor(model.feature_names, terms)
-        drift.add(scored.data, pd.DataFrame(contributions, index=scored.data.index))
-        codes_parts.append(codes)
-        raw_parts.append(scored.raw)
-    scores = CatalogScores.build(
-        names,
-        np.concatenate(codes_parts),
-        np.concatenate(raw_parts),
-        bin_counts,
-        model,
-        drift.to_arrays(),
-    )
+    part = scores_part(source.chunks(), profile, model, source.image_root, kept)
+    scores = part.finish(pd.Index(profile.sizes.index), model)
     if progress:
         progress("scores")
     return Prepared(source, profile, model, scores, kept)

@@ -491,6 +491,23 @@ class SeenIds:
         order = np.argsort(hashes, kind="stable")
         self._hashes, self._rows = hashes[order], rows[order]
 
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ids' hashes (sorted) and the rows they were first seen on."""
+        return self._hashes, self._rows
+
+    @classmethod
+    def of(cls, hashes: np.ndarray, rows: np.ndarray) -> SeenIds:
+        """Ids seen elsewhere (an earlier file of the export), as
+        :meth:`arrays` gives them; each hash at most once."""
+        seen = cls()
+        order = np.argsort(hashes, kind="stable")
+        seen._hashes = np.asarray(hashes, np.uint64)[order]
+        seen._rows = np.asarray(rows, np.int64)[order]
+        return seen
+
+    def copy(self) -> SeenIds:
+        return SeenIds.of(self._hashes, self._rows)
+
 
 @dataclass
 class Validated:

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from ranking import blockers, fixes, io
-from ranking.catalog import export_paths, open_catalog
+from ranking.catalog import input_files, open_catalog
 from ranking.drift import shifts_of
+from ranking.errors import OutputError
 from ranking.export import NOT_LISTING, REJECT_REASON, Chunk
 from ranking.features import FACTORS
 from ranking.persist import load_model
@@ -87,6 +88,16 @@ def header_words(lang: str) -> dict[str, str]:
     return {name: say(f"column.{name}", lang) for name in output_columns()}
 
 
+def output_writer(output: Path, lang: str = "en"):
+    """The writer of ``output`` (a dataset folder or one file) and how a
+    scored frame is presented to it: an ``.xlsx`` for people
+    (:func:`for_people`, :func:`header_words`), anything else as scored."""
+    if not io.is_dataset(output) and output.suffix.lower() == ".xlsx":
+        writer = io.TableWriter(output, header_words(lang))
+        return writer, lambda frame: for_people(frame, lang)
+    return io.open_writer(output), lambda frame: frame
+
+
 def prepare_export(
     export_path, model_dir, strict=False, progress=None, chunk_rows=None, sets=()
 ):
@@ -115,16 +126,22 @@ def _pieces(prepared) -> Iterator[tuple[Chunk, Scored]]:
             yield piece, scored.take(rows)
 
 
-def scored_frames(
-    prepared, by="gain", effort=None
+def scored_pieces(
+    prepared, by, effort, threads: int | None = None
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-    """Each piece's output rows and its rejects, in file order."""
-    from ranking.pipeline import in_threads
+    """Each piece's output rows and its rejects, in file order, written by
+    ``threads`` threads (:data:`ranking.pipeline.THREADS` by default)."""
+    from ranking.pipeline import THREADS, in_threads
 
     def one(chunk, scored):
         return scored_frame(prepared, chunk, scored, by, effort), chunk.rejects
 
-    yield from in_threads(one, _pieces(prepared))
+    yield from in_threads(one, _pieces(prepared), threads or THREADS)
+
+
+def blocked_rows(frame: pd.DataFrame) -> int:
+    """Rows of an output piece with at least one blocker."""
+    return int(frame["blockers"].ne("").sum()) if "blockers" in frame else 0
 
 
 def score_table(
@@ -139,9 +156,12 @@ def score_table(
     """The scored table (input rows and columns, in input order, plus
     :func:`output_columns`) in memory, and the export's rejects."""
     prepared = prepare_export(export_path, model_dir, strict, progress, chunk_rows)
-    frames, rejects = zip(*scored_frames(prepared, by, effort), strict=True)
+    frames, rejects = zip(*scored_pieces(prepared, by, effort), strict=True)
     table = pd.concat(frames).reset_index(drop=True)
     return table, pd.concat(rejects).reset_index(drop=True)
+
+
+ENGINES = ("local", "dask")
 
 
 def score_catalog(
@@ -155,35 +175,69 @@ def score_catalog(
     progress: Callable[[str], None] | None = None,
     chunk_rows: int | None = None,
     sets: Sequence[str] = (),
+    engine: str = "local",
+    scheduler: str | None = None,
     lang: str = "en",
 ) -> dict:
     """Score every listing of an export and write the table to ``output``
-    (format by extension, written whole or not at all), chunk by chunk so
+    (format by extension; a name without one, or a folder, is a dataset
+    folder of parquet files), written whole or not at all, chunk by chunk so
     memory stays flat. Rejected rows go to ``rejects_path``, by default
     ``<output stem>.rejects.csv`` beside it, when there are any. An ``.xlsx``
     is for people: its fixes in plain words and its added headers in
     ``lang`` (:func:`for_people`); CSV and parquet keep the factor names.
-    Returns what was done."""
+
+    ``engine="dask"`` scores on a Dask cluster (:mod:`ranking.cluster`): the
+    one at the ``scheduler`` address, else a local cluster sized to this
+    machine; the output is the same, row for row. Returns what was done."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     output = Path(output)
-    io.check_writable(output)
-    inputs = export_paths(export_path)
+    dataset = io.is_dataset(output)
+    if dataset:
+        io.check_dataset(output)
+    else:
+        io.check_writable(output)
+    inputs = input_files(export_path)
     io.refuse_overwriting(output, *inputs)
+    if dataset and any(output.resolve() in f.resolve().parents for f in inputs):
+        raise OutputError(
+            f"{output}: holds the input files; write the output somewhere else "
+            "(inputs are never modified)"
+        )
     if rejects_path is not None:
         io.refuse_overwriting(Path(rejects_path), *inputs)
-    prepared = prepare_export(
-        export_path, model_dir, strict, progress, chunk_rows, sets
-    )
-    rejects, blocked = [], 0
-    people = output.suffix.lower() == ".xlsx"
-    headers = header_words(lang) if people else None
-    with io.TableWriter(output, headers) as writer:
-        for frame, rejected in scored_frames(prepared, by, effort):
-            blocked += int(frame["blockers"].ne("").sum()) if "blockers" in frame else 0
-            writer.write(for_people(frame, lang) if people else frame)
-            rejects.append(rejected)
-            if progress:
-                progress("chunk")
-    rejects = pd.concat(rejects).reset_index(drop=True)
+    if engine == "dask":
+        from ranking.cluster import score_on_cluster
+
+        model, _ = load_model(model_dir)
+        written = score_on_cluster(
+            export_path,
+            model,
+            output,
+            strict=strict,
+            by=by,
+            effort=effort,
+            progress=progress,
+            chunk_rows=chunk_rows,
+            sets=sets,
+            scheduler=scheduler,
+            lang=lang,
+        )
+    else:
+        written = _score_here(
+            export_path,
+            output,
+            model_dir,
+            strict,
+            by,
+            effort,
+            progress,
+            chunk_rows,
+            sets,
+            lang,
+        )
+    rows, rejects, blocked, drift = written
     written_rejects = None
     if len(rejects):
         written_rejects = (
@@ -198,11 +252,32 @@ def score_catalog(
         else 0
     )
     return {
-        "rows": writer.rows,
+        "rows": rows,
         "rejects": len(rejects) - aside,
         "not_listings": aside,
         "output": str(output),
         "rejects_file": str(written_rejects) if written_rejects else None,
         "blocked": blocked,
-        "drift": shifts_of(prepared),
+        "drift": drift,
+        "engine": engine,
     }
+
+
+def _score_here(
+    export_path, output, model_dir, strict, by, effort, progress, chunk_rows, sets, lang
+):
+    """The local engine: (rows written, rejects, rows blocked, drift)."""
+    prepared = prepare_export(
+        export_path, model_dir, strict, progress, chunk_rows, sets
+    )
+    rejects, blocked = [], 0
+    writer, present = output_writer(output, lang)
+    with writer:
+        for frame, rejected in scored_pieces(prepared, by, effort):
+            blocked += blocked_rows(frame)
+            writer.write(present(frame))
+            rejects.append(rejected)
+            if progress:
+                progress("chunk")
+    rejects = pd.concat(rejects).reset_index(drop=True)
+    return writer.rows, rejects, blocked, shifts_of(prepared)

@@ -91,7 +91,7 @@ def prepared_features(source: ExportSource, seed: int = 0):
     datas, frames, rejects = [], [], 0
     for chunk in source.chunks():
         data, _, features = pipeline.feature_rows(
-            chunk.data, profile, source.path.parent
+            chunk.data, profile, source.image_root
         )
         datas.append(data)
         frames.append(features)

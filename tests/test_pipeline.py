@@ -47,7 +47,7 @@ def test_streamed_export_in_pieces_scores_as_one_held_in_memory(
         prepared = pipeline.prepare(source, model)
         assert (prepared._scored is not None) == bool(memory_rows)
         frames, rejects = zip(
-            *scoring.scored_frames(prepared, "gain", None), strict=True
+            *scoring.scored_pieces(prepared, "gain", None), strict=True
         )
         assert len(frames) > len(list(source.chunks()))  # really cut in pieces
         table = pd.concat(frames).reset_index(drop=True)

@@ -1,0 +1,227 @@
+"""The Dask engine and exports in several files (issue 12): a folder export
+scores as the file it was cut from, and on a cluster as on one machine, row
+for row."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from ranking import cluster
+from ranking.catalog import export_files
+from ranking.cli import cli
+from ranking.errors import OutputError
+from ranking.scoring import score_catalog
+
+distributed = pytest.importorskip("distributed")
+
+PARTS = 4
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """Two single-threaded workers in this process (processes=False: starts
+    in a fraction of a second and needs no pickling across processes, while
+    every task still goes through the scheduler and the workers' memory)."""
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as local:
+        yield local.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def shards(market_files, tmp_path_factory):
+    """The test market's catalog cut into four files in a folder, in blocks
+    (every category spans the files), with a row of a bad count in the first
+    file and, in the third, a listing id the first file already has; and the
+    same rows as one file."""
+    catalog = pd.read_csv(market_files["catalog"], dtype=str, keep_default_na=False)
+    catalog.loc[3, "monthly_sales"] = "-5"
+    size = -(-len(catalog) // PARTS)
+    parts = [catalog.iloc[k : k + size] for k in range(0, len(catalog), size)]
+    parts[2] = pd.concat([parts[2].iloc[:50], catalog.iloc[[7]], parts[2].iloc[50:]])
+    folder = tmp_path_factory.mktemp("shards")
+    (folder / "parts").mkdir()
+    for k, part in enumerate(parts):
+        part.to_csv(folder / "parts" / f"part-{k}.csv", index=False)
+    pd.concat(parts).to_csv(folder / "whole.csv", index=False)
+    assert all(part["category"].nunique() > 5 for part in parts)
+    return folder
+
+
+def _read(path):
+    if path.is_dir():
+        return pd.read_parquet(path).astype("string")
+    return pd.read_csv(path, dtype="string", keep_default_na=False).replace("", pd.NA)
+
+
+@pytest.mark.parametrize("held_rows", [None, 0], ids=["held", "streamed"])
+def test_dask_engine_scores_as_the_local_engine_row_for_row(
+    shards, model_dir, dask_cluster, tmp_path, monkeypatch, held_rows
+):
+    # Held: the workers keep each partition's rows between passes (a small
+    # export); streamed: every pass reads the files again (a large one).
+    if held_rows is not None:
+        monkeypatch.setattr(cluster, "HELD_ROWS", held_rows)
+    parts = shards / "parts"
+    # Chunks of 97 rows: every partition is several chunks, too.
+    here = score_catalog(parts, tmp_path / "here.csv", model_dir, chunk_rows=97)
+    there = score_catalog(
+        parts,
+        tmp_path / "there.csv",
+        model_dir,
+        chunk_rows=97,
+        engine="dask",
+        scheduler=dask_cluster,
+    )
+    local, dask = _read(tmp_path / "here.csv"), _read(tmp_path / "there.csv")
+    assert len(local) == here["rows"] == there["rows"] == len(dask) > 1000
+    # Weights, percentiles, fixes with gains, blockers: every column, every row.
+    pd.testing.assert_frame_equal(local, dask)
+    assert local["fix_1"].notna().any() and local["blockers"].notna().any()
+    assert here["blocked"] == there["blocked"] > 0
+    assert (here["rejects"], there["rejects"]) == (2, 2)
+    pd.testing.assert_frame_equal(
+        _read(tmp_path / "here.rejects.csv"), _read(tmp_path / "there.rejects.csv")
+    )
+    reasons = _read(tmp_path / "there.rejects.csv")["reject_reason"].tolist()
+    assert reasons[0] == "part-0.csv: row 5: monthly_sales is -5, expected a count ≥ 0"
+    assert reasons[1].startswith("part-2.csv: row 52: listing_id '")
+    assert reasons[1].endswith("' repeats row 9")
+
+
+def test_dask_engine_writes_a_dataset_folder_equal_to_the_file(
+    shards, model_dir, dask_cluster, tmp_path
+):
+    parts = shards / "parts"
+    score_catalog(parts, tmp_path / "one.csv", model_dir)
+    summary = score_catalog(
+        parts, tmp_path / "out", model_dir, engine="dask", scheduler=dask_cluster
+    )
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == [f"part-{k:05d}.parquet" for k in range(PARTS)]
+    dataset = pd.read_parquet(tmp_path / "out")
+    one = pd.read_csv(tmp_path / "one.csv", dtype={"listing_id": str})
+    assert summary["rows"] == len(dataset) == len(one)
+    assert dataset["listing_id"].tolist() == one["listing_id"].tolist()
+    for name in ("weight", "category_percentile", "fix_1_gain"):
+        assert dataset[name].equals(one[name].astype("float64")), name
+    for name in ("fix_1", "fix_3", "blockers", "suggested_category"):
+        assert dataset[name].tolist() == one[name].fillna("").tolist(), name
+    assert summary["rejects_file"] == str(tmp_path / "out.rejects.csv")
+
+
+def test_a_folder_export_scores_as_the_file_it_was_cut_from(
+    shards, model_dir, tmp_path
+):
+    score_catalog(shards / "whole.csv", tmp_path / "whole.csv", model_dir)
+    score_catalog(shards / "parts", tmp_path / "parts.csv", model_dir)
+    pd.testing.assert_frame_equal(
+        _read(tmp_path / "whole.csv"), _read(tmp_path / "parts.csv")
+    )
+    # A quoted glob is the same export.
+    score_catalog(str(shards / "parts" / "part-*.csv"), tmp_path / "glob", model_dir)
+    assert (
+        _read(tmp_path / "glob")["weight"]
+        .astype("float64")
+        .equals(_read(tmp_path / "whole.csv")["weight"].astype("float64"))
+    )
+
+
+def test_files_of_a_folder_export_are_taken_in_their_numbers_order(tmp_path):
+    for name in ("part-10.csv", "part-2.csv", "_SUCCESS", ".hidden.csv", "a.txt"):
+        (tmp_path / name).write_text("listing_id\nA\n")
+    (tmp_path / "sub").mkdir()
+    names = [p.name for p in export_files(tmp_path)]
+    assert names == ["a.txt", "part-2.csv", "part-10.csv"]
+
+
+def test_files_with_other_columns_are_one_line_error(runner, tmp_path, model_dir):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_text("listing_id,visitors\nA,1\n")
+    (tmp_path / "in" / "b.csv").write_text("listing_id,price\nB,1\n")
+    result = runner.invoke(
+        cli,
+        ["score", str(tmp_path / "in"), "-o", str(tmp_path / "o.csv")]
+        + ["--model", str(model_dir)],
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {tmp_path / 'in' / 'b.csv'}: its columns differ from a.csv's; the "
+        "files of one export (a folder or a glob) must have the same columns\n"
+    )
+
+
+def test_a_dataset_output_replaces_one_written_before_and_nothing_else(
+    shards, model_dir, tmp_path
+):
+    out = tmp_path / "out"
+    score_catalog(shards / "whole.csv", out, model_dir)
+    first = _read(out)
+    score_catalog(shards / "whole.csv", out, model_dir)
+    pd.testing.assert_frame_equal(first, _read(out))
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match="holds other files"):
+        score_catalog(shards / "whole.csv", out, model_dir)
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_engine_dask_without_dask_says_what_to_install(
+    runner, shards, model_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails
+    result = runner.invoke(
+        cli,
+        ["score", str(shards / "parts"), "-o", str(tmp_path / "o.csv")]
+        + ["--model", str(model_dir), "--engine", "dask"],
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: --engine dask needs Dask, which is not installed: "
+        "pip install 'ranking[dask]'\n"
+    )
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_scheduler_nobody_answers_at_is_one_line(
+    runner, shards, model_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 0.5)
+    address = "tcp://127.0.0.1:9"  # the discard port: nothing listens
+    result = runner.invoke(
+        cli,
+        ["score", str(shards / "parts"), "-o", str(tmp_path / "o.csv")]
+        + ["--model", str(model_dir), "--engine", "dask", "--scheduler", address],
+    )
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert lines[0].startswith(f"Error: --scheduler {address}: no Dask scheduler")
+    assert lines[0].endswith(
+        "start one with `dask scheduler`, or leave out --scheduler to use a "
+        "cluster on this machine"
+    )
+
+
+def test_scheduler_without_the_dask_engine_is_a_usage_error(runner, tmp_path):
+    result = runner.invoke(
+        cli, ["score", "x.csv", "-o", "o.csv", "--scheduler", "tcp://h:8786"]
+    )
+    assert result.exit_code == 2
+    assert "--scheduler needs --engine dask" in result.stderr
+
+
+def test_the_local_engine_never_imports_dask(shards, model_dir, tmp_path):
+    code = (
+        "import sys\n"
+        "from ranking.scoring import score_catalog\n"
+        f"score_catalog({str(shards / 'parts')!r}, {str(tmp_path / 'o.csv')!r}, "
+        f"{str(model_dir)!r})\n"
+        "print('dask' in sys.modules, 'distributed' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["False", "False"]
