@@ -68,14 +68,18 @@ def listing_report(
     effort: dict[str, float] | None = None,
     lang: str = "en",
     export_path: str | Path | Sequence = "export",
+    rows: pd.DataFrame | None = None,
 ) -> dict:
     """One listing's audit against an export already prepared (``ranks``:
     as :func:`ranking.export.read_ranks` gives them; ``changes``: parsed
-    what-if values). The report's listing cards come from here too."""
+    what-if values; ``rows``: the export's rows of several listings already
+    looked up, so that cards of many listings read a streamed export once).
+    The report's listing cards come from here too."""
     from ranking.catalog import export_paths
 
     wanted = id_text(pd.Series([str(listing_id)])).iloc[0]
-    row = prepared.lookup([wanted])
+    row = prepared.lookup([wanted]) if rows is None else rows
+    row = row[row["listing_id"] == wanted]
     if row.empty:
         raise UnknownListingError(
             f"{' + '.join(map(str, export_paths(export_path)))}: no listing with "

@@ -426,6 +426,21 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
         writer.write(frame)
 
 
+def _usual_mode(mode: int) -> int:
+    """``mode`` less the process's umask: the permissions a plainly created
+    file or folder would get."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return mode & ~umask
+
+
+def _put_in_place(temporary: Path, path: Path) -> None:
+    """Rename a finished temporary file onto ``path``, with the usual
+    permissions (mkstemp makes it private, 0600)."""
+    os.chmod(temporary, _usual_mode(0o666))
+    os.replace(temporary, path)
+
+
 def write_text(text: str, path: Path) -> None:
     """Write ``text`` (UTF-8) to ``path`` whole or not at all."""
     path = Path(path)
@@ -438,10 +453,7 @@ def write_text(text: str, path: Path) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
+        _put_in_place(Path(temporary), path)
     except OSError as failure:
         Path(temporary).unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot be written ({failure.strerror})") from None
@@ -546,11 +558,7 @@ class TableWriter:
             elif self._writer is None:
                 self._write(pd.DataFrame())
             self._close_writers()
-            # mkstemp makes the file private (0600); give it the usual permissions.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)
-            os.replace(temporary, self.path)
+            _put_in_place(temporary, self.path)
             temporary = None
         except OSError as failure:
             raise OutputError(
@@ -612,9 +620,7 @@ def staging_folder(path: Path) -> Path:
 def publish_folder(staging: Path, path: Path) -> None:
     """Put a written dataset folder in place of ``path`` (a dataset written
     before is replaced: renamed aside, then deleted)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private
+    os.chmod(staging, _usual_mode(0o777))  # mkdtemp makes it private
     old = None
     if path.exists():
         old = Path(

@@ -303,6 +303,17 @@ def _fmt_value(value, lang: str = "en") -> str:
     return f"{value:,}" if isinstance(value, int | float) else str(value)
 
 
+def costed(blockers: list[dict]) -> list[tuple[dict, float | None]]:
+    """Each blocker with the cost to show beside it: several DSRs past the
+    line share one cliff, and one cost, shown once (None after the first)."""
+    told: set[str] = set()
+    out = []
+    for blocker in blockers:
+        out.append((blocker, None if blocker["factor"] in told else blocker["cost"]))
+        told.add(blocker["factor"])
+    return out
+
+
 def render_audit(report: dict, lang: str = "en") -> str:
     """The audit card: weight first, blockers, factors, fixes, keywords."""
     title = report.get("title") or ""
@@ -326,12 +337,9 @@ def render_audit(report: dict, lang: str = "en") -> str:
         lines.append("")
     if report["blockers"]:
         lines.append(say("audit.blockers", lang))
-        told: set[str] = set()
-        for b in report["blockers"]:
-            # Several DSRs past the line share one cliff, and one cost.
-            cost = "" if b["factor"] in told else f"  −{b['cost']:.2f}"
-            told.add(b["factor"])
-            lines.append(f"  ✗ {factor_word(b['factor'], lang)}{cost}: {b['message']}")
+        for b, cost in costed(report["blockers"]):
+            shown = "" if cost is None else f"  −{cost:.2f}"
+            lines.append(f"  ✗ {factor_word(b['factor'], lang)}{shown}: {b['message']}")
         lines.append("")
     rows = [
         [

@@ -31,9 +31,17 @@ from ranking.catalog import export_paths
 from ranking.drift import message, shifts_of
 from ranking.export import read_ranks
 from ranking.features import FACTORS
-from ranking.lang import factor_word, fix_words, say, signal_word
+from ranking.lang import factor_word, say, signal_word
 from ranking.persist import read_card
-from ranking.scoring import output_columns, prepare_export, scored_frame
+from ranking.render import costed
+from ranking.scoring import (
+    for_people,
+    header_words,
+    output_columns,
+    prepare_export,
+    scored_frame,
+)
+from ranking.values import id_text
 
 #: Listings given a card when none are named: the weakest by weight.
 WEAKEST = 6
@@ -66,7 +74,9 @@ def report(
     table = _catalog_table(prepared)
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
     wanted = list(listings) or _weakest(table, WEAKEST)
-    cards = [listing_card(prepared, i, ranks, lang, exports) for i in wanted]
+    # One pass over the export for every card's row, not one per card.
+    rows = prepared.lookup(list(id_text(pd.Series(wanted, dtype="string"))))
+    cards = [listing_card(prepared, i, ranks, lang, exports, rows) for i in wanted]
     drops = None
     if old is not None:
         from ranking.diff import diff
@@ -120,14 +130,20 @@ def _weakest(table: pd.DataFrame, count: int) -> list[str]:
     return table.nsmallest(count, "weight")["listing_id"].astype(str).tolist()
 
 
-def listing_card(prepared, listing_id, ranks=None, lang="en", exports="export") -> dict:
+def listing_card(
+    prepared, listing_id, ranks=None, lang="en", exports="export", rows=None
+) -> dict:
     """:func:`listing_report` of one listing, with the waterfall's steps:
     from the category's average listing, each factor's move in weight
     points (largest first), to the listing's weight — exact, because each
-    step is taken on the model's raw scale and only then made 0–100."""
-    card = listing_report(prepared, listing_id, ranks, lang=lang, export_path=exports)
-    rows = prepared.lookup([card["listing_id"]])
-    scored = prepared.score(rows)
+    step is taken on the model's raw scale and only then made 0–100.
+    ``rows``: as :func:`listing_report` takes them."""
+    card = listing_report(
+        prepared, listing_id, ranks, lang=lang, export_path=exports, rows=rows
+    )
+    if rows is None:
+        rows = prepared.lookup([card["listing_id"]])
+    scored = prepared.score(rows[rows["listing_id"] == card["listing_id"]])
     deltas = prepared.factor_deltas(scored).iloc[0]
     raw = float(scored.raw[0])
     level = raw - float(deltas.sum())
@@ -313,16 +329,11 @@ def _card_html(card: dict, lang: str) -> str:
         say("report.this_listing", lang),
         label=say("report.waterfall", lang),
     )
-    told: set[str] = set()
-    blockers = ""
-    for b in card["blockers"]:
-        # Several DSRs past the line share one cliff, and one cost.
-        cost = "" if b["factor"] in told else f" −{b['cost']:.1f}"
-        told.add(b["factor"])
-        blockers += (
-            f'<li class="blocker">{_e(factor_word(b["factor"], lang))}{cost}: '
-            f"{_e(b['message'])}</li>"
-        )
+    blockers = "".join(
+        f'<li class="blocker">{_e(factor_word(b["factor"], lang))}'
+        f"{'' if cost is None else f' −{cost:.1f}'}: {_e(b['message'])}</li>"
+        for b, cost in costed(card["blockers"])
+    )
     fixes = "".join(
         f"<li><b>{_e(factor_word(f['factor'], lang))}</b> "
         f"{f['expected_gain']:+.1f} → {f['expected_weight']:.1f} — "
@@ -422,22 +433,11 @@ def _drops(result: dict, old: str | None, lang: str) -> str:
 def _listing_table(table: pd.DataFrame, lang: str) -> str:
     weakest = table.nsmallest(TABLE_ROWS, "weight")
     columns = [c for c in KEPT if c in weakest.columns]
-    header = [
-        say(f"column.{c}", lang) if c in _ADDED else signal_word(c, lang)
-        for c in columns
-    ]
-    rows = []
-    for row in weakest[columns].itertuples(index=False):
-        cells = []
-        for name, value in zip(columns, row, strict=True):
-            if name == "fix_1":
-                value = fix_words(value or "", lang)
-            elif name == "blockers":
-                value = ", ".join(
-                    factor_word(f, lang) for f in str(value or "").split(";") if f
-                )
-            cells.append(value)
-        rows.append(cells)
+    added = header_words(lang)
+    header = [added.get(c) or signal_word(c, lang) for c in columns]
+    # Fixes and blockers in plain words, as the xlsx says them.
+    rows = for_people(weakest[columns], lang).itertuples(index=False)
+    rows = [list(row) for row in rows]
     return "\n".join(
         [
             f"<h2>{_e(say('report.table', lang, count=len(weakest)))}</h2>",
@@ -445,9 +445,6 @@ def _listing_table(table: pd.DataFrame, lang: str) -> str:
             _html_table(header, rows, sortable=True),
         ]
     )
-
-
-_ADDED = {"weight", "category_percentile", "fix_1", "fix_1_gain", "blockers"}
 
 
 def _html_table(header: list[str], rows: list[list], sortable: bool) -> str:
