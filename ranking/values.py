@@ -330,9 +330,14 @@ def parse_ranks(series: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
     missing = missing_mask(text)
     rank, _ = parse_numbers(text.where(~missing))
     bound_parts = text.str.extract(_CENSORED_WITH_BOUND)
-    bound = pd.to_numeric(
-        bound_parts.bfill(axis=1).iloc[:, 0].astype("object"), errors="coerce"
-    ).astype("float64")
+    # The first group that matched, column by column: a row-wise bfill of
+    # Arrow strings runs row by row in pandas (20 s for 266,544 rows).
+    bound_text = bound_parts.iloc[:, 0]
+    for _, other in bound_parts.iloc[:, 1:].items():
+        bound_text = bound_text.fillna(other)
+    bound = pd.to_numeric(bound_text.astype("object"), errors="coerce").astype(
+        "float64"
+    )
     censored = (bound.notna() | text.isin(_CENSORED_WORDS)).fillna(False)
     rank = rank.where(~censored)
     valid_rank = rank.notna() & (rank >= 1) & (rank == np.floor(rank))
