@@ -210,6 +210,7 @@ class PartedSource:
         """Every file's validated chunks, in file order."""
         seen = schema.SeenIds()
         for name, part in zip(self.names, self.parts, strict=True):
+            seen.reading(name)
             for chunk in part.chunks(seen=seen):
                 yield named_rejects(chunk, name)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -459,27 +460,56 @@ def is_header_row(cells: list[str], aliases: dict[str, str]) -> bool:
 
 
 class SeenIds:
-    """Listing ids of earlier chunks of one file, with the row each was first
-    seen on: an id repeated across chunks is rejected like one repeated inside
-    a chunk. Kept as 64-bit hashes (8 bytes an id, not a Python string)."""
+    """Listing ids of earlier chunks (and earlier files of one export), with
+    the row each was first seen on and the file it was in: an id repeated
+    across chunks or files is rejected like one repeated inside a chunk, and
+    the reason names the earlier file. Kept as 64-bit hashes (8 bytes an id,
+    not a Python string)."""
 
     def __init__(self) -> None:
         self._hashes = np.empty(0, np.uint64)
         self._rows = np.empty(0, np.int64)
+        self._files = np.empty(0, np.int32)
+        #: Names of the files ids came from; ``_files`` indexes them, -1 for
+        #: ids whose file was not named (one file read on its own).
+        self.names: list[str] = []
+        self._file = -1
 
     @staticmethod
     def _hash(ids: pd.Series) -> np.ndarray:
         return hash_text(ids)
+
+    def reading(self, name: str) -> None:
+        """Ids added from now on are in the file ``name``."""
+        self.names.append(name)
+        self._file = len(self.names) - 1
+
+    def _found(self, ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        hashed = self._hash(ids)
+        at = np.minimum(np.searchsorted(self._hashes, hashed), len(self._hashes) - 1)
+        hit = (self._hashes[at] == hashed) & ids.notna().to_numpy()
+        return hit, at
 
     def first_rows(self, ids: pd.Series) -> pd.Series:
         """The row an earlier chunk first gave each id on (<NA> if none)."""
         out = pd.Series(pd.NA, index=ids.index, dtype="Int64")
         if len(self._hashes) == 0:
             return out
-        hashed = self._hash(ids)
-        at = np.minimum(np.searchsorted(self._hashes, hashed), len(self._hashes) - 1)
-        hit = (self._hashes[at] == hashed) & ids.notna().to_numpy()
+        hit, at = self._found(ids)
         out[hit] = self._rows[at[hit]]
+        return out
+
+    def first_files(self, ids: pd.Series) -> pd.Series:
+        """The other file each id was first seen in (<NA> where it was not
+        seen, was seen in the file read now, or in an unnamed one)."""
+        out = pd.Series(pd.NA, index=ids.index, dtype="string")
+        if len(self._hashes) == 0 or not self.names:
+            return out
+        hit, at = self._found(ids)
+        files = np.where(hit, self._files[at], -1)
+        other = (files >= 0) & (files != self._file)
+        names = np.asarray(self.names, dtype=object)
+        out[other] = names[files[other]]
         return out
 
     def add(self, ids: pd.Series) -> None:
@@ -488,25 +518,40 @@ class SeenIds:
         new &= self.first_rows(ids).isna()
         hashes = np.r_[self._hashes, self._hash(ids[new])]
         rows = np.r_[self._rows, ids.index[new.to_numpy()].to_numpy(np.int64)]
+        files = np.r_[self._files, np.full(int(new.sum()), self._file, np.int32)]
         order = np.argsort(hashes, kind="stable")
         self._hashes, self._rows = hashes[order], rows[order]
+        self._files = files[order]
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """The ids' hashes (sorted) and the rows they were first seen on."""
         return self._hashes, self._rows
 
     @classmethod
-    def of(cls, hashes: np.ndarray, rows: np.ndarray) -> SeenIds:
-        """Ids seen elsewhere (an earlier file of the export), as
-        :meth:`arrays` gives them; each hash at most once."""
+    def of(
+        cls,
+        hashes: np.ndarray,
+        rows: np.ndarray,
+        files: np.ndarray | None = None,
+        names: Sequence[str] = (),
+    ) -> SeenIds:
+        """Ids seen elsewhere (earlier files of the export), as :meth:`arrays`
+        gives them, each hash at most once; ``files`` indexes ``names``, the
+        file each id was in."""
         seen = cls()
         order = np.argsort(hashes, kind="stable")
         seen._hashes = np.asarray(hashes, np.uint64)[order]
         seen._rows = np.asarray(rows, np.int64)[order]
+        if files is None:
+            files = np.full(len(order), -1, np.int32)
+        seen._files = np.asarray(files, np.int32)[order]
+        seen.names = list(names)
         return seen
 
     def copy(self) -> SeenIds:
-        return SeenIds.of(self._hashes, self._rows)
+        seen = SeenIds.of(self._hashes, self._rows, self._files, self.names)
+        seen._file = self._file
+        return seen
 
 
 @dataclass
@@ -602,15 +647,17 @@ def validate(
                         .transform("min")
                         .astype("Int64")
                     )
-                    complain(
-                        repeated,
-                        lambda at, ids=ids, first_row=first_row, name=name: (
-                            f"{name} '"
-                            + ids[at].fillna("")
-                            + "' repeats row "
-                            + first_row[at].astype("Int64").astype("string")
-                        ),
+                    reason = (
+                        f"{name} '"
+                        + ids[repeated].fillna("")
+                        + "' repeats row "
+                        + first_row[repeated].astype("Int64").astype("string")
                     )
+                    if seen is not None:
+                        # The earlier file, when it was another of the export.
+                        elsewhere = seen.first_files(ids[repeated])
+                        reason += (" of " + elsewhere).fillna("")
+                    complain(repeated, reason)
         elif kind == "text":
             text = cells.astype("string").str.strip()
             data[name] = text.mask(text.eq(""))
