@@ -3,7 +3,8 @@
 An entry holds what :func:`ranking.pipeline.prepare` computed for one export
 and one model — the catalog profile, the catalog scores and the export's
 validated rows — as plain files (JSON, ``.npz`` read without pickles,
-Parquet). It is keyed by the SHA-256 of the export's bytes, the model's
+Parquet). It is keyed by the SHA-256 of the export's bytes (each file's,
+and its name, for a folder or glob of files), the model's
 checksum and this package's version, so a changed export or model is never
 served from it. Entries live in ``$RANKING_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/ranking``, else ``~/.cache/ranking``; deleting the folder is
@@ -24,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ranking.catalog import export_paths, open_catalog
+from ranking.catalog import common_folder, export_files, export_paths, open_catalog
 from ranking.export import ExportSource
 from ranking.pipeline import CatalogScores, Prepared, prepare
 from ranking.profile import CatalogProfile
@@ -42,22 +43,30 @@ def cache_root() -> Path:
 
 
 def entry_key(
-    export_paths: list[Path], model: WeightModel, sets: Sequence[str] = ()
+    paths: list[Path], model: WeightModel, sets: Sequence[str] = ()
 ) -> str | None:
     """The entry's name, or None when the model has no checksum (made in
     memory, not loaded from a model directory): the bytes of every export,
-    in order, the ``--set`` values and the model."""
+    in order (of every file, with its name, of an export in several files),
+    the ``--set`` values and the model."""
     if model.digest is None:
         return None
     from ranking import __version__
 
     digests = []
-    for path in export_paths:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        digests.append(digest.hexdigest())
+    for path in paths:
+        files = export_files(path)
+        for file in files:
+            digest = hashlib.sha256()
+            with open(file, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            # Which file comes first decides which of a repeated id is kept.
+            named = files != [Path(path)]
+            digests.append(
+                f"{file.name}:{digest.hexdigest()}" if named else digest.hexdigest()
+            )
+        digests.append("/")
     text = "|".join(
         [str(CACHE_FORMAT), __version__, model.digest, *digests, "--set", *sets]
     )
@@ -78,10 +87,10 @@ class CachedPrepared(Prepared):
     """A prepared export read back from the cache: rows come from its Parquet
     file instead of the export."""
 
-    def __init__(self, folder: Path, export_path: Path, profile, model, scores):
+    def __init__(self, folder: Path, image_root: Path, profile, model, scores):
         super().__init__(None, profile, model, scores)
         self.folder = folder
-        self.export_path = export_path
+        self._image_root = image_root
         self._fits: pd.DataFrame | None = None  # of the rows looked up
 
     def score(self, data: pd.DataFrame, title_fit=None):
@@ -102,7 +111,7 @@ class CachedPrepared(Prepared):
 
     @property
     def image_root(self) -> Path:
-        return self.export_path.parent
+        return self._image_root
 
     def lookup(self, listing_ids: list[str]) -> pd.DataFrame:
         import pyarrow as pa
@@ -138,16 +147,19 @@ def prepared(export_path, model: WeightModel, sets: Sequence[str] = ()) -> Prepa
     stored otherwise."""
     paths = export_paths(export_path)
     for path in paths:
-        if not path.is_file():
-            ExportSource(path)  # raises the one-line error naming the file
-    export_path = paths[0]
+        for file in export_files(path):
+            if not file.is_file():
+                ExportSource(file)  # raises the one-line error naming the file
+    # As the export's source has it: main_image paths start there.
+    files = export_files(paths[0])
+    image_root = common_folder(files) if files != [paths[0]] else paths[0].parent
     key = entry_key(paths, model, sets)
     if key is None:
         return prepare(open_catalog(paths, sets=sets), model)
     folder = cache_root() / key
     if (folder / "done").exists():
         try:
-            loaded = _load(folder, export_path, model)
+            loaded = _load(folder, image_root, model)
             os.utime(folder / "done")
             return loaded
         except (OSError, ValueError, KeyError):
@@ -200,7 +212,7 @@ def _store(result: Prepared, folder: Path) -> None:
     _evict(root)
 
 
-def _load(folder: Path, export_path: Path, model: WeightModel) -> CachedPrepared:
+def _load(folder: Path, image_root: Path, model: WeightModel) -> CachedPrepared:
     meta = json.loads((folder / "profile.json").read_text(encoding="utf-8"))
     with np.load(folder / "profile.npz", allow_pickle=False) as stored:
         profile = CatalogProfile.from_arrays(meta, {k: stored[k] for k in stored.files})
@@ -220,7 +232,7 @@ def _load(folder: Path, export_path: Path, model: WeightModel) -> CachedPrepared
                 if key.startswith("drift/")
             },
         )
-    return CachedPrepared(folder, export_path, profile, model, scores)
+    return CachedPrepared(folder, image_root, profile, model, scores)
 
 
 def _evict(root: Path) -> None:
