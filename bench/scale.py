@@ -27,15 +27,20 @@ pyarrow's CSV writer. The simulator's keywords are limited by its vocabulary
 count with long-tail keywords ("雪纺 碎花连衣裙": every term in the title, the
 product of the keyword's category), ranked by the simulator's rule: true
 weight plus Gumbel noise, the top ``observed_top`` seen, some below censored.
-``--train-keywords 0`` keeps the simulator's keywords only. The model that
+``--train-keywords 0`` keeps the simulator's keywords only. ``--only
+cluster`` compares ``score --engine local`` with ``--engine dask`` on a
+LocalCluster (partitioned parquet of ``--cluster-sizes``); ``--only
+train-cluster`` does the same for ``train`` on the training catalog cut into
+``TRAIN_PARTS`` CSV files, and says whether both wrote the same model. The model that
 ``score`` and ``audit`` use is trained once by ``ranking train`` on a
 20,000-listing market into ``bench/out/model`` and made again when the
 package's source changes.
 
 Run: ``.venv/bin/python bench/scale.py [--sizes 100000,1000000,5000000]
-[--quick] [--only score,audit,help,train] [--fresh]`` (needs the ``bench``
-extra: ``pip install -e '.[bench]'``). ``--quick`` checks the script in about
-a minute: score 20,000, audit on 5,000, train 5,000.
+[--quick] [--only score,audit,help,train,cluster,train-cluster] [--fresh]``
+(needs the ``bench`` extra: ``pip install -e '.[bench]'``). ``--quick``
+checks the script in about a minute: score 20,000, audit on 5,000, train
+5,000.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ SCORE_5M = (5_000_000, 3 * GIB)
 AUDIT_FIRST, AUDIT_LATER, AUDIT_GOAL = 5.0, 1.0, 0.3
 HELP_TARGET, HELP_GOAL = 0.5, 0.3
 TRAIN = (200_000, 2_000, 90.0, 45.0)  # listings, keywords, wall, goal
+TRAIN_PARTS = 4  # files of the training catalog for train --engine
 
 
 # ---------------------------------------------------------------- running
@@ -287,6 +293,7 @@ class Plan:
     train_keywords: int
     seed: int
     fresh: bool
+    train_parts: bool = False  # the training catalog cut into files too
 
 
 def generate(plan: Plan) -> None:
@@ -312,6 +319,8 @@ def generate(plan: Plan) -> None:
         _market(plan.train_listings, plan.seed, KEYWORDS_PER)
         if plan.train_keywords:
             _long_tail(plan.train_listings, plan.seed, plan.train_keywords)
+        if plan.train_parts:
+            _train_parts(plan.train_listings, plan.seed)
     if plan.exports:
         _peer_model(plan.seed)
 
@@ -425,6 +434,34 @@ def _dataset(listings: int, seed: int) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
     took = time.perf_counter() - started
     print(f"# made {path.relative_to(ROOT)} in {took:.1f} s", flush=True)
+    return path
+
+
+def train_parts_path(listings: int, seed: int) -> Path:
+    return market_dir(listings, seed, KEYWORDS_PER) / "parts"
+
+
+def _train_parts(listings: int, seed: int) -> Path:
+    """The training market's catalog cut into :data:`TRAIN_PARTS` CSV files of
+    consecutive rows, every cell as written (a folder export for ``train
+    --engine``); beside ``catalog.csv``, written into a temporary folder
+    renamed when whole."""
+    import numpy as np
+    import pandas as pd
+
+    path = train_parts_path(listings, seed)
+    if path.exists():
+        return path
+    catalog = pd.read_csv(path.parent / "catalog.csv", dtype=str, keep_default_na=False)
+    tmp = path.with_name(f".{path.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        for k, rows in enumerate(np.array_split(np.arange(len(catalog)), TRAIN_PARTS)):
+            catalog.iloc[rows].to_csv(tmp / f"part-{k}.csv", index=False)
+        tmp.replace(path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return path
 
 
@@ -1063,6 +1100,83 @@ def bench_cluster(args, model: Path, tmp: Path) -> None:
             Path(f"{out}.rejects.csv").unlink(missing_ok=True)
 
 
+def same_model(a: Path, b: Path) -> str:
+    """Whether two model folders hold the same model: equal ``model.json``
+    and every array of ``model.npz`` (terms and the training profile)."""
+    import numpy as np
+
+    if (a / "model.json").read_bytes() != (b / "model.json").read_bytes():
+        return "no (model.json differs)"
+    with np.load(a / "model.npz") as x, np.load(b / "model.npz") as y:
+        if x.files != y.files:
+            return "no (other arrays)"
+        differ = [k for k in x.files if not np.array_equal(x[k], y[k])]
+    return (
+        f"no ({len(differ)} arrays differ)"
+        if differ
+        else f"yes ({len(x.files)} arrays)"
+    )
+
+
+def bench_train_cluster(args, tmp: Path) -> None:
+    """``ranking train`` on the training catalog cut into files, --engine
+    local vs --engine dask on a LocalCluster: wall, memory, same model."""
+    parts = train_parts_path(args.train_listings, args.seed)
+    ranks = train_ranks_path(args.train_listings, args.seed, args.train_keywords)
+    groups, _ = keyword_groups(ranks)
+    print()
+    print(
+        f"## train on a cluster: ranking train PARTS/ --ranks RANKS -o DIR, "
+        f"{args.train_listings:,} listings in {TRAIN_PARTS} CSV files, "
+        f"{groups:,} keyword groups; --engine local vs --engine dask on a "
+        f"LocalCluster ({os.cpu_count()} workers x 1 thread); peak RSS sampled "
+        "every 0.2 s"
+    )
+    row = "{:6} {:>8} {:>7} {:>10} {:>22}  {}"
+    print(
+        row.format(
+            "engine",
+            "wall_s",
+            "cpu_s",
+            "main_MiB",
+            "per-worker peak MiB",
+            "same model as local",
+        )
+    )
+    models = {}
+    for engine in ("local", "dask"):
+        for part in parts.iterdir():
+            warm(part)
+        models[engine] = tmp / f"trained-{engine}"
+        r, peaks = run_sampled(
+            [str(RANKING), "train", str(parts), "--ranks", str(ranks)]
+            + ["-o", str(models[engine]), "--engine", engine],
+            env=ranking_env(tmp / f"cache-train-{engine}"),
+            timeout=args.timeout,
+        )
+        workers = [w for w in peaks[1:] if w >= 100]
+        same = "-"
+        if engine == "dask" and r.ok and models["local"].exists():
+            same = same_model(models["local"], models[engine])
+        print(
+            row.format(
+                engine,
+                cell(r, r.wall, ".1f"),
+                cell(r, r.cpu, ".1f"),
+                mib(peaks[0]),
+                " / ".join(mib(w) for w in workers) if workers else "-",
+                same,
+            ),
+            flush=True,
+        )
+        if note := noise(r, engine):
+            print(note)
+        if not r.ok:
+            print(f"   {engine}: {r.error} (after {r.wall:.1f} s)")
+    for model in models.values():
+        shutil.rmtree(model, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -1086,7 +1200,8 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="score,audit,help,train",
-        help="sections to run, comma-separated (default all but cluster)",
+        help="sections to run, comma-separated: score, audit, help, train, "
+        "cluster, train-cluster (default all but the two cluster ones)",
     )
     parser.add_argument(
         "--cluster-sizes",
@@ -1115,7 +1230,8 @@ def main() -> None:
     ]
     args.formats = [f.strip().lstrip(".") for f in args.formats.split(",") if f]
     sections = {s.strip() for s in args.only.split(",")}
-    if unknown := sections - {"score", "audit", "help", "train", "cluster"}:
+    known = {"score", "audit", "help", "train", "cluster", "train-cluster"}
+    if unknown := sections - known:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     if args.train_keywords is None:
         args.train_keywords = args.train_listings // KEYWORDS_PER
@@ -1127,15 +1243,18 @@ def main() -> None:
     exports = (args.sizes if "score" in sections else []) + (
         [args.audit_listings] if "audit" in sections else []
     )
-    if "cluster" in sections and version("distributed") == "-":
+    if sections & {"cluster", "train-cluster"} and version("distributed") == "-":
         raise SystemExit("the cluster section needs Dask: pip install -e '.[dask]'")
     plan = Plan(
         exports=tuple(exports),
         datasets=tuple(args.cluster_sizes if "cluster" in sections else ()),
-        train_listings=args.train_listings if "train" in sections else 0,
+        train_listings=(
+            args.train_listings if sections & {"train", "train-cluster"} else 0
+        ),
         train_keywords=args.train_keywords,
         seed=args.seed,
         fresh=args.fresh,
+        train_parts="train-cluster" in sections,
     )
     maker = multiprocessing.get_context("spawn").Process(target=generate, args=(plan,))
     maker.start()
@@ -1159,6 +1278,8 @@ def main() -> None:
             bench_train(args, tmp)
         if "cluster" in sections:
             bench_cluster(args, model, tmp)
+        if "train-cluster" in sections:
+            bench_train_cluster(args, tmp)
 
 
 if __name__ == "__main__":

@@ -109,6 +109,36 @@ def model_option(command):
     )(command)
 
 
+def _engine_given(ctx: click.Context, param, scheduler: str | None):
+    if scheduler and ctx.params.get("engine", "local") != "dask":
+        raise click.UsageError("--scheduler needs --engine dask", ctx)
+    return scheduler
+
+
+def engine_options(work: str):
+    """``--engine`` and ``--scheduler``, for a command that ``work``s."""
+
+    def options(command):
+        command = click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            callback=_engine_given,
+            help="The Dask scheduler to use, e.g. tcp://10.0.0.5:8786 (default: "
+            "a local cluster, one worker per core).",
+        )(command)
+        return click.option(
+            "--engine",
+            type=click.Choice(["local", "dask"]),
+            default="local",
+            show_default=True,
+            is_eager=True,  # known when --scheduler is checked
+            help=f"{work.capitalize()} here, or on a Dask cluster (pip install "
+            "'ranking[dask]'): one partition per file of a folder or glob export.",
+        )(command)
+
+    return options
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ranking")
 def cli() -> None:
@@ -248,6 +278,7 @@ def sample_data(
 @click.option(
     "--seed", default=0, show_default=True, type=int, help="Seed of the held-out split."
 )
+@engine_options("build features")
 @format_option
 @lang_option
 @user_errors
@@ -258,6 +289,8 @@ def train(
     output: Path,
     baseline: Path | None,
     seed: int,
+    engine: str,
+    scheduler: str | None,
     output_format: str,
     lang: str,
 ) -> None:
@@ -270,11 +303,19 @@ def train(
     Example:
       ranking train catalog.csv --ranks ranks.csv -o models/2026-11
       ranking train new.csv --ranks r.csv -o models/new --baseline models/default
+      ranking train exports/ --ranks r.csv -o models/new --engine dask
     """
     from ranking import training  # scipy and scikit-learn load only when used
 
     result = training.train(
-        export, ranks, output, baseline=baseline, seed=seed, sets=sets
+        export,
+        ranks,
+        output,
+        baseline=baseline,
+        seed=seed,
+        sets=sets,
+        engine=engine,
+        scheduler=scheduler,
     )
     if output_format == "json":
         echo_json(
@@ -425,20 +466,7 @@ def audit(
 )
 @click.option("--strict", is_flag=True, help="Fail if any row is rejected.")
 @ordering_options
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="Score here, or on a Dask cluster (pip install 'ranking[dask]'): one "
-    "partition per file of a folder or glob export.",
-)
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    help="The Dask scheduler to use, e.g. tcp://10.0.0.5:8786 (default: a "
-    "local cluster, one worker per core).",
-)
+@engine_options("score")
 @lang_option
 @user_errors
 def score(
@@ -464,8 +492,6 @@ def score(
       ranking score catalog.xlsx -o scored.xlsx
       ranking score exports/ -o scored/ --engine dask --scheduler tcp://host:8786
     """
-    if scheduler and engine != "dask":
-        raise click.UsageError("--scheduler needs --engine dask")
     from ranking.scoring import score_catalog
 
     stderr = sys.stderr

@@ -1,5 +1,5 @@
 """The Dask engine (``--engine dask``): one export scored on a cluster, row for
-row as the local engine scores it.
+row as the local engine scores it, or its features built there for training.
 
 The local path (:mod:`ranking.pipeline`), spread over a Dask cluster with one
 partition per file of the export (a folder or glob of CSV/parquet files; a
@@ -18,6 +18,11 @@ single file is one partition):
    part file of a dataset folder, or rows sent back to the client for one
    output file.
 
+``train --engine dask`` takes pass 1 as it is, then each worker builds its
+partition's features (:func:`ranking.pipeline.feature_table`) and sends
+them back with the rows' data; the model is fitted on the client, which
+holds them all as the local engine does (:func:`features_on_cluster`).
+
 A listing id repeated in a later file is found on the client from each
 partition's id hashes (8 bytes an id) and rejected there, as the local engine
 does. The model is read here and sent to the workers as data; the workers
@@ -33,6 +38,7 @@ import operator
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -185,6 +191,11 @@ def _scores_part(source: ExportSource, profile, model) -> tuple:
     return part, kept
 
 
+def _features(source: ExportSource, profile) -> tuple:
+    """A partition's data, features and rejected rows (for training)."""
+    return pipeline.feature_table(source.chunks(), profile, source.image_root)
+
+
 def _write(source, name, part, profile, model, scores, by, effort, kept) -> tuple:
     """Pass 3 on a partition: its output rows, written to ``part`` (a file in
     the dataset's staging folder) or returned; its rejects and rows blocked."""
@@ -216,10 +227,13 @@ def _write(source, name, part, profile, model, scores, by, effort, kept) -> tupl
 # ------------------------------------------------------- on the client
 
 
-def earlier_ids(seen: Sequence[tuple[np.ndarray, np.ndarray]]) -> dict:
+def earlier_ids(
+    seen: Sequence[tuple[np.ndarray, np.ndarray]], names: Sequence[str] = ()
+) -> dict:
     """For each partition that repeats ids of earlier partitions: those ids,
-    each with the row it first appeared on (a :class:`~ranking.schema.SeenIds`),
-    from every partition's ``(hashes, rows)`` in file order.
+    each with the row and file (of ``names``, the partitions' file names) it
+    first appeared in (a :class:`~ranking.schema.SeenIds`), from every
+    partition's ``(hashes, rows)`` in file order.
 
     >>> h = np.array([1, 2], np.uint64), np.array([2, 3], np.uint64)
     >>> found = earlier_ids([(h[0], np.array([5, 6])), (h[1], np.array([7, 8]))])
@@ -242,7 +256,9 @@ def earlier_ids(seen: Sequence[tuple[np.ndarray, np.ndarray]]) -> dict:
     found = {}
     for k in np.unique(parts[repeat]):
         at = repeat & (parts == k)
-        found[int(k)] = schema.SeenIds.of(hashes[at], rows[first[at]])
+        found[int(k)] = schema.SeenIds.of(
+            hashes[at], rows[first[at]], parts[first[at]], names
+        )
     return found
 
 
@@ -276,6 +292,87 @@ def _tree_sum(client, futures: list) -> object:
     return futures[0]
 
 
+@dataclass
+class _Export:
+    """One export's files as the workers read them."""
+
+    path: Path  # as given
+    files: list[Path]  # absolute: workers may run in other folders
+    names: list  # how rejects name each file; [None] for a single file
+    root: Path  # where main_image paths start
+
+
+def _one_export(export_path, sets: Sequence[str]) -> _Export:
+    paths = export_paths(export_path)
+    if len(paths) != 1 or sets:
+        raise EngineError(
+            "--engine dask reads one export (a file, or a folder or glob of "
+            "files); join several exports or use --set with --engine local"
+        )
+    files = export_files(paths[0])
+    for file in files:
+        if not file.is_file():
+            ExportSource(file)  # the one-line error naming the file
+    # Rejects name their file when the export is several (as PartedSource's).
+    several = files != [paths[0]]
+    names = file_names(files) if several else [None]
+    files = [f.resolve() for f in files]
+    root = common_folder(files) if several else files[0].parent
+    return _Export(paths[0], files, names, root)
+
+
+@dataclass
+class _Profiled:
+    """An export surveyed and profiled on the cluster: each partition's
+    source (without rows, on the client), the futures of the sources holding
+    their validated rows (None when streamed), and the profile's future."""
+
+    sources: list[ExportSource]
+    held: list | None
+    profile: object
+
+
+def _profile_on_cluster(
+    client, export: _Export, strict: bool, chunk_rows: int, hold: bool, seed: int
+) -> _Profiled:
+    """Pass 1: every partition surveyed, validated and summed into a profile
+    part on a worker; the parts added up in a tree and finished once there."""
+    files, root = export.files, export.root
+    surveyed = [
+        client.submit(_survey, f, strict, chunk_rows, root, hold, pure=False)
+        for f in files
+    ]
+    found = client.gather([client.submit(_light, f) for f in surveyed])
+    sources = [source for source, _, _ in found]
+    for source in sources[1:]:
+        if source.layout.columns != sources[0].layout.columns:
+            raise ExportError(same_columns_error(files[0], source))
+    get = operator.itemgetter
+    parts = [client.submit(get(1), f) for f in surveyed]
+    held = [client.submit(get(0), f) for f in surveyed] if hold else None
+    seen = [(h, r) for _, h, r in found]
+    for k, earlier in earlier_ids(seen, export.names).items():
+        # Validated again, rejecting the ids earlier files gave.
+        again = client.submit(
+            _survey, files[k], strict, chunk_rows, root, hold, earlier, pure=False
+        )
+        sources[k].earlier = earlier
+        parts[k] = client.submit(get(1), again)
+        if held:
+            held[k] = client.submit(get(0), again)
+    del surveyed, found
+    whole = _tree_sum(client, parts)
+    profile = client.submit(_finish, whole, str(export.path), seed, pure=False)
+    del parts, whole
+    profile.result()  # an export with no row left is refused here
+    return _Profiled(sources, held, profile)
+
+
+def _holds(client, export: _Export) -> bool:
+    workers = len(client.scheduler_info()["workers"])
+    return estimated_rows(export.files) <= HELD_ROWS * max(workers, 1)
+
+
 def score_on_cluster(
     export_path,
     model,
@@ -294,55 +391,18 @@ def score_on_cluster(
     folder written by the workers, or one file written here from the rows
     they send back; an ``.xlsx`` in ``lang``). Returns (rows written,
     rejects, rows blocked, drift)."""
-    paths = export_paths(export_path)
-    if len(paths) != 1 or sets:
-        raise EngineError(
-            "--engine dask scores one export (a file, or a folder or glob of "
-            "files); join several exports or use --set with --engine local"
-        )
-    files = export_files(paths[0])
-    for file in files:
-        if not file.is_file():
-            ExportSource(file)  # the one-line error naming the file
-    # Rejects name their file when the export is several (as PartedSource's).
-    several = files != [paths[0]]
-    names = file_names(files) if several else [None]
-    # Workers may run in other folders: absolute paths.
-    files = [f.resolve() for f in files]
-    root = common_folder(files) if several else files[0].parent
+    export = _one_export(export_path, sets)
     dataset = io.is_dataset(output)
     chunk_rows = chunk_rows or io.CHUNK_ROWS
+    get = operator.itemgetter
     with cluster_client(scheduler) as client:
-        workers = len(client.scheduler_info()["workers"])
-        hold = estimated_rows(files) <= HELD_ROWS * max(workers, 1)
-        surveyed = [
-            client.submit(_survey, f, strict, chunk_rows, root, hold, pure=False)
-            for f in files
-        ]
-        found = client.gather([client.submit(_light, f) for f in surveyed])
-        sources = [source for source, _, _ in found]
-        for source in sources[1:]:
-            if source.layout.columns != sources[0].layout.columns:
-                raise ExportError(same_columns_error(files[0], source))
-        get = operator.itemgetter
-        parts = [client.submit(get(1), f) for f in surveyed]
-        held = [client.submit(get(0), f) for f in surveyed] if hold else None
-        for k, seen in earlier_ids([(h, r) for _, h, r in found]).items():
-            # Validated again, rejecting the ids earlier files gave.
-            again = client.submit(
-                _survey, files[k], strict, chunk_rows, root, hold, seen, pure=False
-            )
-            sources[k].earlier = seen
-            parts[k] = client.submit(get(1), again)
-            if held:
-                held[k] = client.submit(get(0), again)
-        del surveyed, found
-        whole = _tree_sum(client, parts)
-        profile = client.submit(_finish, whole, str(paths[0]), seed, pure=False)
-        del parts, whole
-        profile.result()  # an export with no row left is refused here
+        profiled = _profile_on_cluster(
+            client, export, strict, chunk_rows, _holds(client, export), seed
+        )
         if progress:
             progress("profile")
+        profile, held, sources = profiled.profile, profiled.held, profiled.sources
+        del profiled
         model_f = client.scatter(model, broadcast=True)
         scored = [
             client.submit(_scores_part, s, profile, model_f, pure=False)
@@ -376,7 +436,7 @@ def score_on_cluster(
                     pure=False,
                 )
                 for k, (source, name) in enumerate(
-                    zip(held or sources, names, strict=True)
+                    zip(held or sources, export.names, strict=True)
                 )
             ]
             del held, kept
@@ -391,6 +451,36 @@ def score_on_cluster(
 
                 shutil.rmtree(staging, ignore_errors=True)
     return rows, rejects, blocked, [s.to_dict() for s in scores.shifts(model)]
+
+
+def features_on_cluster(
+    export_path,
+    strict: bool = False,
+    chunk_rows: int | None = None,
+    sets: Sequence[str] = (),
+    scheduler: str | None = None,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame, object, int]:
+    """What :func:`ranking.training.prepared_features` gives, built on a Dask
+    cluster: ``(data, features, profile, rejects)`` of one export, the
+    profile fitted once on the cluster and each partition's features built
+    by a worker, gathered here in file order and positionally indexed (the
+    model is fitted on this machine, which holds them all)."""
+    export = _one_export(export_path, sets)
+    chunk_rows = chunk_rows or io.CHUNK_ROWS
+    with cluster_client(scheduler) as client:
+        hold = _holds(client, export)
+        profiled = _profile_on_cluster(client, export, strict, chunk_rows, hold, seed)
+        built = [
+            client.submit(_features, source, profiled.profile, pure=False)
+            for source in (profiled.held or profiled.sources)
+        ]
+        profile = profiled.profile.result()
+        tables = client.gather(built)
+    kept = [(d, f) for d, f, _ in tables if len(d)]
+    data = pd.concat([d for d, _ in kept], ignore_index=True)
+    features = pd.concat([f for _, f in kept], ignore_index=True)
+    return data, features, profile, sum(r for _, _, r in tables)
 
 
 def _collect(

@@ -125,6 +125,26 @@ def feature_rows(
     return data, title_fit, features
 
 
+def feature_table(
+    chunks: Iterable[Chunk], profile: CatalogProfile, image_root: Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """``(data, features, rejects)`` of every row of some chunks (an
+    export's, or one partition's on a cluster) against a profile: the data
+    and features in file order, positionally indexed, and how many rows were
+    rejected. What fitting and evaluating a model take."""
+    datas, frames, rejects = [], [], 0
+    for chunk in chunks:
+        data, _, features = feature_rows(chunk.data, profile, image_root)
+        datas.append(data)
+        frames.append(features)
+        rejects += len(chunk.rejects)
+    if not datas:
+        return pd.DataFrame(), pd.DataFrame(columns=[f.name for f in FEATURES]), 0
+    data = pd.concat(datas).reset_index(drop=True)
+    features = pd.concat(frames).reset_index(drop=True)
+    return data, features, rejects
+
+
 def catalog_features(
     data: pd.DataFrame, image_root: Path | None = None, seed: int = 0
 ) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from scipy.stats import spearmanr
 
 from ranking import evaluate, pipeline, schema
 from ranking.blockers import card_entries
-from ranking.catalog import open_catalog
+from ranking.catalog import export_files, export_paths, open_catalog
 from ranking.drift import factor_contributions
 from ranking.errors import RankingError
 from ranking.export import ExportSource, Ranks, read_ranks
@@ -86,19 +86,22 @@ def training_profile(
 
 def prepared_features(source: ExportSource, seed: int = 0):
     """The export's canonical data, features and profile, in file order and
-    positionally indexed: what fitting and evaluation need."""
+    positionally indexed, and its rejected rows: what fitting and evaluation
+    need."""
     profile = pipeline.fit_profile(source, seed=seed)
-    datas, frames, rejects = [], [], 0
-    for chunk in source.chunks():
-        data, _, features = pipeline.feature_rows(
-            chunk.data, profile, source.image_root
-        )
-        datas.append(data)
-        frames.append(features)
-        rejects += len(chunk.rejects)
-    data = pd.concat(datas).reset_index(drop=True)
-    features = pd.concat(frames).reset_index(drop=True)
+    data, features, rejects = pipeline.feature_table(
+        source.chunks(), profile, source.image_root
+    )
     return data, features, profile, rejects
+
+
+def export_digests(path: Path) -> dict:
+    """What a model card records of the export it was trained on: the
+    SHA-256 of its file, or of each of its files (a folder or glob)."""
+    files = export_files(path)
+    if files == [Path(path)]:
+        return {"sha256": sha256(path)}
+    return {"files": {str(f): sha256(f) for f in files}}
 
 
 def train(
@@ -109,6 +112,8 @@ def train(
     holdout: float = HOLDOUT,
     seed: int = 0,
     sets: Sequence[str] = (),
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> TrainResult:
     """Fit a weight model from an export and its observed ranks (or, without
     ranks, its ``search_visitors`` column); report held-out metrics against
@@ -118,16 +123,30 @@ def train(
     Held-out data: whole keyword groups (``holdout`` of them) with ranks, or
     ``holdout`` of the listings with search visitors. The model written is
     refitted on everything once the metrics are taken.
+
+    ``engine="dask"`` builds the profile and the features on a Dask cluster
+    (at ``scheduler``, else one on this machine), one partition per file of
+    the export; the model is fitted here on what they send back, the same
+    rows and features as the local engine's.
     """
-    source = open_catalog(export_path, sets=sets)
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
-    data, features, profile, rejects = prepared_features(source, seed=seed)
+    if engine == "dask":
+        from ranking.cluster import features_on_cluster
+
+        path = export_paths(export_path)[0]
+        data, features, profile, rejects = features_on_cluster(
+            export_path, sets=sets, scheduler=scheduler, seed=seed
+        )
+    else:
+        source = open_catalog(export_path, sets=sets)
+        path = source.path
+        data, features, profile, rejects = prepared_features(source, seed=seed)
     if ranks is not None:
         groups = evaluate.labelled_groups(ranks.data, data["listing_id"])
         result = _train_on_ranks(data, features, groups, holdout, seed, baseline)
         label = "ranks"
     else:
-        result = _train_on_visitors(source, data, features, holdout, seed, baseline)
+        result = _train_on_visitors(path, data, features, holdout, seed, baseline)
         label = "search_visitors"
     estimator, metrics, comparison, extra = result
     model = WeightModel.from_training(
@@ -140,8 +159,8 @@ def train(
     card = {
         "label": label,
         "data": {
-            "file": str(source.path),
-            "sha256": sha256(source.path),
+            "file": str(path),
+            **export_digests(path),
             "rows": len(data),
             "rejects": rejects,
             "categories": int(len(profile.sizes)),
@@ -211,13 +230,13 @@ def _train_on_ranks(data, features, groups, holdout, seed, baseline):
     return final, metrics, comparison, extra
 
 
-def _train_on_visitors(source, data, features, holdout, seed, baseline):
+def _train_on_visitors(path, data, features, holdout, seed, baseline):
     if (
         "search_visitors" not in data.columns
         or data["search_visitors"].notna().sum() < MIN_LABELLED
     ):
         raise TrainingError(
-            f"{source.path}: no ranks given and fewer than {MIN_LABELLED} listings "
+            f"{path}: no ranks given and fewer than {MIN_LABELLED} listings "
             "have search_visitors (搜索访客数); pass --ranks RANKS or add that column"
         )
     labelled = data["search_visitors"].notna().to_numpy()

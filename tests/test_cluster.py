@@ -2,17 +2,24 @@
 scores as the file it was cut from, and on a cluster as on one machine, row
 for row."""
 
+import json
+import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from ranking import cluster
+from ranking import cache, cluster
+from ranking.audit import audit
 from ranking.catalog import export_files
 from ranking.cli import cli
 from ranking.errors import OutputError
+from ranking.persist import load_model
+from ranking.pipeline import catalog_features
 from ranking.scoring import score_catalog
+from ranking.training import train
 
 distributed = pytest.importorskip("distributed")
 
@@ -88,7 +95,8 @@ def test_dask_engine_scores_as_the_local_engine_row_for_row(
     reasons = _read(tmp_path / "there.rejects.csv")["reject_reason"].tolist()
     assert reasons[0] == "part-0.csv: row 5: monthly_sales is -5, expected a count ≥ 0"
     assert reasons[1].startswith("part-2.csv: row 52: listing_id '")
-    assert reasons[1].endswith("' repeats row 9")
+    # The row it repeats is the first file's, and the reason says so.
+    assert reasons[1].endswith("' repeats row 9 of part-0.csv")
 
 
 def test_dask_engine_writes_a_dataset_folder_equal_to_the_file(
@@ -127,6 +135,79 @@ def test_a_folder_export_scores_as_the_file_it_was_cut_from(
         .astype("float64")
         .equals(_read(tmp_path / "whole.csv")["weight"].astype("float64"))
     )
+
+
+def test_train_on_the_dask_engine_learns_the_model_of_the_local_engine(
+    shards, market, market_files, dask_cluster, tmp_path
+):
+    parts, ranks = shards / "parts", market_files["ranks"]
+    here = train(parts, ranks, output=tmp_path / "here")
+    there = train(
+        parts, ranks, output=tmp_path / "there", engine="dask", scheduler=dask_cluster
+    )
+    assert there.metrics == here.metrics
+    assert there.card["data"] == here.card["data"]
+    assert sorted(there.card["data"]["files"]) == [
+        str(parts / f"part-{k}.csv") for k in range(PARTS)
+    ]
+    assert there.card["data"]["rejects"] == 2  # the bad count, the repeated id
+    # The same model, term for term, and the same drift profile beside it.
+    here_model, _ = load_model(tmp_path / "here")
+    there_model, _ = load_model(tmp_path / "there")
+    features = catalog_features(market.catalog)
+    np.testing.assert_array_equal(here_model.raw(features), there_model.raw(features))
+    # model.npz holds the terms and the training data's profile (drift).
+    assert (tmp_path / "here" / "model.json").read_text() == (
+        tmp_path / "there" / "model.json"
+    ).read_text()
+    with (
+        np.load(tmp_path / "here" / "model.npz") as a,
+        np.load(tmp_path / "there" / "model.npz") as b,
+    ):
+        assert a.files == b.files
+        assert any(k.startswith("extra/feature:") for k in a.files)
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_train_cli_on_the_dask_engine(
+    runner, shards, market_files, dask_cluster, tmp_path
+):
+    result = runner.invoke(
+        cli,
+        ["train", str(shards / "parts"), "--ranks", str(market_files["ranks"])]
+        + ["-o", str(tmp_path / "m"), "--engine", "dask", "--scheduler", dask_cluster]
+        + ["--format", "json"],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["metrics"]["model"]["ndcg@10"] > 0.5
+    assert load_model(tmp_path / "m")[0].digest is not None
+
+
+def test_a_folder_export_is_audited_as_its_file_and_cached_by_every_part(
+    shards, model_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
+    listing = pd.read_csv(shards / "whole.csv", dtype=str)["listing_id"].iloc[500]
+    whole = audit(shards / "whole.csv", listing, model_dir)
+    parts = shutil.copytree(shards / "parts", tmp_path / "parts")
+    first = audit(parts, listing, model_dir)
+    assert first["weight"] == whole["weight"]
+    assert first["fixes"] == whole["fixes"]
+    calls = []
+    real = cache.prepare
+    monkeypatch.setattr(
+        cache, "prepare", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    assert audit(parts, listing, model_dir) == first
+    assert calls == []  # the second came from the cache
+    # Another part changed (not the listing's): prepared again.
+    changed = pd.read_csv(parts / "part-3.csv", dtype=str, keep_default_na=False)
+    changed["monthly_sales"] = "0"
+    changed.to_csv(parts / "part-3.csv", index=False)
+    again = audit(parts, listing, model_dir)
+    assert calls == [1]
+    assert again["category_percentile"] != first["category_percentile"]
 
 
 def test_files_of_a_folder_export_are_taken_in_their_numbers_order(tmp_path):
