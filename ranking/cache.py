@@ -96,8 +96,9 @@ class CachedPrepared(Prepared):
     def score(self, data: pd.DataFrame, title_fit=None):
         """As :meth:`Prepared.score`; rows looked up unchanged (same title and
         category) take their stored title fit."""
-        if title_fit is None and self._fits is not None:
-            stored = self._fits.reindex(data.index)
+        if title_fit is None and self._fits is not None and "listing_id" in data:
+            stored = self._fits.reindex(data["listing_id"])
+            stored.index = data.index
             # A column the export lacked, added by a what-if, is a change.
             same = stored["title_fit_of"].notna().all() and all(
                 f"{name}_of" in stored.columns
@@ -124,7 +125,9 @@ class CachedPrepared(Prepared):
         table = pq.read_table(
             self.folder / "rows.parquet", filters=pc.field("listing_id").isin(wanted)
         )
-        rows = table.to_pandas().set_index("row")
+        # Labelled by position, as Prepared.lookup's: the files of a folder
+        # export each number their rows from the top, so "row" repeats.
+        rows = table.to_pandas().drop(columns="row")
         if set(FIT_COLUMNS) <= set(rows.columns):
             fits = rows[list(FIT_COLUMNS)].rename(columns=FIT_COLUMNS)
             fits["best_category"] = fits["best_category"].astype("string")
@@ -132,6 +135,8 @@ class CachedPrepared(Prepared):
             for name in ("title", "category"):
                 if name in rows.columns:
                     fits[f"{name}_of"] = rows[name]
+            # By listing: what is scored later may be labelled otherwise.
+            fits.index = pd.Index(rows["listing_id"])
             rows = rows.drop(columns=list(FIT_COLUMNS))
             fits = fits if self._fits is None else pd.concat([self._fits, fits])
             self._fits = fits[~fits.index.duplicated(keep="last")]
@@ -196,8 +201,10 @@ def _store(result: Prepared, folder: Path) -> None:
         rows = pd.concat([chunk.data for chunk in result.source.chunks()])
         if result._scored is not None:  # held in memory: the fits are at hand
             fits = pd.concat([scored.title_fit for scored in result._scored])
+            # Chunk for chunk in the same order; by position, as a folder
+            # export's labels repeat from file to file.
             for stored, name in FIT_COLUMNS.items():
-                rows[stored] = fits[name].reindex(rows.index)
+                rows[stored] = fits[name].to_numpy()
         rows = rows.rename_axis("row").reset_index()
         pq.write_table(
             pa.Table.from_pandas(rows, preserve_index=False), staging / "rows.parquet"

@@ -109,10 +109,16 @@ def model_option(command):
     )(command)
 
 
-def _engine_given(ctx: click.Context, param, scheduler: str | None):
-    if scheduler and ctx.params.get("engine", "local") != "dask":
+def _engine_given(ctx: click.Context, param, value):
+    """``--scheduler`` only with ``--engine dask``: checked by whichever of
+    the two options is read last, so their order does not matter and a bad
+    ``--engine`` beside ``--help`` still shows the help."""
+    ctx.meta.setdefault("ranking.engine", {})[param.name] = value
+    given = ctx.meta["ranking.engine"]
+    both = "engine" in given and "scheduler" in given
+    if both and given["scheduler"] is not None and given["engine"] != "dask":
         raise click.UsageError("--scheduler needs --engine dask", ctx)
-    return scheduler
+    return value
 
 
 def engine_options(work: str):
@@ -131,7 +137,7 @@ def engine_options(work: str):
             type=click.Choice(["local", "dask"]),
             default="local",
             show_default=True,
-            is_eager=True,  # known when --scheduler is checked
+            callback=_engine_given,
             help=f"{work.capitalize()} here, or on a Dask cluster (pip install "
             "'ranking[dask]'): one partition per file of a folder or glob export.",
         )(command)

@@ -365,13 +365,15 @@ class Prepared:
             yield chunk, self.score(chunk.data)
 
     def lookup(self, listing_ids: list[str]) -> pd.DataFrame:
-        """The canonical rows of the given listings (those the export has)."""
+        """The canonical rows of the given listings (those the export has),
+        labelled by position: the files of a folder export each number their
+        rows from the top, so their labels repeat."""
         wanted = set(listing_ids)
         found = [
             chunk.data[chunk.data["listing_id"].isin(wanted)]
             for chunk in self.source.chunks()
         ]
-        return pd.concat(found)
+        return pd.concat(found, ignore_index=True)
 
     def score(self, data: pd.DataFrame, title_fit=None) -> Scored:
         """Score rows of (or changed copies of rows of) this catalog."""

@@ -23,6 +23,7 @@ from ranking.export import ExportSource, Ranks, read_ranks
 from ranking.features import FEATURES
 from ranking.model import AdditiveWeightModel
 from ranking.persist import load_model, save_model, sha256
+from ranking.scoring import ENGINES
 from ranking.weight import WeightModel
 
 HOLDOUT = 0.2
@@ -129,6 +130,8 @@ def train(
     the export; the model is fitted here on what they send back, the same
     rows and features as the local engine's.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
     if engine == "dask":
         from ranking.cluster import features_on_cluster

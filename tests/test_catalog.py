@@ -178,3 +178,24 @@ def test_a_listing_the_first_file_rejects_is_not_added_back_from_another(tmp_pat
     export = _joined(a, b)
     assert export.data["listing_id"].tolist() == ["1"]
     assert export.rejects["reject_reason"].str.contains("price is 'abc'").any()
+
+
+def test_an_id_repeated_across_files_names_the_file_it_first_came_from(tmp_path):
+    """Read in chunks of two rows: a repeat inside one file (across chunks)
+    names no file; a repeat of an earlier file names that file, whichever
+    of the earlier files it is."""
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for name, ids in {
+        "part-0.csv": ["A", "B", "C"],
+        "part-1.csv": ["D", "E", "D"],
+        "part-2.csv": ["F", "E", "A"],
+    }.items():
+        (folder / name).write_text("商品ID,月销量\n" + "".join(f"{i},1\n" for i in ids))
+    chunks = list(open_catalog(folder, chunk_rows=2).chunks())
+    reasons = pd.concat([chunk.rejects for chunk in chunks])["reject_reason"].tolist()
+    assert reasons == [
+        "part-1.csv: row 4: listing_id 'D' repeats row 2",
+        "part-2.csv: row 3: listing_id 'E' repeats row 3 of part-1.csv",
+        "part-2.csv: row 4: listing_id 'A' repeats row 2 of part-0.csv",
+    ]

@@ -185,29 +185,42 @@ def test_train_cli_on_the_dask_engine(
 
 
 def test_a_folder_export_is_audited_as_its_file_and_cached_by_every_part(
-    shards, model_dir, tmp_path, monkeypatch
+    shards, market_files, model_dir, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
-    listing = pd.read_csv(shards / "whole.csv", dtype=str)["listing_id"].iloc[500]
-    whole = audit(shards / "whole.csv", listing, model_dir)
+    # With ranks: the listing's rivals come from every file, whose rows are
+    # each numbered from the top.
+    ranks = market_files["ranks"]
+    listing = pd.read_csv(ranks, dtype=str)["listing_id"].iloc[0]
+    whole = audit(shards / "whole.csv", listing, model_dir, ranks_path=ranks)
     parts = shutil.copytree(shards / "parts", tmp_path / "parts")
-    first = audit(parts, listing, model_dir)
+    first = audit(parts, listing, model_dir, ranks_path=ranks)
     assert first["weight"] == whole["weight"]
     assert first["fixes"] == whole["fixes"]
+    assert first["keywords"] == whole["keywords"] and first["keywords"]
     calls = []
     real = cache.prepare
     monkeypatch.setattr(
         cache, "prepare", lambda *a, **k: calls.append(1) or real(*a, **k)
     )
-    assert audit(parts, listing, model_dir) == first
+    assert audit(parts, listing, model_dir, ranks_path=ranks) == first
     assert calls == []  # the second came from the cache
-    # Another part changed (not the listing's): prepared again.
-    changed = pd.read_csv(parts / "part-3.csv", dtype=str, keep_default_na=False)
-    changed["monthly_sales"] = "0"
-    changed.to_csv(parts / "part-3.csv", index=False)
-    again = audit(parts, listing, model_dir)
+    # A file renamed (same bytes, same order) is another export: its rejects
+    # would name it so.
+    (parts / "part-3.csv").rename(parts / "part-4.csv")
+    audit(parts, listing, model_dir)
     assert calls == [1]
-    assert again["category_percentile"] != first["category_percentile"]
+    # Another part changed (not the listing's): prepared again.
+    changed = pd.read_csv(parts / "part-4.csv", dtype=str, keep_default_na=False)
+    rivals = changed["category"] == first["category"]
+    assert rivals.sum() > 5 and listing not in set(changed["listing_id"])
+    changed.loc[rivals, "monthly_sales"] = "100000"
+    changed.to_csv(parts / "part-4.csv", index=False)
+    again = audit(parts, listing, model_dir)
+    assert calls == [1, 1]
+    # Its rivals there sell more: the category's yardsticks rise and its own
+    # sales weigh less — the new export's weight, not the cached one.
+    assert again["weight"] < first["weight"]
 
 
 def test_files_of_a_folder_export_are_taken_in_their_numbers_order(tmp_path):
