@@ -1023,6 +1023,14 @@ def differing_rows(a: Path, b: Path) -> tuple[int, int]:
     return int(differ.sum()), rows
 
 
+def engine_notes(r: Run, engine: str) -> None:
+    """Below an engine's row: noise from other processes, or its failure."""
+    if note := noise(r, engine):
+        print(note)
+    if not r.ok:
+        print(f"   {engine}: {r.error} (after {r.wall:.1f} s)")
+
+
 def bench_cluster(args, model: Path, tmp: Path) -> None:
     """Local engine vs the Dask engine on a LocalCluster (one single-threaded
     worker per core) on partitioned parquet exports, parquet datasets out."""
@@ -1091,10 +1099,7 @@ def bench_cluster(args, model: Path, tmp: Path) -> None:
                 ),
                 flush=True,
             )
-            if note := noise(r, engine):
-                print(note)
-            if not r.ok:
-                print(f"   {engine}: {r.error} (after {r.wall:.1f} s)")
+            engine_notes(r, engine)
         for out in outputs.values():
             shutil.rmtree(out, ignore_errors=True)
             Path(f"{out}.rejects.csv").unlink(missing_ok=True)
@@ -1169,10 +1174,7 @@ def bench_train_cluster(args, tmp: Path) -> None:
             ),
             flush=True,
         )
-        if note := noise(r, engine):
-            print(note)
-        if not r.ok:
-            print(f"   {engine}: {r.error} (after {r.wall:.1f} s)")
+        engine_notes(r, engine)
     for model in models.values():
         shutil.rmtree(model, ignore_errors=True)
 
