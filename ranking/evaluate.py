@@ -52,7 +52,7 @@ def ranking_pairs(groups: pd.DataFrame) -> np.ndarray:
     """Every (higher, lower) pair of export rows within each keyword group: each
     observed listing above every listing observed lower, and above every
     censored one. Censored rows are not ordered among themselves."""
-    pairs = []
+    highers, lowers = [], []
     for _, group in groups.groupby("keyword", sort=False):
         order = group.sort_values("position", kind="stable")
         rows = order["row"].to_numpy()
@@ -60,10 +60,14 @@ def ranking_pairs(groups: pd.DataFrame) -> np.ndarray:
         censored = order["censored"].to_numpy()
         higher, lower = np.triu_indices(len(rows), k=1)
         keep = (position[higher] < position[lower]) & ~censored[higher]
-        pairs.append(np.column_stack([rows[higher[keep]], rows[lower[keep]]]))
-    if not pairs:
-        return np.empty((0, 2), dtype=np.int64)
-    return np.concatenate(pairs).astype(np.int64)
+        highers.append(rows[higher[keep]])
+        lowers.append(rows[lower[keep]])
+    # Column-major: the fit reads each column whole on every pass.
+    pairs = np.empty((sum(map(len, highers)), 2), dtype=np.int64, order="F")
+    if highers:
+        np.concatenate(highers, out=pairs[:, 0])
+        np.concatenate(lowers, out=pairs[:, 1])
+    return pairs
 
 
 def group_metrics(groups: pd.DataFrame, scores: np.ndarray, k: int = K) -> dict:
