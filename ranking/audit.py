@@ -110,10 +110,12 @@ def listing_report(
                 "action": action(data, applied[factor][0], at, lang),
                 "expected_weight": round(float(applied[factor][1][at]), 2),
                 "expected_gain": round(float(gains.at[at, factor]), 2),
+                **gain_range(prepared, scored, applied[factor][0], at),
             }
             for factor in order[0]
             if factor
         ],
+        "trust": prepared.model.trust,
         "order": by,
         "drift": shifts_of(prepared),
     }
@@ -124,6 +126,22 @@ def listing_report(
     if changes:
         report["what_if"] = apply_what_if(prepared, scored, at, changes, rivals)
     return report
+
+
+def gain_range(prepared, scored, fix: fixes.Fix, at) -> dict:
+    """``expected_gain_range``: the lowest and highest gain of the fix under
+    the model's cross-validation fold models (absent for a model without
+    them)."""
+    by_fold = fixes.fold_gains(prepared, scored, fix)
+    if by_fold.size == 0:
+        return {}
+    column = by_fold[:, fix.changed.index.get_loc(at)]
+    return {
+        "expected_gain_range": [
+            round(float(column.min()), 2),
+            round(float(column.max()), 2),
+        ]
+    }
 
 
 def _plain(value):

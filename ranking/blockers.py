@@ -2,12 +2,12 @@
 
 A platform demotes a listing whose shop DSR is clearly below its peers, or
 whose title is in the wrong category, at a threshold it does not publish. The
-weight model learns one shape per feature (a step function over bins); a
-hidden threshold shows in it as a cliff — much of the shape's whole rise
-taken in a few neighbouring steps, worth several weight points.
-:func:`find_cliff` finds it, and the threshold is the steps' centre (each
-edge weighted by its step), because the model's smoothness penalty spreads
-one jump over the bins around it.
+weight model learns one shape per feature (piecewise linear between knots);
+a hidden threshold shows in it as a cliff — much of the shape's whole rise
+taken between a few neighbouring knots, worth several weight points.
+:func:`find_cliff` finds it, and the threshold is the rises' centre (each
+interval's middle weighted by its rise), because the model's smoothness
+penalty spreads one jump over the intervals around it.
 
 * **dsr**: the shape of the lowest of a shop's three DSR gaps; a listing is
   blocked when that gap is at or below the learned threshold.
@@ -21,11 +21,11 @@ a shape has no cliff, that signal raises no blocker, and the model card says
 so.
 
 >>> import numpy as np
->>> edges = np.array([-0.2, -0.1, 0.0, 0.1])
->>> shape = np.array([0.0, 0.05, 1.0, 1.05, 1.1, 0.5])  # 5 bins, then missing
->>> cliff = find_cliff("dsr_min_gap", edges, shape, direction=1, scale=0.5)
->>> round(cliff.threshold, 3), round(cliff.height, 2)
-(-0.1, 0.95)
+>>> knots = np.array([-0.3, -0.2, -0.1, 0.0, 0.1])
+>>> shape = np.array([0.0, 0.05, 0.1, 1.05, 1.1, 0.5])  # 5 knots, then missing
+>>> cliff = find_cliff("dsr_min_gap", knots, shape, direction=1, scale=0.5)
+>>> round(cliff.threshold, 3), round(cliff.height, 2), cliff.high
+(-0.05, 0.95, 0.0)
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class Cliff:
     """A learned threshold. For an increasing shape, values at or below
     ``threshold`` are past the cliff; for a decreasing one, values above it.
     ``height`` is the raw score the whole cliff takes, ``share`` its part of
-    the shape's rise, ``low``/``high`` the edges it spans, and ``cleared``
+    the shape's rise, ``low``/``high`` the knots it spans, and ``cleared``
     the term of a value just clear of it."""
 
     feature: str
@@ -103,44 +103,49 @@ class Cliff:
 
 def find_cliff(
     feature: str,
-    edges: np.ndarray,
+    knots: np.ndarray,
     shape: np.ndarray,
     direction: int = 1,
     scale: float = 1.0,
 ) -> Cliff | None:
     """The cliff of one learned shape, or None where it has none.
 
-    ``edges`` and ``shape`` are as :class:`~ranking.weight.AdditiveShapes`
-    keeps them (``len(edges) + 1`` bin terms, then the missing value's); a
-    step at edge ``k`` is the change from bin ``k`` (values up to the edge)
-    to bin ``k + 1``. ``scale`` is the model's (raw score per unit of the
-    weight's logistic curve), which turns a cliff's height into weight points.
+    ``knots`` and ``shape`` are as :class:`~ranking.weight.AdditiveShapes`
+    keeps them (the term at each knot, then the missing value's); step ``i``
+    is the rise from knot ``i`` to knot ``i + 1``. ``scale`` is the model's
+    (raw score per unit of the weight's logistic curve), which turns a
+    cliff's height into weight points.
     """
-    edges = np.asarray(edges, dtype="float64")
-    terms = np.asarray(shape, dtype="float64")[: len(edges) + 1]
-    if len(edges) == 0:
+    knots = np.asarray(knots, dtype="float64")
+    terms = np.asarray(shape, dtype="float64")[: len(knots)]
+    if len(knots) < 2:
         return None
     sign = 1 if direction >= 0 else -1
     steps = sign * np.diff(terms)
-    rise = steps[steps > 0].sum()
-    top = int(np.argmax(steps))
-    floor = max(NEIGHBOUR_SHARE * steps[top], SPIKE * rise / len(steps))
+    # The shape's rise over the bulk of the listings: the first and last
+    # intervals reach the few most extreme values, where a continuous shape
+    # extrapolates a slope no threshold explains.
+    first, last = (1, len(steps) - 2) if len(steps) >= 5 else (0, len(steps) - 1)
+    inner = steps[first : last + 1]
+    rise = inner[inner > 0].sum()
+    top = first + int(np.argmax(inner))
+    floor = max(NEIGHBOUR_SHARE * steps[top], SPIKE * rise / len(inner))
     if rise <= 0 or steps[top] < floor:
         return None
     low = high = top
-    while low > 0 and steps[low - 1] >= floor:
+    while low > first and steps[low - 1] >= floor:
         low -= 1
-    while high < len(steps) - 1 and steps[high + 1] >= floor:
+    while high < last and steps[high + 1] >= floor:
         high += 1
     window = slice(low, high + 1)
     height = float(steps[window].sum())
     share = height / rise
     if share < MIN_SHARE or median_cost(height, scale) < MIN_COST:
         return None
-    # Each edge weighted by its step: where one jump, spread by smoothing or
-    # by a threshold inside a bin, was centred (exact for a threshold inside
-    # one bin of evenly spread values).
-    threshold = float(np.average(edges[window], weights=steps[window]))
+    # Each step's middle weighted by its rise: where one jump, spread by
+    # smoothing over the intervals around it, was centred.
+    middles = (knots[1:] + knots[:-1]) / 2
+    threshold = float(np.average(middles[window], weights=steps[window]))
     cleared = terms[high + 1] if sign > 0 else terms[low]
     return Cliff(
         feature,
@@ -149,8 +154,8 @@ def find_cliff(
         threshold,
         height,
         float(share),
-        float(edges[low]),
-        float(edges[high]),
+        float(knots[low]),
+        float(knots[high + 1]),
         float(cleared),
     )
 
@@ -169,7 +174,7 @@ def learn_cliffs(additive: AdditiveShapes, scale: float) -> dict[str, Cliff | No
         if feature in additive.features:
             j = additive.features.index(feature)
             found[feature] = find_cliff(
-                feature, additive.edges[j], additive.shapes[j], direction, scale
+                feature, additive.knots[j], additive.shapes[j], direction, scale
             )
     return found
 

@@ -3,18 +3,17 @@
 A keyword group is the unit of evaluation: the listings a tracker saw for one
 keyword. Relevance for NDCG is graded on the observed top ``k``: a listing at
 position ``r`` ≤ k has relevance ``k + 1 − r``; positions below ``k`` and
-censored rows (``>48``, ``未上榜``) have 0. Gain is linear (scikit-learn's
-``ndcg_score``); every system in a comparison is scored with the same
-function. Spearman compares predicted order with observed positions inside
-each group, censored rows tied just below the last observed position.
+censored rows (``>48``, ``未上榜``) have 0. Gain is linear, ties averaged
+as scikit-learn's ``ndcg_score`` does; every system in a comparison is scored
+with the same function. Spearman compares predicted order with observed
+positions inside each group, censored rows tied just below the last observed
+position.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
-from sklearn.metrics import ndcg_score
 
 from ranking.features._common import column
 
@@ -70,26 +69,90 @@ def ranking_pairs(groups: pd.DataFrame) -> np.ndarray:
     return pairs
 
 
+def per_group_metrics(
+    groups: pd.DataFrame, scores: np.ndarray, k: int = K
+) -> pd.DataFrame:
+    """NDCG@k and Spearman of each keyword group, for ``scores`` per export row
+    (higher = ranked higher): columns ``keyword``, ``ndcg@k``, ``spearman``.
+
+    Ties are averaged, never broken in file order (real files are often in
+    rank order, and a stable sort would hand a bucketed signal the file's
+    order): NDCG gives tied listings their mean gain (scikit-learn's
+    ``ndcg_score``), Spearman their mean rank. NDCG is NaN for a group with
+    fewer than two listings or no relevant one; Spearman for fewer than three,
+    and 0 where the scores do not order the group at all.
+
+    >>> groups = pd.DataFrame({"keyword": ["a"] * 3, "row": [0, 1, 2],
+    ...                        "position": [1.0, 2.0, 3.0], "censored": False})
+    >>> per_group_metrics(groups, np.array([3.0, 2.0, 1.0])).round(3).to_dict("records")
+    [{'keyword': 'a', 'ndcg@10': 1.0, 'spearman': 1.0}]
+    """
+    predicted = np.asarray(scores, dtype="float64")[groups["row"].to_numpy()]
+    predicted = np.where(np.isnan(predicted), -np.inf, predicted)
+    frame = pd.DataFrame(
+        {
+            "keyword": groups["keyword"].to_numpy(),
+            "score": predicted,
+            "position": groups["position"].to_numpy(dtype="float64"),
+            "gain": relevance(groups["position"], groups["censored"], k),
+        }
+    )
+    by = frame.groupby("keyword", sort=False)
+    size = by["score"].transform("size").to_numpy()
+    # DCG with ties averaged: a block of tied scores shares its mean gain over
+    # the discounts of the places it takes.
+    frame["first"] = by["score"].rank(ascending=False, method="min")
+    frame["last"] = by["score"].rank(ascending=False, method="max")
+    places = np.arange(1, int(size.max(initial=1)) + 1)
+    discount = np.r_[0.0, np.cumsum(np.where(places <= k, 1 / np.log2(places + 1), 0))]
+    first = frame["first"].to_numpy(dtype=np.int64)
+    last = frame["last"].to_numpy(dtype=np.int64)
+    block = last - first + 1
+    frame["dcg"] = frame["gain"] * (discount[last] - discount[first - 1]) / block
+    ideal = frame.sort_values(["keyword", "gain"], ascending=[True, False])
+    ideal_place = ideal.groupby("keyword", sort=False).cumcount().to_numpy() + 1
+    ideal_dcg = (
+        pd.Series(
+            ideal["gain"].to_numpy()
+            * (discount[ideal_place] - discount[ideal_place - 1]),
+            index=ideal["keyword"].to_numpy(),
+        )
+        .groupby(level=0, sort=False)
+        .sum()
+    )
+    # Spearman: Pearson's correlation of average ranks.
+    frame["r_score"] = by["score"].rank(ascending=False, method="average")
+    frame["r_pos"] = by["position"].rank(method="average")
+    for name in ("r_score", "r_pos"):
+        frame[name] -= frame.groupby("keyword", sort=False)[name].transform("mean")
+    frame["xy"] = frame["r_score"] * frame["r_pos"]
+    frame["xx"] = frame["r_score"] ** 2
+    frame["yy"] = frame["r_pos"] ** 2
+    sums = frame.groupby("keyword", sort=False)[["dcg", "gain", "xy", "xx", "yy"]].sum()
+    counts = frame.groupby("keyword", sort=False).size()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ndcg = sums["dcg"] / ideal_dcg.reindex(sums.index)
+        rho = sums["xy"] / np.sqrt(sums["xx"] * sums["yy"])
+    ndcg = ndcg.where((counts >= 2) & (sums["gain"] > 0))
+    rho = rho.where(sums["xx"] > 0, 0.0).where((counts >= 3) & (sums["yy"] > 0))
+    return pd.DataFrame(
+        {
+            "keyword": sums.index.to_numpy(),
+            f"ndcg@{k}": ndcg.to_numpy(dtype="float64"),
+            "spearman": rho.to_numpy(dtype="float64"),
+        }
+    )
+
+
 def group_metrics(groups: pd.DataFrame, scores: np.ndarray, k: int = K) -> dict:
-    """Mean NDCG@k and Spearman over keyword groups, for ``scores`` per export
-    row (higher = ranked higher). Groups with fewer than two listings, or no
-    relevant one, are left out of NDCG; fewer than three, out of Spearman."""
-    ndcgs, rhos = [], []
-    for _, group in groups.groupby("keyword", sort=False):
-        predicted = scores[group["row"].to_numpy()]
-        predicted = np.nan_to_num(predicted, nan=-np.inf, neginf=-1e300)
-        predicted = np.where(np.isinf(predicted), -1e300, predicted)
-        rel = relevance(group["position"], group["censored"], k)
-        if len(group) >= 2 and rel.sum() > 0:
-            ndcgs.append(ndcg_score(rel[None, :], predicted[None, :], k=k))
-        if len(group) >= 3 and np.ptp(predicted) > 0:
-            rho = spearmanr(-predicted, group["position"].to_numpy()).statistic
-            if np.isfinite(rho):
-                rhos.append(rho)
+    """Mean NDCG@k and Spearman over keyword groups (see
+    :func:`per_group_metrics`)."""
+    per = per_group_metrics(groups, scores, k)
+    ndcg, rho = per[f"ndcg@{k}"].dropna(), per["spearman"].dropna()
     return {
         "groups": int(groups["keyword"].nunique()),
-        f"ndcg@{k}": float(np.mean(ndcgs)) if ndcgs else float("nan"),
-        "spearman": float(np.mean(rhos)) if rhos else float("nan"),
+        f"ndcg@{k}": float(ndcg.mean()) if len(ndcg) else float("nan"),
+        "spearman": float(rho.mean()) if len(rho) else float("nan"),
     }
 
 
@@ -108,3 +171,28 @@ def split_groups(
 def baseline_scores(data: pd.DataFrame) -> dict[str, np.ndarray]:
     """The naive orderings a seller would use: by monthly sales."""
     return {"monthly_sales": column(data, "monthly_sales").to_numpy()}
+
+
+#: Signals a seller could order a keyword's results by, more is better.
+ORDERING_SIGNALS = (
+    "monthly_sales",
+    "payer_count",
+    "gmv",
+    "review_count",
+    "favorites",
+    "add_to_cart",
+    "visitors",
+    "page_views",
+    "photo_reviews",
+    "qa_count",
+    "avg_rating",
+)
+#: Signals where less is better (a best-sellers rank).
+REVERSED_SIGNALS = ("sales_rank",)
+
+
+def signal_scores(data: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each single signal as an ordering, higher first (NaN where unknown)."""
+    out = {name: column(data, name).to_numpy() for name in ORDERING_SIGNALS}
+    out.update({name: -column(data, name).to_numpy() for name in REVERSED_SIGNALS})
+    return out

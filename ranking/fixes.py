@@ -222,6 +222,15 @@ FIXES: dict[str, Callable[..., Fix]] = {
 }
 
 
+def _moved_features(prepared, scored, fix: Fix) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The features a fix moves, after and before, for its changed rows."""
+    changed = fix.changed
+    families = families_reading(FIX_COLUMNS[fix.factor])
+    fit = fix.title_fit if fix.title_fit is not None else scored.title_fit
+    after = build_features(changed, prepared.profile.reference, fit, families=families)
+    return after, scored.features.loc[changed.index, after.columns]
+
+
 def gain_of(prepared, scored, fix: Fix) -> pd.Series:
     """0-100 weight of a fix's changed rows: the rows' raw scores plus the
     change in the terms of the features the fix moves (exact for an additive
@@ -229,16 +238,30 @@ def gain_of(prepared, scored, fix: Fix) -> pd.Series:
     changed = fix.changed
     if changed.empty:
         return pd.Series(dtype="float64")
-    families = families_reading(FIX_COLUMNS[fix.factor])
-    fit = fix.title_fit if fix.title_fit is not None else scored.title_fit
-    after = build_features(changed, prepared.profile.reference, fit, families=families)
-    before = scored.features.loc[changed.index, after.columns]
+    after, before = _moved_features(prepared, scored, fix)
     additive = prepared.model.additive
     delta = additive.partial_terms(after) - additive.partial_terms(before)
     raw = pd.Series(scored.raw, index=scored.data.index)[changed.index]
     return pd.Series(
         prepared.model.to_weight(raw.to_numpy() + delta), index=changed.index
     )
+
+
+def fold_gains(prepared, scored, fix: Fix) -> np.ndarray:
+    """The fix's gain for each changed row under each of the model's
+    cross-validation fold models (folds × rows; empty without fold models):
+    how much the expected gain depends on the data it was learned from."""
+    folds = prepared.model.folds
+    if fix.changed.empty or not folds:
+        return np.empty((len(folds), len(fix.changed)))
+    after, before = _moved_features(prepared, scored, fix)
+    whole = scored.features.loc[fix.changed.index]
+    gains = []
+    for fold in folds:
+        raw = fold.raw(whole)
+        delta = fold.additive.partial_terms(after) - fold.additive.partial_terms(before)
+        gains.append(fold.to_weight(raw + delta) - fold.to_weight(raw))
+    return np.vstack(gains)
 
 
 def apply_fixes(

@@ -325,6 +325,36 @@ TEXT: dict[str, tuple[str, str]] = {
         "留出 {groups} 个关键词组中的 {held} 个",
     ),
     "train.held_listings": ("held out: {held} listings", "留出 {held} 个商品"),
+    "train.cv": (
+        "complexity chosen by {folds}-fold cross-validation over keyword groups: "
+        "{knots} knots a feature, smoothness {alpha:g}; left out: {dropped}",
+        "复杂度由按关键词组的 {folds} 折交叉验证选定: 每个特征 {knots} 个节点，"
+        "平滑度 {alpha:g}；未使用: {dropped}",
+    ),
+    "trust.better": (
+        "trust: the model ranks held-out keywords better than ordering by any "
+        "one signal",
+        "可信度: 在留出的关键词上，模型排序优于任何单一指标",
+    ),
+    "trust.not_better": (
+        "trust: the model is NOT clearly better than ordering by {signal} alone — "
+        "read its weights as a guide, not a measurement",
+        "可信度: 模型并不明显优于只按{signal}排序 — 权重只作参考，不是测量",
+    ),
+    "trust.worse": (
+        "trust: the model ranks WORSE than ordering by {signal} alone — order by "
+        "{signal} instead, or retrain on more keywords",
+        "可信度: 模型排序不如只按{signal}排序 — 请改按{signal}排序，"
+        "或用更多关键词重新训练",
+    ),
+    "trust.gain": (
+        "  vs {signal} over {groups} keyword groups: NDCG@10 {ndcg:+.3f} "
+        "({ndcg_low:+.3f} … {ndcg_high:+.3f}), Spearman {rho:+.3f} "
+        "({rho_low:+.3f} … {rho_high:+.3f}), 95% intervals",
+        "  对比按{signal}排序（{groups} 个关键词组）: NDCG@10 {ndcg:+.3f}"
+        "（{ndcg_low:+.3f} … {ndcg_high:+.3f}），Spearman {rho:+.3f}"
+        "（{rho_low:+.3f} … {rho_high:+.3f}），95% 区间",
+    ),
     "train.blockers": (
         "blockers learned (where a shape falls off a cliff):",
         "学到的降权线（曲线断崖处）:",

@@ -1,7 +1,7 @@
 """The model directory: the fitted model stored as data, its card, checksums.
 
 A model is plain data: ``model.json`` (features, constraints, the 0-100
-scale) and ``model.npz`` (each feature's bin edges and learned terms, and the
+scale) and ``model.npz`` (each feature's knots and learned terms, and the
 training data's profile), read with ``allow_pickle=False`` — loading runs no
 code, and a scikit-learn or numpy upgrade does not invalidate it. Every file
 is listed with its SHA-256 in ``SHA256SUMS``; :func:`load_model` refuses a
@@ -29,8 +29,9 @@ from ranking.weight import WeightModel
 
 #: Bumped whenever a saved model could not be read by this code. Format 1 was
 #: a joblib pickle (refused: retrain); format 3 added the learned blocker
-#: thresholds and the lowest DSR gap in place of the count below average.
-MODEL_FORMAT = 3
+#: thresholds and the lowest DSR gap in place of the count below average;
+#: format 4 replaced step shapes over bins with continuous ones over knots.
+MODEL_FORMAT = 4
 MODEL_JSON = "model.json"
 MODEL_ARRAYS = "model.npz"
 CARD_JSON = "card.json"

@@ -28,7 +28,7 @@ from ranking.export import Chunk, ExportSource
 from ranking.features import FACTORS, FEATURES, build_features, sum_by_factor
 from ranking.features._common import by_category, categories, category_positions
 from ranking.profile import CatalogProfile, ProfilePart
-from ranking.weight import WeightModel
+from ranking.weight import KNOT_UNIT, WeightModel
 
 FEATURES_OF = {
     factor: [f.name for f in FEATURES if f.factor == factor] for factor in FACTORS
@@ -154,7 +154,7 @@ def catalog_features(
     >>> from ranking.simulate import simulate
     >>> catalog = simulate(300, seed=2).catalog
     >>> catalog_features(catalog).shape
-    (300, 21)
+    (300, 24)
     """
     profile = ProfilePart.of(data).finish(seed=seed)
     return feature_rows(data, profile, image_root)[2]
@@ -177,39 +177,39 @@ def score_rows(
 @dataclass
 class ScoresPart:
     """What some scored rows give :class:`CatalogScores`: their category codes
-    and raw scores (in file order), their counts in the model's bins per
+    and raw scores (in file order), their weights on the model's knots per
     category, and their drift counts. Parts add up in file order: a chunk's,
     or a cluster partition's."""
 
     codes: list[np.ndarray]
     raw: list[np.ndarray]
-    bin_counts: list[np.ndarray]  # per feature: category × bin
+    knot_weights: list[np.ndarray]  # per feature: category × (knots + missing)
     drift: dict[str, np.ndarray]
 
     @classmethod
     def of(cls, scored: Scored, names: pd.Index, model: WeightModel) -> ScoresPart:
         additive = model.additive
         codes = category_positions(names, categories(scored.data))
-        bins = additive.codes(scored.features)
-        counts = []
-        for j, edges in enumerate(additive.edges):
-            size = len(edges) + 2
-            flat = np.bincount(codes * size + bins[:, j], minlength=len(names) * size)
-            counts.append(flat.reshape(len(names), size))
-        # The terms from the bins already looked up, not a second lookup.
-        terms = np.column_stack(
-            [shape[bins[:, j]] for j, shape in enumerate(additive.shapes)]
-        )
+        weights, terms = [], np.empty((len(codes), len(additive.features)))
+        for j, name in enumerate(additive.features):
+            column = scored.features[name]
+            size = len(additive.knots[j]) + 1
+            slots, units = additive.knot_weights(j, column)
+            cells = np.tile(codes, 2) * size + slots
+            # Integer units summed as floats stay exact (< 2**53 per cell).
+            flat = np.bincount(cells, units, len(names) * size)
+            weights.append(flat.astype(np.int64).reshape(len(names), size))
+            terms[:, j] = additive.term(j, column)
         contributions = sum_by_factor(model.feature_names, terms)
         drift = DriftCounts(model.training_profile)
         drift.add(scored.data, pd.DataFrame(contributions, index=scored.data.index))
-        return cls([codes], [scored.raw], counts, drift.to_arrays())
+        return cls([codes], [scored.raw], weights, drift.to_arrays())
 
     def __add__(self, other: ScoresPart) -> ScoresPart:
         return ScoresPart(
             self.codes + other.codes,
             self.raw + other.raw,
-            [a + b for a, b in zip(self.bin_counts, other.bin_counts, strict=True)],
+            [a + b for a, b in zip(self.knot_weights, other.knot_weights, strict=True)],
             {key: self.drift[key] + other.drift[key] for key in self.drift},
         )
 
@@ -218,7 +218,7 @@ class ScoresPart:
             names,
             np.concatenate(self.codes),
             np.concatenate(self.raw),
-            self.bin_counts,
+            self.knot_weights,
             model,
             self.drift,
         )
@@ -272,7 +272,7 @@ class CatalogScores:
         names: pd.Index,
         codes: np.ndarray,
         raw: np.ndarray,
-        bin_counts: list[np.ndarray],
+        knot_weights: list[np.ndarray],
         model: WeightModel,
         drift: dict[str, np.ndarray] | None = None,
     ) -> CatalogScores:
@@ -283,9 +283,9 @@ class CatalogScores:
         means = {}
         with np.errstate(invalid="ignore", divide="ignore"):
             for j, name in enumerate(model.feature_names):
-                # Bin counts are integers: the mean term is the same however
-                # the catalog was chunked.
-                total = bin_counts[j] @ additive.shapes[j]
+                # Knot weights are integers: the mean term is the same
+                # however the catalog was chunked.
+                total = knot_weights[j] @ additive.shapes[j] / KNOT_UNIT
                 means[name] = np.where(counts > 0, total / counts, np.nan)
         return cls(names, raw[order], starts, pd.DataFrame(means, index=names), drift)
 

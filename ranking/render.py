@@ -222,11 +222,57 @@ def render_metrics(metrics: dict, card: dict, lang: str = "en") -> str:
                 [say("metrics.ordering", lang), *keys],
                 numeric=set(range(1, len(keys) + 1)),
             ),
+            *_cv_lines(card.get("cross_validation"), lang),
+            *trust_lines(card.get("trust"), lang),
             "",
             say("train.blockers", lang),
             *card_lines(card.get("blockers", {}), lang),
         ]
     )
+
+
+def _cv_lines(cv: dict | None, lang: str) -> list[str]:
+    if not cv:
+        return []
+    chosen = cv["chosen"]
+    dropped = ", ".join(factor_word(f, lang) for f in chosen["dropped"])
+    return [
+        say(
+            "train.cv",
+            lang,
+            folds=cv["folds"],
+            knots=chosen["n_knots"],
+            alpha=chosen["alpha"],
+            dropped=dropped or say("value.none", lang),
+        )
+    ]
+
+
+def trust_lines(found: dict | None, lang: str = "en", detail: bool = True) -> list[str]:
+    """The model against the best single signal: the verdict, then (with
+    ``detail``) the gains with their intervals."""
+    if not found:
+        return []
+    signal = found.get("best_signal")
+    word = signal_word(signal, lang) if signal else say("value.none", lang)
+    lines = [say(f"trust.{found['level']}", lang, signal=word)]
+    gain = found.get("gain", {}).get(signal) if "gain" in found else found
+    if detail and signal and gain and "ndcg@10" in gain:
+        lines.append(
+            say(
+                "trust.gain",
+                lang,
+                signal=word,
+                groups=found["groups"],
+                ndcg=gain["ndcg@10"]["mean"],
+                ndcg_low=gain["ndcg@10"]["low"],
+                ndcg_high=gain["ndcg@10"]["high"],
+                rho=gain["spearman"]["mean"],
+                rho_low=gain["spearman"]["low"],
+                rho_high=gain["spearman"]["high"],
+            )
+        )
+    return lines
 
 
 def render_comparison(comparison: dict, lang: str = "en") -> str:
@@ -286,6 +332,7 @@ def render_evaluation(report: dict, lang: str = "en") -> str:
                 [say("metrics.ordering", lang), "ndcg@10", "spearman"],
                 numeric={1, 2},
             ),
+            *trust_lines(report.get("trust"), lang),
             *(
                 [say("evaluate.stale", lang, command=retrain)]
                 if report.get("stale")
@@ -360,10 +407,12 @@ def render_audit(report: dict, lang: str = "en") -> str:
         order = say("audit.by_effort" if by_effort else "audit.by_gain", lang)
         lines.append(say("audit.fix_first", lang, order=order))
         for number, fix in enumerate(report["fixes"], 1):
+            spread = fix.get("expected_gain_range")
+            shown = "" if spread is None else f" ({spread[0]:.1f}–{spread[1]:.1f})"
             lines.append(
                 f"  {number}. {pad(factor_word(fix['factor'], lang), 15)} "
-                f"{fix['expected_gain']:+6.1f}  → {fix['expected_weight']:.1f}   "
-                f"{fix['action']}"
+                f"{fix['expected_gain']:+6.1f}{shown}  → {fix['expected_weight']:.1f}"
+                f"   {fix['action']}"
             )
     else:
         lines.append(say("audit.no_fix", lang))

@@ -12,21 +12,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 
-from ranking import evaluate, pipeline, schema
+from ranking import crossval, evaluate, pipeline, schema
 from ranking.blockers import card_entries
 from ranking.catalog import export_files, export_paths, open_catalog
 from ranking.drift import factor_contributions
 from ranking.errors import RankingError
 from ranking.export import ExportSource, Ranks, read_ranks
 from ranking.features import FEATURES
-from ranking.model import AdditiveWeightModel
 from ranking.persist import load_model, save_model, sha256
 from ranking.scoring import ENGINES
 from ranking.weight import WeightModel
 
-HOLDOUT = 0.2
 #: Fewest keyword groups worth training on, and fewest labelled listings.
 MIN_GROUPS = 3
 MIN_LABELLED = 30
@@ -44,10 +41,6 @@ class TrainResult:
     metrics: dict[str, dict]
     card: dict
     comparison: dict | None = field(default=None)
-
-
-def _estimator() -> AdditiveWeightModel:
-    return AdditiveWeightModel(directions=[f.direction for f in FEATURES])
 
 
 def training_profile(
@@ -110,7 +103,6 @@ def train(
     ranks_path: str | Path | None = None,
     output: str | Path | None = None,
     baseline: str | Path | None = None,
-    holdout: float = HOLDOUT,
     seed: int = 0,
     sets: Sequence[str] = (),
     engine: str = "local",
@@ -121,9 +113,12 @@ def train(
     the monthly-sales ordering and, with ``baseline``, against the model in
     use; write the model directory to ``output`` when given.
 
-    Held-out data: whole keyword groups (``holdout`` of them) with ranks, or
-    ``holdout`` of the listings with search visitors. The model written is
-    refitted on everything once the metrics are taken.
+    The model's complexity (knots, smoothness, factors kept) is chosen by
+    cross-validation over whole keyword groups (:mod:`ranking.crossval`);
+    the metrics are those folds' held-out groups, with the model's gain over
+    the best single signal and a trust level. The model written is refitted
+    on everything with the chosen complexity; the fold models are kept with
+    it for the range of a fix's gain.
 
     ``engine="dask"`` builds the profile and the features on a Dask cluster
     (at ``scheduler``, else one on this machine), one partition per file of
@@ -146,19 +141,39 @@ def train(
         data, features, profile, rejects = prepared_features(source, seed=seed)
     if ranks is not None:
         groups = evaluate.labelled_groups(ranks.data, data["listing_id"])
-        result = _train_on_ranks(data, features, groups, holdout, seed, baseline)
+        _enough_groups(groups)
+        labels = crossval.rank_labels(groups, seed=seed)
         label = "ranks"
     else:
-        result = _train_on_visitors(path, data, features, holdout, seed, baseline)
+        labelled, target = _visitor_target(path, data)
+        labels = crossval.visitor_labels(data, target, labelled, seed=seed)
         label = "search_visitors"
-    estimator, metrics, comparison, extra = result
+    final, selection = crossval.fit_selected(features, labels, seed=seed)
+    trust = crossval.trust(selection.per_group, labels.groups, data, seed=seed)
+    metrics = {"model": trust["model"] | {"groups": trust["groups"]}}
+    for name in evaluate.baseline_scores(data):
+        unknown = {"ndcg@10": float("nan"), "spearman": float("nan")}
+        metrics[name] = trust["signals"].get(name, unknown) | {
+            "groups": trust["groups"]
+        }
+    comparison = None
+    if baseline is not None:
+        in_use, _ = load_model(baseline)
+        held = selection.per_group["keyword"]
+        metrics["model_in_use"] = evaluate.group_metrics(
+            labels.groups[labels.groups["keyword"].isin(held)], in_use.raw(features)
+        )
+        comparison = _compare(metrics, "ndcg@10")
+    extra = _label_counts(labels, groups if ranks is not None else None)
     model = WeightModel.from_training(
-        estimator.additive_,
+        final,
         features,
         label,
-        n_bins=estimator.n_bins,
-        alpha=estimator.alpha,
+        n_knots=selection.config.n_knots,
+        alpha=selection.config.alpha,
+        folds=selection.fold_models,
     )
+    model.trust = crossval.trust_summary(trust)
     card = {
         "label": label,
         "data": {
@@ -169,7 +184,8 @@ def train(
             "categories": int(len(profile.sizes)),
         },
         "metrics": metrics,
-        "holdout": holdout,
+        "cross_validation": selection.to_card(),
+        "trust": trust,
         "seed": seed,
         "features": [
             {
@@ -201,39 +217,18 @@ def train(
     return TrainResult(model, metrics, card, comparison)
 
 
-def _train_on_ranks(data, features, groups, holdout, seed, baseline):
+def _enough_groups(groups: pd.DataFrame) -> None:
     if groups["keyword"].nunique() < MIN_GROUPS:
         raise TrainingError(
             f"the ranks match {groups['keyword'].nunique()} keyword group(s) of this "
             f"export; at least {MIN_GROUPS} are needed (check that the listing ids "
             "in the ranks file are the export's)"
         )
-    train_groups, test_groups = evaluate.split_groups(groups, holdout, seed)
-    pairs = evaluate.ranking_pairs(train_groups)
-    if len(pairs) == 0:
+    if len(evaluate.ranking_pairs(groups)) == 0:
         raise TrainingError("the ranks give no ordered pairs of listings to learn from")
-    held_model = _estimator().fit(features, pairs=pairs)
-    metrics = {
-        "model": evaluate.group_metrics(test_groups, held_model.predict(features)),
-    }
-    for name, scores in evaluate.baseline_scores(data).items():
-        metrics[name] = evaluate.group_metrics(test_groups, scores)
-    comparison = None
-    if baseline is not None:
-        in_use, _ = load_model(baseline)
-        metrics["model_in_use"] = evaluate.group_metrics(
-            test_groups, in_use.raw(features)
-        )
-        comparison = _compare(metrics, "ndcg@10")
-    final = _estimator().fit(features, pairs=evaluate.ranking_pairs(groups))
-    extra = {
-        "matched_observations": len(groups),
-        "held_out_groups": int(test_groups["keyword"].nunique()),
-    }
-    return final, metrics, comparison, extra
 
 
-def _train_on_visitors(path, data, features, holdout, seed, baseline):
+def _visitor_target(path, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if (
         "search_visitors" not in data.columns
         or data["search_visitors"].notna().sum() < MIN_LABELLED
@@ -243,53 +238,19 @@ def _train_on_visitors(path, data, features, holdout, seed, baseline):
             "have search_visitors (搜索访客数); pass --ranks RANKS or add that column"
         )
     labelled = data["search_visitors"].notna().to_numpy()
-    target = np.log1p(data["search_visitors"].to_numpy(dtype="float64"))
-    rng = np.random.default_rng(seed)
-    test = labelled & (rng.random(len(data)) < holdout)
-    train_rows = labelled & ~test
-    held_model = _estimator().fit(
-        features[train_rows], target[train_rows], bin_sample=features
-    )
-    groups = _visitor_groups(data, test)
-
-    def score(values):
-        values = np.asarray(values, dtype="float64")
-        rho = spearmanr(values[test], target[test], nan_policy="omit").statistic
-        return {**evaluate.group_metrics(groups, values), "spearman_all": float(rho)}
-
-    metrics = {"model": score(held_model.predict(features))}
-    for name, values in evaluate.baseline_scores(data).items():
-        metrics[name] = score(values)
-    comparison = None
-    if baseline is not None:
-        in_use, _ = load_model(baseline)
-        metrics["model_in_use"] = score(in_use.raw(features))
-        comparison = _compare(metrics, "spearman_all")
-    final = _estimator().fit(features[labelled], target[labelled], bin_sample=features)
-    extra = {
-        "labelled_listings": int(labelled.sum()),
-        "held_out_listings": int(test.sum()),
-    }
-    return final, metrics, comparison, extra
+    return labelled, np.log1p(data["search_visitors"].to_numpy(dtype="float64"))
 
 
-def _visitor_groups(data: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    """Held-out listings grouped by category and ordered by search visitors, in
-    the shape :func:`evaluate.group_metrics` takes."""
-    frame = pd.DataFrame(
-        {
-            "keyword": data["category"].fillna("(none)").to_numpy()[rows]
-            if "category" in data.columns
-            else "(all)",
-            "row": np.flatnonzero(rows),
-            "visitors": data["search_visitors"].to_numpy(dtype="float64")[rows],
+def _label_counts(labels: crossval.Labels, groups: pd.DataFrame | None) -> dict:
+    if groups is not None:
+        return {
+            "matched_observations": len(groups),
+            "held_out_groups": int(labels.groups["keyword"].nunique()),
         }
-    )
-    frame["position"] = frame.groupby("keyword")["visitors"].rank(
-        ascending=False, method="first"
-    )
-    frame["censored"] = False
-    return frame
+    return {
+        "labelled_listings": int(len(labels.groups)),
+        "held_out_listings": int(len(labels.groups)),
+    }
 
 
 def _compare(metrics: dict, key: str) -> dict:
@@ -321,7 +282,9 @@ def evaluate_model(
         raise TrainingError(
             f"{ranks.path}: none of its listing ids are in {source.path}"
         )
+    per_group = evaluate.per_group_metrics(groups, model.raw(features))
     report = evaluate.group_metrics(groups, model.raw(features))
+    report["trust"] = crossval.trust(per_group, groups, data, seed=card.get("seed", 0))
     report["baseline"] = {
         name: {
             k: v

@@ -1,13 +1,21 @@
-"""The fitted weight model as it is applied: bin edges and a term per bin.
+"""The fitted weight model as it is applied: a continuous term per feature.
 
-Scoring, audits and fixes only look terms up, so this module needs numpy and
-pandas and nothing else; fitting (:mod:`ranking.model`) is what needs SciPy's
-optimiser and scikit-learn, and only ``train`` pays for importing them.
+Each feature's term is piecewise linear between learned knots (flat beyond
+the first and last), plus a term of its own for a missing value. Scoring,
+audits and fixes only interpolate, so this module needs numpy and pandas and
+nothing else; fitting (:mod:`ranking.model`) is what needs SciPy's optimiser
+and scikit-learn, and only ``train`` pays for importing them.
+
+Why continuous rather than steps: one more review never moves a listing by
+whole points, a one-signal model orders listings as that signal does (a step
+puts many on one step: ties where the signal had order), and a week's drift
+of a few percent moves a weight a little instead of jumping at a bin edge.
 
 >>> import numpy as np, pandas as pd
->>> shapes = AdditiveShapes(["a"], [1], [np.array([0.5])], [np.array([0.0, 2.0, 1.0])])
->>> shapes.predict(pd.DataFrame({"a": [0.0, 1.0, np.nan]})).tolist()
-[0.0, 2.0, 1.0]
+>>> knots, terms = [np.array([0.0, 2.0])], [np.array([0.0, 2.0, 1.0])]
+>>> shapes = AdditiveShapes(["a"], [1], knots, terms)
+>>> shapes.predict(pd.DataFrame({"a": [-1.0, 0.5, 3.0, np.nan]})).tolist()
+[0.0, 0.5, 2.0, 1.0]
 """
 
 from __future__ import annotations
@@ -17,44 +25,95 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+#: Knot weights are counted in units of 2**-24 of a listing, as integers, so
+#: that a category's mean term is the same however the catalog was chunked
+#: (float sums would depend on the order of addition).
+KNOT_UNIT = 1 << 24
+
 
 def sigmoid(x) -> np.ndarray:
     """The logistic function, without overflow at large ``|x|``."""
     return np.exp(-np.logaddexp(0.0, -np.asarray(x, dtype="float64")))
 
 
-class AdditiveShapes:
-    """A fitted additive model: per feature, sorted bin edges and the term of
-    each bin (``len(edges) + 1`` bins), then the term of a missing value.
+def interval(knots: np.ndarray, values) -> tuple[np.ndarray, np.ndarray]:
+    """Where each value lies between ``knots``: the interval's left knot
+    (0 .. len(knots) − 2) and the fraction of the way to its right knot
+    (0 .. 1), values beyond either end clamped to it; a missing value gets
+    position −1. With one knot every known value is at it (position 0,
+    fraction 0)."""
+    values = np.asarray(values, dtype="float64")
+    known = np.isfinite(values)
+    n = len(knots)
+    if n < 2:
+        left = np.where(known, 0, -1)
+        return left.astype(np.int64), np.zeros(len(values))
+    clamped = np.clip(np.where(known, values, knots[0]), knots[0], knots[-1])
+    left = np.searchsorted(knots, clamped, side="right") - 1
+    left = np.minimum(left, n - 2)
+    fraction = (clamped - knots[left]) / (knots[left + 1] - knots[left])
+    left[~known] = -1
+    fraction[~known] = 0.0
+    return left.astype(np.int64), fraction
 
-    A value's bin is the number of edges strictly below it, so a value equal to
-    an edge falls in the lower bin (``searchsorted(..., side="left")``).
+
+class AdditiveShapes:
+    """A fitted additive model: per feature, sorted knots and the term at each
+    knot (``len(knots)`` values), then the term of a missing value.
+
+    A value's term is interpolated linearly between the knots around it
+    (``np.interp``); below the first knot or above the last it is the end
+    knot's term.
     """
 
     def __init__(
         self,
         features: Sequence[str],
         directions: Sequence[int],
-        edges: Sequence[np.ndarray],
+        knots: Sequence[np.ndarray],
         shapes: Sequence[np.ndarray],
         intercept: float = 0.0,
     ):
-        if not len(features) == len(directions) == len(edges) == len(shapes):
-            raise ValueError("features, directions, edges and shapes differ in length")
+        if not len(features) == len(directions) == len(knots) == len(shapes):
+            raise ValueError("features, directions, knots and shapes differ in length")
         self.features = list(features)
         self.directions = [int(d) for d in directions]
-        self.edges = [np.asarray(e, dtype="float64") for e in edges]
+        self.knots = [np.asarray(k, dtype="float64") for k in knots]
         self.shapes = [np.asarray(s, dtype="float64") for s in shapes]
+        for name, k, s in zip(self.features, self.knots, self.shapes, strict=True):
+            if len(s) != len(k) + 1:
+                raise ValueError(
+                    f"{name}: {len(k)} knots need {len(k) + 1} terms, not {len(s)}"
+                )
         self.intercept = float(intercept)
         self._index = {name: j for j, name in enumerate(self.features)}
 
-    def codes(self, X: pd.DataFrame) -> np.ndarray:
-        """Each row's bin of each feature (the last bin is "missing"): what a
-        term looks up."""
-        codes = np.empty((len(X), len(self.features)), dtype=np.int64)
-        for j, name in enumerate(self._ordered(X)):
-            codes[:, j] = self._code(j, X[name])
-        return codes
+    def term(self, j: int, column) -> np.ndarray:
+        """Feature ``j``'s term for each value of ``column``."""
+        values = np.asarray(column, dtype="float64")
+        knots, shape = self.knots[j], self.shapes[j]
+        known = np.isfinite(values)
+        if len(knots) == 0:
+            out = np.zeros(len(values))
+        else:
+            out = np.interp(np.where(known, values, knots[0]), knots, shape[:-1])
+        out[~known] = shape[-1]
+        return out
+
+    def knot_weights(self, j: int, column) -> tuple[np.ndarray, np.ndarray]:
+        """How each value of ``column`` spreads over feature ``j``'s knots (the
+        last slot being "missing"): two (slot, weight) pairs per value, as
+        integer weights in :data:`KNOT_UNIT` that sum to one unit. A row's
+        term is the weighted sum of the slots' terms, so summed weights give a
+        mean term with no second lookup."""
+        left, fraction = interval(self.knots[j], column)
+        missing = len(self.knots[j])
+        right_weight = np.rint(fraction * KNOT_UNIT).astype(np.int64)
+        slots = np.concatenate(
+            [np.where(left < 0, missing, left), np.where(left < 0, missing, left + 1)]
+        )
+        weights = np.concatenate([KNOT_UNIT - right_weight, right_weight])
+        return np.minimum(slots, missing), weights
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Raw scores: the intercept plus every feature's term."""
@@ -66,7 +125,7 @@ class AdditiveShapes:
         names = self._ordered(X)
         values = np.zeros((len(X), len(names)))
         for j, name in enumerate(names):
-            values[:, j] = self.shapes[j][self._code(j, X[name])]
+            values[:, j] = self.term(j, X[name])
         return pd.DataFrame(values, index=X.index, columns=names)
 
     def partial_terms(self, X: pd.DataFrame) -> np.ndarray:
@@ -74,22 +133,22 @@ class AdditiveShapes:
         per row: what a change to those features adds to the score."""
         total = np.zeros(len(X))
         for name in X.columns:
-            j = self._index[name]
-            total += self.shapes[j][self._code(j, X[name])]
+            total += self.term(self._index[name], X[name])
         return total
 
     def shape(self, feature: str) -> pd.DataFrame:
-        """The step function of one feature: from each bin's lower edge, its
-        term (the last row is the term for a missing value)."""
+        """The learned shape of one feature: its term at each knot (the last
+        row, knot NaN, is the term for a missing value)."""
         j = self._index[feature]
-        lower = np.r_[-np.inf, self.edges[j], np.nan]
-        return pd.DataFrame({"from": lower, "term": self.shapes[j]})
+        return pd.DataFrame(
+            {"knot": np.r_[self.knots[j], np.nan], "term": self.shapes[j]}
+        )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The state as plain arrays (what the model file's NPZ holds)."""
         arrays = {"intercept": np.array([self.intercept])}
         for j in range(len(self.features)):
-            arrays[f"edges_{j}"] = self.edges[j]
+            arrays[f"knots_{j}"] = self.knots[j]
             arrays[f"shape_{j}"] = self.shapes[j]
         return arrays
 
@@ -102,7 +161,7 @@ class AdditiveShapes:
         return cls(
             features,
             directions,
-            [arrays[f"edges_{j}"] for j in range(n)],
+            [arrays[f"knots_{j}"] for j in range(n)],
             [arrays[f"shape_{j}"] for j in range(n)],
             float(arrays["intercept"][0]),
         )
@@ -112,12 +171,6 @@ class AdditiveShapes:
         if missing:
             raise ValueError(f"features missing: {', '.join(missing)}")
         return self.features
-
-    def _code(self, j: int, column) -> np.ndarray:
-        values = np.asarray(column, dtype="float64")
-        code = np.searchsorted(self.edges[j], values, side="left")
-        code[~np.isfinite(values)] = len(self.edges[j]) + 1
-        return code
 
 
 class WeightModel:
@@ -155,20 +208,32 @@ class WeightModel:
         #: and the training data's profile (arrays) stored beside the model.
         self.digest: str | None = None
         self.training_profile: dict[str, np.ndarray] = {}
+        #: The cross-validation's fold models (each with its own scale): how
+        #: far a fix's gain moves when the data it was learned from does.
+        self.folds: list[WeightModel] = []
+        #: How much better than the best single signal it ranked held-out
+        #: keyword groups (:func:`ranking.crossval.trust_summary`), or None.
+        self.trust: dict | None = None
 
     @classmethod
     def from_training(
-        cls, additive: AdditiveShapes, features: pd.DataFrame, label: str, **params
+        cls,
+        additive: AdditiveShapes,
+        features: pd.DataFrame,
+        label: str,
+        folds: Sequence[AdditiveShapes] = (),
+        **params,
     ) -> WeightModel:
         """The scale set from the training catalog's raw scores, and the
-        shapes' cliffs found."""
+        shapes' cliffs found. ``folds`` are the cross-validation's fold
+        models, kept (each on its own scale) for the range of a fix's gain."""
         from ranking.blockers import learn_cliffs
 
-        raw = additive.predict(features)
-        q25, q50, q75 = np.quantile(raw, [0.25, 0.5, 0.75])
-        spread = (q75 - q25) / (2 * np.log(3)) if q75 > q25 else 1.0
+        center, spread = _scale_of(additive, features)
         cliffs = learn_cliffs(additive, spread)
-        return cls(additive, float(q50), float(spread), label, params, cliffs)
+        model = cls(additive, center, spread, label, params, cliffs)
+        model.folds = [cls(fold, *_scale_of(fold, features), label) for fold in folds]
+        return model
 
     @property
     def feature_names(self) -> list[str]:
@@ -187,30 +252,52 @@ class WeightModel:
                 name: None if cliff is None else cliff.to_dict()
                 for name, cliff in self.cliffs.items()
             },
+            "folds": [{"center": f.center, "scale": f.scale} for f in self.folds],
+            "trust": self.trust,
             **self.fit_params,
         }
-        return meta, self.additive.to_arrays()
+        arrays = self.additive.to_arrays()
+        for i, fold in enumerate(self.folds):
+            for key, value in fold.additive.to_arrays().items():
+                arrays[f"fold{i}_{key}"] = value
+        return meta, arrays
 
     @classmethod
     def from_data(cls, meta: dict, arrays: dict[str, np.ndarray]) -> WeightModel:
-        additive = AdditiveShapes.from_arrays(
-            meta["features"], meta["directions"], arrays
-        )
         from ranking.blockers import Cliff
 
-        params = {k: meta[k] for k in ("n_bins", "alpha") if k in meta}
+        def shapes(prefix: str = "") -> AdditiveShapes:
+            own = {
+                key[len(prefix) :]: value
+                for key, value in arrays.items()
+                if key.startswith(prefix)
+            }
+            return AdditiveShapes.from_arrays(meta["features"], meta["directions"], own)
+
+        params = {k: meta[k] for k in ("n_knots", "alpha") if k in meta}
         cliffs = {
             name: None if found is None else Cliff(**found)
             for name, found in meta["cliffs"].items()
         }
-        return cls(
-            additive,
+        model = cls(
+            shapes(),
             float(meta["center"]),
             float(meta["scale"]),
             meta["label"],
             params,
             cliffs,
         )
+        model.folds = [
+            cls(
+                shapes(f"fold{i}_"),
+                float(f["center"]),
+                float(f["scale"]),
+                meta["label"],
+            )
+            for i, f in enumerate(meta.get("folds", []))
+        ]
+        model.trust = meta.get("trust")
+        return model
 
     def raw(self, features: pd.DataFrame) -> np.ndarray:
         """Raw additive scores of feature rows."""
@@ -223,6 +310,15 @@ class WeightModel:
     def weights(self, features: pd.DataFrame) -> np.ndarray:
         """0-100 weight of feature rows."""
         return self.to_weight(self.raw(features))
+
+
+def _scale_of(additive: AdditiveShapes, features: pd.DataFrame) -> tuple[float, float]:
+    """The 0-100 scale's centre (median raw score) and spread (interquartile
+    range / 2 ln 3) over a training catalog."""
+    raw = additive.predict(features)
+    q25, q50, q75 = np.quantile(raw, [0.25, 0.5, 0.75])
+    spread = (q75 - q25) / (2 * np.log(3)) if q75 > q25 else 1.0
+    return float(q50), float(spread)
 
 
 def category_percentile(weight: pd.Series, category: pd.Series) -> pd.Series:

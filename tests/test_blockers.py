@@ -16,17 +16,18 @@ from ranking.training import train
 # ------------------------------------------------------------------ shapes
 
 
-def test_a_jump_inside_one_bin_is_placed_by_the_split_of_its_two_steps():
-    # Values spread evenly through the bin (-0.10, -0.05], 40% of them below a
-    # threshold at -0.08: the bin's term is 40% of the way down the jump.
-    edges = np.round(np.arange(-0.40, 0.36, 0.05), 2)
-    terms = np.r_[np.where(edges <= -0.10, 0.0, 1.0), 1.0, 0.3]
-    terms[np.flatnonzero(edges == -0.05)] = 0.6
-    cliff = blockers.find_cliff("dsr_min_gap", edges, terms, 1, scale=1.0)
-    assert cliff.threshold == pytest.approx(-0.08)
+def test_a_jump_spread_over_two_intervals_is_centred_by_their_rises():
+    # Smoothing spread one jump over the intervals either side of the knot at
+    # -0.10: 40% of it rises in (-0.15, -0.10), 60% in (-0.10, -0.05).
+    knots = np.round(np.arange(-0.40, 0.36, 0.05), 2)
+    terms = np.r_[np.where(knots <= -0.15, 0.0, 1.0), 0.3]
+    terms[np.flatnonzero(knots == -0.10)] = 0.4
+    cliff = blockers.find_cliff("dsr_min_gap", knots, terms, 1, scale=1.0)
+    assert cliff.threshold == pytest.approx(0.4 * -0.125 + 0.6 * -0.075)
     assert cliff.height == pytest.approx(1.0)
+    assert (cliff.low, cliff.high) == pytest.approx((-0.15, -0.05))
     assert cliff.cleared == pytest.approx(1.0)
-    assert cliff.past(np.array([-0.09, -0.08, -0.07, np.nan])).tolist() == [
+    assert cliff.past(np.array([-0.10, -0.095, -0.09, np.nan])).tolist() == [
         True,
         True,
         False,
@@ -35,24 +36,24 @@ def test_a_jump_inside_one_bin_is_placed_by_the_split_of_its_two_steps():
 
 
 def test_a_steady_rise_has_no_cliff():
-    edges = np.linspace(-0.3, 0.3, 31)
-    terms = np.r_[np.linspace(0, 1.5, 32), 0.0]
-    assert blockers.find_cliff("dsr_min_gap", edges, terms, 1, scale=1.0) is None
+    knots = np.linspace(-0.3, 0.3, 31)
+    terms = np.r_[np.linspace(0, 1.5, 31), 0.0]
+    assert blockers.find_cliff("dsr_min_gap", knots, terms, 1, scale=1.0) is None
 
 
 def test_a_small_jump_is_not_a_cliff_however_steep():
-    edges = np.array([-0.1, 0.0, 0.1])
+    knots = np.array([-0.2, -0.1, 0.1, 0.2])
     terms = np.array([0.0, 0.0, 0.1, 0.1, 0.0])
     # 0.1 raw score on a scale of 2 costs a median listing 1.2 weight points.
-    assert blockers.find_cliff("dsr_min_gap", edges, terms, 1, scale=2.0) is None
-    cliff = blockers.find_cliff("dsr_min_gap", edges, terms * 20, 1, scale=2.0)
+    assert blockers.find_cliff("dsr_min_gap", knots, terms, 1, scale=2.0) is None
+    cliff = blockers.find_cliff("dsr_min_gap", knots, terms * 20, 1, scale=2.0)
     assert cliff is not None and cliff.threshold == pytest.approx(0.0)
 
 
 def test_a_decreasing_shape_is_past_its_cliff_above_the_threshold():
-    edges = np.array([0.0, 1.0, 2.0, 3.0])
+    knots = np.array([-1.0, 0.5, 1.5, 2.5, 3.5])
     terms = np.array([0.0, 0.0, -1.0, -1.0, -1.05, 0.0])
-    cliff = blockers.find_cliff("fit_margin", edges, terms, -1, scale=1.0)
+    cliff = blockers.find_cliff("fit_margin", knots, terms, -1, scale=1.0)
     assert cliff.threshold == pytest.approx(1.0)
     assert cliff.cleared == pytest.approx(0.0)
     assert cliff.past(np.array([0.5, 1.5])).tolist() == [False, True]
@@ -158,7 +159,9 @@ def test_a_blockers_cost_is_what_clearing_its_cliff_wins_back(prepared):
         row[name] = np.maximum(row[name], line + 1e-6)
     after = state.score(row)
     min_gap_term = state.model.additive.partial_terms(after.features[["dsr_min_gap"]])
-    assert min_gap_term[0] == pytest.approx(cliff.cleared)
+    # The shape is continuous: 1e-6 past the cliff's top knot adds its slope
+    # there times 1e-6 (tens of raw units a point of DSR: ~1e-5).
+    assert min_gap_term[0] == pytest.approx(cliff.cleared, abs=1e-4)
     before = state.model.additive.partial_terms(
         scored.features.loc[[at], ["dsr_min_gap"]]
     )

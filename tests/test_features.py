@@ -32,7 +32,13 @@ def test_sales_relative_to_category_and_gmv_falls_back_to_sales_times_price():
         }
     )
     out = sales.extract(frame, category_reference(frame))
-    assert list(out.columns) == ["rel_sales", "rel_gmv", "rel_payers"]
+    assert list(out.columns) == [
+        "rel_sales",
+        "rel_gmv",
+        "rel_payers",
+        "catalog_sales",
+        "catalog_payers",
+    ]
     # the category median, shrunk toward the catalog's for a 3-listing category
     logged = np.log1p(frame["monthly_sales"])
     share = 3 / (3 + 10)
@@ -41,6 +47,10 @@ def test_sales_relative_to_category_and_gmv_falls_back_to_sales_times_price():
     assert out["rel_sales"][3] < out["rel_sales"][4] < out["rel_sales"][5]
     assert out["rel_gmv"].notna().all()  # derived, not unknown
     assert out["rel_payers"].isna().all()  # unknown, never zero
+    # against the whole export: the same sales are the same across categories
+    assert out["catalog_sales"][1] == pytest.approx(out["catalog_sales"][5])
+    assert out["catalog_sales"][1] == pytest.approx(logged[1] - logged.median())
+    assert out["catalog_payers"].isna().all()
 
 
 def test_engagement_rates_and_zero_visitors_unknown():

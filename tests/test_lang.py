@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ranking import lang, schema
+from ranking.crossval import TRUST_LEVELS
 from ranking.drift import KINDS
 from ranking.features import FACTORS
 from ranking.fixes import FIX_COLUMNS
@@ -50,6 +51,7 @@ def _families() -> dict[str, set[str]]:
         "blocker.cliff_": {"level", "below", "above"},
         "drift.": {f"{kind}s" for kind in KINDS}
         | {"warning_factors", "warning_signals", "notice"},
+        "trust.": {*TRUST_LEVELS, "gain"},
     }
 
 

@@ -98,12 +98,12 @@ def test_unknown_values_seen_in_training_learn_their_own_term():
 
 def test_estimator_contract():
     X, truth = _data(100)
-    model = AdditiveWeightModel(n_bins=8, alpha=0.1)
+    model = AdditiveWeightModel(n_knots=8, alpha=0.1)
     assert clone(model).get_params() == model.get_params()
     with pytest.raises(NotFittedError):
         model.predict(X)
-    with pytest.raises(ValueError, match="n_bins is 1"):
-        AdditiveWeightModel(n_bins=1).fit(X, truth)
+    with pytest.raises(ValueError, match="n_knots is 1"):
+        AdditiveWeightModel(n_knots=1).fit(X, truth)
     with pytest.raises(ValueError, match="directions has 2 entries for 4 features"):
         AdditiveWeightModel(directions=[1, 1]).fit(X, truth)
     with pytest.raises(ValueError, match="fit needs y or pairs"):

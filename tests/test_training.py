@@ -150,7 +150,7 @@ def test_train_from_search_visitors_when_no_ranks(market_files, tmp_path):
     result = train(market_files["catalog"], output=tmp_path / "v")
     assert result.card["label"] == "search_visitors"
     model, sales = result.metrics["model"], result.metrics["monthly_sales"]
-    assert model["spearman_all"] > sales["spearman_all"]
+    assert model["spearman"] > sales["spearman"]
 
 
 def test_retraining_compares_with_the_model_in_use(

@@ -54,6 +54,12 @@ FEATURES: tuple[Feature, ...] = (
     Feature("rel_sales", "monthly_sales", 1, "log monthly sales − category median"),
     Feature("rel_gmv", "monthly_sales", 1, "log 坑产 (amount sold) − category median"),
     Feature("rel_payers", "payer_count", 1, "log paying buyers − category median"),
+    Feature(
+        "catalog_sales", "monthly_sales", 1, "log monthly sales − the export's median"
+    ),
+    Feature(
+        "catalog_payers", "payer_count", 1, "log paying buyers − the export's median"
+    ),
     Feature("rel_conversion", "payer_count", 1, "log conversion − category median"),
     Feature(
         "rel_fav_cart",
@@ -70,6 +76,9 @@ FEATURES: tuple[Feature, ...] = (
     Feature("negative_share", "review_quality", -1, "差评 per review (smoothed)"),
     Feature("photo_share", "review_quality", 1, "buyer-photo reviews per review"),
     Feature("rel_reviews", "review_quality", 1, "log reviews − category median"),
+    Feature(
+        "catalog_reviews", "review_quality", 1, "log reviews − the export's median"
+    ),
     Feature("log_qa", "review_quality", 1, "log Q&A answers"),
     Feature("gap_dsr_description", "dsr", 1, "DSR description − category average"),
     Feature("gap_dsr_service", "dsr", 1, "DSR service − category average"),
@@ -143,9 +152,16 @@ CATEGORY_RELATIVE = frozenset(
     {"sales", "engagement", "reviews", "dsr", "category_fit", "listing"}
 )
 FEATURES_OF_FAMILY: dict[str, tuple[str, ...]] = {
-    "sales": ("rel_sales", "rel_gmv", "rel_payers"),
+    "sales": ("rel_sales", "rel_gmv", "rel_payers", "catalog_sales", "catalog_payers"),
     "engagement": ("rel_fav_cart", "rel_conversion"),
-    "reviews": ("rel_rating", "negative_share", "photo_share", "rel_reviews", "log_qa"),
+    "reviews": (
+        "rel_rating",
+        "negative_share",
+        "photo_share",
+        "rel_reviews",
+        "catalog_reviews",
+        "log_qa",
+    ),
     "dsr": (
         "gap_dsr_description",
         "gap_dsr_service",

@@ -31,7 +31,8 @@ def quantities(data: pd.DataFrame) -> pd.DataFrame:
 def extract(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     """Rating smoothed toward the category mean by review count, less one
     standard error, relative to that mean; smoothed negative and photo-review
-    shares; log reviews relative to the category; log Q&A answers.
+    shares; log reviews relative to the category and to the whole export; log
+    Q&A answers.
 
     >>> import pandas as pd
     >>> from ranking.profile import category_reference
@@ -57,5 +58,6 @@ def extract(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     out["negative_share"] = column(data, "negative_reviews") / (reviews + PRIOR_REVIEWS)
     out["photo_share"] = column(data, "photo_reviews") / (reviews + PRIOR_REVIEWS)
     out["rel_reviews"] = safe_log(reviews) - reference.center("log_reviews", category)
+    out["catalog_reviews"] = safe_log(reviews) - reference.overall["log_reviews"]
     out["log_qa"] = safe_log(column(data, "qa_count"))
     return out.replace([np.inf, -np.inf], np.nan)

@@ -7,6 +7,8 @@ import pandas as pd
 from ranking.features._common import Reference, categories, column, safe_log
 
 CENTERS = {"log_sales": "median", "log_gmv": "median", "log_payers": "median"}
+#: Also measured against the whole export, not only the category.
+CATALOG_WIDE = ("log_sales", "log_payers")
 
 
 def quantities(data: pd.DataFrame) -> pd.DataFrame:
@@ -25,8 +27,10 @@ def quantities(data: pd.DataFrame) -> pd.DataFrame:
 
 
 def extract(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
-    """Each quantity relative to its category median: the platform compares a
-    listing with its category, not with the whole site.
+    """Each quantity relative to its category median — the platform compares a
+    listing with its category — and sales and payers relative to the whole
+    export's median: one keyword's results often span categories, and there
+    volume is compared across them. The model learns which counts.
 
     >>> import pandas as pd
     >>> from ranking.profile import category_reference
@@ -36,10 +40,13 @@ def extract(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     """
     values = quantities(data)
     category = categories(data)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             f"rel_{name[4:]}": values[name] - reference.center(name, category)
             for name in CENTERS
         },
         index=data.index,
     )
+    for name in CATALOG_WIDE:
+        out[f"catalog_{name[4:]}"] = values[name] - reference.overall[name]
+    return out

@@ -1,0 +1,116 @@
+"""Complexity chosen by cross-validation, and the trust it earns."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+from sklearn.metrics import ndcg_score
+
+from ranking import crossval, evaluate
+from ranking.features import FEATURE_NAMES
+
+
+def _groups(n_groups, size, seed=0, censored_share=0.2):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for g in range(n_groups):
+        for i in range(size):
+            rows.append(
+                (f"k{g}", len(rows), float(i + 1), rng.random() < censored_share)
+            )
+    return pd.DataFrame(rows, columns=["keyword", "row", "position", "censored"])
+
+
+def test_per_group_metrics_equal_scikit_learn_and_scipy_with_ties():
+    rng = np.random.default_rng(3)
+    groups = pd.concat(
+        [_groups(1, n, seed=n).assign(keyword=f"g{n}") for n in (1, 2, 3, 7, 30)],
+        ignore_index=True,
+    )
+    groups["row"] = np.arange(len(groups))
+    scores = rng.integers(0, 4, len(groups)).astype(float)  # many ties
+    per = evaluate.per_group_metrics(groups, scores).set_index("keyword")
+    for keyword, group in groups.groupby("keyword"):
+        predicted = scores[group["row"]]
+        rel = evaluate.relevance(group["position"], group["censored"])
+        if len(group) >= 2 and rel.sum() > 0:
+            expected = ndcg_score(rel[None], predicted[None], k=10)
+            assert per.at[keyword, "ndcg@10"] == pytest.approx(expected)
+        else:
+            assert np.isnan(per.at[keyword, "ndcg@10"])
+        if len(group) >= 3:
+            expected = spearmanr(-predicted, group["position"]).statistic
+            expected = 0.0 if np.ptp(predicted) == 0 else expected
+            assert per.at[keyword, "spearman"] == pytest.approx(expected)
+
+
+def test_a_tie_is_not_broken_in_file_order():
+    # A file in rank order and a signal that ties everybody: ordering by it is
+    # worth the average of every order, not the file's perfect one.
+    groups = _groups(1, 10, censored_share=0)
+    per = evaluate.per_group_metrics(groups, np.ones(10))
+    assert per["spearman"].iloc[0] == 0.0
+    assert per["ndcg@10"].iloc[0] < 0.9
+
+
+def test_folds_hold_whole_groups_and_do_not_depend_on_order():
+    keywords = pd.Series([f"k{i % 23}" for i in range(200)])
+    folds = crossval.assign_folds(keywords, folds=5, seed=1)
+    by_keyword = pd.Series(folds).groupby(keywords).nunique()
+    assert (by_keyword == 1).all()
+    shuffled = keywords.sample(frac=1, random_state=0)
+    again = crossval.assign_folds(shuffled, folds=5, seed=1)
+    assert (pd.Series(again, index=shuffled.index).sort_index() == folds).all()
+    sizes = pd.Series(folds).groupby(keywords).first().value_counts()
+    assert sizes.max() - sizes.min() <= 1
+
+
+def _market(n_groups, size, noise, seed=0):
+    """Listings with every feature; their order in each group follows
+    rel_sales plus noise (noise=inf: no relation at all)."""
+    rng = np.random.default_rng(seed)
+    n = n_groups * size
+    features = pd.DataFrame(
+        rng.normal(size=(n, len(FEATURE_NAMES))), columns=FEATURE_NAMES
+    )
+    data = pd.DataFrame({"monthly_sales": np.exp(features["rel_sales"]) * 10})
+    strength = features["rel_sales"].to_numpy() + noise * rng.normal(size=n)
+    rows = []
+    for g in range(n_groups):
+        members = np.arange(g * size, (g + 1) * size)
+        order = members[np.argsort(-strength[members])]
+        rows += [(f"k{g}", row, float(i + 1), False) for i, row in enumerate(order)]
+    groups = pd.DataFrame(rows, columns=["keyword", "row", "position", "censored"])
+    return data, features, groups
+
+
+def test_noise_is_not_trusted_and_a_real_signal_is_found():
+    data, features, groups = _market(30, 12, noise=1e6, seed=1)
+    labels = crossval.rank_labels(groups)
+    chosen = crossval.select(features, labels, complexities=[(4, 1e-2), (12, 3e-3)])
+    found = crossval.trust(chosen.per_group, labels.groups, data)
+    assert found["level"] != "better"
+    # Ordering by the signal the ranks follow is better than the model.
+    data, features, groups = _market(30, 12, noise=0.3, seed=2)
+    labels = crossval.rank_labels(groups)
+    chosen = crossval.select(features, labels, complexities=[(4, 1e-2), (12, 3e-3)])
+    found = crossval.trust(chosen.per_group, labels.groups, data)
+    assert found["best_signal"] == "monthly_sales"
+    assert found["gain"]["monthly_sales"]["spearman"]["high"] > -0.05
+    assert len(chosen.fold_models) == 5
+    assert {c["n_knots"] for c in chosen.to_card()["curve"]} == {4, 12}
+    # The ranks follow sales alone: every other unit was tried and dropped.
+    assert "sales" not in chosen.config.dropped
+    assert len(chosen.config.dropped) >= len(crossval.UNITS) // 2
+
+
+def test_a_one_signal_model_keeps_the_signals_order():
+    # The issue's complaint: step shapes tied listings the signal ordered.
+    data, features, groups = _market(40, 15, noise=0.5, seed=3)
+    labels = crossval.rank_labels(groups)
+    others = tuple(unit for unit in crossval.UNITS if unit != "sales")
+    only_sales = crossval.Config(32, 1e-3, others)
+    model = crossval.full_shapes(labels.fit(features, None, only_sales))
+    scores = model.partial_terms(features[["rel_sales"]])
+    order = np.argsort(features["rel_sales"].to_numpy())
+    assert (np.diff(scores[order]) > 0).all()
