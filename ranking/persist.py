@@ -38,6 +38,9 @@ CARD_TEXT = "card.txt"
 CHECKSUMS = "SHA256SUMS"
 CHECKED = (MODEL_JSON, MODEL_ARRAYS, CARD_JSON)
 RETRAIN = "retrain with `ranking train EXPORT --ranks RANKS -o DIR`"
+#: Card entries that differ between two trainings of the same model: when it
+#: was written and with which libraries. Everything else is reproducible.
+UNREPRODUCIBLE = ("created", "versions")
 
 
 def versions() -> dict[str, str]:
@@ -224,6 +227,76 @@ def is_usable(folder: str | Path) -> bool:
     except ModelFileError:
         return False
     return True
+
+
+def model_differences(
+    first: str | Path, second: str | Path, rtol: float = 1e-6, atol: float = 1e-9
+) -> list[str]:
+    """What differs between two model directories, ignoring what cannot be
+    reproduced (:data:`UNREPRODUCIBLE`: the card's date and versions), so two
+    trainings on the same data compare equal although their bytes do not.
+
+    Generic on purpose: every array of ``model.npz``, every value of
+    ``model.json`` and of the card, whatever the format holds. Floats agree
+    within ``rtol``/``atol`` (the same machine gives equal bits; another CPU's
+    BLAS may move the last ones). Returns ``[]`` when the models are the same.
+    """
+    first, second = Path(first), Path(second)
+    found: list[str] = []
+    for name in (MODEL_JSON, CARD_JSON):
+        texts = [
+            (folder / name).read_text(encoding="utf-8") for folder in (first, second)
+        ]
+        a, b = (json.loads(text) for text in texts)
+        if name == CARD_JSON:
+            a, b = (
+                {k: v for k, v in d.items() if k not in UNREPRODUCIBLE} for d in (a, b)
+            )
+        found += _json_differences(a, b, name, rtol, atol)
+    with (
+        np.load(first / MODEL_ARRAYS, allow_pickle=False) as x,
+        np.load(second / MODEL_ARRAYS, allow_pickle=False) as y,
+    ):
+        found += [
+            f"{MODEL_ARRAYS}: {k} only in {first}" for k in x.files if k not in y.files
+        ]
+        found += [
+            f"{MODEL_ARRAYS}: {k} only in {second}" for k in y.files if k not in x.files
+        ]
+        for key in (k for k in x.files if k in y.files):
+            a, b = x[key], y[key]
+            if a.shape != b.shape or a.dtype.kind != b.dtype.kind:
+                found.append(f"{MODEL_ARRAYS}: {key} {a.shape} vs {b.shape}")
+            elif a.dtype.kind in "fc":
+                if not np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True):
+                    worst = float(np.nanmax(np.abs(a - b)))
+                    found.append(f"{MODEL_ARRAYS}: {key} differs by up to {worst:.3g}")
+            elif not np.array_equal(a, b):
+                found.append(f"{MODEL_ARRAYS}: {key} differs")
+    return found
+
+
+def _json_differences(a, b, where: str, rtol: float, atol: float) -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        found = [f"{where}.{k}: only in one" for k in sorted(a.keys() ^ b.keys())]
+        for key in (k for k in a if k in b):
+            found += _json_differences(a[key], b[key], f"{where}.{key}", rtol, atol)
+        return found
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        found = []
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            found += _json_differences(x, y, f"{where}[{i}]", rtol, atol)
+        return found
+    numbers = (int, float)
+    if (
+        isinstance(a, numbers)
+        and isinstance(b, numbers)
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
+        same = bool(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
+        return [] if same else [f"{where}: {a!r} vs {b!r}"]
+    return [] if a == b else [f"{where}: {a!r} vs {b!r}"]
 
 
 def card_text(card: dict) -> str:
