@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ranking import defaults
 from ranking.defaults import DEFAULT_MODEL  # noqa: F401  (re-exported)
 from ranking.errors import ModelFileError, OutputError
 from ranking.weight import WeightModel
@@ -38,9 +39,24 @@ CARD_TEXT = "card.txt"
 CHECKSUMS = "SHA256SUMS"
 CHECKED = (MODEL_JSON, MODEL_ARRAYS, CARD_JSON)
 RETRAIN = "retrain with `ranking train EXPORT --ranks RANKS -o DIR`"
+#: What to do when the model shipped inside the package cannot be used: the
+#: person did not make it, so "retrain" alone would not tell them how.
+SHIPPED = (
+    "the default model ships inside the ranking package: reinstall ranking, or "
+    "in a source checkout run `make model`; or train one with `ranking train "
+    "EXPORT --ranks RANKS -o DIR` and give `--model DIR`"
+)
 #: Card entries that differ between two trainings of the same model: when it
 #: was written and with which libraries. Everything else is reproducible.
 UNREPRODUCIBLE = ("created", "versions")
+
+
+def _remedy(folder: Path, otherwise: str = RETRAIN) -> str:
+    """How to get a usable model in place of ``folder``."""
+    # Read at call time, not import time, so a test can point it elsewhere.
+    if folder.resolve() == defaults.DEFAULT_MODEL:
+        return SHIPPED
+    return otherwise
 
 
 def versions() -> dict[str, str]:
@@ -153,19 +169,27 @@ def read_card(folder: str | Path) -> dict:
     """The model card, checked; raises :class:`ModelFileError` with what to do."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ModelFileError(f"{folder}: no model directory there; {RETRAIN}")
+        raise ModelFileError(f"{folder}: no model directory there; {_remedy(folder)}")
     card_path = folder / CARD_JSON
     if not card_path.exists():
-        raise ModelFileError(f"{folder}: no {CARD_JSON}, not a model directory")
+        # Another folder without a card is not a model at all; the shipped
+        # one without its card is a damaged install.
+        shipped = _remedy(folder, otherwise="")
+        raise ModelFileError(
+            f"{folder}: no {CARD_JSON}, not a model directory"
+            + (f"; {shipped}" if shipped else "")
+        )
     try:
         card = json.loads(card_path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):
-        raise ModelFileError(f"{card_path}: is not valid JSON; {RETRAIN}") from None
+        raise ModelFileError(
+            f"{card_path}: is not valid JSON; {_remedy(folder)}"
+        ) from None
     if not isinstance(card, dict) or card.get("format") != MODEL_FORMAT:
         made = card.get("format") if isinstance(card, dict) else None
         raise ModelFileError(
             f"{folder}: model format {made} was made by another version of "
-            f"ranking (this one reads format {MODEL_FORMAT}); {RETRAIN}"
+            f"ranking (this one reads format {MODEL_FORMAT}); {_remedy(folder)}"
         )
     return card
 
@@ -175,7 +199,7 @@ def verify_checksums(folder: Path) -> str:
     (what identifies this model, e.g. for caches)."""
     sums_path = folder / CHECKSUMS
     if not sums_path.exists():
-        raise ModelFileError(f"{folder}: {CHECKSUMS} is missing; {RETRAIN}")
+        raise ModelFileError(f"{folder}: {CHECKSUMS} is missing; {_remedy(folder)}")
     recorded = {}
     for line in sums_path.read_text(encoding="utf-8").splitlines():
         digest, _, name = line.partition("  ")
@@ -183,11 +207,12 @@ def verify_checksums(folder: Path) -> str:
     for name in CHECKED:
         path = folder / name
         if not path.exists():
-            raise ModelFileError(f"{folder}: {name} is missing; {RETRAIN}")
+            raise ModelFileError(f"{folder}: {name} is missing; {_remedy(folder)}")
         if recorded.get(name) != sha256(path):
             raise ModelFileError(
                 f"{path}: does not match the checksum recorded in {CHECKSUMS}; "
-                "the file was changed or damaged — restore it or retrain"
+                "the file was changed or damaged — "
+                + _remedy(folder, otherwise="restore it or retrain")
             )
     return sha256(sums_path)
 
@@ -209,7 +234,8 @@ def load_model(folder: str | Path) -> tuple[WeightModel, dict]:
         model = WeightModel.from_data(meta, arrays)
     except (ValueError, KeyError, TypeError, OSError) as error:
         raise ModelFileError(
-            f"{folder}: does not hold a readable ranking model ({error}); {RETRAIN}"
+            f"{folder}: does not hold a readable ranking model ({error}); "
+            + _remedy(folder)
         ) from None
     model.digest = digest
     model.training_profile = {

@@ -1,6 +1,6 @@
 """The default model ships inside the package: a wheel installed with no other
-step scores and audits, and the shipped model is what ``make model`` builds
-from ``data/`` with this code."""
+step scores and audits, a broken install says how to mend it, and the shipped
+model is what ``make model`` builds from ``data/`` with this code."""
 
 from __future__ import annotations
 
@@ -110,6 +110,27 @@ def test_a_fresh_install_scores_and_audits_with_no_other_step(installed, tmp_pat
     card = json.loads(audited.stdout)
     assert card["listing_id"] == listing
     assert 0 <= card["weight"] <= 100
+
+
+@pytest.mark.parametrize("damage", ["removed", "altered"])
+def test_a_broken_install_says_in_one_line_how_to_get_the_model(
+    installed, tmp_path, damage
+):
+    site = tmp_path / "site"
+    shutil.copytree(installed / "ranking", site / "ranking")
+    model = site / "ranking" / "models" / "default"
+    if damage == "removed":
+        shutil.rmtree(model)
+    else:
+        with open(model / "model.npz", "ab") as handle:
+            handle.write(b"\0")
+    done = _run(site, tmp_path, "score", CATALOG, "-o", "scored.csv")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"Error: {model}")
+    for remedy in ("reinstall ranking", "make model", "--model DIR"):
+        assert remedy in line
 
 
 def test_the_default_model_lives_inside_the_package():
