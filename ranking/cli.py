@@ -104,7 +104,7 @@ def model_option(command):
         "model_dir",
         type=click.Path(file_okay=False, path_type=Path),
         default=DEFAULT_MODEL,
-        show_default="models/default",
+        show_default="the model shipped inside the package",
         help="Model directory written by `ranking train`.",
     )(command)
 
@@ -308,7 +308,7 @@ def train(
     \b
     Example:
       ranking train catalog.csv --ranks ranks.csv -o models/2026-11
-      ranking train new.csv --ranks r.csv -o models/new --baseline models/default
+      ranking train new.csv --ranks r.csv -o models/new --baseline models/2026-11
       ranking train exports/ --ranks r.csv -o models/new --engine dask
     """
     from ranking import training  # scipy and scikit-learn load only when used

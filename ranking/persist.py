@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ranking import defaults
 from ranking.defaults import DEFAULT_MODEL  # noqa: F401  (re-exported)
 from ranking.errors import ModelFileError, OutputError
 from ranking.weight import WeightModel
@@ -39,6 +40,24 @@ CARD_TEXT = "card.txt"
 CHECKSUMS = "SHA256SUMS"
 CHECKED = (MODEL_JSON, MODEL_ARRAYS, CARD_JSON)
 RETRAIN = "retrain with `ranking train EXPORT --ranks RANKS -o DIR`"
+#: What to do when the model shipped inside the package cannot be used: the
+#: person did not make it, so "retrain" alone would not tell them how.
+SHIPPED = (
+    "the default model ships inside the ranking package: reinstall ranking, or "
+    "in a source checkout run `make model`; or train one with `ranking train "
+    "EXPORT --ranks RANKS -o DIR` and give `--model DIR`"
+)
+#: Card entries that differ between two trainings of the same model: when it
+#: was written and with which libraries. Everything else is reproducible.
+UNREPRODUCIBLE = ("created", "versions")
+
+
+def _remedy(folder: Path, otherwise: str = RETRAIN) -> str:
+    """How to get a usable model in place of ``folder``."""
+    # Read at call time, not import time, so a test can point it elsewhere.
+    if folder.resolve() == defaults.DEFAULT_MODEL:
+        return SHIPPED
+    return otherwise
 
 
 def versions() -> dict[str, str]:
@@ -151,19 +170,27 @@ def read_card(folder: str | Path) -> dict:
     """The model card, checked; raises :class:`ModelFileError` with what to do."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ModelFileError(f"{folder}: no model directory there; {RETRAIN}")
+        raise ModelFileError(f"{folder}: no model directory there; {_remedy(folder)}")
     card_path = folder / CARD_JSON
     if not card_path.exists():
-        raise ModelFileError(f"{folder}: no {CARD_JSON}, not a model directory")
+        # Another folder without a card is not a model at all; the shipped
+        # one without its card is a damaged install.
+        shipped = _remedy(folder, otherwise="")
+        raise ModelFileError(
+            f"{folder}: no {CARD_JSON}, not a model directory"
+            + (f"; {shipped}" if shipped else "")
+        )
     try:
         card = json.loads(card_path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):
-        raise ModelFileError(f"{card_path}: is not valid JSON; {RETRAIN}") from None
+        raise ModelFileError(
+            f"{card_path}: is not valid JSON; {_remedy(folder)}"
+        ) from None
     if not isinstance(card, dict) or card.get("format") != MODEL_FORMAT:
         made = card.get("format") if isinstance(card, dict) else None
         raise ModelFileError(
             f"{folder}: model format {made} was made by another version of "
-            f"ranking (this one reads format {MODEL_FORMAT}); {RETRAIN}"
+            f"ranking (this one reads format {MODEL_FORMAT}); {_remedy(folder)}"
         )
     return card
 
@@ -173,7 +200,7 @@ def verify_checksums(folder: Path) -> str:
     (what identifies this model, e.g. for caches)."""
     sums_path = folder / CHECKSUMS
     if not sums_path.exists():
-        raise ModelFileError(f"{folder}: {CHECKSUMS} is missing; {RETRAIN}")
+        raise ModelFileError(f"{folder}: {CHECKSUMS} is missing; {_remedy(folder)}")
     recorded = {}
     for line in sums_path.read_text(encoding="utf-8").splitlines():
         digest, _, name = line.partition("  ")
@@ -181,11 +208,12 @@ def verify_checksums(folder: Path) -> str:
     for name in CHECKED:
         path = folder / name
         if not path.exists():
-            raise ModelFileError(f"{folder}: {name} is missing; {RETRAIN}")
+            raise ModelFileError(f"{folder}: {name} is missing; {_remedy(folder)}")
         if recorded.get(name) != sha256(path):
             raise ModelFileError(
                 f"{path}: does not match the checksum recorded in {CHECKSUMS}; "
-                "the file was changed or damaged — restore it or retrain"
+                "the file was changed or damaged — "
+                + _remedy(folder, otherwise="restore it or retrain")
             )
     return sha256(sums_path)
 
@@ -207,7 +235,8 @@ def load_model(folder: str | Path) -> tuple[WeightModel, dict]:
         model = WeightModel.from_data(meta, arrays)
     except (ValueError, KeyError, TypeError, OSError) as error:
         raise ModelFileError(
-            f"{folder}: does not hold a readable ranking model ({error}); {RETRAIN}"
+            f"{folder}: does not hold a readable ranking model ({error}); "
+            + _remedy(folder)
         ) from None
     model.digest = digest
     model.training_profile = {
@@ -225,6 +254,76 @@ def is_usable(folder: str | Path) -> bool:
     except ModelFileError:
         return False
     return True
+
+
+def model_differences(
+    first: str | Path, second: str | Path, rtol: float = 1e-6, atol: float = 1e-9
+) -> list[str]:
+    """What differs between two model directories, ignoring what cannot be
+    reproduced (:data:`UNREPRODUCIBLE`: the card's date and versions), so two
+    trainings on the same data compare equal although their bytes do not.
+
+    Generic on purpose: every array of ``model.npz``, every value of
+    ``model.json`` and of the card, whatever the format holds. Floats agree
+    within ``rtol``/``atol`` (the same machine gives equal bits; another CPU's
+    BLAS may move the last ones). Returns ``[]`` when the models are the same.
+    """
+    first, second = Path(first), Path(second)
+    found: list[str] = []
+    for name in (MODEL_JSON, CARD_JSON):
+        texts = [
+            (folder / name).read_text(encoding="utf-8") for folder in (first, second)
+        ]
+        a, b = (json.loads(text) for text in texts)
+        if name == CARD_JSON:
+            a, b = (
+                {k: v for k, v in d.items() if k not in UNREPRODUCIBLE} for d in (a, b)
+            )
+        found += _json_differences(a, b, name, rtol, atol)
+    with (
+        np.load(first / MODEL_ARRAYS, allow_pickle=False) as x,
+        np.load(second / MODEL_ARRAYS, allow_pickle=False) as y,
+    ):
+        found += [
+            f"{MODEL_ARRAYS}: {k} only in {first}" for k in x.files if k not in y.files
+        ]
+        found += [
+            f"{MODEL_ARRAYS}: {k} only in {second}" for k in y.files if k not in x.files
+        ]
+        for key in (k for k in x.files if k in y.files):
+            a, b = x[key], y[key]
+            if a.shape != b.shape or a.dtype.kind != b.dtype.kind:
+                found.append(f"{MODEL_ARRAYS}: {key} {a.shape} vs {b.shape}")
+            elif a.dtype.kind in "fc":
+                if not np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True):
+                    worst = float(np.nanmax(np.abs(a - b)))
+                    found.append(f"{MODEL_ARRAYS}: {key} differs by up to {worst:.3g}")
+            elif not np.array_equal(a, b):
+                found.append(f"{MODEL_ARRAYS}: {key} differs")
+    return found
+
+
+def _json_differences(a, b, where: str, rtol: float, atol: float) -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        found = [f"{where}.{k}: only in one" for k in sorted(a.keys() ^ b.keys())]
+        for key in (k for k in a if k in b):
+            found += _json_differences(a[key], b[key], f"{where}.{key}", rtol, atol)
+        return found
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        found = []
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            found += _json_differences(x, y, f"{where}[{i}]", rtol, atol)
+        return found
+    numbers = (int, float)
+    if (
+        isinstance(a, numbers)
+        and isinstance(b, numbers)
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
+        same = bool(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
+        return [] if same else [f"{where}: {a!r} vs {b!r}"]
+    return [] if a == b else [f"{where}: {a!r} vs {b!r}"]
 
 
 def card_text(card: dict) -> str:
