@@ -5,6 +5,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REALDATA
+from tmall_daily import PANEL, split_days
 
 from ranking import io
 from ranking.cli import cli
@@ -86,6 +88,62 @@ def test_what_every_listing_does_that_week_is_not_unusual():
     assert moved.loc[2, "has_main_video"] and moved.loc[3, "negative_reviews"]
     assert not moved.loc[4, "monthly_sales"]
     assert moved.iloc[5:].to_numpy().sum() == 0
+
+
+def test_reviews_folded_a_little_are_not_news_a_purge_is():
+    """Taobao folds reviews every day: on a real Tmall panel 40% of totals fell
+    overnight, by up to ~2% of the total whatever its size. A fold within that
+    is not unusual, nor is a loss of 2 reviews; a fifth of them gone is."""
+    n = 300
+    rng = np.random.default_rng(3)
+    before = np.round(np.exp(rng.uniform(np.log(20), np.log(5000), n)))
+    folds = rng.random(n) < 0.4
+    after = np.where(
+        folds,
+        np.round(before * (1 - rng.uniform(0, 0.02, n))),
+        before + rng.poisson(0.002 * before),
+    )
+    before[:3], after[:3] = (3000, 2000, 1000), (2940, 1970, 800)
+    before[3], after[3] = 20, 18  # two reviews: counting noise
+    old = pd.DataFrame({"review_count": before, "qa_count": before // 10})
+    new = pd.DataFrame({"review_count": after, "qa_count": after // 10})
+    moved = unusual_signals(old, new, pd.Series(["a"] * n))
+    # 2% and 1.5% folded: the top of the ordinary range, not news.
+    assert not moved.loc[0, "review_count"] and not moved.loc[1, "review_count"]
+    assert moved.loc[2, "review_count"] and moved.loc[2, "qa_count"]  # −20%
+    assert not moved.loc[3, "review_count"]
+    assert moved.drop(index=2).to_numpy().sum() == 0
+    # A week the platform folds harder everywhere moves the category, not one.
+    harder = np.round(before * (1 - rng.uniform(0.02, 0.04, n)))
+    moved = unusual_signals(old, pd.DataFrame({"review_count": harder}), ["a"] * n)
+    assert not moved["review_count"].any()
+
+
+@pytest.mark.skipif(not REALDATA.exists(), reason="shared/realdata not beside checkout")
+@pytest.mark.parametrize("days", [("11-05", "11-06"), ("11-06", "11-07")])
+def test_two_ordinary_tmall_days_flag_no_folded_reviews(days, model_dir, tmp_path):
+    """Issue 21: two ordinary days of the real Tmall panel, before Double 11.
+    The old rule flagged every fall crossing a step of the model (11 and 26
+    listings, 1–3 points each); a total that moved ≤ 2% must flag none."""
+    exports = split_days(REALDATA / PANEL, tmp_path)
+    old, new = (exports[f"2016-{day}"] for day in days)
+    table = diff(old, new, model_dir)["table"]
+    both = table[table["status"] == "both"].set_index("listing_id")
+    then, now = (_comment_counts(path).reindex(both.index) for path in (old, new))
+    moved = (now - then).abs() / then.clip(lower=1)
+    # The file does exercise the rule: hundreds of totals fell.
+    assert (now < then).sum() > 500
+    small = (
+        both["flagged"] & (both["main_factor"] == "review_quality") & (moved <= 0.02)
+    )
+    assert not small.any(), both.loc[small, "reason"].tolist()
+
+
+def _comment_counts(path) -> pd.Series:
+    """A day's 累计评价 by listing, as the page wrote it (the first of a repeat,
+    as the reader keeps it)."""
+    rows = pd.read_csv(path, encoding="gb18030", dtype={"listing_id": str})
+    return rows.drop_duplicates("listing_id").set_index("listing_id")["comment_count"]
 
 
 @pytest.fixture(scope="module")
