@@ -1,10 +1,13 @@
-"""The stale-model warning: PSI against the training data's profile."""
+"""The stale-model warning: PSI and a chi-square test against the training
+data's profile."""
 
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ranking import drift
 from ranking.cli import cli
@@ -23,6 +26,78 @@ def test_bins_match_the_training_profiles_and_unknown_is_counted_last():
     counts = drift.bin_counts([0.5, 1.0, 1.5, 2.0, 9.0, np.nan, None], edges)
     # side="right", as training_profile cut them: a value on an edge goes up.
     assert counts.tolist() == [1, 2, 2, 2]
+
+
+@given(
+    st.lists(st.floats(0, 50, allow_nan=False), min_size=1, max_size=30),
+    st.floats(1, 10),
+)
+def test_bins_merge_in_order_into_cells_that_each_expect_enough(expected, least):
+    groups = drift.cells(expected, least)
+    # Adjacent bins only, numbered from 0 without a gap.
+    assert groups[0] == 0 and set(np.diff(groups)) <= {0, 1}
+    sums = np.bincount(groups, weights=expected)
+    if len(sums) > 1:
+        assert sums.min() >= least
+    else:  # one cell: no cut leaves enough on both sides
+        for cut in range(1, len(expected)):
+            assert min(sum(expected[:cut]), sum(expected[cut:])) < least
+
+
+@given(st.lists(st.integers(1, 500), min_size=2, max_size=12), st.integers(1, 9))
+def test_an_export_in_the_training_shares_moved_nothing(then, times):
+    then = np.array(then)
+    verdict = drift.compare(then * times, then)
+    if verdict is None:  # too few rows to fill two cells
+        assert then.min() < drift.MIN_EXPECTED
+        return
+    assert verdict[0] == pytest.approx(0.0, abs=1e-12)
+    assert verdict[1] == pytest.approx(1.0)
+
+
+@pytest.fixture(scope="module")
+def training_rows(market_files, model_dir):
+    """The training catalog's canonical rows and factor contributions, and
+    the model's profile."""
+    from ranking.catalog import open_catalog
+    from ranking.persist import load_model
+    from ranking.pipeline import prepare
+
+    model, _ = load_model(model_dir)
+    prepared = prepare(open_catalog(market_files["catalog"]), model)
+    scored = list(prepared.scored_chunks())
+    data = pd.concat([s.data for _, s in scored])
+    features = pd.concat([s.features for _, s in scored])
+    return data, drift.factor_contributions(model, features), model.training_profile
+
+
+def test_small_samples_of_the_training_data_raise_no_walls(training_rows):
+    data, contributions, profile = training_rows
+    rng = np.random.default_rng(0)
+    raised, walls = 0, 0
+    for _ in range(40):
+        rows = rng.choice(len(data), 24, replace=False)
+        counts = drift.DriftCounts(profile)
+        counts.add(data.iloc[rows], contributions.iloc[rows])
+        raised += bool(counts.shifts())
+        # What PSI over the ten deciles alone said of the same rows.
+        walls += any(
+            drift.psi(c, counts.expected[k]) >= drift.WARNING
+            for k, c in counts.counts.items()
+        )
+    assert walls == 40  # every sample of 24 is a "warning" by PSI alone
+    assert raised <= 4, raised  # the false discovery rate is 5%
+
+
+def test_a_small_export_that_really_moved_is_still_caught(training_rows):
+    data, contributions, profile = training_rows
+    rows = np.random.default_rng(1).choice(len(data), 24, replace=False)
+    moved = data.iloc[rows].assign(price=lambda d: d["price"] * 3)
+    counts = drift.DriftCounts(profile)
+    counts.add(moved, contributions.iloc[rows])
+    assert [(s.kind, s.name, s.level) for s in counts.shifts()] == [
+        ("signal", "price", "warning")
+    ]
 
 
 def test_an_export_like_the_training_data_raises_no_warning(
