@@ -33,6 +33,18 @@ for numbers): KS compares raw values, and the model stores only decile edges
 and counts, so a test on those counts is the exact one available (and keeps
 the model format as it is).
 
+What is never drift:
+
+* a signal the export does not carry at all (no column in any joined file,
+  no ``--set``; ``check``'s unknown signals) is *not in this export*: said
+  once, and left out. So is a factor that reads it (its contribution moves
+  only because the input is unknown; which signals a factor reads is the
+  feature families' own map, :data:`ranking.features.FAMILIES`);
+* a signal with one value on every listing (a shop's DSR given with
+  ``--set``) is one observation of the shop, not one per listing: no test can
+  judge one value, so it is left out, and so is a factor all of whose inputs
+  are such values (its contribution is one number).
+
 Signals are checked, so a seller sees *what* moved; factor contributions too,
 because a signal shifting where the model's shape is flat moves no weight,
 and a contribution that shifts means the weights are off.
@@ -52,6 +64,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ranking import schema
+
 #: PSI from which a shift is mentioned, and from which it is a warning.
 NOTICE = 0.1
 WARNING = 0.25
@@ -62,6 +76,14 @@ ALPHA = 0.05
 #: Rows each merged bin expects at least (Cochran's rule for chi-square).
 MIN_EXPECTED = 5
 KINDS = ("signal", "factor")
+#: The level of a signal the export does not carry at all.
+NOT_IN_EXPORT = "not_in_export"
+#: Columns whose presence is tracked: the signals, and main_image (from which
+#: the white background is measured when not given).
+TRACKED = (*schema.SIGNALS, "main_image")
+#: A signal whose variance is at most this share of its mean squared has one
+#: value (sums of squares in float64 leave about 1e-16 of noise).
+ONE_VALUE = 1e-9
 
 
 def psi(now, then) -> float:
@@ -122,6 +144,27 @@ def _numbers(values) -> np.ndarray:
     return values.to_numpy()
 
 
+def moments(values) -> np.ndarray:
+    """[known values, their sum, their sum of squares]: what tells, added up
+    chunk by chunk, whether a signal is given and whether it has one value."""
+    known = _numbers(values)
+    known = known[np.isfinite(known)]
+    return np.array([len(known), known.sum(), np.square(known).sum()])
+
+
+def _reads() -> dict[str, frozenset[str]]:
+    """Factor → the signals its features read: the feature families' map of
+    what they read (what recomputing a fix relies on), and the spec's table."""
+    from ranking.features import FACTOR_OF, FAMILIES, FEATURES_OF_FAMILY
+    from ranking.platforms import FACTOR_SIGNALS
+
+    reads = {factor: set(signals) for factor, signals in FACTOR_SIGNALS.items()}
+    for family, (_, columns) in FAMILIES.items():
+        for feature in FEATURES_OF_FAMILY.get(family, ()):
+            reads.setdefault(FACTOR_OF.get(feature, "other"), set()).update(columns)
+    return {f: frozenset(c & set(schema.SIGNALS)) for f, c in reads.items()}
+
+
 @dataclass(frozen=True)
 class Shift:
     """One signal or factor whose distribution moved."""
@@ -145,14 +188,29 @@ class Shift:
         }
 
 
+@dataclass(frozen=True)
+class Absent:
+    """A signal the export does not carry at all: not in this export, not
+    drift."""
+
+    name: str
+    kind: str = "signal"
+    level: str = NOT_IN_EXPORT
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "name": self.name, "level": self.level}
+
+
 def shifts_of(prepared) -> list[dict]:
-    """What moved in a prepared export since the model's training, as plain
-    values (``score``, ``audit`` and ``diff`` report them)."""
+    """What moved in a prepared export since the model's training, and what it
+    does not carry, as plain values (``score``, ``audit`` and ``diff`` report
+    them)."""
     return [s.to_dict() for s in prepared.scores.shifts(prepared.model)]
 
 
 class DriftCounts:
-    """An export's counts in the training profile's bins, added chunk by chunk.
+    """An export's counts in the training profile's bins, added chunk by chunk,
+    and the :func:`moments` of every tracked column.
 
     ``profile`` is the model's ``training_profile`` (arrays named
     ``"{kind}:{name}:edges"`` and ``"...:counts"``)."""
@@ -165,10 +223,21 @@ class DriftCounts:
         }
         self.expected = {key: profile[f"{key}:counts"] for key in self.edges}
         self.counts = {key: np.zeros_like(c) for key, c in self.expected.items()}
+        self.moments = {name: np.zeros(3) for name in TRACKED}
+        # False when loaded from counts kept before moments were (a cache
+        # entry): then nothing is judged absent or one-valued from them.
+        self.has_moments = True
 
     def add(self, data: pd.DataFrame, contributions: pd.DataFrame) -> None:
         """Count some rows: their canonical columns and their factors'
         contributions (raw score, the factor's terms summed)."""
+        for name in TRACKED:
+            if name not in data.columns:
+                continue
+            if schema.COLUMNS_BY_NAME[name].kind == "text":
+                self.moments[name][0] += int(data[name].notna().sum())
+            else:
+                self.moments[name] += moments(data[name])
         for key, edges in self.edges.items():
             kind, name = key.split(":", 1)
             frame = data if kind == "signal" else contributions
@@ -179,32 +248,83 @@ class DriftCounts:
                 self.counts[key][-1] += len(frame)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return dict(self.counts)
+        return {
+            **self.counts,
+            **{f"moments:{name}": value for name, value in self.moments.items()},
+        }
 
     def load(self, arrays: dict[str, np.ndarray]) -> DriftCounts:
         for key in self.counts:
             if key in arrays:
                 self.counts[key] = np.asarray(arrays[key])
+        self.has_moments = all(f"moments:{name}" in arrays for name in TRACKED)
+        if self.has_moments:
+            for name in TRACKED:
+                self.moments[name] = np.asarray(arrays[f"moments:{name}"])
         return self
 
-    def shifts(self) -> list[Shift]:
+    def _known(self, name: str) -> bool:
+        counts = self.counts.get(f"signal:{name}")
+        if counts is not None:  # a numeric signal the training data had
+            return bool(counts[:-1].sum() > 0)
+        return not self.has_moments or bool(self.moments[name][0] > 0)
+
+    def not_in_export(self) -> list[str]:
+        """Signals the export gives for no listing, as ``check`` names them
+        (``gmv`` is derived from monthly_sales and price, ``has_white_bg_image``
+        measured from ``main_image``)."""
+        absent = [name for name in schema.SIGNALS if not self._known(name)]
+        if "gmv" in absent and self._known("monthly_sales") and self._known("price"):
+            absent.remove("gmv")
+        if "has_white_bg_image" in absent and self._known("main_image"):
+            absent.remove("has_white_bg_image")
+        return absent
+
+    def one_valued(self) -> set[str]:
+        """Numeric signals with the same value on every listing that has one."""
+        if not self.has_moments:
+            return set()
+        found = set()
+        for name, (n, total, squares) in self.moments.items():
+            if n == 0 or schema.COLUMNS_BY_NAME[name].kind == "text":
+                continue
+            mean = total / n
+            if squares / n - mean**2 <= ONE_VALUE * mean**2:
+                found.add(name)
+        return found
+
+    def shifts(self) -> list[Shift | Absent]:
         """Every signal and factor that moved (a significant shift with a PSI
-        at or past :data:`NOTICE`), largest first."""
+        at or past :data:`NOTICE`), largest first; then every signal not in
+        this export."""
+        absent = self.not_in_export()
+        one = self.one_valued()
+        left_out = set(absent) | one
+        factors_out = {
+            factor
+            for factor, reads in _reads().items()
+            if reads & set(absent) or reads <= left_out
+        }
         tested = []
         for key, counts in self.counts.items():
             kind, name = key.split(":", 1)
+            if kind == "signal" and (name in left_out or counts[:-1].sum() == 0):
+                # Not given, or given once for the shop: nothing to test.
+                continue
+            if kind == "factor" and name in factors_out:
+                continue
             verdict = compare(counts, self.expected[key])
             if verdict is not None:
                 tested.append((kind, name, *verdict))
         if not tested:
-            return []
+            return [Absent(name) for name in absent]
         adjusted = stats.false_discovery_control([t[3] for t in tested])
         found = [
             Shift(kind, name, value, float(q))
             for (kind, name, value, _), q in zip(tested, adjusted, strict=True)
             if q < ALPHA and value >= NOTICE
         ]
-        return sorted(found, key=lambda s: -s.psi)
+        return sorted(found, key=lambda s: -s.psi) + [Absent(n) for n in absent]
 
 
 def factor_contributions(model, features: pd.DataFrame) -> pd.DataFrame:
@@ -224,7 +344,11 @@ def message(
     moved less (``shifts`` as :func:`shifts_of` gives them)."""
     from ranking.lang import factor_word, say, signal_word
 
-    shifts = [Shift(s["kind"], s["name"], s["psi"]) for s in shifts]
+    shifts = [
+        Shift(s["kind"], s["name"], s["psi"])
+        for s in shifts
+        if s["level"] != NOT_IN_EXPORT
+    ]
     word = {"signal": signal_word, "factor": factor_word}
     command = f"ranking train EXPORT --ranks RANKS -o NEW_DIR --baseline {model_dir}"
     lines = []
@@ -253,3 +377,15 @@ def message(
             )
         lines.append(say(key, lang, moved=moved, command=command))
     return lines
+
+
+def absent_note(shifts: list[dict], lang: str = "en") -> str | None:
+    """The one line naming the signals not in this export (so not checked
+    for drift), or None when the export carries them all."""
+    from ranking.lang import say, signal_word
+
+    names = [s["name"] for s in shifts if s["level"] == NOT_IN_EXPORT]
+    if not names:
+        return None
+    words = ", ".join(signal_word(name, lang) for name in names)
+    return say("drift.not_in_export", lang, names=words)
