@@ -31,7 +31,8 @@ from ranking.pipeline import CatalogScores, Prepared, prepare
 from ranking.profile import CatalogProfile
 from ranking.weight import WeightModel
 
-CACHE_FORMAT = 3  # 2: listing keys from values.hash_text; 3: title fits stored
+CACHE_FORMAT = 4  # 2: listing keys from values.hash_text; 3: title fits stored;
+# 4: drift counts carry each signal's moments (absent or one value, ranking.drift)
 KEEP = 8
 
 

@@ -385,11 +385,14 @@ def ordering_options(command):
 
 
 def warn_drift(shifts: list[dict], model_dir: Path, lang: str) -> None:
-    """The stale-model warning, on stderr (see ranking.drift)."""
-    from ranking.drift import message
+    """The stale-model warning, on stderr (see ranking.drift), and the one
+    line naming the signals not in this export."""
+    from ranking.drift import absent_note, message
 
     for line in message(shifts, str(model_dir), lang):
         click.echo(line, err=True)
+    if note := absent_note(shifts, lang):
+        click.echo(note, err=True)
 
 
 def effort_table(path: Path | None):

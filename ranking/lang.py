@@ -443,6 +443,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "notice: some of this export differs from the model's training data ({moved})",
         "提示: 这份导出有部分与模型的训练数据不同（{moved}）",
     ),
+    "drift.not_in_export": (
+        "note: not in this export, so not checked for drift: {names}",
+        "说明: 这份导出没有这些信号，不做漂移检查: {names}",
+    ),
     # ---------------------------------------------------------------- report
     "report.title": ("Listing weight report", "商品权重报告"),
     "report.about": (

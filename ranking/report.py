@@ -28,7 +28,7 @@ from ranking import io, svg
 from ranking.audit import listing_report
 from ranking.blockers import card_lines
 from ranking.catalog import export_paths
-from ranking.drift import message, shifts_of
+from ranking.drift import absent_note, message, shifts_of
 from ranking.export import read_ranks
 from ranking.features import FACTORS
 from ranking.lang import factor_word, say, signal_word
@@ -94,6 +94,7 @@ def report(
             "diff": drops,
             "old": str(old) if old is not None else None,
             "drift": message(shifts, str(model_dir), lang),
+            "drift_note": absent_note(shifts, lang),
             "made": dt.date.today().isoformat(),
         },
         lang,
@@ -229,7 +230,9 @@ def render(content: dict, lang: str) -> str:
     if content["diff"] is not None:
         parts.append(_drops(content["diff"], content["old"], lang))
     parts.append(_listing_table(table, lang))
-    parts.append(_model_card(content["card"], content["drift"], lang))
+    parts.append(
+        _model_card(content["card"], content["drift"], lang, content.get("drift_note"))
+    )
     html_lang = "zh-CN" if lang == "zh" else "en"
     return (
         f'<!DOCTYPE html><html lang="{html_lang}"><head><meta charset="utf-8">'
@@ -463,7 +466,9 @@ def _html_table(header: list[str], rows: list[list], sortable: bool) -> str:
     return f"<table{kind}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _model_card(card: dict, drift: list[str], lang: str) -> str:
+def _model_card(
+    card: dict, drift: list[str], lang: str, note: str | None = None
+) -> str:
     data = card.get("data", {})
     metrics = card.get("metrics", {})
     rows = [
@@ -492,6 +497,9 @@ def _model_card(card: dict, drift: list[str], lang: str) -> str:
         if drift
         else f'<p class="ok">{_e(say("report.no_drift", lang))}</p>'
     )
+    # Not drift: said once, here, rather than among the warnings atop the page.
+    if note:
+        drift_html += f'<p class="small">{_e(note)}</p>'
     return "\n".join(
         [
             f"<h2>{_e(say('report.model', lang))}</h2>",
