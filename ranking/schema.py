@@ -26,6 +26,7 @@ from ranking.values import (
     parse_numbers,
     parse_period_ends,
     parse_ranks,
+    parse_sales_ranks,
 )
 
 
@@ -304,6 +305,15 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
         "count",
         ("搜索访客数", "手淘搜索访客数", "搜索引导访客数", "search_traffic"),
         "visitors from organic search (a training label)",
+    ),
+    # Amazon's Best Sellers Rank: a sales signal, lower is better, what a
+    # search-page capture has where no sales count is given (spec "Training
+    # from search pages"; sources in docs/sources/serp-headers.md).
+    Column(
+        "sales_rank",
+        "bsr",
+        ("Best Sellers Rank", "BSR", "sales_rank"),
+        "Best Sellers Rank in the top-level category, 1 = best selling",
     ),
     # Parts of signals and facts about the file, not signals themselves.
     Column(
@@ -681,6 +691,18 @@ def validate(
                 bad,
                 quoted(cells, f"{name} is '", "', expected a date like 2024-03-05"),
             )
+        elif kind == "bsr":
+            values, bad = parse_sales_ranks(cells)
+            complain(
+                bad,
+                quoted(
+                    cells,
+                    f"{name} is '",
+                    "', expected a Best Sellers Rank such as #1,234 in Home & Kitchen",
+                ),
+            )
+            data[name] = values
+            _check_range(name, kind, values, complain)
         elif kind == "rank":
             ranks, bad = parse_ranks(cells)
             for column in ranks.columns:
@@ -751,6 +773,7 @@ ALLOWED = {
     "bool": "yes/no (1/0, 是/否, 有/无)",
     "date": "a date such as 2024-03-05",
     "text": "text",
+    "bsr": "a Best Sellers Rank ≥ 1 such as #1,234 in Home & Kitchen",
 }
 
 
@@ -892,6 +915,9 @@ def _check_range(name: str, kind: str, values: pd.Series, complain) -> None:
             " (is it ×100? then write every value so)"
         )
         complain(bad, f"{name} is " + _fmt(values[bad]) + ", expected 1-5" + hint)
+    elif kind == "bsr":
+        bad = values.notna() & ((values < 1) | (values != values.round()))
+        complain(bad, f"{name} is " + _fmt(values[bad]) + ", expected a rank 1, 2, ...")
     elif kind == "share":
         bad = (values < 0) | (values > 1)
         complain(
@@ -906,7 +932,8 @@ def absent_signals(data: pd.DataFrame) -> list[str]:
     """Signals the export does not give at all (absent, or empty in every row).
 
     ``gmv`` counts as known when monthly_sales and price are (it is derived),
-    and ``has_white_bg_image`` when ``main_image`` paths are given (measured).
+    ``has_white_bg_image`` when ``main_image`` paths are given (measured),
+    and ``sales_rank`` when monthly_sales is (a sales count makes it moot).
     """
 
     def known(name: str) -> bool:
@@ -917,6 +944,9 @@ def absent_signals(data: pd.DataFrame) -> list[str]:
         unknown.remove("gmv")
     if "has_white_bg_image" in unknown and known("main_image"):
         unknown.remove("has_white_bg_image")
+    # Best Sellers Rank stands in for a sales count only where none is given.
+    if "sales_rank" in unknown and known("monthly_sales"):
+        unknown.remove("sales_rank")
     return unknown
 
 

@@ -353,6 +353,45 @@ def parse_ranks(series: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
     return frame, bad
 
 
+# Best Sellers Rank as Amazon's detail page writes it and scrapers copy it:
+# "#1,234 in Home & Kitchen (See Top 100 in Home & Kitchen) #5 in Moving
+# Boxes", "#13 in Radio Antennas", the number alone ("1,234", once the "#" and
+# " in ..." are cut off), German "Nr. 2.841 in Drogerie". The first rank is
+# taken: the top-level category's, which every listing of that category has
+# (the sub-category ranks after it are each in a different, narrower list).
+_BEST_SELLERS_RANK = re.compile(
+    r"^(?:#|nr\.|no\.)?\s*(?P<rank>\d{1,3}(?:[,.\s]\d{3})+|\d+)(?:\s+in\b.*)?$",
+    re.DOTALL,
+)
+
+
+def parse_sales_ranks(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse Best Sellers Rank cells; returns ``(values, bad)`` like
+    :func:`parse_numbers`. A rank is a whole number, so ``,``, ``.`` and a
+    space between digit groups are all thousands separators (``Nr. 2.841``
+    is 2841, as a German page writes it).
+
+    >>> parse_sales_ranks(pd.Series(
+    ...     ["#1,234 in Home & Kitchen (See Top 100 in Home & Kitchen) #5 in Boxes",
+    ...      "Nr. 2.841 in Drogerie", "1,234", "#13 in Radio Antennas", "", "abc"]
+    ... ))[0].tolist()
+    [1234.0, 2841.0, 1234.0, 13.0, nan, nan]
+    """
+    if is_numeric_dtype(series) and not is_bool_dtype(series):
+        values = pd.to_numeric(series, errors="coerce").astype("float64")
+    else:
+        text = normalise_text(series)
+        blank = missing_mask(text)
+        digits = text.where(~blank).str.extract(_BEST_SELLERS_RANK)["rank"]
+        digits = digits.str.replace(r"[,.\s]", "", regex=True)
+        values = pd.to_numeric(digits.astype("object"), errors="coerce")
+        values = values.astype("float64").where(~blank).rename(series.name)
+        bad = ~blank & values.isna()
+        return values.where(~bad), bad
+    bad = values.notna() & ~np.isfinite(values)
+    return values.where(~bad), bad
+
+
 def id_text(series: pd.Series) -> pd.Series:
     """Listing ids as text: ``44280017876.0`` read from a spreadsheet becomes
     ``44280017876``; surrounding spaces go; empty cells become ``<NA>``."""
