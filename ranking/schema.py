@@ -174,13 +174,25 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
             "Bestellte Einheiten",
             "注文された商品点数",
             "units_sold",
+            # Amazon's search-result badge ("1K+ bought in past month"), a
+            # lower bound of the month's units: docs/sources/serp-headers.md.
+            "bought_in_past_month",
         ),
         "units paid for in 30 days",
     ),
     Column(
         "payer_count",
         "count",
-        ("支付买家数", "付款人数", "成交买家数", "成交客户数", "成交人数", "buyers"),
+        (
+            "支付买家数",
+            "付款人数",
+            "成交买家数",
+            "成交客户数",
+            "成交人数",
+            "buyers",
+            # Taobao's search page: "1881人付款", people who paid (serp-headers.md).
+            "view_sales",
+        ),
         "distinct paying buyers",
     ),
     Column(
@@ -344,7 +356,16 @@ RANK_COLUMNS: tuple[Column, ...] = (
     Column(
         "search_rank",
         "rank",
-        ("排名", "搜索排名", "Position", "Rank"),
+        (
+            "排名",
+            "搜索排名",
+            "Position",
+            "Rank",
+            # Search-page captures and rank trackers: serp-headers.md.
+            "product_order",
+            "global_position",
+            "产品排名",
+        ),
         "position in the keyword's results, 1 = top; >N or 未上榜 when censored",
     ),
 )
@@ -397,13 +418,18 @@ RANK_ALIASES = _alias_table(RANK_COLUMNS)
 
 
 def match_headers(
-    headers: list[str], aliases: dict[str, str], source: str
+    headers: list[str],
+    aliases: dict[str, str],
+    source: str,
+    twins: dict[str, list[str]] | None = None,
 ) -> dict[str, str]:
     """Map canonical names to the headers that carry them.
 
     Several headers that can name the listing are settled by
     :data:`ID_TIERS` (the others pass through); two headers for one signal
-    raise :class:`ExportError`.
+    raise :class:`ExportError` — unless ``twins`` is given: then the first
+    header is the signal's and the later ones are collected in ``twins``
+    (canonical name → headers) for the caller to check that they agree.
 
     >>> match_headers(["商品ID", "访客数", "备注"], EXPORT_ALIASES, "a.csv")
     {'listing_id': '商品ID', 'visitors': '访客数'}
@@ -425,6 +451,9 @@ def match_headers(
     for header in headers:
         name = aliases.get(header_key(header))
         if name is None or (name == "listing_id" and header not in ids):
+            continue
+        if name in found and twins is not None:
+            twins.setdefault(name, []).append(header)
             continue
         if name in found:
             raise ExportError(
@@ -461,6 +490,20 @@ def id_choice(headers: list[str], chosen: str) -> str | None:
     passed = ", ".join(f"'{h}' ({ID_TIERS[id_tier(h)][0]})" for h in others)
     tier = ID_TIERS[id_tier(chosen)][0]
     return Said("note.id_choice", chosen=chosen, tier=tier, passed=passed)
+
+
+def is_search_table(headers: list[str]) -> bool:
+    """True when a table has keyword and search-position columns beside its
+    listing ids: a search-page capture or a rank tracker's export, one row
+    per (listing, keyword), which is its own ranks file.
+
+    >>> is_search_table(["query", "position", "nid", "raw_title"])
+    True
+    >>> is_search_table(["商品ID", "访客数"])
+    False
+    """
+    names = {RANK_ALIASES.get(header_key(h)) for h in headers}
+    return {"listing_id", "keyword", "search_rank"} <= names
 
 
 def is_header_row(cells: list[str], aliases: dict[str, str]) -> bool:
@@ -959,6 +1002,7 @@ __all__ = [
     "absent_signals",
     "header_key",
     "is_header_row",
+    "is_search_table",
     "match_headers",
     "validate",
 ]

@@ -41,7 +41,8 @@ EXPONENTS = {"万": 4, "w": 4, "亿": 8, "千": 3, "k": 3, "m": 6}
 # exports write them: "$12.50", "£1,003.68" and "US$" (Amazon), "JP¥5,000"
 # (Amazon JP in the Chinese UI), "₹ 1,200" (Amazon India), "5.255,61 €"
 # (Amazon DE, after the number), "HK$". Units are the ones Chinese pages
-# write after a count ("1881人付款", "3.2万+人收货", "120件").
+# write after a count ("1881人付款", "3.2万+人收货", "120件"), and Amazon's
+# search-result badge "1K+ bought in past month" (docs/sources/serp-headers.md).
 _CURRENCY = r"(?:[¥$€£₹]|us\$|hk\$|jp¥|rmb|cny|usd|eur)"
 _NUMBER = re.compile(
     r"""^(?P<sign1>[-+])?\s*
@@ -53,7 +54,8 @@ _NUMBER = re.compile(
     (?P<mult>万|亿|千|w|k|m)?\s*
     \+?\s*
     (?P<pct>%)?\s*
-    (?:人付款|人已付款|人收货|人评价|人|件|笔|个|次|条|元|单|pcs|units?|"""
+    (?:人付款|人已付款|人收货|人评价|人|件|笔|个|次|条|元|单|pcs|units?|
+    bought\s+in\s+past\s+month|"""
     + _CURRENCY
     + r""")?
     \+?$""",
