@@ -96,6 +96,12 @@ def exports_argument(command):
 
 
 RANKS_HELP = "Ranks file: listing_id, keyword, search_rank (>100, 未上榜 allowed)."
+#: train and evaluate read the ranks from the export itself when it has them.
+SEARCH_TABLE_HELP = (
+    " Not needed when the export is a search table (keyword and position "
+    "columns beside each listing's signals, as a search-page capture or a rank "
+    "tracker writes): its own ranks are used."
+)
 
 
 def model_option(command):
@@ -266,7 +272,9 @@ def sample_data(
 @cli.command()
 @exports_argument
 @click.option(
-    "--ranks", type=EXPORT, help=RANKS_HELP + " Else search_visitors is used."
+    "--ranks",
+    type=EXPORT,
+    help=RANKS_HELP + SEARCH_TABLE_HELP + " Else search_visitors is used.",
 )
 @click.option(
     "-o",
@@ -303,11 +311,13 @@ def train(
     """Learn listing weight from observed ranks (or search visitors).
 
     Holds out whole keyword groups, prints NDCG@10 and Spearman against the
-    monthly-sales ordering, and writes the model with its card.
+    monthly-sales ordering, and writes the model with its card. A search
+    table (keyword and position columns beside the signals) is its own ranks.
 
     \b
     Example:
       ranking train catalog.csv --ranks ranks.csv -o models/2026-11
+      ranking train search_pages.csv -o models/from-search
       ranking train new.csv --ranks r.csv -o models/new --baseline models/2026-11
       ranking train exports/ --ranks r.csv -o models/new --engine dask
     """
@@ -341,7 +351,7 @@ def train(
 
 @cli.command()
 @exports_argument
-@click.option("--ranks", type=EXPORT, required=True, help=RANKS_HELP)
+@click.option("--ranks", type=EXPORT, help=RANKS_HELP + SEARCH_TABLE_HELP)
 @model_option
 @format_option
 @lang_option
@@ -349,7 +359,7 @@ def train(
 def evaluate(
     export: tuple[Path, ...],
     sets: tuple[str, ...],
-    ranks: Path,
+    ranks: Path | None,
     model_dir: Path,
     output_format: str,
     lang: str,
@@ -359,6 +369,7 @@ def evaluate(
     \b
     Example:
       ranking evaluate catalog.csv --ranks ranks.csv --format json
+      ranking evaluate search_pages.csv --model models/from-search
     """
     from ranking import training
 

@@ -11,13 +11,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ranking import io, schema
 from ranking.errors import ExportError, RejectedRowsError
 from ranking.lang import Said
 from ranking.platforms import detect, judged_factors
-from ranking.values import decimal_marks, parse_numbers
+from ranking.values import decimal_marks, hash_text, parse_numbers
 
 REJECT_ROW = "reject_row"
 REJECT_REASON = "reject_reason"
@@ -156,9 +157,18 @@ class ExportSource:
         self.chunk_rows = chunk_rows
         self.memory_rows = memory_rows
         self.layout = io.open_table(self.path, _is_export_header)
+        #: Headers a signal is written under a second time (a scraper's page
+        #: text beside its own parsed copy): read once, checked to agree.
+        self.twins: dict[str, list[str]] = {}
         self.columns = schema.match_headers(
-            self.layout.columns, schema.EXPORT_ALIASES, str(self.path)
+            self.layout.columns, schema.EXPORT_ALIASES, str(self.path), self.twins
         )
+        #: A search-page capture or rank tracker's table: one row per
+        #: (listing, keyword), so a listing seen on several keywords repeats
+        #: (see :meth:`_folded`).
+        self.keyword_rows = schema.is_search_table(self.layout.columns)
+        self.folded_rows = 0  # rows of a listing already read (keyword_rows)
+        self._signatures = _Signatures()
         if "listing_id" not in self.columns:
             names = ", ".join(schema.EXPORT_COLUMNS[0].aliases[:6])
             raise ExportError(
@@ -205,6 +215,7 @@ class ExportSource:
             state["first"] = {}
 
         def visit(frame: pd.DataFrame) -> None:
+            self._check_twins(frame)
             state["rows"] += len(frame)
             if state["rows"] <= self.memory_rows:
                 frames.append(frame)
@@ -246,7 +257,11 @@ class ExportSource:
             and state["known"][name]
             and state["low"][name] == 0
         }
-        self.notes = []
+        self.notes = [
+            Said("note.twin", name=name, read=self.columns[name], twin=twin)
+            for name, twins in self.twins.items()
+            for twin in twins
+        ]
         chosen = self.columns["listing_id"]
         if why := schema.id_choice(self.layout.columns, chosen):
             self.notes.append(why)
@@ -266,6 +281,32 @@ class ExportSource:
                 self.notes.append(
                     Said("note.hundredfold", name=name, first=first, read=first / 100)
                 )
+
+    @staticmethod
+    def peek_search_table(path: str | Path) -> bool:
+        """True when the file's header names a keyword and a position beside
+        the listing id (read from its first rows only)."""
+        layout = io.open_table(Path(path), _is_export_header)
+        return schema.is_search_table(layout.columns)
+
+    def _check_twins(self, frame: pd.DataFrame) -> None:
+        """Raise unless every twin header of a signal reads the same values
+        as the header the signal is read from (``1881人付款`` and ``1881``
+        agree; two different figures under one name are the error that two
+        headers for one signal always were)."""
+        for name, twins in self.twins.items():
+            header = self.columns[name]
+            read = schema.validate(frame, {name: header}).data[name]
+            for twin in twins:
+                other = schema.validate(frame, {name: twin}).data[name]
+                differ = ~_same_values(read, other)
+                if differ.any():
+                    row = differ.index[differ.to_numpy()][0]
+                    raise ExportError(
+                        f"{self.path}: columns '{header}' and '{twin}' are both "
+                        f"{name} and differ on row {row} ('{frame.at[row, header]}' "
+                        f"vs '{frame.at[row, twin]}'); delete or rename one of them"
+                    )
 
     @property
     def in_memory(self) -> bool:
@@ -304,18 +345,22 @@ class ExportSource:
             checked = schema.validate(
                 frame,
                 self.columns,
-                unique_id=not merge,
+                unique_id=not merge and not self.keyword_rows,
                 hundredfold=self.hundredfold,
                 seen=seen,
                 decimal_comma=self.decimal_comma,
             )
             if merge:
                 frame, checked = self._merged(frame, checked)
+            if self.keyword_rows:
+                frame, checked = self._folded(frame, checked, seen)
             # The survey told the column-level readings of scores already;
             # a streamed file is read again each pass: its notes, once.
             if not self._read_through:
                 self.notes += [n for n in checked.notes if n.startswith("period:")]
-            seen.add(checked.data["listing_id"])
+            ids = checked.data["listing_id"]
+            # A search table's rejected row leaves its listing to a later row.
+            seen.add(ids[~checked.rejected] if self.keyword_rows else ids)
             rejects = _rejects(frame, checked)
             aside = int(checked.not_listings.sum())
             if self.strict and len(rejects) > aside:
@@ -331,6 +376,14 @@ class ExportSource:
             if keep is not None:
                 keep.append(chunk)
             yield chunk
+        if self.keyword_rows and self.folded_rows and not self._read_through:
+            self.notes.append(
+                Said(
+                    "note.folded",
+                    count=self.folded_rows,
+                    differ=self._signatures.differing,
+                )
+            )
         self._read_through = True
         if keep is not None:
             self._chunks, self._frames = keep, None
@@ -339,8 +392,42 @@ class ExportSource:
     def merges_repeats(self) -> bool:
         """True when rows repeating an id are one listing's parts: the id is
         Amazon's child ASIN, repeated on a row per seller SKU (278 of 2,026
-        rows of a real UK Business Report) or per parent it was moved between."""
-        return schema.id_tier(self.columns["listing_id"]) == 0
+        rows of a real UK Business Report) or per parent it was moved between.
+        Not in a search table, whose repeats are the listing on other keywords
+        (summing its units over them would count them again)."""
+        return schema.id_tier(self.columns["listing_id"]) == 0 and not (
+            self.keyword_rows
+        )
+
+    def _folded(self, raw: pd.DataFrame, checked: schema.Validated, seen):
+        """One row per listing of a search table: a listing's later rows
+        (the same listing on another keyword, or twice on one page, as an ad
+        and in place) are the same listing, not repeated ids, and are left
+        out; its signals are its first row's.
+
+        Why the first row and not a check that they agree: the signals a
+        search page shows move between captures (payers, reviews) and an ad
+        slot may show another title, so differing rows are normal; the first
+        row is the one a tracker wrote first, and it is the rule this reader
+        already keeps for a repeated (listing, keyword) pair in a ranks file
+        and for a title two files give differently. How many listings' rows
+        differed is counted in a note."""
+        kept = ~checked.rejected
+        ids = checked.data["listing_id"].where(kept)
+        later = ids.notna() & (
+            ids.duplicated(keep="first") | seen.first_rows(ids).notna()
+        )
+        if not self._read_through:
+            self._signatures.visit(checked.data[kept], later[kept])
+            self.folded_rows += int(later.sum())
+        if not later.any():
+            return raw, checked
+        keep = ~later.to_numpy()
+        checked.data = checked.data[keep]
+        checked.rejected = checked.rejected[keep]
+        checked.reasons = checked.reasons[keep]
+        checked.not_listings = checked.not_listings[keep]
+        return raw[keep], checked
 
     def _merged(self, raw: pd.DataFrame, checked: schema.Validated):
         """One row per listing: units, sales and refunds summed over its
@@ -381,6 +468,50 @@ class ExportSource:
         return whole_export(
             self, platforms={self.path.name: detect(self.layout.columns)}
         )
+
+
+def _same_values(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Cell by cell: both missing, or equal (numbers to a relative 1e-9)."""
+    both_missing = a.isna() & b.isna()
+    if pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b):
+        x = a.to_numpy(dtype="float64", na_value=np.nan)
+        y = b.to_numpy(dtype="float64", na_value=np.nan)
+        close = pd.Series(np.isclose(x, y, rtol=1e-9, atol=0.0), index=a.index)
+        return both_missing | close
+    return both_missing | (a.astype("string") == b.astype("string")).fillna(False)
+
+
+class _Signatures:
+    """Each listing's first row's signals as one 64-bit hash, to count the
+    listings whose later rows of a search table say something else."""
+
+    def __init__(self) -> None:
+        self._ids = np.empty(0, np.uint64)
+        self._signs = np.empty(0, np.uint64)
+        self._differing: set[int] = set()
+
+    @property
+    def differing(self) -> int:
+        return len(self._differing)
+
+    def visit(self, data: pd.DataFrame, later: pd.Series) -> None:
+        """Remember the first rows' signatures; compare the later rows'."""
+        if data.empty:
+            return
+        ids = hash_text(data["listing_id"])
+        signals = data.drop(columns=["listing_id"])
+        signs = pd.util.hash_pandas_object(signals, index=False).to_numpy(np.uint64)
+        first = ~later.to_numpy()
+        all_ids = np.r_[self._ids, ids[first]]
+        order = np.argsort(all_ids, kind="stable")
+        self._ids = all_ids[order]
+        self._signs = np.r_[self._signs, signs[first]][order]
+        again = ids[~first]
+        at = np.minimum(np.searchsorted(self._ids, again), len(self._ids) - 1)
+        # A listing first read from another file of the export is not here.
+        here = self._ids[at] == again if len(self._ids) else np.zeros(0, bool)
+        differ = here & (self._signs[at] != signs[~first])
+        self._differing.update(int(h) for h in again[differ])
 
 
 def whole_export(source, **details) -> Export:

@@ -250,6 +250,17 @@ TEXT: dict[str, tuple[str, str]] = {
         "{name}: 取自 {header}；{file} 中没有时由它推算",
     ),
     "note.of_file": ("{file}: {note}", "{file}: {note}"),
+    "note.twin": (
+        "{name}: '{read}' and '{twin}' agree on every row; '{read}' is read",
+        "{name}: '{read}' 和 '{twin}' 每行都一致；读取 '{read}'",
+    ),
+    "note.folded": (
+        "{count} row(s) repeat a listing on another keyword (or twice on one "
+        "page): one listing each, its signals from its first row ({differ} "
+        "listing(s) whose rows differ)",
+        "{count} 行是同一商品出现在另一个关键词下（或同一页出现两次）: 算作一个商品，"
+        "信号取它的第一行（{differ} 个商品的各行不一致）",
+    ),
     "note.differ": (
         "{name}: {count} listing(s) differ between {first} and {other}; the first "
         "file's are used",

@@ -154,7 +154,7 @@ def catalog_features(
     >>> from ranking.simulate import simulate
     >>> catalog = simulate(300, seed=2).catalog
     >>> catalog_features(catalog).shape
-    (300, 24)
+    (300, 25)
     """
     profile = ProfilePart.of(data).finish(seed=seed)
     return feature_rows(data, profile, image_root)[2]

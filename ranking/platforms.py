@@ -15,7 +15,7 @@ from ranking import schema
 #: Signals each factor is judged from (spec §3); a factor with none known is
 #: not judged.
 FACTOR_SIGNALS: dict[str, tuple[str, ...]] = {
-    "monthly_sales": ("monthly_sales", "gmv"),
+    "monthly_sales": ("monthly_sales", "gmv", "sales_rank"),
     "payer_count": ("payer_count",),
     "favorites_cart": ("favorites", "add_to_cart"),
     "review_quality": ("avg_rating", "negative_reviews", "photo_reviews"),

@@ -26,6 +26,7 @@ from ranking.values import (
     parse_numbers,
     parse_period_ends,
     parse_ranks,
+    parse_sales_ranks,
 )
 
 
@@ -173,13 +174,25 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
             "Bestellte Einheiten",
             "注文された商品点数",
             "units_sold",
+            # Amazon's search-result badge ("1K+ bought in past month"), a
+            # lower bound of the month's units: docs/sources/serp-headers.md.
+            "bought_in_past_month",
         ),
         "units paid for in 30 days",
     ),
     Column(
         "payer_count",
         "count",
-        ("支付买家数", "付款人数", "成交买家数", "成交客户数", "成交人数", "buyers"),
+        (
+            "支付买家数",
+            "付款人数",
+            "成交买家数",
+            "成交客户数",
+            "成交人数",
+            "buyers",
+            # Taobao's search page: "1881人付款", people who paid (serp-headers.md).
+            "view_sales",
+        ),
         "distinct paying buyers",
     ),
     Column(
@@ -305,6 +318,15 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
         ("搜索访客数", "手淘搜索访客数", "搜索引导访客数", "search_traffic"),
         "visitors from organic search (a training label)",
     ),
+    # Amazon's Best Sellers Rank: a sales signal, lower is better, what a
+    # search-page capture has where no sales count is given (spec "Training
+    # from search pages"; sources in docs/sources/serp-headers.md).
+    Column(
+        "sales_rank",
+        "bsr",
+        ("Best Sellers Rank", "BSR", "sales_rank"),
+        "Best Sellers Rank in the top-level category, 1 = best selling",
+    ),
     # Parts of signals and facts about the file, not signals themselves.
     Column(
         "refunded_amount",
@@ -334,7 +356,16 @@ RANK_COLUMNS: tuple[Column, ...] = (
     Column(
         "search_rank",
         "rank",
-        ("排名", "搜索排名", "Position", "Rank"),
+        (
+            "排名",
+            "搜索排名",
+            "Position",
+            "Rank",
+            # Search-page captures and rank trackers: serp-headers.md.
+            "product_order",
+            "global_position",
+            "产品排名",
+        ),
         "position in the keyword's results, 1 = top; >N or 未上榜 when censored",
     ),
 )
@@ -387,13 +418,18 @@ RANK_ALIASES = _alias_table(RANK_COLUMNS)
 
 
 def match_headers(
-    headers: list[str], aliases: dict[str, str], source: str
+    headers: list[str],
+    aliases: dict[str, str],
+    source: str,
+    twins: dict[str, list[str]] | None = None,
 ) -> dict[str, str]:
     """Map canonical names to the headers that carry them.
 
     Several headers that can name the listing are settled by
     :data:`ID_TIERS` (the others pass through); two headers for one signal
-    raise :class:`ExportError`.
+    raise :class:`ExportError` — unless ``twins`` is given: then the first
+    header is the signal's and the later ones are collected in ``twins``
+    (canonical name → headers) for the caller to check that they agree.
 
     >>> match_headers(["商品ID", "访客数", "备注"], EXPORT_ALIASES, "a.csv")
     {'listing_id': '商品ID', 'visitors': '访客数'}
@@ -415,6 +451,9 @@ def match_headers(
     for header in headers:
         name = aliases.get(header_key(header))
         if name is None or (name == "listing_id" and header not in ids):
+            continue
+        if name in found and twins is not None:
+            twins.setdefault(name, []).append(header)
             continue
         if name in found:
             raise ExportError(
@@ -451,6 +490,20 @@ def id_choice(headers: list[str], chosen: str) -> str | None:
     passed = ", ".join(f"'{h}' ({ID_TIERS[id_tier(h)][0]})" for h in others)
     tier = ID_TIERS[id_tier(chosen)][0]
     return Said("note.id_choice", chosen=chosen, tier=tier, passed=passed)
+
+
+def is_search_table(headers: list[str]) -> bool:
+    """True when a table has keyword and search-position columns beside its
+    listing ids: a search-page capture or a rank tracker's export, one row
+    per (listing, keyword), which is its own ranks file.
+
+    >>> is_search_table(["query", "position", "nid", "raw_title"])
+    True
+    >>> is_search_table(["商品ID", "访客数"])
+    False
+    """
+    names = {RANK_ALIASES.get(header_key(h)) for h in headers}
+    return {"listing_id", "keyword", "search_rank"} <= names
 
 
 def is_header_row(cells: list[str], aliases: dict[str, str]) -> bool:
@@ -681,6 +734,18 @@ def validate(
                 bad,
                 quoted(cells, f"{name} is '", "', expected a date like 2024-03-05"),
             )
+        elif kind == "bsr":
+            values, bad = parse_sales_ranks(cells)
+            complain(
+                bad,
+                quoted(
+                    cells,
+                    f"{name} is '",
+                    "', expected a Best Sellers Rank such as #1,234 in Home & Kitchen",
+                ),
+            )
+            data[name] = values
+            _check_range(name, kind, values, complain)
         elif kind == "rank":
             ranks, bad = parse_ranks(cells)
             for column in ranks.columns:
@@ -751,6 +816,7 @@ ALLOWED = {
     "bool": "yes/no (1/0, 是/否, 有/无)",
     "date": "a date such as 2024-03-05",
     "text": "text",
+    "bsr": "a Best Sellers Rank ≥ 1 such as #1,234 in Home & Kitchen",
 }
 
 
@@ -892,6 +958,9 @@ def _check_range(name: str, kind: str, values: pd.Series, complain) -> None:
             " (is it ×100? then write every value so)"
         )
         complain(bad, f"{name} is " + _fmt(values[bad]) + ", expected 1-5" + hint)
+    elif kind == "bsr":
+        bad = values.notna() & ((values < 1) | (values != values.round()))
+        complain(bad, f"{name} is " + _fmt(values[bad]) + ", expected a rank 1, 2, ...")
     elif kind == "share":
         bad = (values < 0) | (values > 1)
         complain(
@@ -906,7 +975,8 @@ def absent_signals(data: pd.DataFrame) -> list[str]:
     """Signals the export does not give at all (absent, or empty in every row).
 
     ``gmv`` counts as known when monthly_sales and price are (it is derived),
-    and ``has_white_bg_image`` when ``main_image`` paths are given (measured).
+    ``has_white_bg_image`` when ``main_image`` paths are given (measured),
+    and ``sales_rank`` when monthly_sales is (a sales count makes it moot).
     """
 
     def known(name: str) -> bool:
@@ -917,6 +987,9 @@ def absent_signals(data: pd.DataFrame) -> list[str]:
         unknown.remove("gmv")
     if "has_white_bg_image" in unknown and known("main_image"):
         unknown.remove("has_white_bg_image")
+    # Best Sellers Rank stands in for a sales count only where none is given.
+    if "sales_rank" in unknown and known("monthly_sales"):
+        unknown.remove("sales_rank")
     return unknown
 
 
@@ -929,6 +1002,7 @@ __all__ = [
     "absent_signals",
     "header_key",
     "is_header_row",
+    "is_search_table",
     "match_headers",
     "validate",
 ]

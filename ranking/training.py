@@ -15,7 +15,7 @@ import pandas as pd
 
 from ranking import crossval, evaluate, pipeline, schema
 from ranking.blockers import card_entries
-from ranking.catalog import export_files, export_paths, open_catalog
+from ranking.catalog import export_files, export_paths, input_files, open_catalog
 from ranking.drift import factor_contributions
 from ranking.errors import RankingError
 from ranking.export import ExportSource, Ranks, read_ranks
@@ -24,8 +24,11 @@ from ranking.persist import load_model, save_model, sha256
 from ranking.scoring import ENGINES
 from ranking.weight import WeightModel
 
-#: Fewest keyword groups worth training on, and fewest labelled listings.
-MIN_GROUPS = 3
+#: Fewest keyword groups worth training on — one to learn from and one held
+#: out to measure on (two captured search pages are what a small seller may
+#: have; the card says how many groups the metrics rest on) — and fewest
+#: labelled listings.
+MIN_GROUPS = 2
 MIN_LABELLED = 30
 
 
@@ -89,6 +92,27 @@ def prepared_features(source: ExportSource, seed: int = 0):
     return data, features, profile, rejects
 
 
+def ranks_in_export(
+    export_path, ranks_path: str | Path | None
+) -> tuple[Path | None, bool]:
+    """Where the observed ranks are: ``ranks_path`` when given, else the
+    export itself when it is a search table (keyword and position columns
+    beside the listings' signals: a search-page capture or a rank tracker's
+    export); and whether they come from the export. None when neither."""
+    files = input_files(export_path)
+    if ranks_path is not None:
+        given = Path(ranks_path)
+        same = any(given.exists() and f.exists() and given.samefile(f) for f in files)
+        return given, same
+    tables = [f for f in files if ExportSource.peek_search_table(f)]
+    if len(tables) > 1:
+        raise TrainingError(
+            f"{tables[0]} and {tables[1]} both have keyword and position columns; "
+            "say which holds the ranks with --ranks"
+        )
+    return (tables[0], True) if tables else (None, False)
+
+
 def export_digests(path: Path) -> dict:
     """What a model card records of the export it was trained on: the
     SHA-256 of its file, or of each of its files (a folder or glob)."""
@@ -127,6 +151,7 @@ def train(
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    ranks_path, from_export = ranks_in_export(export_path, ranks_path)
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
     if engine == "dask":
         from ranking.cluster import features_on_cluster
@@ -209,6 +234,7 @@ def train(
             "observations": len(ranks.data),
             "censored": int(ranks.data["censored"].sum()),
             "unmatched": int(len(ranks.data) - extra["matched_observations"]),
+            "from_export": from_export,
         }
     if comparison is not None:
         card["comparison"] = comparison
@@ -267,13 +293,20 @@ def _compare(metrics: dict, key: str) -> dict:
 
 def evaluate_model(
     export_path: str | Path,
-    ranks_path: str | Path,
+    ranks_path: str | Path | None,
     model_dir: str | Path,
     sets: Sequence[str] = (),
 ) -> dict:
     """NDCG@10 and Spearman of a saved model on every keyword group of an
-    export's ranks, with the monthly-sales ordering beside it."""
+    export's ranks (``ranks_path``, or the export itself when it is a search
+    table), with the monthly-sales ordering beside it."""
     model, card = load_model(model_dir)
+    ranks_path, _ = ranks_in_export(export_path, ranks_path)
+    if ranks_path is None:
+        raise TrainingError(
+            f"{export_paths(export_path)[0]}: no ranks to evaluate on: pass "
+            "--ranks RANKS, or an export with keyword and position columns"
+        )
     source = open_catalog(export_path, sets=sets)
     ranks: Ranks = read_ranks(ranks_path)
     data, features, _, _ = prepared_features(source, seed=card.get("seed", 0))

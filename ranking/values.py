@@ -41,7 +41,8 @@ EXPONENTS = {"万": 4, "w": 4, "亿": 8, "千": 3, "k": 3, "m": 6}
 # exports write them: "$12.50", "£1,003.68" and "US$" (Amazon), "JP¥5,000"
 # (Amazon JP in the Chinese UI), "₹ 1,200" (Amazon India), "5.255,61 €"
 # (Amazon DE, after the number), "HK$". Units are the ones Chinese pages
-# write after a count ("1881人付款", "3.2万+人收货", "120件").
+# write after a count ("1881人付款", "3.2万+人收货", "120件"), and Amazon's
+# search-result badge "1K+ bought in past month" (docs/sources/serp-headers.md).
 _CURRENCY = r"(?:[¥$€£₹]|us\$|hk\$|jp¥|rmb|cny|usd|eur)"
 _NUMBER = re.compile(
     r"""^(?P<sign1>[-+])?\s*
@@ -53,7 +54,8 @@ _NUMBER = re.compile(
     (?P<mult>万|亿|千|w|k|m)?\s*
     \+?\s*
     (?P<pct>%)?\s*
-    (?:人付款|人已付款|人收货|人评价|人|件|笔|个|次|条|元|单|pcs|units?|"""
+    (?:人付款|人已付款|人收货|人评价|人|件|笔|个|次|条|元|单|pcs|units?|
+    bought\s+in\s+past\s+month|"""
     + _CURRENCY
     + r""")?
     \+?$""",
@@ -351,6 +353,45 @@ def parse_ranks(series: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
         index=series.index,
     )
     return frame, bad
+
+
+# Best Sellers Rank as Amazon's detail page writes it and scrapers copy it:
+# "#1,234 in Home & Kitchen (See Top 100 in Home & Kitchen) #5 in Moving
+# Boxes", "#13 in Radio Antennas", the number alone ("1,234", once the "#" and
+# " in ..." are cut off), German "Nr. 2.841 in Drogerie". The first rank is
+# taken: the top-level category's, which every listing of that category has
+# (the sub-category ranks after it are each in a different, narrower list).
+_BEST_SELLERS_RANK = re.compile(
+    r"^(?:#|nr\.|no\.)?\s*(?P<rank>\d{1,3}(?:[,.\s]\d{3})+|\d+)(?:\s+in\b.*)?$",
+    re.DOTALL,
+)
+
+
+def parse_sales_ranks(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse Best Sellers Rank cells; returns ``(values, bad)`` like
+    :func:`parse_numbers`. A rank is a whole number, so ``,``, ``.`` and a
+    space between digit groups are all thousands separators (``Nr. 2.841``
+    is 2841, as a German page writes it).
+
+    >>> parse_sales_ranks(pd.Series(
+    ...     ["#1,234 in Home & Kitchen (See Top 100 in Home & Kitchen) #5 in Boxes",
+    ...      "Nr. 2.841 in Drogerie", "1,234", "#13 in Radio Antennas", "", "abc"]
+    ... ))[0].tolist()
+    [1234.0, 2841.0, 1234.0, 13.0, nan, nan]
+    """
+    if is_numeric_dtype(series) and not is_bool_dtype(series):
+        values = pd.to_numeric(series, errors="coerce").astype("float64")
+    else:
+        text = normalise_text(series)
+        blank = missing_mask(text)
+        digits = text.where(~blank).str.extract(_BEST_SELLERS_RANK)["rank"]
+        digits = digits.str.replace(r"[,.\s]", "", regex=True)
+        values = pd.to_numeric(digits.astype("object"), errors="coerce")
+        values = values.astype("float64").where(~blank).rename(series.name)
+        bad = ~blank & values.isna()
+        return values.where(~bad), bad
+    bad = values.notna() & ~np.isfinite(values)
+    return values.where(~bad), bad
 
 
 def id_text(series: pd.Series) -> pd.Series:

@@ -99,9 +99,15 @@ def test_noise_is_not_trusted_and_a_real_signal_is_found():
     assert found["gain"]["monthly_sales"]["spearman"]["high"] > -0.05
     assert len(chosen.fold_models) == 5
     assert {c["n_knots"] for c in chosen.to_card()["curve"]} == {4, 12}
-    # The ranks follow sales alone: every other unit was tried and dropped.
+    # The ranks follow sales alone: sales is kept, and every unit dropped was
+    # one whose removal alone did not lower the cross-validated score.
     assert "sales" not in chosen.config.dropped
-    assert len(chosen.config.dropped) >= len(crossval.UNITS) // 2
+    assert chosen.config.dropped
+    curve = chosen.to_card()["curve"]
+    kept_all = max(c["score"] for c in curve if not c["dropped"])
+    for unit in chosen.config.dropped:
+        alone = [c for c in curve if c["dropped"] == [unit]]
+        assert alone and alone[0]["score"] >= kept_all
 
 
 def test_a_one_signal_model_keeps_the_signals_order():

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -96,6 +97,13 @@ FEATURES: tuple[Feature, ...] = (
     Feature("days_listed", "other", -1, "days since first listed (new-product boost)"),
     Feature("rel_log_price", "other", 0, "log price − category median"),
     Feature("refund_rate", "other", -1, "share of orders refunded"),
+    # Best Sellers Rank, where no sales count is given (sales.extract_sales_rank).
+    Feature(
+        "log_sales_rank",
+        "monthly_sales",
+        -1,
+        "log Best Sellers Rank, where no monthly sales are given",
+    ),
 )
 
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
@@ -146,6 +154,11 @@ FAMILIES: dict[str, tuple[object, frozenset[str]]] = {
     "category_fit": (category_fit, frozenset({"title"})),
     "media": (media, frozenset({"has_main_video", "has_white_bg_image", "main_image"})),
     "listing": (listing, frozenset({"listed_at", "price", "refund_rate"})),
+    # Not category-relative: a BSR is a place in Amazon's own category list.
+    "sales_rank": (
+        SimpleNamespace(extract=sales.extract_sales_rank),
+        frozenset({"sales_rank", "monthly_sales"}),
+    ),
 }
 #: Families measured against their category: a category move changes them all.
 CATEGORY_RELATIVE = frozenset(
@@ -171,6 +184,7 @@ FEATURES_OF_FAMILY: dict[str, tuple[str, ...]] = {
     "category_fit": ("title_fit", "fit_margin"),
     "media": ("has_main_video", "has_white_bg_image"),
     "listing": ("days_listed", "rel_log_price", "refund_rate"),
+    "sales_rank": ("log_sales_rank",),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ranking.features._common import Reference, categories, column, safe_log
@@ -50,3 +51,30 @@ def extract(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     for name in CATALOG_WIDE:
         out[f"catalog_{name[4:]}"] = values[name] - reference.overall[name]
     return out
+
+
+# ---------------------------------------------------------------- sales rank
+# Kept apart from the count-based features above: Amazon's Best Sellers Rank
+# is what a search-page capture has where no sales count is given (spec
+# "Training from search pages").
+
+
+def extract_sales_rank(data: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+    """Log Best Sellers Rank (lower is better: the feature's direction is −1),
+    where the export gives no monthly sales for the listing; unknown (NaN)
+    otherwise, so that a listing's sales are never counted twice.
+
+    Not measured against the catalog's category: a BSR is already a place in
+    Amazon's own category list. ``reference`` is unused; it keeps the
+    signature of every family's ``extract``.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"sales_rank": [1.0, 999.0, 5.0],
+    ...                       "monthly_sales": [None, None, 40.0]})
+    >>> extract_sales_rank(frame, None)["log_sales_rank"].round(2).tolist()
+    [0.0, 6.91, nan]
+    """
+    rank = column(data, "sales_rank").where(column(data, "monthly_sales").isna())
+    return pd.DataFrame(
+        {"log_sales_rank": np.log(rank.where(rank >= 1))}, index=data.index
+    )
