@@ -129,11 +129,16 @@ class Selection:
     per_group: pd.DataFrame  # keyword, fold, ndcg@10, spearman
     fold_models: list[AdditiveShapes]
     oof: list[np.ndarray] = field(repr=False, default_factory=list)
+    #: Units the export does not carry at all (never tried, never drift).
+    absent: tuple[str, ...] = ()
 
     def to_card(self) -> dict:
+        chosen = self.config.to_dict()
+        chosen["dropped"] = [u for u in chosen["dropped"] if u not in self.absent]
         return {
             "folds": len(self.fold_models),
-            "chosen": self.config.to_dict(),
+            "chosen": chosen,
+            "not_in_export": list(self.absent),
             "curve": self.curve,
         }
 
@@ -313,9 +318,11 @@ def select(
         if config not in tried:
             tried[config] = out_of_fold(features, labels, config, seed, start)
             per = tried[config][0]
+            tried_here = config.to_dict()
+            tried_here["dropped"] = [u for u in config.dropped if u not in absent]
             curve.append(
                 {
-                    **config.to_dict(),
+                    **tried_here,
                     "score": cv_score(per),
                     "ndcg@10": float(per["ndcg@10"].mean()),
                     "spearman": float(per["spearman"].mean()),
@@ -359,7 +366,7 @@ def select(
         if len(combined.dropped) < len(UNITS) and run(combined, start) >= run(single):
             best = combined
     per_group, shapes, scores = tried[best]
-    return Selection(best, curve, per_group, shapes, scores)
+    return Selection(best, curve, per_group, shapes, scores, absent)
 
 
 def fit_selected(
