@@ -269,6 +269,14 @@ class DriftCounts:
             return bool(counts[:-1].sum() > 0)
         return not self.has_moments or bool(self.moments[name][0] > 0)
 
+    def _trained_with(self, name: str) -> bool:
+        """Whether the training data gave ``name`` for some listing (its
+        profile keeps every numeric signal it had; text it cannot tell)."""
+        expected = self.expected.get(f"signal:{name}")
+        if expected is None:
+            return schema.COLUMNS_BY_NAME[name].kind == "text" or not self.expected
+        return bool(expected[:-1].sum() > 0)
+
     def not_in_export(self) -> list[str]:
         """Signals the export gives for no listing, as ``check`` names them
         (``gmv`` is derived from monthly_sales and price, ``has_white_bg_image``
@@ -296,14 +304,18 @@ class DriftCounts:
     def shifts(self) -> list[Shift | Absent]:
         """Every signal and factor that moved (a significant shift with a PSI
         at or past :data:`NOTICE`), largest first; then every signal not in
-        this export."""
+        this export that the training data had."""
         absent = self.not_in_export()
         one = self.one_valued()
         left_out = set(absent) | one
+        # A factor reading a signal this export lacks moves for want of it —
+        # unless the training data lacked it too (a Best Sellers Rank, on a
+        # Taobao catalog): then nothing moved.
+        lost = {name for name in absent if self._trained_with(name)}
         factors_out = {
             factor
             for factor, reads in _reads().items()
-            if reads & set(absent) or reads <= left_out
+            if reads & lost or reads <= left_out
         }
         tested = []
         for key, counts in self.counts.items():
@@ -316,15 +328,18 @@ class DriftCounts:
             verdict = compare(counts, self.expected[key])
             if verdict is not None:
                 tested.append((kind, name, *verdict))
+        # Only what the model learned from and this export lacks is worth a
+        # note; a signal neither had is nothing to the model.
+        noted = [Absent(name) for name in absent if name in lost]
         if not tested:
-            return [Absent(name) for name in absent]
+            return noted
         adjusted = stats.false_discovery_control([t[3] for t in tested])
         found = [
             Shift(kind, name, value, float(q))
             for (kind, name, value, _), q in zip(tested, adjusted, strict=True)
             if q < ALPHA and value >= NOTICE
         ]
-        return sorted(found, key=lambda s: -s.psi) + [Absent(n) for n in absent]
+        return sorted(found, key=lambda s: -s.psi) + noted
 
 
 def factor_contributions(model, features: pd.DataFrame) -> pd.DataFrame:

@@ -358,6 +358,38 @@ def card_text(card: dict) -> str:
             for k, v in metrics.items()
         )
         lines.append(f"  {system:14} {shown}")
+    cv = card.get("cross_validation")
+    if cv:
+        chosen = cv["chosen"]
+        lines += [
+            "",
+            f"complexity   {cv['folds']}-fold cross-validation over keyword groups: "
+            f"{chosen['n_knots']} knots, alpha {chosen['alpha']}",
+            f"  left out   {', '.join(chosen['dropped']) or '(none)'} (did not help); "
+            f"{', '.join(cv.get('not_in_export', [])) or '(none)'} (not in export)",
+        ]
+        for point in cv.get("curve", []):
+            lines.append(
+                f"  {point['n_knots']:>3} knots  alpha {point['alpha']:<6} "
+                f"without {','.join(point['dropped']) or '-':28} "
+                f"ndcg@10 {point['ndcg@10']:.3f}  spearman {point['spearman']:.3f}"
+            )
+    trust = card.get("trust")
+    if trust:
+        best = trust.get("best_signal")
+        lines += ["", f"trust        {trust['level']} (against ordering by {best})"]
+        for name, gains in trust.get("gain", {}).items():
+            for metric, g in gains.items():
+                lines.append(
+                    f"  vs {name:14} {metric:8} {g['mean']:+.3f} "
+                    f"[{g['low']:+.3f}, {g['high']:+.3f}]"
+                )
+    if card.get("leaned_on"):
+        lines += ["", "leaned on (sd of each term over the training listings)"]
+        lines += [
+            f"  {entry['feature']:22} {entry['term_sd']:.3f}"
+            for entry in card["leaned_on"][:10]
+        ]
     if "blockers" in card:
         from ranking.blockers import card_lines
 

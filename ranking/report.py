@@ -33,7 +33,7 @@ from ranking.export import read_ranks
 from ranking.features import FACTORS
 from ranking.lang import factor_word, say, signal_word
 from ranking.persist import read_card
-from ranking.render import costed
+from ranking.render import costed, trust_lines
 from ranking.scoring import (
     for_people,
     header_words,
@@ -368,6 +368,10 @@ def _card_html(card: dict, lang: str) -> str:
             )
         )
         + "</p>"
+        + "".join(
+            f'<p class="small trust">{_e(line)}</p>'
+            for line in trust_lines(card.get("trust"), lang, detail=False)
+        )
         + (
             f'<p class="small">{_e(say("audit.unknown", lang, signals=unknown))}</p>'
             if unknown

@@ -210,6 +210,7 @@ def train(
         },
         "metrics": metrics,
         "cross_validation": selection.to_card(),
+        "leaned_on": leaned_on(final, features),
         "trust": trust,
         "seed": seed,
         "features": [
@@ -241,6 +242,19 @@ def train(
     if output is not None:
         save_model(model, output, card, arrays=training_profile(data, features, model))
     return TrainResult(model, metrics, card, comparison)
+
+
+def leaned_on(shapes, features: pd.DataFrame) -> list[dict]:
+    """How far each feature's term moves listings of the training catalog
+    (the standard deviation of its term, raw score), largest first: what the
+    model leaned on — the category-relative volume or the catalog-wide."""
+    terms = shapes.terms(features)
+    spread = terms.std(axis=0).sort_values(ascending=False)
+    return [
+        {"feature": name, "term_sd": round(float(sd), 4)}
+        for name, sd in spread.items()
+        if sd > 0
+    ]
 
 
 def _enough_groups(groups: pd.DataFrame) -> None:
