@@ -42,10 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality import raw_frame, train_lightgbm  # noqa: E402
 from title_model import move_five_percent  # noqa: E402
 
-from ranking import evaluate, fixes  # noqa: E402
+from ranking import crossval, evaluate, fixes  # noqa: E402
 from ranking.export import ExportSource, read_ranks  # noqa: E402
-from ranking.features import FACTORS, FEATURES  # noqa: E402
-from ranking.model import AdditiveWeightModel  # noqa: E402
+from ranking.features import FACTORS  # noqa: E402
 from ranking.pipeline import catalog_features, prepare  # noqa: E402
 from ranking.profile import ProfilePart, signal_rates  # noqa: E402
 from ranking.simulate import simulate, true_weight  # noqa: E402
@@ -127,9 +126,9 @@ def capture_bench(listings: int, seed: int) -> None:
     # The features prepare() measures too: the same profile, fitted on the
     # whole export with the same seed.
     features = catalog_features(data)
-    estimator = AdditiveWeightModel(directions=[f.direction for f in FEATURES])
-    estimator.fit(features, pairs=evaluate.ranking_pairs(train_groups))
-    model = WeightModel.from_training(estimator.additive_, features, "ranks")
+    # Fitted as `ranking train` fits (complexity chosen by cross-validation).
+    shapes, _ = crossval.fit_selected(features, crossval.rank_labels(train_groups))
+    model = WeightModel.from_training(shapes, features, "ranks")
     prepared = prepare(source, model)
     scored = prepared.score(data)
     applied = fixes.apply_fixes(prepared, scored)

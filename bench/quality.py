@@ -38,9 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from ranking import evaluate
+from ranking import crossval, evaluate
 from ranking.features import FEATURES
-from ranking.model import AdditiveWeightModel
 from ranking.pipeline import catalog_features
 from ranking.simulate import CATALOG_COLUMNS, Assumptions, simulate
 from ranking.values import parse_ranks
@@ -65,20 +64,22 @@ def measured(fn):
 
 
 def fit_ours(catalog, train_groups):
+    """Fitted as ``ranking train`` fits: complexity chosen by cross-validation
+    over the training keyword groups, then refitted on all of them."""
     features = catalog_features(catalog)
-    model = AdditiveWeightModel(directions=[f.direction for f in FEATURES])
-    model.fit(features, pairs=evaluate.ranking_pairs(train_groups))
-    return model.predict(features)
+    shapes, _ = crossval.fit_selected(features, crossval.rank_labels(train_groups))
+    return shapes.predict(features)
 
 
 def fit_ours_on_visitors(catalog, train_rows):
     """Trained as ``ranking train`` does without ranks: squared error on log
-    search visitors, bins cut from the whole catalog."""
+    search visitors, complexity chosen by cross-validation, knots from the
+    whole catalog."""
     features = catalog_features(catalog)
     target = np.log1p(catalog["search_visitors"].to_numpy(dtype="float64"))
-    model = AdditiveWeightModel(directions=[f.direction for f in FEATURES])
-    model.fit(features[train_rows], target[train_rows], bin_sample=features)
-    return model.predict(features)
+    labels = crossval.visitor_labels(catalog, target, train_rows)
+    shapes, _ = crossval.fit_selected(features, labels)
+    return shapes.predict(features)
 
 
 def fit_hgb(catalog, train_groups, seed):
