@@ -267,9 +267,14 @@ def blocker_costs(
     the listing (what clearing its cliffs would win back), NaN where the
     listing is not blocked on that factor."""
     grouped = cliffs_by_factor(model)
+    lowest = scored.features["dsr_min_gap"].to_numpy(dtype="float64")
     blocked = {
+        # The spec's DSR blocker is a DSR *below* its category's level and
+        # past the learned cliff: a shop at its category's average (a gap of
+        # 0, as every DSR given once with --set is) is not below it, however
+        # the cliff's centre falls between the knots around 0.
         "dsr": (
-            grouped["dsr"][0].past(scored.features["dsr_min_gap"])
+            grouped["dsr"][0].past(lowest) & (lowest < 0)
             if grouped["dsr"]
             else np.zeros(len(scored.raw), dtype=bool)
         ),

@@ -65,7 +65,10 @@ CLIFF_KNOTS = {name: 32 for name in CLIFF_FEATURES}
 RESAMPLES = 2000
 #: Trust levels, by the interval of the model's NDCG@10 and Spearman gain
 #: over the best single signal.
-TRUST_LEVELS = ("better", "not_better", "worse")
+TRUST_LEVELS = ("better", "not_better", "worse", "too_few")
+#: Fewest held-out keyword groups a verdict rests on: a bootstrap over two
+#: search pages has three possible means, no interval at all.
+MIN_TRUST_GROUPS = 10
 
 
 def unit_of(feature: str) -> str:
@@ -430,7 +433,9 @@ def trust(
     out["gain"] = gains
     lows = [g["low"] for g in gains[best].values()]
     highs = [g["high"] for g in gains[best].values()]
-    if min(lows) > 0:
+    if len(model) < MIN_TRUST_GROUPS:
+        out["level"] = "too_few"
+    elif min(lows) > 0:
         out["level"] = "better"
     elif min(highs) < 0:
         out["level"] = "worse"

@@ -358,6 +358,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "可信度: 模型排序不如只按{signal}排序 — 请改按{signal}排序，"
         "或用更多关键词重新训练",
     ),
+    "trust.too_few": (
+        "trust: too few keyword groups to tell whether the model beats ordering "
+        "by {signal} alone (fewer than 10 held out) — collect more keywords",
+        "可信度: 关键词组太少（留出不足 10 个），"
+        "无法判断模型是否优于只按{signal}排序 — 请收集更多关键词",
+    ),
     "trust.gain": (
         "  vs {signal} over {groups} keyword groups: NDCG@10 {ndcg:+.3f} "
         "({ndcg_low:+.3f} … {ndcg_high:+.3f}), Spearman {rho:+.3f} "

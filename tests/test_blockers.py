@@ -231,3 +231,15 @@ def test_train_prints_the_thresholds_it_learned(runner, market_files, tmp_path):
             "threshold"
         ]
     )
+
+
+def test_a_shop_at_its_categorys_dsr_is_not_below_it(prepared):
+    # Every DSR given once with --set is its category's average: a gap of 0,
+    # which is not below the category whatever side of 0 the cliff's centre
+    # fell on between the knots.
+    state, scored = prepared
+    row = scored.data.iloc[:20].copy()
+    for name in DSR:
+        row[name] = state.profile.reference.center(name, row["category"])
+    costs = blockers.blocker_costs(state.score(row), state.profile, state.model)
+    assert costs["dsr"].isna().all()

@@ -120,3 +120,14 @@ def test_a_one_signal_model_keeps_the_signals_order():
     scores = model.partial_terms(features[["rel_sales"]])
     order = np.argsort(features["rel_sales"].to_numpy())
     assert (np.diff(scores[order]) > 0).all()
+
+
+def test_two_search_pages_are_too_few_to_trust_either_way():
+    # Two captured pages: a bootstrap over two groups has three means, no
+    # interval; the verdict says so instead of "better".
+    data, features, groups = _market(6, 12, noise=0.1, seed=4)
+    labels = crossval.rank_labels(groups)
+    chosen = crossval.select(features, labels, complexities=[(4, 1e-2)])
+    found = crossval.trust(chosen.per_group, labels.groups, data)
+    assert found["groups"] == 6
+    assert found["level"] == "too_few"
