@@ -131,3 +131,19 @@ def test_two_search_pages_are_too_few_to_trust_either_way():
     found = crossval.trust(chosen.per_group, labels.groups, data)
     assert found["groups"] == 6
     assert found["level"] == "too_few"
+
+
+def test_many_keywords_are_judged_on_a_draw_and_learned_from_whole(monkeypatch):
+    monkeypatch.setattr(crossval, "MAX_CV_GROUPS", 5)
+    seen = []
+    monkeypatch.setattr(
+        crossval, "_fit", lambda features, config, **kw: seen.append(kw["pairs"])
+    )
+    _, features, groups = _market(12, 6, noise=0.1)
+    labels = crossval.rank_labels(groups)
+    assert labels.groups["keyword"].nunique() == 5
+    assert labels.folds == 5
+    labels.fit(features, 0, crossval.Config(4, 1e-2))
+    labels.fit(features, None, crossval.Config(4, 1e-2))
+    assert len(seen[0]) == 4 * 15  # four drawn groups of six: 15 pairs each
+    assert len(seen[1]) == 12 * 15  # the final fit: every group
