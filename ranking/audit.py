@@ -156,16 +156,13 @@ def _plain(value):
 
 def unknown_signals(row: pd.Series) -> list[str]:
     """Signals this listing's export row leaves unknown."""
-    missing = [
-        name for name in schema.SIGNALS if name not in row.index or pd.isna(row[name])
-    ]
-    if (
-        "gmv" in missing
-        and pd.notna(row.get("monthly_sales"))
-        and pd.notna(row.get("price"))
-    ):
-        missing.remove("gmv")
-    return missing
+
+    def known(name: str) -> bool:
+        return name in row.index and not pd.isna(row[name])
+
+    return schema.without_covered(
+        [name for name in schema.SIGNALS if not known(name)], known
+    )
 
 
 def blocker_list(prepared, scored, at, lang: str = "en") -> list[dict]:

@@ -282,11 +282,7 @@ class DriftCounts:
         (``gmv`` is derived from monthly_sales and price, ``has_white_bg_image``
         measured from ``main_image``)."""
         absent = [name for name in schema.SIGNALS if not self._known(name)]
-        if "gmv" in absent and self._known("monthly_sales") and self._known("price"):
-            absent.remove("gmv")
-        if "has_white_bg_image" in absent and self._known("main_image"):
-            absent.remove("has_white_bg_image")
-        return absent
+        return schema.without_covered(absent, self._known)
 
     def one_valued(self) -> set[str]:
         """Numeric signals with the same value on every listing that has one."""

@@ -373,6 +373,7 @@ def render_audit(report: dict, lang: str = "en") -> str:
             weight=report["weight"],
             percentile=report["category_percentile"],
         ),
+        *trust_lines(report.get("trust"), lang, detail=False),
     ]
     if report["unknown_signals"]:
         unknown = ", ".join(signal_word(n, lang) for n in report["unknown_signals"])

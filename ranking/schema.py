@@ -971,26 +971,32 @@ def _check_range(name: str, kind: str, values: pd.Series, complain) -> None:
         )
 
 
-def absent_signals(data: pd.DataFrame) -> list[str]:
-    """Signals the export does not give at all (absent, or empty in every row).
+def without_covered(unknown: list[str], known) -> list[str]:
+    """``unknown`` less the signals that others given stand for: ``gmv`` is
+    derived from monthly_sales and price, ``has_white_bg_image`` measured
+    from ``main_image`` paths, and ``sales_rank`` (Best Sellers Rank) stands
+    in for a sales count only where none is given. ``known(name)`` says
+    whether a signal is given."""
+    covers = {
+        "gmv": ("monthly_sales", "price"),
+        "has_white_bg_image": ("main_image",),
+        "sales_rank": ("monthly_sales",),
+    }
+    return [
+        name
+        for name in unknown
+        if not (name in covers and all(known(other) for other in covers[name]))
+    ]
 
-    ``gmv`` counts as known when monthly_sales and price are (it is derived),
-    ``has_white_bg_image`` when ``main_image`` paths are given (measured),
-    and ``sales_rank`` when monthly_sales is (a sales count makes it moot).
-    """
+
+def absent_signals(data: pd.DataFrame) -> list[str]:
+    """Signals the export does not give at all (absent, or empty in every
+    row), less those others stand for (:func:`without_covered`)."""
 
     def known(name: str) -> bool:
         return name in data.columns and bool(data[name].notna().any())
 
-    unknown = [name for name in SIGNALS if not known(name)]
-    if "gmv" in unknown and known("monthly_sales") and known("price"):
-        unknown.remove("gmv")
-    if "has_white_bg_image" in unknown and known("main_image"):
-        unknown.remove("has_white_bg_image")
-    # Best Sellers Rank stands in for a sales count only where none is given.
-    if "sales_rank" in unknown and known("monthly_sales"):
-        unknown.remove("sales_rank")
-    return unknown
+    return without_covered([name for name in SIGNALS if not known(name)], known)
 
 
 __all__ = [

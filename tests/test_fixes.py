@@ -513,3 +513,22 @@ def test_what_if_reads_the_value_forms_an_export_may_write():
         "refund_rate": 0.035,
         "monthly_sales": 12000.0,
     }
+
+
+def test_audit_text_shows_the_trust_and_each_fix_its_range(
+    runner, market_files, model_dir
+):
+    args = ["audit", str(market_files["catalog"]), "--model", str(model_dir)]
+    ids = pd.read_csv(market_files["catalog"], dtype=str)["listing_id"]
+    report = json.loads(runner.invoke(cli, [*args, ids[5], "--format", "json"]).stdout)
+    assert report["trust"]["level"] in {"better", "not_better", "worse", "too_few"}
+    for fix in report["fixes"]:
+        low, high = fix["expected_gain_range"]
+        assert low <= high
+    text = runner.invoke(cli, [*args, ids[5]]).stdout
+    assert text.splitlines()[2].startswith("trust: ")
+    first = report["fixes"][0]
+    low, high = first["expected_gain_range"]
+    assert f"{first['expected_gain']:+6.1f} ({low:.1f}–{high:.1f})" in text
+    # A Taobao-style export with sales given does not lack a Best Sellers Rank.
+    assert "sales_rank" not in report["unknown_signals"]
