@@ -278,15 +278,16 @@ class AdditiveWeightModel(RegressorMixin, BaseEstimator):
 
 
 class _Design:
-    """Where every training row lies on every feature's knots, flattened over
-    all features, so that a pass of the fit is a few whole-array operations
-    instead of a loop over features.
+    """Where every training row lies on every feature's knots, so that a pass
+    of the fit is two lookups, a multiply and two bincounts per feature over
+    contiguous columns.
 
     The parameters are, per feature, one increment per interval between its
     knots and the missing value's term. ``values`` (every feature's term at
     each knot, then its missing term, end to end) are their segmented
-    cumulative sums; a row's term interpolates between two of them, and a
-    missing value points both ends at the missing term.
+    cumulative sums. A row's term is ``values[low] + fraction · step[low]``,
+    ``step`` being the rise to the next knot; a missing value sits on the
+    missing term with fraction 0.
     """
 
     def __init__(self, knots: list[np.ndarray], X: pd.DataFrame):
@@ -294,17 +295,17 @@ class _Design:
         starts = np.r_[0, np.cumsum(sizes)[:-1]]
         self.n_rows, self.n_values = len(X), int(sizes.sum())
         missing = starts + sizes - 1
-        self.lower = np.empty(X.shape, dtype=np.int64)
-        self.upper = np.empty(X.shape, dtype=np.int64)
-        self.fraction = np.empty(X.shape, dtype="float64")
+        self.sizes, self.starts = sizes, starts
+        # Column-major, local to each feature's segment: every pass reads a
+        # feature's column whole, and bincounts stay the segment's size.
+        self.low = np.empty(X.shape, dtype=np.intp, order="F")
+        self.fraction = np.empty(X.shape, dtype="float64", order="F")
         self.never_missing = np.empty(X.shape[1], dtype=bool)
         for j, k in enumerate(knots):
             left, fraction = interval(k, X.iloc[:, j].to_numpy())
             known = left >= 0
             self.never_missing[j] = known.all()
-            upper = np.minimum(left + 1, len(k) - 1)
-            self.lower[:, j] = np.where(known, starts[j] + left, missing[j])
-            self.upper[:, j] = np.where(known, starts[j] + upper, missing[j])
+            self.low[:, j] = np.where(known, left, len(k))
             self.fraction[:, j] = fraction
         # coef → values: increments land on every knot but each feature's
         # first; the missing terms on their own slots.
@@ -330,25 +331,45 @@ class _Design:
         values[self.missing_at] = coef[self.coef_missing]
         return values
 
-    def terms(self, coef: np.ndarray) -> np.ndarray:
+    def _segments(self, coef: np.ndarray):
         values = self.values(coef)
-        low = values[self.lower]
-        return low + self.fraction * (values[self.upper] - low)
+        # The rise to the next knot; 0 at the last knot and the missing slot
+        # (their fraction is 0 or the row sits at the last knot exactly).
+        step = np.r_[np.diff(values), 0.0]
+        for j, (start, size) in enumerate(zip(self.starts, self.sizes, strict=True)):
+            own_step = step[start : start + size].copy()
+            own_step[size - 2 :] = 0.0
+            yield j, values[start : start + size], own_step
+
+    def terms(self, coef: np.ndarray) -> np.ndarray:
+        out = np.empty(self.low.shape, order="F")
+        for j, values, step in self._segments(coef):
+            low = self.low[:, j]
+            out[:, j] = values[low] + self.fraction[:, j] * step[low]
+        return out
 
     def score(self, coef: np.ndarray) -> np.ndarray:
-        return self.terms(coef).sum(axis=1)
+        total = np.zeros(self.n_rows)
+        for j, values, step in self._segments(coef):
+            low = self.low[:, j]
+            total += values[low]
+            total += self.fraction[:, j] * step[low]
+        return total
 
     def gradient(self, grad_rows: np.ndarray) -> np.ndarray:
         """d(loss)/d(coef) from d(loss)/d(score) per row: first per value
-        (each row's weight on its two ends), then per increment, which raises
-        every knot value after it in its feature (a reverse cumulative sum
-        within the segment)."""
-        upper_share = grad_rows[:, None] * self.fraction
-        per_value = np.bincount(
-            self.lower.ravel(),
-            (grad_rows[:, None] - upper_share).ravel(),
-            self.n_values,
-        ) + np.bincount(self.upper.ravel(), upper_share.ravel(), self.n_values)
+        (each row's weight on the knots either side), then per increment,
+        which raises every knot value after it in its feature (a reverse
+        cumulative sum within the feature)."""
+        per_value = np.empty(self.n_values)
+        for j, (start, size) in enumerate(zip(self.starts, self.sizes, strict=True)):
+            low = self.low[:, j]
+            whole = np.bincount(low, grad_rows, size)
+            upper = np.bincount(low, grad_rows * self.fraction[:, j], size)
+            # A row's share t goes to the knot above, 1 − t stays.
+            own = whole - upper
+            own[1:] += upper[:-1]
+            per_value[start : start + size] = own
         knots_only = per_value.copy()
         knots_only[self.missing_at] = 0.0
         after = np.r_[np.cumsum(knots_only[::-1])[::-1], 0.0]
