@@ -755,8 +755,18 @@ def _write_excel(
 
     from ranking.text import display_width
 
+    # Text is written as text: by default XlsxWriter turns a string starting
+    # with "=" into a live formula (a title "=HYPERLINK(...)" or "=cmd|..."
+    # from a hostile export would run in the operator's Excel), and one that
+    # looks like a URL into a hyperlink.
     book = xlsxwriter.Workbook(
-        str(path), {"constant_memory": True, "nan_inf_to_errors": False}
+        str(path),
+        {
+            "constant_memory": True,
+            "nan_inf_to_errors": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
     )
     try:
         sheet = book.add_worksheet()
