@@ -403,18 +403,23 @@ def check_writable(path: Path) -> str:
 
 
 def refuse_overwriting(output: Path, *inputs: Path) -> None:
-    """Raise :class:`OutputError` if ``output`` is one of the input files:
-    inputs are never modified."""
+    """Raise :class:`OutputError` if ``output`` is one of the input files, or
+    a folder holding one (a dataset or model folder is replaced whole):
+    inputs are never modified. Checked before any work, so that nothing is
+    written."""
     output = Path(output)
-    for source in inputs:
-        if (
-            output.exists()
-            and Path(source).exists()
-            and os.path.samefile(output, source)
-        ):
+    if not output.exists():
+        return
+    for source in map(Path, inputs):
+        if not source.exists():
+            continue
+        # samefile sees through symlinks, hard links and "./" spellings.
+        held = output.is_dir() and output.resolve() in source.resolve().parents
+        if held or os.path.samefile(output, source):
+            relation = "holds" if held else "is"
             raise OutputError(
-                f"{output}: is the input file; write the output somewhere else "
-                "(inputs are never modified)"
+                f"{output}: {relation} the input file {source}; write the output "
+                "somewhere else (inputs are never modified)"
             )
 
 

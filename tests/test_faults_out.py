@@ -44,3 +44,58 @@ def test_diff_xlsx_writes_formula_looking_text_as_text(runner, tmp_path):
     cells = _cells(output)
     assert cells['=HYPERLINK("x")'] == "s"
     assert "f" not in cells.values()
+
+
+PLAIN = "listing_id,title,visitors\nA1,one,10\nA2,two,-1\nA3,three,5\n"
+
+
+def _refused(result, *named):
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert "is the input file" in lines[0] or "holds the input file" in lines[0]
+    for path in named:
+        assert str(path) in lines[0]
+
+
+def test_score_default_rejects_file_never_replaces_the_input(runner, tmp_path):
+    export = write_csv(tmp_path / "scored.rejects.csv", PLAIN)
+    output = tmp_path / "scored.csv"
+    result = runner.invoke(cli, ["score", str(export), "-o", str(output)])
+    _refused(result, export)
+    assert export.read_text() == PLAIN
+    assert not output.exists()
+
+
+def test_score_rejects_given_as_the_input_through_a_symlink(runner, tmp_path):
+    export = write_csv(tmp_path / "x.csv", PLAIN)
+    (tmp_path / "link.csv").symlink_to(export)
+    output = tmp_path / "out.csv"
+    args = ["score", str(export), "-o", str(output), "--rejects"]
+    result = runner.invoke(cli, [*args, str(tmp_path / "link.csv")])
+    _refused(result, export, tmp_path / "link.csv")
+    assert export.read_text() == PLAIN and not output.exists()
+
+
+def test_score_rejects_that_is_the_output_is_refused(runner, tmp_path):
+    export = write_csv(tmp_path / "x.csv", PLAIN)
+    output = tmp_path / "out.csv"
+    args = ["score", str(export), "-o", str(output), "--rejects", str(output)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2 and "is the output too" in result.stderr
+    assert not output.exists()
+
+
+def test_report_diff_and_train_outputs_never_replace_an_input(runner, tmp_path):
+    export = write_csv(tmp_path / "x.csv", PLAIN)
+    other = write_csv(tmp_path / "y.csv", PLAIN)
+    report = runner.invoke(cli, ["report", str(export), "-o", str(export)])
+    _refused(report, export)
+    diff = runner.invoke(cli, ["diff", str(other), str(export), "-o", str(export)])
+    _refused(diff, export)
+    folder = tmp_path / "m"
+    folder.mkdir()
+    inside = write_csv(folder / "model.json", PLAIN)
+    train = runner.invoke(cli, ["train", str(inside), "-o", str(folder)])
+    _refused(train, folder, inside)
+    assert export.read_text() == PLAIN and inside.read_text() == PLAIN
