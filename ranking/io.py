@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -446,17 +447,84 @@ def _put_in_place(temporary: Path, path: Path) -> None:
     os.replace(temporary, path)
 
 
-def write_text(text: str, path: Path) -> None:
-    """Write ``text`` (UTF-8) to ``path`` whole or not at all."""
+def output_folder(path: Path) -> Path:
+    """The folder ``path`` is written into; :class:`OutputError` when it is
+    missing or is a file (``notes.txt/out.csv``)."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError(f"{path}: folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=folder
+        problem = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise OutputError(f"{path}: folder {folder} {problem}")
+    return folder
+
+
+def _cannot_write_in(path: Path, folder: Path, error: OSError) -> OutputError:
+    return OutputError(
+        f"{path}: cannot write in folder {folder} ({error.strerror or error})"
     )
+
+
+def temporary_beside(path: Path, folder: bool = False) -> Path:
+    """A new hidden temporary file (or folder) beside ``path``, so that the
+    finished output is renamed into place on the same file system; a folder
+    that refuses it (read-only, full) is one :class:`OutputError` line."""
+    path = Path(path)
+    where = output_folder(path)
+    clean_stale(path)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        if folder:
+            return Path(
+                tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=where)
+            )
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=where
+        )
+    except OSError as error:
+        raise _cannot_write_in(path, where, error) from None
+    os.close(handle)
+    return Path(temporary)
+
+
+#: A temporary file or folder of ours older than this is left from a run
+#: that was killed (kill -9, power cut): no run writes one output that long
+#: after creating its temporary... except a very long one, hence a margin.
+STALE_SECONDS = 6 * 3600
+
+
+def clean_stale(path: Path) -> None:
+    """Delete the temporaries a killed run left beside ``path``: hidden
+    ``.NAME.XXXXXXXX.tmp`` files and folders (our mkstemp/mkdtemp naming;
+    ``.old`` for a dataset renamed aside)
+    older than :data:`STALE_SECONDS`. Only ours, for this output's name: a
+    run writing this output now has a fresh one, which is kept."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    ours = re.compile(re.escape(f".{path.name}.") + r"[a-z0-9_]{8}\.(tmp|old)")
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if not ours.fullmatch(entry.name):
+            continue
+        try:
+            if now - entry.stat(follow_symlinks=False).st_mtime < STALE_SECONDS:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            continue  # cleaning is a courtesy; never the reason a run fails
+
+
+def write_text(text: str, path: Path) -> None:
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all."""
+    path = Path(path)
+    temporary = temporary_beside(path)
+    try:
+        with open(temporary, "w", encoding="utf-8") as out:
             out.write(text)
         _put_in_place(Path(temporary), path)
     except OSError as failure:
@@ -482,10 +550,7 @@ class TableWriter:
         self.path = Path(path)
         self.headers = dict(headers or {})
         self.suffix = check_writable(self.path)
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        if not folder.is_dir():
-            raise OutputError(f"{self.path}: folder {folder} does not exist")
-        self._folder = folder
+        self._folder = output_folder(self.path)
         self._temporary: Path | None = None
         self._sink = None
         self._writer = None
@@ -493,11 +558,7 @@ class TableWriter:
         self.rows = 0
 
     def __enter__(self) -> TableWriter:
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self._folder
-        )
-        os.close(handle)
-        self._temporary = Path(temporary)
+        self._temporary = temporary_beside(self.path)
         return self
 
     def write(self, frame: pd.DataFrame) -> None:
@@ -618,8 +679,7 @@ def check_dataset(path: Path) -> None:
 
 def staging_folder(path: Path) -> Path:
     """A new hidden folder beside ``path`` to write a dataset into."""
-    folder = path.parent if str(path.parent) else Path(".")
-    return Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder))
+    return temporary_beside(path, folder=True)
 
 
 def publish_folder(staging: Path, path: Path) -> None:
@@ -816,7 +876,22 @@ def _write_excel(
                     },
                 )
     finally:
+        _close_book(book)
+
+
+def _close_book(book) -> None:
+    """Close (that is, write) a workbook; XlsxWriter wraps the file system's
+    error (disk full, folder gone) in its own exception, given back here as
+    the OSError it is, which the writers turn into one line."""
+    from xlsxwriter.exceptions import XlsxFileError
+
+    try:
         book.close()
+    except XlsxFileError as error:
+        cause = error.args[0] if error.args else None
+        if isinstance(cause, OSError):
+            raise cause from None
+        raise OSError(str(error)) from None
 
 
 def _present(value) -> bool:

@@ -20,7 +20,7 @@ from ranking.drift import factor_contributions
 from ranking.errors import RankingError
 from ranking.export import ExportSource, Ranks, read_ranks
 from ranking.features import FEATURES
-from ranking.persist import load_model, save_model, sha256
+from ranking.persist import check_model_output, load_model, save_model, sha256
 from ranking.scoring import ENGINES
 from ranking.weight import WeightModel
 
@@ -158,6 +158,7 @@ def train(
         inputs = input_files(export_path)
         inputs += [Path(ranks_path)] if ranks_path is not None else []
         io.refuse_overwriting(Path(output), *inputs)
+        check_model_output(Path(output))
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
     if engine == "dask":
         from ranking.cluster import features_on_cluster

@@ -4,6 +4,7 @@ never replace an input, and file-system faults as one line, not a traceback."""
 from pathlib import Path
 
 import openpyxl
+import pytest
 from conftest import write_csv
 
 from ranking.cli import cli
@@ -99,3 +100,95 @@ def test_report_diff_and_train_outputs_never_replace_an_input(runner, tmp_path):
     train = runner.invoke(cli, ["train", str(inside), "-o", str(folder)])
     _refused(train, folder, inside)
     assert export.read_text() == PLAIN and inside.read_text() == PLAIN
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.parquet", "out.xlsx", "scored"])
+def test_score_into_a_folder_that_refuses_files_is_one_line(
+    runner, tmp_path, monkeypatch, name
+):
+    # Root ignores a 0o500 folder's permissions: the refusal is simulated
+    # where every writer makes its temporary (mkstemp, mkdtemp).
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    export = write_csv(tmp_path / "x.csv", PLAIN)
+    out = tmp_path / "locked"
+    out.mkdir()
+    result = runner.invoke(cli, ["score", str(export), "-o", str(out / name)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {out / name}: cannot write in folder {out} (Permission denied)"
+    ]
+    assert list(out.iterdir()) == []
+
+
+def _commands(export: Path, other: Path, output: Path) -> dict[str, list[str]]:
+    return {
+        "score": ["score", str(export), "-o", str(output / "s.csv")],
+        "score-xlsx": ["score", str(export), "-o", str(output / "s.xlsx")],
+        "dataset": ["score", str(export), "-o", str(output / "scored")],
+        "report": ["report", str(export), "-o", str(output / "r.html")],
+        "diff": ["diff", str(other), str(export), "-o", str(output / "d.xlsx")],
+        "check": ["check", str(export), "--rejects", str(output / "rej.csv")],
+        "train": ["train", str(export), "-o", str(output / "model")],
+    }
+
+
+@pytest.mark.parametrize("command", sorted(_commands(Path(), Path(), Path())))
+def test_every_output_under_a_regular_file_is_one_line(runner, tmp_path, command):
+    # A path under a regular file fails for root too.
+    export = write_csv(tmp_path / "x.csv", PLAIN)
+    other = write_csv(tmp_path / "y.csv", PLAIN)
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not a folder")
+    args = _commands(export, other, blocker)[command]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert str(blocker) in lines[0]
+    assert blocker.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("command", ["report", "check", "train", "diff"])
+def test_other_commands_in_a_folder_that_refuses_files(
+    runner, tmp_path, monkeypatch, command
+):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    export = write_csv(tmp_path / "x.csv", PLAIN)
+    other = write_csv(tmp_path / "y.csv", PLAIN)
+    out = tmp_path / "locked"
+    out.mkdir()
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    result = runner.invoke(cli, _commands(export, other, out)[command])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert f"folder {out}" in lines[0] and "Permission denied" in lines[0]
+
+
+def test_disk_full_while_writing_xlsx_is_one_line(runner, tmp_path, monkeypatch):
+    import xlsxwriter
+    from xlsxwriter.exceptions import FileCreateError
+
+    def full(self):
+        raise FileCreateError(OSError(28, "No space left on device"))
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", full)
+    export = write_csv(tmp_path / "x.csv", PLAIN)
+    output = tmp_path / "out.xlsx"
+    result = runner.invoke(cli, ["score", str(export), "-o", str(output)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {output}: cannot be written (No space left on device)"
+    ]
+    assert list(tmp_path.iterdir()) == [export]
