@@ -192,3 +192,27 @@ def test_disk_full_while_writing_xlsx_is_one_line(runner, tmp_path, monkeypatch)
         f"Error: {output}: cannot be written (No space left on device)"
     ]
     assert list(tmp_path.iterdir()) == [export]
+
+
+def test_a_later_run_cleans_the_temporaries_a_killed_run_left(runner, tmp_path):
+    import os
+    import time
+
+    export = write_csv(tmp_path / "x.csv", PLAIN)
+    old = time.time() - 7 * 3600  # older than io.STALE_SECONDS (6 h)
+    left = tmp_path / ".out.csv.k3_9abcd.tmp"  # kill -9 during `score -o out.csv`
+    left_dataset = tmp_path / ".scored.a1b2c3d4.tmp"
+    fresh = tmp_path / ".out.csv.zz99yy88.tmp"  # another run, writing now
+    someone_elses = tmp_path / ".other.csv.k3_9abcd.tmp"
+    left_dataset.mkdir()
+    (left_dataset / "part-00000.parquet").write_bytes(b"half")
+    for path in (left, fresh, someone_elses):
+        path.write_text("half")
+    for path in (left, left_dataset, someone_elses):
+        os.utime(path, (old, old))
+    for output in ("out.csv", "scored"):
+        args = ["score", str(export), "-o", str(tmp_path / output)]
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, result.output
+    assert not left.exists() and not left_dataset.exists()
+    assert fresh.exists() and someone_elses.exists()
