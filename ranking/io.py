@@ -17,6 +17,7 @@ import re
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ranking.errors import ExportError, OutputError
+from ranking.errors import ExportError, OutputError, OutputWarning
 
 HEADER_SEARCH_ROWS = 20
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
@@ -620,7 +621,16 @@ class TableWriter:
                 return
             if self.suffix == ".xlsx":
                 whole = pd.concat(self._frames) if self._frames else pd.DataFrame()
-                _write_excel(whole, temporary, self.headers)
+                cut = _write_excel(whole, temporary, self.headers)
+                if cut:
+                    warnings.warn(
+                        OutputWarning(
+                            f"{self.path}: {cut:,} cell(s) longer than Excel's "
+                            f"{EXCEL_TEXT_MAX:,} characters cut to that length "
+                            "(a .csv or .parquet output keeps them whole)"
+                        ),
+                        stacklevel=2,
+                    )
             elif self._writer is None:
                 self._write(pd.DataFrame())
             self._close_writers()
@@ -808,14 +818,20 @@ MAX_WIDTH = 60
 WIDTH_SAMPLE = 2000
 
 
+#: The most characters an Excel cell holds; XlsxWriter cuts longer text
+#: silently, so we cut it ourselves and count.
+EXCEL_TEXT_MAX = 32_767
+
+
 def _write_excel(
     frame: pd.DataFrame, path: Path, headers: Mapping[str, str] | None = None
-) -> None:
+) -> int:
     """An Excel file made for people (XlsxWriter, streamed row by row with
     ``constant_memory``): the header row and the first column frozen, an
     autofilter, a colour scale on weights, percentiles, changes and gains, and
     column widths that fit Chinese text (a CJK character is two columns wide
-    — XlsxWriter's ``autofit`` counts it as one)."""
+    — XlsxWriter's ``autofit`` counts it as one). Returns how many cells were
+    cut to :data:`EXCEL_TEXT_MAX` characters."""
     import xlsxwriter
 
     from ranking.text import display_width
@@ -850,13 +866,20 @@ def _write_excel(
             sheet.set_column(
                 j, j, min(widest, MAX_WIDTH) + 2, decimal if floats else None
             )
+        cut = sum(len(word) > EXCEL_TEXT_MAX for word in shown)
+        shown = [_fits_excel(word) for word in shown]
         sheet.write_row(0, 0, shown, header)
         for j, (name, word) in enumerate(zip(columns, shown, strict=True)):
             if word != name:
                 sheet.write_comment(0, j, name)
         cells = frame.astype(object).where(frame.notna(), None)
         for i, row in enumerate(cells.itertuples(index=False, name=None), start=1):
-            sheet.write_row(i, 0, [_excel_value(v) for v in row])
+            values = [_excel_value(v) for v in row]
+            long = sum(isinstance(v, str) and len(v) > EXCEL_TEXT_MAX for v in values)
+            if long:
+                cut += long
+                values = [_fits_excel(v) for v in values]
+            sheet.write_row(i, 0, values)
         last = len(frame)
         sheet.freeze_panes(1, 1)
         if columns:
@@ -877,6 +900,14 @@ def _write_excel(
                 )
     finally:
         _close_book(book)
+    return cut
+
+
+def _fits_excel(value):
+    """Text cut to what an Excel cell holds."""
+    if isinstance(value, str) and len(value) > EXCEL_TEXT_MAX:
+        return value[:EXCEL_TEXT_MAX]
+    return value
 
 
 def _close_book(book) -> None:
@@ -888,6 +919,14 @@ def _close_book(book) -> None:
     try:
         book.close()
     except XlsxFileError as error:
+        # A failed close leaves each sheet's row file (constant_memory) open.
+        for sheet in book.worksheets():
+            handle = getattr(sheet, "row_data_fh", None)
+            if handle is not None and not handle.closed:
+                handle.close()
+            left = getattr(sheet, "row_data_filename", None)
+            if left:
+                Path(left).unlink(missing_ok=True)
         cause = error.args[0] if error.args else None
         if isinstance(cause, OSError):
             raise cause from None

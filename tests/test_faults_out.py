@@ -216,3 +216,20 @@ def test_a_later_run_cleans_the_temporaries_a_killed_run_left(runner, tmp_path):
         assert result.exit_code == 0, result.output
     assert not left.exists() and not left_dataset.exists()
     assert fresh.exists() and someone_elses.exists()
+
+
+def test_xlsx_says_how_many_cells_were_cut_to_excels_limit(runner, tmp_path):
+    long = "长" * 40_003
+    export = write_csv(tmp_path / "x.csv", f"listing_id,title\nA1,{long}\nA2,ok\n")
+    output = tmp_path / "out.xlsx"
+    result = runner.invoke(cli, ["score", str(export), "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"note: {output}: 1 cell(s) longer than Excel's 32,767 characters cut to "
+        "that length (a .csv or .parquet output keeps them whole)"
+    ) in result.stderr
+    sheet = openpyxl.load_workbook(output).active
+    assert sheet.cell(2, 2).value == long[:32_767]
+    csv = tmp_path / "out.csv"
+    result = runner.invoke(cli, ["score", str(export), "-o", str(csv)])
+    assert "cut" not in result.stderr and long in csv.read_text(encoding="utf-8-sig")
