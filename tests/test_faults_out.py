@@ -233,3 +233,29 @@ def test_xlsx_says_how_many_cells_were_cut_to_excels_limit(runner, tmp_path):
     csv = tmp_path / "out.csv"
     result = runner.invoke(cli, ["score", str(export), "-o", str(csv)])
     assert "cut" not in result.stderr and long in csv.read_text(encoding="utf-8-sig")
+
+
+def test_csv_and_rejects_keep_formula_looking_cells_exact(runner, tmp_path):
+    # Decision (README, Faults): .csv, .tsv and .parquet are for programs and
+    # keep every value exact (no "'" prefix to undo); .xlsx is the format for
+    # people, where text is never a formula.
+    import pandas as pd
+
+    text = "listing_id,title,note,visitors\n"
+    text += '=A1,=HYPERLINK("x"),+1,10\n@B2,-2,@SUM(A1),-5\n'
+    export = write_csv(tmp_path / "x.csv", text)
+    output = tmp_path / "out.csv"
+    result = runner.invoke(cli, ["score", str(export), "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    scored = pd.read_csv(output, dtype=str, encoding="utf-8-sig")
+    assert scored.loc[0, ["listing_id", "title", "note"]].tolist() == [
+        "=A1",
+        '=HYPERLINK("x")',
+        "+1",
+    ]
+    rejects = pd.read_csv(tmp_path / "out.rejects.csv", dtype=str)
+    assert rejects.loc[0, ["listing_id", "title", "note"]].tolist() == [
+        "@B2",
+        "-2",
+        "@SUM(A1)",
+    ]
