@@ -259,3 +259,27 @@ def test_csv_and_rejects_keep_formula_looking_cells_exact(runner, tmp_path):
         "-2",
         "@SUM(A1)",
     ]
+
+
+def test_sample_data_into_a_path_under_a_file_or_a_refusing_folder(
+    runner, tmp_path, monkeypatch
+):
+    import tempfile
+
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not a folder")
+    args = ["sample-data", "--listings", "50", "-o"]
+    result = runner.invoke(cli, [*args, str(blocker / "market")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {blocker / 'market'}: cannot be made (Not a directory)"
+    ]
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    result = runner.invoke(cli, [*args, str(tmp_path / "m")])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"folder {tmp_path / 'm'} (Permission" in lines[0]
