@@ -178,6 +178,14 @@ def _plain(value):
 MODEL_FILES = {*CHECKED, CARD_TEXT, CHECKSUMS}
 
 
+def model_inputs(folder: str | Path | None) -> list[Path]:
+    """The files of a model directory a command reads: inputs too, which no
+    output may replace (``score -o model/model.json``)."""
+    if folder is None:
+        return []
+    return [Path(folder) / name for name in sorted(MODEL_FILES)]
+
+
 def _check_replaceable(folder: Path) -> None:
     """Replacing a directory deletes what it held: only an empty directory or
     an earlier model directory may be replaced, never a folder of other files."""

@@ -32,7 +32,7 @@ from ranking.drift import absent_note, message, shifts_of
 from ranking.export import read_ranks
 from ranking.features import FACTORS
 from ranking.lang import factor_word, say, signal_word
-from ranking.persist import read_card
+from ranking.persist import model_inputs, read_card
 from ranking.render import costed, trust_lines
 from ranking.scoring import (
     for_people,
@@ -72,7 +72,7 @@ def report(
     inputs = input_files(exports)
     inputs += input_files(old) if old is not None else []
     inputs += [Path(ranks_path)] if ranks_path is not None else []
-    io.refuse_overwriting(output, *inputs)
+    io.refuse_overwriting(output, *inputs, *model_inputs(model_dir))
     prepared = prepare_export(exports, model_dir, sets=sets)
     table = _catalog_table(prepared)
     ranks = read_ranks(ranks_path) if ranks_path is not None else None

@@ -18,7 +18,7 @@ from ranking.drift import shifts_of
 from ranking.errors import OutputError
 from ranking.export import NOT_LISTING, REJECT_REASON, Chunk
 from ranking.features import FACTORS
-from ranking.persist import load_model
+from ranking.persist import load_model, model_inputs
 
 if TYPE_CHECKING:
     from ranking.pipeline import Scored
@@ -198,7 +198,7 @@ def score_catalog(
         io.check_dataset(output)
     else:
         io.check_writable(output)
-    inputs = input_files(export_path)
+    inputs = [*input_files(export_path), *model_inputs(model_dir)]
     io.refuse_overwriting(output, *inputs)
     # The rejects file is checked before any work, the default one too:
     # `score scored.rejects.csv -o scored.csv` once replaced its own input.
@@ -207,6 +207,7 @@ def score_catalog(
         if rejects_path
         else output.with_name(f"{output.stem}.rejects.csv")
     )
+    io.check_writable(rejects_file)
     io.refuse_overwriting(rejects_file, *inputs)
     if rejects_file.resolve() == output.resolve():
         raise OutputError(

@@ -283,3 +283,29 @@ def test_sample_data_into_a_path_under_a_file_or_a_refusing_folder(
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and f"folder {tmp_path / 'm'} (Permission" in lines[0]
+
+
+def test_no_output_replaces_a_file_of_the_model_it_reads(runner, tmp_path):
+    import shutil
+
+    from ranking.defaults import DEFAULT_MODEL
+
+    model = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL, model)
+    card = model / "card.json"
+    before = card.read_bytes()
+    export = write_csv(tmp_path / "x.csv", PLAIN)
+    given = ["--model", str(model), "-o", str(card)]
+    _refused(runner.invoke(cli, ["report", str(export), *given]), card)
+    assert card.read_bytes() == before
+
+
+def test_score_refuses_a_rejects_format_it_cannot_write_before_scoring(
+    runner, tmp_path
+):
+    export = write_csv(tmp_path / "x.csv", PLAIN)
+    output = tmp_path / "out.csv"
+    args = ["score", str(export), "-o", str(output), "--rejects"]
+    result = runner.invoke(cli, [*args, str(tmp_path / "r.json")])
+    assert result.exit_code == 2 and "cannot write '.json'" in result.stderr
+    assert not output.exists()
