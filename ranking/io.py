@@ -567,9 +567,15 @@ class TableWriter:
             self._write(frame)
         except OSError as error:
             raise OutputError(
-                f"{self.path}: cannot be written ({error.strerror})"
+                f"{self.path}: cannot be written ({error.strerror or error})"
             ) from None
         self.rows += len(frame)
+        if self.suffix == ".xlsx" and self.rows > EXCEL_ROWS_MAX:
+            # Said as soon as it is known, before the rows pile up in memory.
+            raise OutputError(
+                f"{self.path}: more than {EXCEL_ROWS_MAX:,} rows, the most an "
+                ".xlsx holds; write .csv or .parquet"
+            )
 
     def _write(self, frame: pd.DataFrame) -> None:
         if self.suffix == ".xlsx":
@@ -638,7 +644,7 @@ class TableWriter:
             temporary = None
         except OSError as failure:
             raise OutputError(
-                f"{self.path}: cannot be written ({failure.strerror})"
+                f"{self.path}: cannot be written ({failure.strerror or failure})"
             ) from None
         finally:
             if temporary is not None:
@@ -767,7 +773,7 @@ class DatasetWriter:
             self._writer.write_table(table)
         except OSError as error:
             raise OutputError(
-                f"{self.path}: cannot be written ({error.strerror})"
+                f"{self.path}: cannot be written ({error.strerror or error})"
             ) from None
         self.rows += len(frame)
         self._in_part += len(frame)
@@ -818,6 +824,9 @@ MAX_WIDTH = 60
 WIDTH_SAMPLE = 2000
 
 
+#: The most rows below the header an Excel sheet holds; XlsxWriter drops
+#: the rest without a word, so a larger table is refused instead.
+EXCEL_ROWS_MAX = 1_048_575
 #: The most characters an Excel cell holds; XlsxWriter cuts longer text
 #: silently, so we cut it ourselves and count.
 EXCEL_TEXT_MAX = 32_767

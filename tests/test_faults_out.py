@@ -309,3 +309,19 @@ def test_score_refuses_a_rejects_format_it_cannot_write_before_scoring(
     result = runner.invoke(cli, [*args, str(tmp_path / "r.json")])
     assert result.exit_code == 2 and "cannot write '.json'" in result.stderr
     assert not output.exists()
+
+
+def test_an_xlsx_too_long_for_excel_is_refused_not_cut(runner, tmp_path, monkeypatch):
+    # XlsxWriter drops rows past Excel's last one without a word.
+    from ranking import io
+
+    monkeypatch.setattr(io, "EXCEL_ROWS_MAX", 2)
+    export = write_csv(tmp_path / "x.csv", "listing_id,title\nA1,a\nA2,b\nA3,c\n")
+    output = tmp_path / "out.xlsx"
+    result = runner.invoke(cli, ["score", str(export), "-o", str(output)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {output}: more than 2 rows, the most an .xlsx holds; "
+        "write .csv or .parquet"
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv"]
