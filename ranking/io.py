@@ -486,18 +486,18 @@ def temporary_beside(path: Path, folder: bool = False) -> Path:
     return Path(temporary)
 
 
-#: A temporary file or folder of ours older than this is left from a run
-#: that was killed (kill -9, power cut): no run writes one output that long
-#: after creating its temporary... except a very long one, hence a margin.
+#: A temporary of ours untouched this long is left by a run that was killed
+#: (kill -9, power cut): a live run's temporary is younger (it grows as rows
+#: are written; an .xlsx is written at the end of a run of minutes).
 STALE_SECONDS = 6 * 3600
 
 
 def clean_stale(path: Path) -> None:
     """Delete the temporaries a killed run left beside ``path``: hidden
     ``.NAME.XXXXXXXX.tmp`` files and folders (our mkstemp/mkdtemp naming;
-    ``.old`` for a dataset renamed aside)
-    older than :data:`STALE_SECONDS`. Only ours, for this output's name: a
-    run writing this output now has a fresh one, which is kept."""
+    ``.old`` for a dataset renamed aside) older than :data:`STALE_SECONDS`.
+    Only ours, for this output's name: a run writing this output now has a
+    fresh one, which is kept."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     ours = re.compile(re.escape(f".{path.name}.") + r"[a-z0-9_]{8}\.(tmp|old)")
