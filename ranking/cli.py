@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import sys
+import warnings
 from functools import wraps
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import click
 
 from ranking import render
 from ranking.defaults import DEFAULT_MODEL
-from ranking.errors import RankingError
+from ranking.errors import OutputWarning, RankingError
 from ranking.lang import say
 
 
@@ -35,10 +36,22 @@ def user_errors(command):
 
     @wraps(command)
     def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except RankingError as error:
-            raise UserError(str(error)) from None
+        with warnings.catch_warnings(record=True) as caught:
+            # Ours are notes for the user; any other warning is shown as the
+            # filters say (recording would otherwise swallow it).
+            warnings.simplefilter("always", OutputWarning)
+            try:
+                done = command(*args, **kwargs)
+            except RankingError as error:
+                raise UserError(str(error)) from None
+        for warning in caught:
+            if issubclass(warning.category, OutputWarning):
+                click.echo(f"note: {warning.message}", err=True)
+            else:
+                warnings.showwarning(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
+        return done
 
     return wrapper
 

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ranking import io
-from ranking.catalog import export_paths, open_catalog
+from ranking.catalog import input_files, open_catalog
 from ranking.drift import DriftCounts, factor_contributions
 from ranking.export import read_ranks
 from ranking.features import FACTORS, sum_by_factor
@@ -46,7 +46,7 @@ from ranking.features._common import categories
 from ranking.features.dsr import DSR_COLUMNS
 from ranking.fixes import FIX_COLUMNS
 from ranking.lang import say, signal_word
-from ranking.persist import load_model
+from ranking.persist import load_model, model_inputs
 from ranking.pipeline import Scored
 
 #: Modified z-score at or below which a drop is unusual (Iglewicz and
@@ -83,7 +83,10 @@ def diff(
     if output is not None:
         output = Path(output)
         io.check_writable(output)
-        io.refuse_overwriting(output, *export_paths(old_path), *export_paths(new_path))
+        inputs = [*input_files(old_path), *input_files(new_path)]
+        inputs += [Path(ranks_path)] if ranks_path is not None else []
+        inputs += model_inputs(model_dir) + model_inputs(old_model_dir)
+        io.refuse_overwriting(output, *inputs)
     model, _ = load_model(model_dir)
     old_model = load_model(old_model_dir)[0] if old_model_dir is not None else None
     ranks = read_ranks(ranks_path) if ranks_path is not None else None

@@ -35,3 +35,8 @@ class OutputError(RankingError):
 
 class EngineError(RankingError):
     """The engine asked for cannot run: Dask missing, a scheduler unreachable."""
+
+
+class OutputWarning(UserWarning):
+    """An output was written, but not quite as given (an ``.xlsx`` cell cut
+    to Excel's limit): the CLI prints it as one ``note:`` line."""

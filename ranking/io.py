@@ -16,6 +16,8 @@ import os
 import re
 import shutil
 import tempfile
+import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ranking.errors import ExportError, OutputError
+from ranking.errors import ExportError, OutputError, OutputWarning
 
 HEADER_SEARCH_ROWS = 20
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
@@ -403,18 +405,23 @@ def check_writable(path: Path) -> str:
 
 
 def refuse_overwriting(output: Path, *inputs: Path) -> None:
-    """Raise :class:`OutputError` if ``output`` is one of the input files:
-    inputs are never modified."""
+    """Raise :class:`OutputError` if ``output`` is one of the input files, or
+    a folder holding one (a dataset or model folder is replaced whole):
+    inputs are never modified. Checked before any work, so that nothing is
+    written."""
     output = Path(output)
-    for source in inputs:
-        if (
-            output.exists()
-            and Path(source).exists()
-            and os.path.samefile(output, source)
-        ):
+    if not output.exists():
+        return
+    for source in map(Path, inputs):
+        if not source.exists():
+            continue
+        # samefile sees through symlinks, hard links and "./" spellings.
+        held = output.is_dir() and output.resolve() in source.resolve().parents
+        if held or os.path.samefile(output, source):
+            relation = "holds" if held else "is"
             raise OutputError(
-                f"{output}: is the input file; write the output somewhere else "
-                "(inputs are never modified)"
+                f"{output}: {relation} the input file {source}; write the output "
+                "somewhere else (inputs are never modified)"
             )
 
 
@@ -441,17 +448,84 @@ def _put_in_place(temporary: Path, path: Path) -> None:
     os.replace(temporary, path)
 
 
-def write_text(text: str, path: Path) -> None:
-    """Write ``text`` (UTF-8) to ``path`` whole or not at all."""
+def output_folder(path: Path) -> Path:
+    """The folder ``path`` is written into; :class:`OutputError` when it is
+    missing or is a file (``notes.txt/out.csv``)."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError(f"{path}: folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=folder
+        problem = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise OutputError(f"{path}: folder {folder} {problem}")
+    return folder
+
+
+def _cannot_write_in(path: Path, folder: Path, error: OSError) -> OutputError:
+    return OutputError(
+        f"{path}: cannot write in folder {folder} ({error.strerror or error})"
     )
+
+
+def temporary_beside(path: Path, folder: bool = False) -> Path:
+    """A new hidden temporary file (or folder) beside ``path``, so that the
+    finished output is renamed into place on the same file system; a folder
+    that refuses it (read-only, full) is one :class:`OutputError` line."""
+    path = Path(path)
+    where = output_folder(path)
+    clean_stale(path)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        if folder:
+            return Path(
+                tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=where)
+            )
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=where
+        )
+    except OSError as error:
+        raise _cannot_write_in(path, where, error) from None
+    os.close(handle)
+    return Path(temporary)
+
+
+#: A temporary of ours untouched this long is left by a run that was killed
+#: (kill -9, power cut): a live run's temporary is younger (it grows as rows
+#: are written; an .xlsx is written at the end of a run of minutes).
+STALE_SECONDS = 6 * 3600
+
+
+def clean_stale(path: Path) -> None:
+    """Delete the temporaries a killed run left beside ``path``: hidden
+    ``.NAME.XXXXXXXX.tmp`` files and folders (our mkstemp/mkdtemp naming;
+    ``.old`` for a dataset renamed aside) older than :data:`STALE_SECONDS`.
+    Only ours, for this output's name: a run writing this output now has a
+    fresh one, which is kept."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    ours = re.compile(re.escape(f".{path.name}.") + r"[a-z0-9_]{8}\.(tmp|old)")
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if not ours.fullmatch(entry.name):
+            continue
+        try:
+            if now - entry.stat(follow_symlinks=False).st_mtime < STALE_SECONDS:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            continue  # cleaning is a courtesy; never the reason a run fails
+
+
+def write_text(text: str, path: Path) -> None:
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all."""
+    path = Path(path)
+    temporary = temporary_beside(path)
+    try:
+        with open(temporary, "w", encoding="utf-8") as out:
             out.write(text)
         _put_in_place(Path(temporary), path)
     except OSError as failure:
@@ -477,10 +551,7 @@ class TableWriter:
         self.path = Path(path)
         self.headers = dict(headers or {})
         self.suffix = check_writable(self.path)
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        if not folder.is_dir():
-            raise OutputError(f"{self.path}: folder {folder} does not exist")
-        self._folder = folder
+        self._folder = output_folder(self.path)
         self._temporary: Path | None = None
         self._sink = None
         self._writer = None
@@ -488,11 +559,7 @@ class TableWriter:
         self.rows = 0
 
     def __enter__(self) -> TableWriter:
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self._folder
-        )
-        os.close(handle)
-        self._temporary = Path(temporary)
+        self._temporary = temporary_beside(self.path)
         return self
 
     def write(self, frame: pd.DataFrame) -> None:
@@ -500,9 +567,15 @@ class TableWriter:
             self._write(frame)
         except OSError as error:
             raise OutputError(
-                f"{self.path}: cannot be written ({error.strerror})"
+                f"{self.path}: cannot be written ({error.strerror or error})"
             ) from None
         self.rows += len(frame)
+        if self.suffix == ".xlsx" and self.rows > EXCEL_ROWS_MAX:
+            # Said as soon as it is known, before the rows pile up in memory.
+            raise OutputError(
+                f"{self.path}: more than {EXCEL_ROWS_MAX:,} rows, the most an "
+                ".xlsx holds; write .csv or .parquet"
+            )
 
     def _write(self, frame: pd.DataFrame) -> None:
         if self.suffix == ".xlsx":
@@ -554,7 +627,16 @@ class TableWriter:
                 return
             if self.suffix == ".xlsx":
                 whole = pd.concat(self._frames) if self._frames else pd.DataFrame()
-                _write_excel(whole, temporary, self.headers)
+                cut = _write_excel(whole, temporary, self.headers)
+                if cut:
+                    warnings.warn(
+                        OutputWarning(
+                            f"{self.path}: {cut:,} cell(s) longer than Excel's "
+                            f"{EXCEL_TEXT_MAX:,} characters cut to that length "
+                            "(a .csv or .parquet output keeps them whole)"
+                        ),
+                        stacklevel=2,
+                    )
             elif self._writer is None:
                 self._write(pd.DataFrame())
             self._close_writers()
@@ -562,7 +644,7 @@ class TableWriter:
             temporary = None
         except OSError as failure:
             raise OutputError(
-                f"{self.path}: cannot be written ({failure.strerror})"
+                f"{self.path}: cannot be written ({failure.strerror or failure})"
             ) from None
         finally:
             if temporary is not None:
@@ -613,8 +695,7 @@ def check_dataset(path: Path) -> None:
 
 def staging_folder(path: Path) -> Path:
     """A new hidden folder beside ``path`` to write a dataset into."""
-    folder = path.parent if str(path.parent) else Path(".")
-    return Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder))
+    return temporary_beside(path, folder=True)
 
 
 def publish_folder(staging: Path, path: Path) -> None:
@@ -692,7 +773,7 @@ class DatasetWriter:
             self._writer.write_table(table)
         except OSError as error:
             raise OutputError(
-                f"{self.path}: cannot be written ({error.strerror})"
+                f"{self.path}: cannot be written ({error.strerror or error})"
             ) from None
         self.rows += len(frame)
         self._in_part += len(frame)
@@ -743,20 +824,39 @@ MAX_WIDTH = 60
 WIDTH_SAMPLE = 2000
 
 
+#: The most rows below the header an Excel sheet holds; XlsxWriter drops
+#: the rest without a word, so a larger table is refused instead.
+EXCEL_ROWS_MAX = 1_048_575
+#: The most characters an Excel cell holds; XlsxWriter cuts longer text
+#: silently, so we cut it ourselves and count.
+EXCEL_TEXT_MAX = 32_767
+
+
 def _write_excel(
     frame: pd.DataFrame, path: Path, headers: Mapping[str, str] | None = None
-) -> None:
+) -> int:
     """An Excel file made for people (XlsxWriter, streamed row by row with
     ``constant_memory``): the header row and the first column frozen, an
     autofilter, a colour scale on weights, percentiles, changes and gains, and
     column widths that fit Chinese text (a CJK character is two columns wide
-    — XlsxWriter's ``autofit`` counts it as one)."""
+    — XlsxWriter's ``autofit`` counts it as one). Returns how many cells were
+    cut to :data:`EXCEL_TEXT_MAX` characters."""
     import xlsxwriter
 
     from ranking.text import display_width
 
+    # Text is written as text: by default XlsxWriter turns a string starting
+    # with "=" into a live formula (a title "=HYPERLINK(...)" or "=cmd|..."
+    # from a hostile export would run in the operator's Excel), and one that
+    # looks like a URL into a hyperlink.
     book = xlsxwriter.Workbook(
-        str(path), {"constant_memory": True, "nan_inf_to_errors": False}
+        str(path),
+        {
+            "constant_memory": True,
+            "nan_inf_to_errors": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
     )
     try:
         sheet = book.add_worksheet()
@@ -775,13 +875,20 @@ def _write_excel(
             sheet.set_column(
                 j, j, min(widest, MAX_WIDTH) + 2, decimal if floats else None
             )
+        cut = sum(len(word) > EXCEL_TEXT_MAX for word in shown)
+        shown = [_fits_excel(word) for word in shown]
         sheet.write_row(0, 0, shown, header)
         for j, (name, word) in enumerate(zip(columns, shown, strict=True)):
             if word != name:
                 sheet.write_comment(0, j, name)
         cells = frame.astype(object).where(frame.notna(), None)
         for i, row in enumerate(cells.itertuples(index=False, name=None), start=1):
-            sheet.write_row(i, 0, [_excel_value(v) for v in row])
+            values = [_excel_value(v) for v in row]
+            long = sum(isinstance(v, str) and len(v) > EXCEL_TEXT_MAX for v in values)
+            if long:
+                cut += long
+                values = [_fits_excel(v) for v in values]
+            sheet.write_row(i, 0, values)
         last = len(frame)
         sheet.freeze_panes(1, 1)
         if columns:
@@ -801,7 +908,38 @@ def _write_excel(
                     },
                 )
     finally:
+        _close_book(book)
+    return cut
+
+
+def _fits_excel(value):
+    """Text cut to what an Excel cell holds."""
+    if isinstance(value, str) and len(value) > EXCEL_TEXT_MAX:
+        return value[:EXCEL_TEXT_MAX]
+    return value
+
+
+def _close_book(book) -> None:
+    """Close (that is, write) a workbook; XlsxWriter wraps the file system's
+    error (disk full, folder gone) in its own exception, given back here as
+    the OSError it is, which the writers turn into one line."""
+    from xlsxwriter.exceptions import XlsxFileError
+
+    try:
         book.close()
+    except XlsxFileError as error:
+        # A failed close leaves each sheet's row file (constant_memory) open.
+        for sheet in book.worksheets():
+            handle = getattr(sheet, "row_data_fh", None)
+            if handle is not None and not handle.closed:
+                handle.close()
+            left = getattr(sheet, "row_data_filename", None)
+            if left:
+                Path(left).unlink(missing_ok=True)
+        cause = error.args[0] if error.args else None
+        if isinstance(cause, OSError):
+            raise cause from None
+        raise OSError(str(error)) from None
 
 
 def _present(value) -> bool:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ranking import defaults
+from ranking import defaults, io
 from ranking.defaults import DEFAULT_MODEL  # noqa: F401  (re-exported)
 from ranking.errors import ModelFileError, OutputError
 from ranking.weight import WeightModel
@@ -96,41 +96,68 @@ def save_model(
     profile) with its card into ``folder``; the directory is replaced whole
     (written beside it, then renamed), never left half-written."""
     folder = Path(folder)
-    _check_replaceable(folder)
+    check_model_output(folder)
     parent = folder.parent if str(folder.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
+    staging = io.temporary_beside(folder, folder=True)
     try:
-        meta, model_arrays = model.to_data()
-        meta = {"format": MODEL_FORMAT, **meta}
-        _write_json(staging / MODEL_JSON, meta)
-        extra = {f"extra/{k}": v for k, v in (arrays or {}).items()}
-        with open(staging / MODEL_ARRAYS, "wb") as handle:
-            np.savez_compressed(handle, **model_arrays, **extra)
-        card = {
-            **card,
-            "format": MODEL_FORMAT,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "versions": versions(),
-        }
-        _write_json(staging / CARD_JSON, card)
-        (staging / CARD_TEXT).write_text(card_text(card), encoding="utf-8")
-        sums = "".join(f"{sha256(staging / name)}  {name}\n" for name in CHECKED)
-        (staging / CHECKSUMS).write_text(sums, encoding="utf-8")
-        os.chmod(staging, 0o755)
-        if folder.exists():
-            # Swap by rename, so the old model stays whole until the new one
-            # is in place; then drop the old one.
-            retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=parent))
-            os.replace(folder, retired / "model")
-            os.replace(staging, folder)
-            shutil.rmtree(retired)
-        else:
-            os.replace(staging, folder)
+        _write_model(model, folder, card, arrays, parent, staging)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(
+            f"{folder}: cannot be written ({error.strerror or error})"
+        ) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
+
+
+def check_model_output(folder: Path) -> None:
+    """Raise :class:`OutputError` unless a model can be written to
+    ``folder``: replaceable (:func:`_check_replaceable`), its parents made,
+    and a folder made beside it (read-only, a file in the way). Called before
+    a fit too, so that a refusal does not come after minutes of work."""
+    folder = Path(folder)
+    _check_replaceable(folder)
+    parent = folder.parent if str(folder.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(
+            f"{folder}: folder {parent} cannot be made ({error.strerror or error})"
+        ) from None
+    io.temporary_beside(folder, folder=True).rmdir()
+
+
+def _write_model(model, folder, card, arrays, parent, staging) -> None:
+    """The model's files into ``staging``, then ``staging`` renamed to
+    ``folder``."""
+    meta, model_arrays = model.to_data()
+    meta = {"format": MODEL_FORMAT, **meta}
+    _write_json(staging / MODEL_JSON, meta)
+    extra = {f"extra/{k}": v for k, v in (arrays or {}).items()}
+    with open(staging / MODEL_ARRAYS, "wb") as handle:
+        np.savez_compressed(handle, **model_arrays, **extra)
+    card = {
+        **card,
+        "format": MODEL_FORMAT,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": versions(),
+    }
+    _write_json(staging / CARD_JSON, card)
+    (staging / CARD_TEXT).write_text(card_text(card), encoding="utf-8")
+    sums = "".join(f"{sha256(staging / name)}  {name}\n" for name in CHECKED)
+    (staging / CHECKSUMS).write_text(sums, encoding="utf-8")
+    os.chmod(staging, 0o755)
+    if folder.exists():
+        # Swap by rename, so the old model stays whole until the new one
+        # is in place; then drop the old one.
+        retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=parent))
+        os.replace(folder, retired / "model")
+        os.replace(staging, folder)
+        shutil.rmtree(retired)
+    else:
+        os.replace(staging, folder)
 
 
 def _write_json(path: Path, payload: dict) -> None:
@@ -149,6 +176,14 @@ def _plain(value):
 
 
 MODEL_FILES = {*CHECKED, CARD_TEXT, CHECKSUMS}
+
+
+def model_inputs(folder: str | Path | None) -> list[Path]:
+    """The files of a model directory a command reads: inputs too, which no
+    output may replace (``score -o model/model.json``)."""
+    if folder is None:
+        return []
+    return [Path(folder) / name for name in sorted(MODEL_FILES)]
 
 
 def _check_replaceable(folder: Path) -> None:

@@ -27,12 +27,12 @@ import pandas as pd
 from ranking import io, svg
 from ranking.audit import listing_report
 from ranking.blockers import card_lines
-from ranking.catalog import export_paths
+from ranking.catalog import export_paths, input_files
 from ranking.drift import absent_note, message, shifts_of
 from ranking.export import read_ranks
 from ranking.features import FACTORS
 from ranking.lang import factor_word, say, signal_word
-from ranking.persist import read_card
+from ranking.persist import model_inputs, read_card
 from ranking.render import costed, trust_lines
 from ranking.scoring import (
     for_people,
@@ -69,7 +69,10 @@ def report(
     """Write the report of ``exports`` to ``output`` (whole or not at all);
     returns what it holds: listings, cards, size in bytes, drift shifts."""
     output = Path(output)
-    io.refuse_overwriting(output, *export_paths(exports))
+    inputs = input_files(exports)
+    inputs += input_files(old) if old is not None else []
+    inputs += [Path(ranks_path)] if ranks_path is not None else []
+    io.refuse_overwriting(output, *inputs, *model_inputs(model_dir))
     prepared = prepare_export(exports, model_dir, sets=sets)
     table = _catalog_table(prepared)
     ranks = read_ranks(ranks_path) if ranks_path is not None else None

@@ -18,7 +18,7 @@ from ranking.drift import shifts_of
 from ranking.errors import OutputError
 from ranking.export import NOT_LISTING, REJECT_REASON, Chunk
 from ranking.features import FACTORS
-from ranking.persist import load_model
+from ranking.persist import load_model, model_inputs
 
 if TYPE_CHECKING:
     from ranking.pipeline import Scored
@@ -198,15 +198,21 @@ def score_catalog(
         io.check_dataset(output)
     else:
         io.check_writable(output)
-    inputs = input_files(export_path)
+    inputs = [*input_files(export_path), *model_inputs(model_dir)]
     io.refuse_overwriting(output, *inputs)
-    if dataset and any(output.resolve() in f.resolve().parents for f in inputs):
+    # The rejects file is checked before any work, the default one too:
+    # `score scored.rejects.csv -o scored.csv` once replaced its own input.
+    rejects_file = (
+        Path(rejects_path)
+        if rejects_path
+        else output.with_name(f"{output.stem}.rejects.csv")
+    )
+    io.check_writable(rejects_file)
+    io.refuse_overwriting(rejects_file, *inputs)
+    if rejects_file.resolve() == output.resolve():
         raise OutputError(
-            f"{output}: holds the input files; write the output somewhere else "
-            "(inputs are never modified)"
+            f"{rejects_file}: is the output too; give --rejects another name"
         )
-    if rejects_path is not None:
-        io.refuse_overwriting(Path(rejects_path), *inputs)
     if engine == "dask":
         from ranking.cluster import score_on_cluster
 
@@ -240,11 +246,7 @@ def score_catalog(
     rows, rejects, blocked, drift = written
     written_rejects = None
     if len(rejects):
-        written_rejects = (
-            Path(rejects_path)
-            if rejects_path
-            else output.with_name(f"{output.stem}.rejects.csv")
-        )
+        written_rejects = rejects_file
         io.write_table(rejects, written_rejects)
     aside = (
         int(rejects[REJECT_REASON].str.contains(NOT_LISTING).sum())

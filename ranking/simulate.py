@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ranking import io
+from ranking.errors import OutputError
 
 
 @dataclass(frozen=True)
@@ -442,7 +443,12 @@ class Market:
         :func:`next_week`; no bulk-order incident, so ``catalog.csv`` stays
         the first week as it is)."""
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OutputError(
+                f"{folder}: cannot be made ({error.strerror or error})"
+            ) from None
         paths = {name: folder / f"{name}.csv" for name in ("catalog", "ranks", "truth")}
         io.write_table(self.catalog, paths["catalog"])
         io.write_table(self.ranks, paths["ranks"])
@@ -466,9 +472,7 @@ class Market:
             "assumptions": asdict(self.assumptions),
             "reference": self.reference.reset_index().to_dict("records"),
         }
-        tmp = paths["market"].with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(paths["market"])
+        io.write_text(json.dumps(meta, ensure_ascii=False, indent=1), paths["market"])
         return paths
 
 
@@ -568,10 +572,16 @@ def write_backoffice_csv(
     frame = backoffice_frame(catalog)
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding=encoding, newline="") as handle:
-        handle.write("统计时间,2026-10-02 ~ 2026-11-01\n")
-        frame.to_csv(handle, index=False, lineterminator="\n")
-    tmp.replace(path)
+    try:
+        with tmp.open("w", encoding=encoding, newline="") as handle:
+            handle.write("统计时间,2026-10-02 ~ 2026-11-01\n")
+            frame.to_csv(handle, index=False, lineterminator="\n")
+        tmp.replace(path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(
+            f"{path}: cannot be written ({error.strerror or error})"
+        ) from None
 
 
 def load_reference(folder: str | Path) -> tuple[pd.DataFrame, Assumptions]:

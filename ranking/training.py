@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ranking import crossval, evaluate, pipeline, schema
+from ranking import crossval, evaluate, io, pipeline, schema
 from ranking.blockers import card_entries
 from ranking.catalog import export_files, export_paths, input_files, open_catalog
 from ranking.drift import factor_contributions
 from ranking.errors import RankingError
 from ranking.export import ExportSource, Ranks, read_ranks
 from ranking.features import FEATURES
-from ranking.persist import load_model, save_model, sha256
+from ranking.persist import check_model_output, load_model, save_model, sha256
 from ranking.scoring import ENGINES
 from ranking.weight import WeightModel
 
@@ -152,6 +152,13 @@ def train(
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     ranks_path, from_export = ranks_in_export(export_path, ranks_path)
+    if output is not None:
+        # Before the fit: a model folder replaced whole must not take an
+        # input with it, and a refusal after minutes of fitting helps no one.
+        inputs = input_files(export_path)
+        inputs += [Path(ranks_path)] if ranks_path is not None else []
+        io.refuse_overwriting(Path(output), *inputs)
+        check_model_output(Path(output))
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
     if engine == "dask":
         from ranking.cluster import features_on_cluster
