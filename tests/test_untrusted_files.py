@@ -121,3 +121,74 @@ def test_score_goes_on_past_a_bomb_and_a_fifo(market, model_dir, tmp_path):
     assert "t" in done, "the run hung or failed"
     assert len(done["t"]) == len(catalog)
     assert done["t"]["weight"].notna().all()
+
+
+# ---------------------------------------------------------------- audit cache
+
+
+@pytest.fixture(scope="module")
+def small_export(market, tmp_path_factory):
+    path = tmp_path_factory.mktemp("small") / "catalog.csv"
+    market.catalog.head(300).to_csv(path, index=False)
+    return path
+
+
+def _edit(path):
+    """A change that still loads: the kind that was served as if true."""
+    if path.name == "rows.parquet":
+        rows = pd.read_parquet(path)
+        rows["visitors"] = rows["visitors"] * 10 + 1000
+        rows.to_parquet(path, index=False)
+    elif path.name == "scores.npz":
+        with np.load(path) as stored:
+            arrays = {k: stored[k] for k in stored.files}
+        arrays["sorted_raw"] = arrays["sorted_raw"] + 1.0
+        np.savez(path, **arrays)
+    elif path.name == "scores.json":
+        path.write_text('{"features": null}')
+    elif path.suffix == ".json" or path.name == "done":
+        path.write_text("null")
+    else:  # a byte flipped in the middle
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+
+
+DAMAGES = {
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
+    "missing": lambda p: p.unlink(),
+    "edited": _edit,
+}
+ENTRY_FILES = [
+    "rows.parquet",
+    "scores.json",
+    "scores.npz",
+    "profile.json",
+    "profile.npz",
+    "done",
+]
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+@pytest.mark.parametrize("name", ENTRY_FILES)
+def test_a_damaged_cache_entry_is_rebuilt_not_served(
+    small_export, model_dir, tmp_path, monkeypatch, name, damage
+):
+    from ranking import cache, pipeline
+    from ranking.audit import audit
+
+    monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
+    listing = pd.read_csv(small_export, dtype=str)["listing_id"][5]
+    fresh = audit(small_export, listing, model_dir)  # prepares and stores
+    (entry,) = (tmp_path / "cache").iterdir()
+    DAMAGES[damage](entry / name)
+    again = audit(small_export, listing, model_dir)
+    assert again == fresh
+    # Rebuilt whole: the next audit is served from it, and the same again.
+    calls = []
+    real = pipeline.prepare
+    monkeypatch.setattr(
+        cache, "prepare", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    assert audit(small_export, listing, model_dir) == fresh
+    assert calls == []
