@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from io import BytesIO
 
 import numpy as np
 import pandas as pd
@@ -192,3 +193,156 @@ def test_a_damaged_cache_entry_is_rebuilt_not_served(
     )
     assert audit(small_export, listing, model_dir) == fresh
     assert calls == []
+
+
+# ------------------------------------------------------------------ model file
+
+
+def _edited_model(source, folder, meta=None, arrays=None, card=None):
+    """A copy of the model at ``source`` edited by hand, its checksums then
+    recomputed as an editor would: only validation can refuse it."""
+    import json
+    import shutil
+
+    from ranking import persist
+
+    shutil.copytree(source, folder)
+    if meta:
+        data = json.loads((folder / "model.json").read_text())
+        meta(data)
+        (folder / "model.json").write_text(json.dumps(data))
+    if arrays:
+        with np.load(folder / "model.npz") as stored:
+            data = {k: stored[k] for k in stored.files}
+        arrays(data)
+        np.savez_compressed(folder / "model.npz", **data)
+    if card:
+        data = json.loads((folder / "card.json").read_text())
+        card(data)
+        (folder / "card.json").write_text(json.dumps(data))
+    sums = "".join(f"{persist.sha256(folder / n)}  {n}\n" for n in persist.CHECKED)
+    (folder / "SHA256SUMS").write_text(sums)
+    return folder
+
+
+def _set(key, value):
+    return lambda data: data.__setitem__(key, value)
+
+
+EDITS = {
+    "renamed feature": dict(meta=lambda m: m["features"].__setitem__(0, "sales")),
+    "feature order": dict(meta=lambda m: m["features"].reverse()),
+    "format 99": dict(meta=_set("format", 99)),
+    "scale 0": dict(meta=_set("scale", 0)),
+    "scale NaN": dict(meta=_set("scale", float("nan"))),
+    "center text": dict(meta=_set("center", "x")),
+    "fold scale -1": dict(meta=lambda m: m["folds"][0].__setitem__("scale", -1)),
+    "directions short": dict(meta=lambda m: m["directions"].pop()),
+    "cliff field text": dict(
+        meta=lambda m: next(c for c in m["cliffs"].values() if c).__setitem__(
+            "threshold", "low"
+        )
+    ),
+    "short shape": dict(arrays=lambda a: a.__setitem__("shape_0", a["shape_0"][:-1])),
+    "short knots": dict(arrays=lambda a: a.__setitem__("knots_3", a["knots_3"][:-1])),
+    "knots unsorted": dict(
+        arrays=lambda a: a.__setitem__("knots_0", a["knots_0"][::-1].copy())
+    ),
+    "NaN term": dict(arrays=lambda a: a["shape_2"].__setitem__(0, np.nan)),
+    "NaN fold term": dict(arrays=lambda a: a["fold0_shape_2"].__setitem__(0, np.nan)),
+    "text knots": dict(arrays=lambda a: a.__setitem__("knots_1", np.array(["a"]))),
+    "2-D shape": dict(arrays=lambda a: a.__setitem__("shape_1", a["shape_1"][None])),
+    "no intercept": dict(arrays=lambda a: a.pop("intercept")),
+    "ndcg text": dict(
+        card=lambda c: c["metrics"]["model"].__setitem__("ndcg@10", "abc")
+    ),
+    "card trust level": dict(card=lambda c: c["trust"].__setitem__("level", "great")),
+    "card curve NaN": dict(
+        card=lambda c: c["cross_validation"]["curve"][0].__setitem__(
+            "spearman", float("nan")
+        )
+    ),
+    "card blocker null cost": dict(
+        card=lambda c: next(b for b in c["blockers"].values() if b).__setitem__(
+            "median_cost", None
+        )
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_a_hand_edited_model_is_refused_in_one_line(model_dir, tmp_path, edit, runner):
+    from ranking.cli import cli
+    from ranking.errors import ModelFileError
+    from ranking.persist import load_model
+
+    folder = _edited_model(model_dir, tmp_path / "m", **EDITS[edit])
+    with pytest.raises(ModelFileError) as refused:
+        load_model(folder)
+    assert "\n" not in str(refused.value) and str(folder) in str(refused.value)
+    export = tmp_path / "x.csv"
+    export.write_text("listing_id,monthly_sales\nA,3\nB,5\n")
+    out = str(tmp_path / "out.csv")
+    result = runner.invoke(
+        cli, ["score", str(export), "--model", str(folder), "-o", out]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_the_models_used_in_tests_and_shipped_load(model_dir):
+    from ranking.persist import DEFAULT_MODEL, load_model
+
+    for folder in (model_dir, DEFAULT_MODEL):
+        model, _ = load_model(folder)
+        assert np.isfinite(model.scale) and model.scale > 0
+
+
+def test_a_small_npz_declaring_a_huge_array_is_refused_from_its_header(
+    model_dir, tmp_path
+):
+    """A 2 GB array is refused before any of it is unpacked or allocated."""
+    import zipfile
+
+    from numpy.lib import format as npy
+
+    from ranking.errors import ModelFileError
+    from ranking.persist import load_model
+
+    folder = _edited_model(model_dir, tmp_path / "m")
+    header = io_bytes = BytesIO()
+    npy.write_array_header_1_0(
+        header, {"descr": "<f8", "fortran_order": False, "shape": (2**28,)}
+    )
+    with zipfile.ZipFile(folder / "model.npz", "a") as archive:
+        archive.writestr("extra/big.npy", io_bytes.getvalue() + b"\0" * 64)
+    _edited_model(folder, tmp_path / "m2")
+    with pytest.raises(ModelFileError, match="unpack to more than"):
+        load_model(tmp_path / "m2")
+
+
+@pytest.mark.parametrize("name", ["model.npz", "card.json", "SHA256SUMS"])
+def test_a_model_file_that_is_a_device_or_fifo_is_refused_not_read(
+    model_dir, tmp_path, name
+):
+    import shutil
+
+    from ranking.errors import ModelFileError
+    from ranking.persist import load_model
+
+    folder = tmp_path / "m"
+    shutil.copytree(model_dir, folder)
+    (folder / name).unlink()
+    (folder / name).symlink_to("/dev/zero")
+    outcome = {}
+
+    def load():
+        try:
+            load_model(folder)
+        except ModelFileError as error:
+            outcome["error"] = str(error)
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert "not a regular file" in outcome.get("error", ""), outcome
