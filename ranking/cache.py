@@ -9,6 +9,12 @@ checksum and this package's version, so a changed export or model is never
 served from it. Entries live in ``$RANKING_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/ranking``, else ``~/.cache/ranking``; deleting the folder is
 always safe. Only the :data:`KEEP` most recently used entries are kept.
+
+An entry's ``done`` file, written last, records the SHA-256 of each of its
+other files: an entry is served only when its files are exactly those, with
+those bytes. A damaged entry (a file cut short, missing, edited, or anything
+that fails to load) is dropped and prepared again, never served and never a
+traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,8 +38,9 @@ from ranking.pipeline import CatalogScores, Prepared, prepare
 from ranking.profile import CatalogProfile
 from ranking.weight import WeightModel
 
-CACHE_FORMAT = 4  # 2: listing keys from values.hash_text; 3: title fits stored;
+CACHE_FORMAT = 5  # 2: listing keys from values.hash_text; 3: title fits stored;
 # 4: drift counts carry each signal's moments (absent or one value, ranking.drift)
+# 5: ``done`` records each file's checksum (entries of 4 have none: not read)
 KEEP = 8
 
 
@@ -165,11 +173,15 @@ def prepared(export_path, model: WeightModel, sets: Sequence[str] = ()) -> Prepa
     folder = cache_root() / key
     if (folder / "done").exists():
         try:
+            _verify(folder)
             loaded = _load(folder, image_root, model)
             os.utime(folder / "done")
             return loaded
-        except (OSError, ValueError, KeyError):
-            shutil.rmtree(folder, ignore_errors=True)  # unreadable: start again
+        except Exception:  # noqa: BLE001 - whatever a damaged entry raises
+            # A cache is only ever a copy: any entry that fails its checksums
+            # or to load (a `null` where an array was: TypeError) is dropped
+            # and prepared again, never a traceback.
+            shutil.rmtree(folder, ignore_errors=True)
     result = prepare(open_catalog(paths, sets=sets), model)
     with contextlib.suppress(OSError):  # a cache that cannot be written costs time
         _store(result, folder)
@@ -210,7 +222,9 @@ def _store(result: Prepared, folder: Path) -> None:
         pq.write_table(
             pa.Table.from_pandas(rows, preserve_index=False), staging / "rows.parquet"
         )
-        (staging / "done").write_text("", encoding="utf-8")
+        sums = {f.name: _sha256(f) for f in sorted(staging.iterdir())}
+        # Last: its presence says the entry is whole, its content what whole is.
+        (staging / "done").write_text(json.dumps(sums), encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder)
         os.replace(staging, folder)
@@ -218,6 +232,35 @@ def _store(result: Prepared, folder: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _evict(root)
+
+
+class DamagedEntry(Exception):
+    """A cache entry whose files are not those its ``done`` records."""
+
+
+def _sha256(path: Path) -> str:
+    # A regular file only: a FIFO put in the cache must not hang an audit.
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise DamagedEntry(f"{path.name}: not a regular file")
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _verify(folder: Path) -> None:
+    """Raise :class:`DamagedEntry` unless the entry's files are exactly those
+    its ``done`` records, each with its recorded SHA-256."""
+    sums = json.loads((folder / "done").read_text(encoding="utf-8"))
+    if not isinstance(sums, dict) or not sums:
+        raise DamagedEntry("done: no checksums")
+    present = {p.name for p in folder.iterdir()} - {"done"}
+    if present != set(sums):
+        raise DamagedEntry(f"files {sorted(present)} != recorded {sorted(sums)}")
+    for name, expected in sums.items():
+        if _sha256(folder / name) != expected:
+            raise DamagedEntry(f"{name}: checksum differs")
 
 
 def _load(folder: Path, image_root: Path, model: WeightModel) -> CachedPrepared:

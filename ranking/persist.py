@@ -13,10 +13,12 @@ or swapped files; they are not a signature.)
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import platform
 import shutil
+import stat
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -216,7 +218,9 @@ def read_card(folder: str | Path) -> dict:
             + (f"; {shipped}" if shipped else "")
         )
     try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
+        card = json.loads(_read_file(card_path, MAX_JSON_BYTES).decode("utf-8"))
+    except _Bad as error:
+        raise ModelFileError(f"{folder}: {error}; {_remedy(folder)}") from None
     except (ValueError, UnicodeDecodeError):
         raise ModelFileError(
             f"{card_path}: is not valid JSON; {_remedy(folder)}"
@@ -236,21 +240,33 @@ def verify_checksums(folder: Path) -> str:
     sums_path = folder / CHECKSUMS
     if not sums_path.exists():
         raise ModelFileError(f"{folder}: {CHECKSUMS} is missing; {_remedy(folder)}")
-    recorded = {}
-    for line in sums_path.read_text(encoding="utf-8").splitlines():
-        digest, _, name = line.partition("  ")
-        recorded[name.strip()] = digest.strip()
+    try:
+        sums = _read_file(sums_path, MAX_JSON_BYTES)
+        recorded = {}
+        for line in sums.decode("utf-8", errors="replace").splitlines():
+            digest, _, name = line.partition("  ")
+            recorded[name.strip()] = digest.strip()
+        limits = {MODEL_ARRAYS: MAX_NPZ_BYTES}
+        found = {
+            name: hashlib.sha256(
+                _read_file(folder / name, limits.get(name, MAX_JSON_BYTES))
+            ).hexdigest()
+            for name in CHECKED
+            if (folder / name).exists()
+        }
+    except _Bad as error:
+        raise ModelFileError(f"{folder}: {error}; {_remedy(folder)}") from None
     for name in CHECKED:
         path = folder / name
-        if not path.exists():
+        if name not in found:
             raise ModelFileError(f"{folder}: {name} is missing; {_remedy(folder)}")
-        if recorded.get(name) != sha256(path):
+        if recorded.get(name) != found[name]:
             raise ModelFileError(
                 f"{path}: does not match the checksum recorded in {CHECKSUMS}; "
                 "the file was changed or damaged — "
                 + _remedy(folder, otherwise="restore it or retrain")
             )
-    return sha256(sums_path)
+    return hashlib.sha256(sums).hexdigest()
 
 
 def load_model(folder: str | Path) -> tuple[WeightModel, dict]:
@@ -264,14 +280,26 @@ def load_model(folder: str | Path) -> tuple[WeightModel, dict]:
     card = read_card(folder)
     digest = verify_checksums(folder)
     try:
-        meta = json.loads((folder / MODEL_JSON).read_text(encoding="utf-8"))
-        with np.load(folder / MODEL_ARRAYS, allow_pickle=False) as stored:
-            arrays = {name: stored[name] for name in stored.files}
-        model = WeightModel.from_data(meta, arrays)
-    except (ValueError, KeyError, TypeError, OSError) as error:
+        _check_card(card)
+    except _Bad as error:
         raise ModelFileError(
-            f"{folder}: does not hold a readable ranking model ({error}); "
-            + _remedy(folder)
+            f"{folder / CARD_JSON}: {error}; {_remedy(folder)}"
+        ) from None
+    try:
+        meta = json.loads(_read_file(folder / MODEL_JSON, MAX_JSON_BYTES))
+        arrays = _load_npz(_read_file(folder / MODEL_ARRAYS, MAX_NPZ_BYTES))
+        _check_model(meta, arrays)
+        if meta.get("trust") is not None:  # the audit shows it
+            _check_json(meta["trust"], "trust", "trust")
+        model = WeightModel.from_data(meta, arrays)
+    except _Bad as error:
+        raise ModelFileError(f"{folder}: {error}; {_remedy(folder)}") from None
+    except Exception as error:  # noqa: BLE001 - whatever a damaged file raises
+        # zipfile, numpy's header parser and json raise many types on a
+        # damaged file (BadZipFile, EOFError, struct.error, ...): all one line.
+        raise ModelFileError(
+            f"{folder}: does not hold a readable ranking model "
+            f"({type(error).__name__}: {error}); " + _remedy(folder)
         ) from None
     model.digest = digest
     model.training_profile = {
@@ -437,3 +465,293 @@ def card_text(card: dict) -> str:
     lines += ["", "versions"]
     lines += [f"  {k:14} {v}" for k, v in card.get("versions", {}).items()]
     return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------ checked on load
+# A model directory is a user's file: checksums catch damage, not an edit
+# whose checksums were recomputed. Everything load_model returns is checked
+# here against what the code that reads it needs, so a hand-edited model is
+# one ModelFileError, never a traceback later nor NaN weights for every
+# listing.
+
+#: Largest model.json, card.json or SHA256SUMS read (the shipped ones are a
+#: few KB), and largest model.npz, packed and unpacked (the shipped one is
+#: 100 KB holding 22 KB of arrays): a 2 MB file may unpack to 2 GB.
+MAX_JSON_BYTES = 16 * 2**20
+MAX_NPZ_BYTES = 256 * 2**20
+MAX_ARRAY_BYTES = 256 * 2**20
+TRUST_LEVELS = {"better", "not_better", "worse", "too_few"}
+#: Card and model.json keys whose value is a number (or, for the gain's
+#: metrics, a {mean, low, high} of numbers), and those that count things.
+NUMBER_KEYS = {
+    "ndcg@10", "spearman", "score", "mean", "low", "high", "term_sd", "alpha",
+    "median_cost", "threshold", "height", "share", "cleared", "center", "scale",
+}  # fmt: skip
+COUNT_KEYS = {
+    "groups", "rows", "folds", "n_knots", "observations", "censored",
+    "held_out_groups", "held_out_listings", "seed", "matched_observations",
+}  # fmt: skip
+NAME_LISTS = {"dropped", "not_in_export", "unknown_signals"}
+#: Keys each entry must hold, where card_text, the report and the CLI read
+#: them without a default.
+REQUIRED = {
+    "metrics.*": set(),
+    "cross_validation": {"folds", "chosen"},
+    "cross_validation.chosen": {"n_knots", "alpha", "dropped"},
+    "cross_validation.curve[]": {"n_knots", "alpha", "dropped", "ndcg@10", "spearman"},
+    "trust": {"level"},
+    "trust.gain.*": {"ndcg@10", "spearman"},
+    "trust.gain.*.*": {"mean", "low", "high"},
+    "leaned_on[]": {"feature", "term_sd"},
+    "features[]": {"name", "factor", "direction"},
+    "blockers.*": {"low", "high", "median_cost", "threshold"},
+    "ranks": {"groups"},
+}
+
+
+class _Bad(ValueError):
+    """What is wrong with a model file, said in one line."""
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_json(value, where: str = "", pattern: str = "") -> None:
+    """Walk a card or model.json: numbers finite, counts whole and not
+    negative, required keys present (:data:`REQUIRED`, by ``pattern``)."""
+    if isinstance(value, float) and not np.isfinite(value):
+        raise _Bad(f"{where}: {value} is not a finite number")
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_json(item, f"{where}[{i}]", f"{pattern}[]")
+        return
+    if not isinstance(value, dict):
+        return
+    need = REQUIRED.get(pattern, set())
+    if missing := sorted(need - set(value)):
+        raise _Bad(f"{where or 'top level'}: {', '.join(missing)} missing")
+    for key, item in value.items():
+        here = f"{where}.{key}" if where else str(key)
+        if key in NUMBER_KEYS and not (_is_number(item) or isinstance(item, dict)):
+            raise _Bad(f"{here}: {item!r} is not a number")
+        if key in COUNT_KEYS and not (
+            isinstance(item, int) and not isinstance(item, bool) and item >= 0
+        ):
+            raise _Bad(f"{here}: {item!r} is not a count")
+        if key in NAME_LISTS and not (
+            isinstance(item, list) and all(isinstance(n, str) for n in item)
+        ):
+            raise _Bad(f"{here}: {item!r} is not a list of names")
+        if key == "level" and item not in TRUST_LEVELS:
+            raise _Bad(f"{here}: {item!r} is not one of {sorted(TRUST_LEVELS)}")
+        if key == "direction" and item not in (-1, 0, 1):
+            raise _Bad(f"{here}: {item!r} is not -1, 0 or 1")
+        if isinstance(item, dict | list):
+            # A gain's metric: {mean, low, high}, each a number.
+            if (
+                key in NUMBER_KEYS
+                and isinstance(item, dict)
+                and not (item and all(_is_number(v) for v in item.values()))
+            ):
+                raise _Bad(f"{here}: {item!r} is not numbers")
+            starred = f"{pattern}.*" if pattern else "*"
+            named = f"{pattern}.{key}" if pattern else str(key)
+            _check_json(item, here, named if named in _PATTERNS else starred)
+
+
+#: Every pattern REQUIRED names, and the prefixes leading to them: a key's
+#: own name is followed where a pattern names it, else it is a "*".
+_PATTERNS = {
+    ".".join(p.split(".")[:i]) for p in REQUIRED for i in range(1, p.count(".") + 2)
+} | {p.removesuffix("[]") for p in REQUIRED}
+
+
+def _check_finite(value, where: str) -> None:
+    """No NaN or infinity anywhere (Python's json reads ``NaN``)."""
+    if isinstance(value, float) and not np.isfinite(value):
+        raise _Bad(f"{where}: {value} is not a finite number")
+    if isinstance(value, dict | list):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            _check_finite(item, f"{where}.{key}")
+
+
+def _check_card(card: dict) -> None:
+    _check_finite(card, CARD_JSON)
+    _check_json(card)
+    for key, kind in (("metrics", dict), ("blockers", dict), ("data", dict)):
+        if key in card and not isinstance(card[key], kind):
+            raise _Bad(f"{key}: not an object")
+    for name, metrics in card.get("metrics", {}).items():
+        if not isinstance(metrics, dict):
+            raise _Bad(f"metrics.{name}: not an object")
+    for name, entry in card.get("blockers", {}).items():
+        if entry is not None and not isinstance(entry, dict):
+            raise _Bad(f"blockers.{name}: not an object or null")
+    for key in ("cross_validation", "trust", "ranks"):
+        if card.get(key) is not None and not isinstance(card[key], dict):
+            raise _Bad(f"{key}: not an object")
+    if not isinstance(card.get("label"), str):
+        raise _Bad(f"label: {card.get('label')!r} is not a name")
+
+
+def _check_model(meta: dict, arrays: dict[str, np.ndarray]) -> None:
+    """model.json and model.npz as WeightModel.from_data and scoring need
+    them: format 4, the features this version computes in its order, a
+    finite centre and a positive scale, and per feature (and fold) finite
+    knots strictly increasing with one more term than knots."""
+    from ranking.features import FEATURE_NAMES
+
+    if not isinstance(meta, dict):
+        raise _Bad(f"{MODEL_JSON}: not an object")
+    if meta.get("format") != MODEL_FORMAT:
+        raise _Bad(
+            f"{MODEL_JSON}: format {meta.get('format')!r}, this version reads "
+            f"format {MODEL_FORMAT}"
+        )
+    _check_finite(meta, MODEL_JSON)
+    if meta.get("features") != list(FEATURE_NAMES):
+        raise _Bad(
+            f"{MODEL_JSON}: features are not the {len(FEATURE_NAMES)} this version "
+            f"computes, in order ({', '.join(FEATURE_NAMES[:3])}, ...)"
+        )
+    n = len(FEATURE_NAMES)
+    directions = meta.get("directions")
+    if not (
+        isinstance(directions, list)
+        and len(directions) == n
+        and all(d in (-1, 0, 1) and not isinstance(d, bool) for d in directions)
+    ):
+        raise _Bad(f"{MODEL_JSON}: directions must be {n} of -1, 0 or 1")
+    if not isinstance(meta.get("label"), str):
+        raise _Bad(f"{MODEL_JSON}: label is not a name")
+    folds = meta.get("folds", [])
+    if not isinstance(folds, list) or not all(isinstance(f, dict) for f in folds):
+        raise _Bad(f"{MODEL_JSON}: folds is not a list of objects")
+    for where, holder in [("", meta)] + [
+        (f"folds[{i}].", f) for i, f in enumerate(folds)
+    ]:
+        if not _is_number(holder.get("center")):
+            raise _Bad(f"{MODEL_JSON}: {where}center is not a finite number")
+        scale = holder.get("scale")
+        if not (_is_number(scale) and scale > 0):
+            raise _Bad(f"{MODEL_JSON}: {where}scale {scale!r} is not above 0")
+    cliffs = meta.get("cliffs")
+    if not isinstance(cliffs, dict):
+        raise _Bad(f"{MODEL_JSON}: cliffs is not an object")
+    from dataclasses import fields
+
+    from ranking.blockers import Cliff
+
+    wanted = {f.name: f.type for f in fields(Cliff)}
+    for name, cliff in cliffs.items():
+        if cliff is None:
+            continue
+        if not isinstance(cliff, dict) or set(cliff) != set(wanted):
+            raise _Bad(f"{MODEL_JSON}: cliffs.{name} is not a blocker's fields")
+        for key, kind in wanted.items():
+            ok = (
+                isinstance(cliff[key], str)
+                if kind in (str, "str")
+                else _is_number(cliff[key])
+            )
+            if not ok:
+                raise _Bad(f"{MODEL_JSON}: cliffs.{name}.{key} is {cliff[key]!r}")
+    if meta.get("trust") is not None and not isinstance(meta["trust"], dict):
+        raise _Bad(f"{MODEL_JSON}: trust is not an object")
+    for prefix in [""] + [f"fold{i}_" for i in range(len(folds))]:
+        intercept = arrays.get(f"{prefix}intercept")
+        if intercept is None or intercept.shape != (1,):
+            raise _Bad(f"{MODEL_ARRAYS}: {prefix}intercept missing or not one value")
+        _finite_floats(intercept, f"{prefix}intercept")
+        for j, name in enumerate(FEATURE_NAMES):
+            knots = arrays.get(f"{prefix}knots_{j}")
+            shape = arrays.get(f"{prefix}shape_{j}")
+            if knots is None or shape is None:
+                raise _Bad(f"{MODEL_ARRAYS}: {prefix}knots_{j}/shape_{j} missing")
+            _finite_floats(knots, f"{prefix}knots_{j} ({name})")
+            _finite_floats(shape, f"{prefix}shape_{j} ({name})")
+            if knots.ndim != 1 or shape.ndim != 1 or len(shape) != len(knots) + 1:
+                raise _Bad(
+                    f"{MODEL_ARRAYS}: {prefix}shape_{j} ({name}) must hold one "
+                    f"term more than its {knots.size} knots, not {shape.size}"
+                )
+            if np.any(np.diff(knots) <= 0):
+                raise _Bad(
+                    f"{MODEL_ARRAYS}: {prefix}knots_{j} ({name}) not strictly "
+                    "increasing"
+                )
+    for key, value in arrays.items():
+        if key.startswith("extra/") and value.dtype.kind not in "fiu":
+            raise _Bad(f"{MODEL_ARRAYS}: {key} is {value.dtype}, not numbers")
+
+
+def _finite_floats(array: np.ndarray, name: str) -> None:
+    if array.dtype.kind not in "fiu":
+        raise _Bad(f"{MODEL_ARRAYS}: {name} is {array.dtype}, not numbers")
+    if not np.all(np.isfinite(array)):
+        raise _Bad(f"{MODEL_ARRAYS}: {name} holds NaN or infinity")
+
+
+def _read_file(path: Path, limit: int) -> bytes:
+    """A model file's bytes: a regular file (a symlink to /dev/zero or a
+    FIFO would hang the read) of at most ``limit`` bytes."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise _Bad(f"{path.name}: not a regular file")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise _Bad(f"{path.name}: {error.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _Bad(f"{path.name}: not a regular file")
+        if info.st_size > limit:
+            raise _Bad(f"{path.name}: {info.st_size:,} bytes, above {limit:,}")
+        parts, left = [], limit + 1
+        while left > 0 and (part := os.read(fd, min(left, 1 << 20))):
+            parts.append(part)
+            left -= len(part)
+    finally:
+        os.close(fd)
+    if left <= 0:
+        raise _Bad(f"{path.name}: above {limit:,} bytes")
+    return b"".join(parts)
+
+
+def _load_npz(data: bytes) -> dict[str, np.ndarray]:
+    """The arrays of an NPZ, each one's shape and dtype read from its header
+    first: together at most :data:`MAX_ARRAY_BYTES` unpacked, numbers only."""
+    import zipfile
+
+    from numpy.lib import format as npy
+
+    arrays, total = {}, 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for member in archive.infolist():
+            if not member.filename.endswith(".npy"):
+                raise _Bad(f"{MODEL_ARRAYS}: {member.filename} is not an array")
+            with archive.open(member) as handle:
+                version = npy.read_magic(handle)
+                readers = {
+                    (1, 0): npy.read_array_header_1_0,
+                    (2, 0): npy.read_array_header_2_0,
+                }
+                if version not in readers:
+                    raise _Bad(f"{MODEL_ARRAYS}: {member.filename}: npy {version}")
+                shape, _, dtype = readers[version](handle)
+                if dtype.hasobject:
+                    raise _Bad(f"{MODEL_ARRAYS}: {member.filename} holds objects")
+                total += int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+                if total > MAX_ARRAY_BYTES:
+                    raise _Bad(
+                        f"{MODEL_ARRAYS}: its arrays unpack to more than "
+                        f"{MAX_ARRAY_BYTES // 2**20} MB"
+                    )
+        # Checked: now read (no pickles, and sizes known).
+        with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+    return arrays

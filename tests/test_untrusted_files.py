@@ -1,0 +1,348 @@
+"""Files an export or a user hands over are not trusted (spec §5, issue 22):
+images an export names, the audit cache, a model directory. Each is read
+only when it is what it should be; a bad one costs its own part, never the
+run, and never a traceback."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from io import BytesIO
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from ranking import io
+from ranking.features import media
+
+
+def _measure(root, paths, timeout=10.0):
+    """media.extract on ``paths`` in a thread: None if it did not finish in
+    ``timeout`` (a FIFO opened for reading blocks until a writer comes)."""
+    frame = pd.DataFrame({"main_image": paths})
+    out = {}
+    worker = threading.Thread(
+        target=lambda: out.setdefault("r", media.extract(frame, image_root=root)),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout)
+    return out.get("r")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_or_a_device_as_main_image_is_not_read(tmp_path):
+    os.mkfifo(tmp_path / "pipe.png")
+    Image.new("RGB", (40, 40), "white").save(tmp_path / "w.png")
+    out = _measure(tmp_path, ["pipe.png", "/dev/stdin", "/dev/zero", "w.png"])
+    assert out is not None, "a FIFO hung the run"
+    assert out["has_white_bg_image"].isna().tolist() == [True, True, True, False]
+    assert out["has_white_bg_image"].iloc[3] == 1.0
+
+
+def test_main_image_paths_stay_inside_the_exports_folder(tmp_path):
+    root = tmp_path / "export"
+    (root / "img").mkdir(parents=True)
+    Image.new("RGB", (40, 40), "white").save(tmp_path / "outside.png")
+    Image.new("RGB", (40, 40), "white").save(root / "img" / "inside.png")
+    (root / "link.png").symlink_to(tmp_path / "outside.png")
+    paths = [
+        "../outside.png",
+        str(tmp_path / "outside.png"),
+        "link.png",  # a symlink out of the folder is outside too
+        "img/../img/inside.png",
+        "img/inside.png",
+        "../../../../../../etc/passwd",
+        "bad\x00name.png",
+    ]
+    out = _measure(root, paths)["has_white_bg_image"]
+    assert out.isna().tolist() == [True, True, True, False, False, True, True]
+
+
+def test_a_large_image_file_is_not_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(media, "MAX_IMAGE_BYTES", 1000)
+    Image.fromarray(
+        np.random.default_rng(0).integers(0, 255, (100, 100, 3), dtype=np.uint8)
+    ).save(tmp_path / "noise.png")
+    with pytest.raises(media.RefusedImage, match="larger than"):
+        media.white_background(tmp_path / "noise.png", tmp_path)
+    assert media.is_white_background(tmp_path / "noise.png", tmp_path) is None
+
+
+def _bomb(path, side):
+    # Mode "1" keeps the writer's memory at side²/8 bytes; the PNG is tiny.
+    Image.new("1", (side, side), 1).save(path)
+
+
+@pytest.mark.parametrize("side", [20000, 12000])
+def test_a_decompression_bomb_costs_only_its_listing(tmp_path, side, caplog):
+    """20000² raised DecompressionBombError through the run; 12000² (below
+    Pillow's error, above its warning) was decoded whole, 1.4 GB. Both are
+    refused from their header, before any pixel is decoded."""
+    _bomb(tmp_path / "bomb.png", side)
+    Image.new("RGB", (40, 40), "white").save(tmp_path / "w.png")
+    start = time.perf_counter()
+    out = _measure(tmp_path, ["bomb.png", "w.png"])["has_white_bg_image"]
+    assert time.perf_counter() - start < 2.0  # nothing decoded
+    assert np.isnan(out.iloc[0]) and out.iloc[1] == 1.0
+    assert "bomb.png" in caplog.text and "white background is unknown" in caplog.text
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale(tmp_path):
+    """A JPEG above the pixel cap is still measured: draft decodes it at 1/8."""
+    Image.new("L", (8000, 4000), 255).save(tmp_path / "big.jpg", quality=80)
+    assert media.is_white_background(tmp_path / "big.jpg", tmp_path) is True
+
+
+def test_score_goes_on_past_a_bomb_and_a_fifo(market, model_dir, tmp_path):
+    from ranking.scoring import score_table
+
+    catalog = market.catalog.head(40).drop(columns=["has_white_bg_image"]).copy()
+    Image.new("RGB", (64, 64), "white").save(tmp_path / "white.png")
+    _bomb(tmp_path / "bomb.png", 20000)
+    names = ["white.png"] * len(catalog)
+    names[0] = "bomb.png"
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.png")
+        names[1] = "pipe.png"
+    names[2] = "../../../../etc/passwd"
+    catalog["main_image"] = names
+    source = tmp_path / "catalog.csv"
+    io.write_table(catalog, source)
+    done = {}
+    worker = threading.Thread(
+        target=lambda: done.setdefault("t", score_table(source, model_dir)[0]),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(120)
+    assert "t" in done, "the run hung or failed"
+    assert len(done["t"]) == len(catalog)
+    assert done["t"]["weight"].notna().all()
+
+
+# ---------------------------------------------------------------- audit cache
+
+
+@pytest.fixture(scope="module")
+def small_export(market, tmp_path_factory):
+    path = tmp_path_factory.mktemp("small") / "catalog.csv"
+    market.catalog.head(300).to_csv(path, index=False)
+    return path
+
+
+def _edit(path):
+    """A change that still loads: the kind that was served as if true."""
+    if path.name == "rows.parquet":
+        rows = pd.read_parquet(path)
+        rows["visitors"] = rows["visitors"] * 10 + 1000
+        rows.to_parquet(path, index=False)
+    elif path.name == "scores.npz":
+        with np.load(path) as stored:
+            arrays = {k: stored[k] for k in stored.files}
+        arrays["sorted_raw"] = arrays["sorted_raw"] + 1.0
+        np.savez(path, **arrays)
+    elif path.name == "scores.json":
+        path.write_text('{"features": null}')
+    elif path.suffix == ".json" or path.name == "done":
+        path.write_text("null")
+    else:  # a byte flipped in the middle
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+
+
+DAMAGES = {
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
+    "missing": lambda p: p.unlink(),
+    "edited": _edit,
+}
+ENTRY_FILES = [
+    "rows.parquet",
+    "scores.json",
+    "scores.npz",
+    "profile.json",
+    "profile.npz",
+    "done",
+]
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+@pytest.mark.parametrize("name", ENTRY_FILES)
+def test_a_damaged_cache_entry_is_rebuilt_not_served(
+    small_export, model_dir, tmp_path, monkeypatch, name, damage
+):
+    from ranking import cache, pipeline
+    from ranking.audit import audit
+
+    monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
+    listing = pd.read_csv(small_export, dtype=str)["listing_id"][5]
+    fresh = audit(small_export, listing, model_dir)  # prepares and stores
+    (entry,) = (tmp_path / "cache").iterdir()
+    DAMAGES[damage](entry / name)
+    again = audit(small_export, listing, model_dir)
+    assert again == fresh
+    # Rebuilt whole: the next audit is served from it, and the same again.
+    calls = []
+    real = pipeline.prepare
+    monkeypatch.setattr(
+        cache, "prepare", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    assert audit(small_export, listing, model_dir) == fresh
+    assert calls == []
+
+
+# ------------------------------------------------------------------ model file
+
+
+def _edited_model(source, folder, meta=None, arrays=None, card=None):
+    """A copy of the model at ``source`` edited by hand, its checksums then
+    recomputed as an editor would: only validation can refuse it."""
+    import json
+    import shutil
+
+    from ranking import persist
+
+    shutil.copytree(source, folder)
+    if meta:
+        data = json.loads((folder / "model.json").read_text())
+        meta(data)
+        (folder / "model.json").write_text(json.dumps(data))
+    if arrays:
+        with np.load(folder / "model.npz") as stored:
+            data = {k: stored[k] for k in stored.files}
+        arrays(data)
+        np.savez_compressed(folder / "model.npz", **data)
+    if card:
+        data = json.loads((folder / "card.json").read_text())
+        card(data)
+        (folder / "card.json").write_text(json.dumps(data))
+    sums = "".join(f"{persist.sha256(folder / n)}  {n}\n" for n in persist.CHECKED)
+    (folder / "SHA256SUMS").write_text(sums)
+    return folder
+
+
+def _set(key, value):
+    return lambda data: data.__setitem__(key, value)
+
+
+EDITS = {
+    "renamed feature": dict(meta=lambda m: m["features"].__setitem__(0, "sales")),
+    "feature order": dict(meta=lambda m: m["features"].reverse()),
+    "format 99": dict(meta=_set("format", 99)),
+    "scale 0": dict(meta=_set("scale", 0)),
+    "scale NaN": dict(meta=_set("scale", float("nan"))),
+    "center text": dict(meta=_set("center", "x")),
+    "fold scale -1": dict(meta=lambda m: m["folds"][0].__setitem__("scale", -1)),
+    "directions short": dict(meta=lambda m: m["directions"].pop()),
+    "cliff field text": dict(
+        meta=lambda m: next(c for c in m["cliffs"].values() if c).__setitem__(
+            "threshold", "low"
+        )
+    ),
+    "short shape": dict(arrays=lambda a: a.__setitem__("shape_0", a["shape_0"][:-1])),
+    "short knots": dict(arrays=lambda a: a.__setitem__("knots_3", a["knots_3"][:-1])),
+    "knots unsorted": dict(
+        arrays=lambda a: a.__setitem__("knots_0", a["knots_0"][::-1].copy())
+    ),
+    "NaN term": dict(arrays=lambda a: a["shape_2"].__setitem__(0, np.nan)),
+    "NaN fold term": dict(arrays=lambda a: a["fold0_shape_2"].__setitem__(0, np.nan)),
+    "text knots": dict(arrays=lambda a: a.__setitem__("knots_1", np.array(["a"]))),
+    "2-D shape": dict(arrays=lambda a: a.__setitem__("shape_1", a["shape_1"][None])),
+    "no intercept": dict(arrays=lambda a: a.pop("intercept")),
+    "ndcg text": dict(
+        card=lambda c: c["metrics"]["model"].__setitem__("ndcg@10", "abc")
+    ),
+    "card trust level": dict(card=lambda c: c["trust"].__setitem__("level", "great")),
+    "card curve NaN": dict(
+        card=lambda c: c["cross_validation"]["curve"][0].__setitem__(
+            "spearman", float("nan")
+        )
+    ),
+    "card blocker null cost": dict(
+        card=lambda c: next(b for b in c["blockers"].values() if b).__setitem__(
+            "median_cost", None
+        )
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_a_hand_edited_model_is_refused_in_one_line(model_dir, tmp_path, edit, runner):
+    from ranking.cli import cli
+    from ranking.errors import ModelFileError
+    from ranking.persist import load_model
+
+    folder = _edited_model(model_dir, tmp_path / "m", **EDITS[edit])
+    with pytest.raises(ModelFileError) as refused:
+        load_model(folder)
+    assert "\n" not in str(refused.value) and str(folder) in str(refused.value)
+    export = tmp_path / "x.csv"
+    export.write_text("listing_id,monthly_sales\nA,3\nB,5\n")
+    out = str(tmp_path / "out.csv")
+    result = runner.invoke(
+        cli, ["score", str(export), "--model", str(folder), "-o", out]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_the_models_used_in_tests_and_shipped_load(model_dir):
+    from ranking.persist import DEFAULT_MODEL, load_model
+
+    for folder in (model_dir, DEFAULT_MODEL):
+        model, _ = load_model(folder)
+        assert np.isfinite(model.scale) and model.scale > 0
+
+
+def test_a_small_npz_declaring_a_huge_array_is_refused_from_its_header(
+    model_dir, tmp_path
+):
+    """A 2 GB array is refused before any of it is unpacked or allocated."""
+    import zipfile
+
+    from numpy.lib import format as npy
+
+    from ranking.errors import ModelFileError
+    from ranking.persist import load_model
+
+    folder = _edited_model(model_dir, tmp_path / "m")
+    header = io_bytes = BytesIO()
+    npy.write_array_header_1_0(
+        header, {"descr": "<f8", "fortran_order": False, "shape": (2**28,)}
+    )
+    with zipfile.ZipFile(folder / "model.npz", "a") as archive:
+        archive.writestr("extra/big.npy", io_bytes.getvalue() + b"\0" * 64)
+    _edited_model(folder, tmp_path / "m2")
+    with pytest.raises(ModelFileError, match="unpack to more than"):
+        load_model(tmp_path / "m2")
+
+
+@pytest.mark.parametrize("name", ["model.npz", "card.json", "SHA256SUMS"])
+def test_a_model_file_that_is_a_device_or_fifo_is_refused_not_read(
+    model_dir, tmp_path, name
+):
+    import shutil
+
+    from ranking.errors import ModelFileError
+    from ranking.persist import load_model
+
+    folder = tmp_path / "m"
+    shutil.copytree(model_dir, folder)
+    (folder / name).unlink()
+    (folder / name).symlink_to("/dev/zero")
+    outcome = {}
+
+    def load():
+        try:
+            load_model(folder)
+        except ModelFileError as error:
+            outcome["error"] = str(error)
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert "not a regular file" in outcome.get("error", ""), outcome
