@@ -13,7 +13,6 @@ or swapped files; they are not a signature.)
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import platform
@@ -21,6 +20,7 @@ import shutil
 import stat
 import tempfile
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -730,7 +730,7 @@ def _load_npz(data: bytes) -> dict[str, np.ndarray]:
     from numpy.lib import format as npy
 
     arrays, total = {}, 0
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    with zipfile.ZipFile(BytesIO(data)) as archive:
         for member in archive.infolist():
             if not member.filename.endswith(".npy"):
                 raise _Bad(f"{MODEL_ARRAYS}: {member.filename} is not an array")
@@ -752,6 +752,6 @@ def _load_npz(data: bytes) -> dict[str, np.ndarray]:
                         f"{MAX_ARRAY_BYTES // 2**20} MB"
                     )
         # Checked: now read (no pickles, and sizes known).
-        with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+        with np.load(BytesIO(data), allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
     return arrays
