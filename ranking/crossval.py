@@ -56,13 +56,13 @@ CV_TOLERANCE = 1e-6
 #: A fold's fit sees at most this many ranking pairs (drawn at random): with
 #: 2,000 keywords the full 12M pairs would make every candidate cost a full
 #: fit, and the choice between complexities is already clear at this size.
-MAX_CV_PAIRS = 400_000
+MAX_CV_PAIRS = 150_000
 #: Keyword groups (and, from search visitors, labelled listings) the
 #: cross-validation judges candidates on, drawn at random beyond these: the
-#: per-candidate cost then stops growing with the catalog (a fit over
-#: 200,000 ranked listings is 3 s; 110 of them for the curve), and 400
-#: groups already give intervals of about ±0.01.
-MAX_CV_GROUPS = 400
+#: per-candidate cost then stops growing with the catalog (at 400 groups the
+#: curve's 100 fold fits were 710 s of a 966 s train of 200,000 listings on a
+#: loaded machine), and 150 groups still give intervals of about ±0.02.
+MAX_CV_GROUPS = 150
 MAX_CV_ROWS = 100_000
 #: Knots a feature that can raise a blocker always has, whatever the chosen
 #: complexity: a platform's hidden threshold shows as a cliff in its shape
@@ -313,8 +313,12 @@ def out_of_fold(
     shapes = [full_shapes(estimator) for estimator in fitted]
     parts, scores = [], []
     for fold, additive in enumerate(shapes):
-        predicted = additive.predict(features)
         held = labels.groups[labels.groups["fold"] == fold]
+        # Only the held-out groups' listings are scored (a fold of a large
+        # catalog holds a few thousand of its rows).
+        rows = np.unique(held["row"].to_numpy())
+        predicted = np.full(len(features), np.nan)
+        predicted[rows] = additive.predict(features.iloc[rows])
         per = evaluate.per_group_metrics(held, predicted)
         parts.append(per.assign(fold=fold))
         scores.append(predicted)
