@@ -164,9 +164,25 @@ def _write_model(model, folder, card, arrays, parent, staging) -> None:
 
 def _write_json(path: Path, payload: dict) -> None:
     path.write_text(
-        json.dumps(payload, ensure_ascii=False, indent=2, default=_plain) + "\n",
+        json.dumps(
+            _undefined_as_null(payload), ensure_ascii=False, indent=2, default=_plain
+        )
+        + "\n",
         encoding="utf-8",
     )
+
+
+def _undefined_as_null(value):
+    """NaN (a metric with nothing to measure, as ordering by monthly sales on
+    search pages that show none) written as JSON's null: ``NaN`` is not
+    JSON, and a loader refuses non-finite numbers."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _undefined_as_null(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_undefined_as_null(v) for v in value]
+    return value
 
 
 def _plain(value):
@@ -533,7 +549,12 @@ def _check_json(value, where: str = "", pattern: str = "") -> None:
         raise _Bad(f"{where or 'top level'}: {', '.join(missing)} missing")
     for key, item in value.items():
         here = f"{where}.{key}" if where else str(key)
-        if key in NUMBER_KEYS and not (_is_number(item) or isinstance(item, dict)):
+        # A measurement may be undefined (null): a baseline the export gives
+        # nothing to order by. Everything else printed as a number must be one.
+        undefined_ok = item is None and pattern.startswith(("metrics", "trust"))
+        if key in NUMBER_KEYS and not (
+            _is_number(item) or undefined_ok or isinstance(item, dict)
+        ):
             raise _Bad(f"{here}: {item!r} is not a number")
         if key in COUNT_KEYS and not (
             isinstance(item, int) and not isinstance(item, bool) and item >= 0
@@ -552,7 +573,14 @@ def _check_json(value, where: str = "", pattern: str = "") -> None:
             if (
                 key in NUMBER_KEYS
                 and isinstance(item, dict)
-                and not (item and all(_is_number(v) for v in item.values()))
+                and not (
+                    item
+                    and all(
+                        _is_number(v)
+                        or (v is None and pattern.startswith(("metrics", "trust")))
+                        for v in item.values()
+                    )
+                )
             ):
                 raise _Bad(f"{here}: {item!r} is not numbers")
             starred = f"{pattern}.*" if pattern else "*"
