@@ -19,6 +19,7 @@ import pandas as pd
 from ranking.errors import ExportError
 from ranking.lang import Said
 from ranking.values import (
+    digits_lost,
     hash_text,
     id_text,
     parse_booleans,
@@ -624,6 +625,11 @@ class Validated:
 #: column of its first data row; 总计 / 汇总 / total / summary are the summary
 #: hints of the Tmall and Amazon importers in docs/sources/export-headers.md.
 TOTAL_IDS = frozenset({"合计", "总计", "汇总", "合計", "總計", "total", "summary"})
+#: Why an id such as ``6.71E+11`` cannot be used, and what to do about it.
+DIGITS_LOST = (
+    "looks like Excel's scientific notation: the digits are lost; "
+    "export the column as text"
+)
 #: An id written as a dash marks a section or sub-table row.
 SUBTABLE_IDS = frozenset({"-", "--", "—"})
 
@@ -685,6 +691,12 @@ def validate(
             ids = ids.mask(aside.notna())
             data[name] = ids
             complain(ids.isna() & aside.isna(), f"{name} is empty")
+            # Not a repeat of the other ids Excel squeezed the same way: the
+            # digits that told them apart are gone (many such rows stop the
+            # file instead: ExportSource's survey).
+            lost = digits_lost(ids)
+            complain(lost, quoted(cells, f"{name} '", f"' {DIGITS_LOST}"))
+            ids = ids.mask(lost)
             if unique_id:
                 repeated = ids.duplicated(keep="first") & ids.notna()
                 earlier = (
