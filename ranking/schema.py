@@ -800,6 +800,9 @@ def validate(
                     ),
                 )
 
+    for name in [n for n in data.columns if kinds.get(n) == "date"]:
+        _check_not_future(name, data, complain)
+
     data = derive(data)
     reasons = pd.Series(pd.NA, index=raw.index, dtype="string")
     for problem in problems:
@@ -981,6 +984,46 @@ def _check_range(name: str, kind: str, values: pd.Series, complain) -> None:
             + _fmt(values[bad])
             + ", expected 0-1 (write 3.5% for a percentage)",
         )
+
+
+def today() -> pd.Timestamp:
+    """The latest day a listing can have been listed on when the export does
+    not say its period: tomorrow in UTC, so that an export made east of UTC
+    (Beijing is 8 hours ahead) is never a day in the future."""
+    return pd.Timestamp.now(tz="UTC").tz_localize(None).normalize() + pd.Timedelta(
+        days=1
+    )
+
+
+def _check_not_future(name: str, data: pd.DataFrame, complain) -> None:
+    """A date after the export's period (the row's ``period`` end), or after
+    today where the row has none, cannot be true: a typo or a placeholder
+    such as 2099-01-01 or 9999-12-31. Its row is rejected. Kept, it would
+    become the newest ``listed_at``, the day every listing's age is counted
+    from (``reference_date``), and move every other listing's weight."""
+    dates = data[name]
+    ends = (
+        data["period"]
+        if "period" in data.columns
+        else pd.Series(pd.NaT, index=data.index, dtype="datetime64[ns]")
+    )
+    limit = ends.fillna(today())
+    # today() is tomorrow, a margin for time zones; messages say today.
+    shown = ends.fillna(today() - pd.Timedelta(days=1))
+    after = pd.Series("the export's period (ends ", index=data.index)
+    after[ends.isna().to_numpy()] = "today ("
+    bad = (dates > limit).fillna(False)
+    complain(
+        bad,
+        lambda at: (
+            f"{name} is "
+            + dates[at].dt.strftime("%Y-%m-%d").astype("string")
+            + ", after "
+            + after[at].astype("string")
+            + shown[at].dt.strftime("%Y-%m-%d").astype("string")
+            + "); expected the day the listing went on sale"
+        ),
+    )
 
 
 def without_covered(unknown: list[str], known) -> list[str]:

@@ -5,10 +5,12 @@ too large to be counts. Each test fails on the reader before the fix."""
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from conftest import write_csv
 
 from ranking.cli import cli
 from ranking.export import read_export
+from ranking.profile import ProfilePart
 
 CATALOG = Path(__file__).resolve().parents[1] / "data" / "catalog.csv"
 
@@ -57,4 +59,72 @@ def test_one_squeezed_id_is_a_rejected_row_not_a_stopped_file(runner, tmp_path):
     assert written["reject_reason"].tolist() == [
         "row 3: listing_id '6.71E+11' looks like Excel's scientific notation: "
         "the digits are lost; export the column as text"
+    ]
+
+
+def _weights(runner, export: Path, output: Path) -> pd.Series:
+    result = runner.invoke(cli, ["score", str(export), "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    scored = pd.read_csv(output, dtype={"listing_id": str})
+    return scored.set_index("listing_id")["weight"]
+
+
+@pytest.mark.parametrize(
+    "listed_at, why",
+    [
+        # A placeholder or a typo from the future: before, it became the day
+        # every age counts from and moved 2,906 other listings' weights.
+        ("9999-12-31", "after today"),
+        ("2099-01-01", "after today"),
+    ],
+)
+def test_a_future_listed_at_is_rejected_and_moves_no_other_listing(
+    runner, tmp_path, listed_at, why
+):
+    before = _weights(runner, CATALOG, tmp_path / "before.csv")
+    rows = pd.read_csv(CATALOG, dtype=str, encoding="utf-8-sig")
+    odd = rows.iloc[[0]].assign(listing_id="999999999999", listed_at=listed_at)
+    export = tmp_path / "odd.csv"
+    pd.concat([rows, odd]).to_csv(export, index=False)
+    after = _weights(runner, export, tmp_path / "after.csv")
+    pd.testing.assert_series_equal(after.drop("999999999999", errors="ignore"), before)
+    reasons = pd.read_csv(tmp_path / "after.rejects.csv", dtype=str)
+    assert reasons["reject_reason"].tolist() == [
+        f"row 3002: listed_at is {listed_at}, {why} "
+        f"({pd.Timestamp.now(tz='UTC').date()}); "
+        "expected the day the listing went on sale"
+    ]
+
+
+def test_the_reference_date_is_not_taken_from_one_outlying_row():
+    # A date before today but alone five weeks after the catalog's newest
+    # listing is kept as a listing; the day the others' ages count from is
+    # still the catalog's own (every added row moves category yardsticks a
+    # little, so this is checked on the date, not on the weights).
+    rows = read_export(CATALOG).data
+    alone = rows.iloc[[0]].assign(
+        listing_id="999999999999", listed_at=pd.Timestamp("2026-12-05")
+    )
+    before = ProfilePart.of(rows).as_of
+    assert str(before.date()) == str(rows["listed_at"].max().date())
+    assert ProfilePart.of(pd.concat([rows, alone])).as_of == before
+    # Read in chunks, the parts agree with the whole.
+    parts = ProfilePart.of(rows.iloc[:1500]) + ProfilePart.of(
+        pd.concat([rows.iloc[1500:], alone])
+    )
+    assert parts.as_of == before
+
+
+def test_listed_at_after_the_exports_period_is_a_bad_cell(tmp_path):
+    export = write_csv(
+        tmp_path / "x.csv",
+        "商品ID,统计日期,上架时间\n"
+        "A,2024-05-01至2024-05-30,2024-05-30\n"
+        "B,2024-05-01至2024-05-30,2024-06-02\n",
+    )
+    read = read_export(export)
+    assert read.data["listing_id"].tolist() == ["A"]
+    assert read.rejects["reject_reason"].tolist() == [
+        "row 3: listed_at is 2024-06-02, after the export's period (ends "
+        "2024-05-30); expected the day the listing went on sale"
     ]
