@@ -128,11 +128,48 @@ def iter_frames(layout: Layout, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.Dat
             frame.columns = layout.columns
             frame.index = pd.RangeIndex(first, first + len(frame), name="row")
             first += len(frame)
+            if layout.kind == "text":
+                _check_closed(layout, frame)
             if layout.dropped:
                 frame = frame.drop(columns=layout.dropped)
             if layout.kind != "parquet":
                 frame = frame[frame.ne("").any(axis=1)]
             yield frame
+
+
+def _check_closed(layout: Layout, frame: pd.DataFrame) -> None:
+    """Raise when a quoted field of the file's last row runs to the end of
+    the file: its quote was never closed, and the rows after it were read
+    into that one cell (``A1,"never closed\nA2,x`` is one listing whose
+    title holds the next line). Both readers take such a field silently.
+
+    Only the last row of a chunk can be it; its cell with a line break in it
+    is the suspect, and it ran to the end when the file ends with exactly
+    the cell's text (quotes doubled, as inside a quoted field). A closed
+    field is followed by its closing quote, so it never matches."""
+    if frame.empty:
+        return
+    last = frame.iloc[-1]
+    broken = [
+        header
+        for header, cell in last.items()
+        if isinstance(cell, str) and ("\n" in cell or "\r" in cell)
+    ]
+    if not broken:
+        return
+    encoding = "utf-8" if layout.encoding in {None, "utf-8-sig"} else layout.encoding
+    for header in broken:
+        written = last[header].replace('"', '""').encode(encoding, "replace")
+        size = layout.path.stat().st_size
+        with layout.path.open("rb") as handle:
+            handle.seek(max(0, size - len(written)))
+            tail = handle.read()
+        if tail == written:
+            raise ExportError(
+                f"{layout.path}: row {frame.index[-1]}: the quote that opens "
+                f"column '{header}' is never closed, so the rest of the file "
+                "was read into that cell; close the quote or remove it"
+            )
 
 
 def first_pass(
@@ -355,6 +392,17 @@ def _pandas_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
             yield frame.fillna("").astype("string")
     except UnicodeDecodeError:
         raise _wrong_encoding(layout) from None
+    except pd.errors.ParserError as error:
+        # The C engine names the row of a quote never closed, counting the
+        # file's lines from 0; said as _check_closed says it for Arrow.
+        opened = re.search(r"EOF inside string starting at row (\d+)", str(error))
+        if not opened:
+            raise
+        raise ExportError(
+            f"{layout.path}: row {int(opened.group(1)) + 1}: a quote is never "
+            "closed, so the rest of the file was read into one cell; close the "
+            "quote or remove it"
+        ) from None
 
 
 def _open_excel(path: Path, is_header) -> Layout:

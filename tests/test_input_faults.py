@@ -128,3 +128,26 @@ def test_listed_at_after_the_exports_period_is_a_bad_cell(tmp_path):
         "row 3: listed_at is 2024-06-02, after the export's period (ends "
         "2024-05-30); expected the day the listing went on sale"
     ]
+
+
+@pytest.mark.parametrize(
+    "text, row",
+    [
+        # Before: one listing whose title held the next line, exit 0.
+        ('listing_id,title\nA1,"never closed\nA2,x\n', 2),
+        # The row the quote opens on, on the pandas reader too (a short row
+        # sends the file there).
+        ('listing_id,title,visitors\nA1,x\nA2,y,3\nA3,"open,4\nA4,z,1\n', 4),
+    ],
+)
+def test_a_quote_never_closed_is_an_error_naming_its_row(runner, tmp_path, text, row):
+    export = write_csv(tmp_path / "x.csv", text)
+    result = runner.invoke(cli, ["check", str(export)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {export}: row {row}: ")
+    assert "never closed" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_closed_quote_holding_line_breaks_to_the_end_is_one_cell(tmp_path):
+    export = write_csv(tmp_path / "x.csv", 'listing_id,title\nA1,"two\nlines"\n')
+    assert read_export(export).data["title"].tolist() == ["two\nlines"]
