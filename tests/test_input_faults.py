@@ -151,3 +151,28 @@ def test_a_quote_never_closed_is_an_error_naming_its_row(runner, tmp_path, text,
 def test_a_closed_quote_holding_line_breaks_to_the_end_is_one_cell(tmp_path):
     export = write_csv(tmp_path / "x.csv", 'listing_id,title\nA1,"two\nlines"\n')
     assert read_export(export).data["title"].tolist() == ["two\nlines"]
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+@pytest.mark.parametrize("ragged", [False, True])
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_carriage_return_inside_a_title_stays_in_its_row(
+    tmp_path, line_end, ragged, encoding
+):
+    # pandas' to_csv writes a title holding a lone CR without quotes; both
+    # readers ended the row there: before, the fragment 碎花 was a listing
+    # and 连衣裙 the id of another. A short row (ragged) sends the file to
+    # the pandas reader.
+    rows = ["商品ID,商品名称,访客数", "A1,碎花\r连衣裙,5", '"A2","红\r裙",3']
+    rows += ["A3,x"] if ragged else ["A3,x,1"]
+    export = write_csv(tmp_path / "x.csv", line_end.join(rows) + line_end, encoding)
+    read = read_export(export)
+    assert len(read.rejects) == 0
+    assert read.data["listing_id"].tolist() == ["A1", "A2", "A3"]
+    assert read.data["title"].tolist() == ["碎花\r连衣裙", "红\r裙", "x"]
+    assert read.data.loc[[2, 3], "visitors"].tolist() == [5, 3]
+
+
+def test_a_file_whose_lines_end_in_a_lone_carriage_return_still_reads(tmp_path):
+    export = write_csv(tmp_path / "x.csv", 'listing_id,title\rA1,"a\rb"\rA2,y\r')
+    assert read_export(export).data["title"].tolist() == ["a\rb", "y"]
