@@ -960,11 +960,23 @@ def is_hundredfold(values: pd.Series) -> bool:
     return bool(len(present)) and bool(present.between(100, 500).all())
 
 
+#: The largest count or amount a listing's cell may hold.
+MOST = 1e12
+
+
 def _check_range(name: str, kind: str, values: pd.Series, complain) -> None:
     if kind in {"count", "money"}:
         what = "a count" if kind == "count" else "an amount"
         bad = values < 0
         complain(bad, f"{name} is " + _fmt(values[bad]) + f", expected {what} ≥ 0")
+        # 1e308 reads as a number, and as a count it would outweigh every
+        # other listing; no listing's figure reaches a trillion (Taobao and
+        # Tmall's whole year is about 8 trillion yuan).
+        huge = values > MOST
+        complain(
+            huge,
+            f"{name} is " + _fmt(values[huge]) + f", above {MOST:,.0f}: not {what}",
+        )
     elif kind in {"dsr", "score"}:
         bad = (values < 1) | (values > 5)
         hint = pd.Series("", index=values.index)[bad]

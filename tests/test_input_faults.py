@@ -176,3 +176,20 @@ def test_a_carriage_return_inside_a_title_stays_in_its_row(
 def test_a_file_whose_lines_end_in_a_lone_carriage_return_still_reads(tmp_path):
     export = write_csv(tmp_path / "x.csv", 'listing_id,title\rA1,"a\rb"\rA2,y\r')
     assert read_export(export).data["title"].tolist() == ["a\rb", "y"]
+
+
+def test_a_count_of_1e308_is_not_a_count(runner, tmp_path):
+    # Before: read as a number and kept, 1e308 favourites outweighing every
+    # other listing's engagement. A trillion is the bound (decided: no
+    # listing's count or amount reaches it), and a trillion itself is kept.
+    export = write_csv(
+        tmp_path / "x.csv",
+        "listing_id,favorites,gmv\nA1,1e308,10\nA2,1e12,10\nA3,5,2e13\n",
+    )
+    rejects = tmp_path / "rejects.csv"
+    result = runner.invoke(cli, ["check", str(export), "--rejects", str(rejects)])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(rejects, dtype=str)["reject_reason"].tolist() == [
+        "row 2: favorites is 1e+308, above 1,000,000,000,000: not a count",
+        "row 4: gmv is 2e+13, above 1,000,000,000,000: not an amount",
+    ]
