@@ -645,6 +645,38 @@ def not_a_listing(ids: pd.Series) -> pd.Series:
     return why
 
 
+#: What a SKU sub-table writes under the listing-id column of the table it
+#: sits in: 抖店's live-room product sheet (直播间详情页_整场数据下载, sheet 商品)
+#: opens one under a product with "- | sku名称 | sku图片 | 成交金额 | ...", so
+#: its marker row holds sku图片 and each SKU row an image URL there.
+SUB_TABLE_HEADERS = frozenset({"sku图片", "sku名称"})
+
+
+def sub_table_rows(raw: pd.DataFrame, header: str, ids: pd.Series) -> pd.Series:
+    """Why each row is a sub-table row whose id column holds no id (``<NA>``
+    for others): its first cell is a dash, as 抖店 writes the rows of a SKU
+    sub-table under the product they belong to, and the cell under the id
+    column is empty, a sub-table header (:data:`SUB_TABLE_HEADERS`) or a URL
+    (a SKU's image). Only where the id is not the first column: there a dash
+    is an id, the case of :func:`not_a_listing`."""
+    why = pd.Series(pd.NA, index=raw.index, dtype="string")
+    if raw.columns[0] == header:
+        return why
+    first = raw.iloc[:, 0].astype("string").str.strip()
+    dash = first.isin(SUBTABLE_IDS).fillna(False)
+    if not dash.any():
+        return why
+    key = ids.astype("string").str.strip().str.lower()
+    no_id = (
+        ids.isna()
+        | key.isin(SUB_TABLE_HEADERS)
+        | key.str.contains("://", regex=False)
+        | key.str.startswith("//")
+    ).fillna(True)
+    why[(dash & no_id).to_numpy()] = "a SKU sub-table row (its first cell is a dash)"
+    return why
+
+
 def validate(
     raw: pd.DataFrame,
     columns: dict[str, str],
@@ -688,6 +720,7 @@ def validate(
         if kind == "id":
             ids = id_text(cells)
             aside = not_a_listing(ids)
+            aside = aside.fillna(sub_table_rows(raw, header, ids))
             ids = ids.mask(aside.notna())
             data[name] = ids
             complain(ids.isna() & aside.isna(), f"{name} is empty")

@@ -193,3 +193,70 @@ def test_a_count_of_1e308_is_not_a_count(runner, tmp_path):
         "row 2: favorites is 1e+308, above 1,000,000,000,000: not a count",
         "row 4: gmv is 2e+13, above 1,000,000,000,000: not an amount",
     ]
+
+
+#: 抖店's live-room product sheet (直播间详情页_整场数据下载_….xlsx, sheet 商品),
+#: laid out as a public parser of that file splits it: the live room's totals
+#: first (their own header, then values), the product table, and under a
+#: product a SKU sub-table opened by "- | sku名称 | sku图片 | ...", whose rows
+#: start with "-". Headers as that parser names them.
+LIVE_ROOM = [
+    "商品点击人数",
+    "直播间商品曝光-点击率(人数)",
+    "商品点击-成交转化率(人数)",
+    "客单价",
+]
+PRODUCTS = [
+    "商品名称", "商品图片", "商品编号", "成交金额", "成交件数", "成交人数",
+    "成交订单数", "预售订单数", "预售创建金额", "商品曝光人数", "商品点击人数",
+    "商品曝光-点击率(人数)", "商品点击-成交转化率(人数)", "退款人数", "退款金额",
+    "退款订单数",
+]  # fmt: skip
+SKUS = [
+    "-", "sku名称", "sku图片", "成交金额", "成交件数", "成交人数", "成交订单数",
+    "预售订单数", "预售创建金额", "退款人数", "退款金额", "退款订单数", "商品支付GPM",
+]  # fmt: skip
+IMAGE = "https://p3-aio.ecombdimg.com/obj/ecom-shop-material/{}.jpeg"
+
+
+def test_douyin_live_room_sku_rows_are_set_aside_not_listings(tmp_path):
+    def product(name, item, image):
+        return [name, IMAGE.format(image), item, "8990", "100", "95", "98", "0"]
+
+    def sku(name, image):
+        return ["-", name, IMAGE.format(image), "4495", "50", "48", "49", "0"]
+
+    rows = [
+        LIVE_ROOM,
+        ["1234", "12.5%", "8.1%", "89.9"],
+        PRODUCTS,
+        product("碎花连衣裙", "3601234567890123456", "a"),
+        SKUS,
+        sku("红色 M", "b"),
+        sku("蓝色 L", "c"),
+        ["-", "黑色 S", "", "0", "0", "0", "0", "0"],  # a SKU with no image
+        product("真皮女包", "3601234567890123457", "d"),
+    ]
+    export = tmp_path / "直播间详情页_整场数据下载_2025-09-09_15-40-44.xlsx"
+    width = len(PRODUCTS)
+    grid = pd.DataFrame([row + [None] * (width - len(row)) for row in rows])
+    grid.to_excel(export, sheet_name="商品", header=False, index=False)
+    read = read_export(export)
+    # Before: the SKU rows were listings whose id was an image URL, and the
+    # marker row a bad row.
+    assert read.data["listing_id"].tolist() == [
+        "3601234567890123456",
+        "3601234567890123457",
+    ]
+    assert read.header_row == 3 and read.bad_rows.empty
+    assert read.not_listings == 4
+    assert read.rejects["reject_reason"].tolist() == [
+        f"row {row}: not a listing: a SKU sub-table row (its first cell is a dash)"
+        for row in (5, 6, 7, 8)
+    ]
+
+
+def test_a_dash_listing_id_in_the_first_column_is_still_a_sub_table_row(tmp_path):
+    export = write_csv(tmp_path / "x.csv", "商品ID,商品名称\n1,a\n-,https://x/y.jpg\n")
+    read = read_export(export)
+    assert read.data["listing_id"].tolist() == ["1"] and read.not_listings == 1
