@@ -301,6 +301,11 @@ def _open_text(path: Path, head: bytes, is_header, encodings) -> Layout:
         if header_at >= len(rows) or not any(c.strip() for c in rows[header_at]):
             raise ExportError(f"{path}: is empty")
         cells = rows[header_at]
+        if encoding.startswith("utf-8") and _cut_character(path):
+            raise ExportError(
+                f"{path}: ends in the middle of a character, so the file was cut "
+                "short (an unfinished download or copy?); export it again"
+            )
         return Layout(
             path,
             "text",
@@ -313,6 +318,30 @@ def _open_text(path: Path, head: bytes, is_header, encodings) -> Layout:
             lf_lines=b"\n" in head,
         )
     raise ExportError(f"{path}: is neither UTF-8 nor GB18030/GBK text")
+
+
+def _cut_character(path: Path) -> bool:
+    """True when a UTF-8 file's last bytes are the start of a character and
+    no more: the file was cut. Arrow, meeting such a row, prints a traceback
+    from its row handler; or the file would be read again as GB18030 and
+    every Chinese cell garbled. Judged from the last 64 KiB, which must be
+    UTF-8 up to that last character (a GB18030 file's is not)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - SNIFF_BYTES))
+        tail = handle.read()
+    if not tail or tail[-1] < 0x80:
+        return False
+    start = 0  # the tail may begin inside a character
+    while start < min(3, len(tail)) and 0x80 <= tail[start] <= 0xBF:
+        start += 1
+    try:
+        tail[start:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        return (
+            error.reason == "unexpected end of data" and error.end == len(tail) - start
+        )
+    return False
 
 
 def _wrong_encoding(layout: Layout) -> Exception:

@@ -2,13 +2,18 @@
 Excel squeezed, dates from the future, broken quotes and line ends, numbers
 too large to be counts. Each test fails on the reader before the fix."""
 
+import csv
+import io
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import write_csv
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ranking.cli import cli
+from ranking.errors import RankingError
 from ranking.export import read_export
 from ranking.profile import ProfilePart
 
@@ -260,3 +265,117 @@ def test_a_dash_listing_id_in_the_first_column_is_still_a_sub_table_row(tmp_path
     export = write_csv(tmp_path / "x.csv", "商品ID,商品名称\n1,a\n-,https://x/y.jpg\n")
     read = read_export(export)
     assert read.data["listing_id"].tolist() == ["1"] and read.not_listings == 1
+
+
+# --- property: whatever a real file brings, nothing lost, no traceback ---------
+
+ODD_CELLS = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "-",
+            "合计",
+            '5" 屏',
+            '"',
+            '""',
+            "a,b",
+            "two\nlines",
+            "carriage\rreturn",
+            "crlf\r\ninside",
+            '=HYPERLINK("x")',
+            "1e308",
+            "-1",
+            "6.71E+11",
+            "6.65936548379E+11",
+            "9999-12-31",
+            "2099/1/1",
+            "1.2万",
+            "3.5%",
+            "N/A",
+            " \t ",
+            "﻿",
+        ]
+    ),
+    st.text(alphabet='ab中,"\r\n -=.%万0123456789', max_size=10),
+)
+
+
+def _backoffice_rows(count: int) -> pd.DataFrame:
+    from ranking.simulate import backoffice_frame
+
+    catalog = pd.read_csv(
+        CATALOG, nrows=count, encoding="utf-8-sig", dtype={"listing_id": str}
+    )
+    catalog["listed_at"] = pd.to_datetime(catalog["listed_at"])
+    return backoffice_frame(catalog)
+
+
+BACKOFFICE = _backoffice_rows(12)
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    odd=st.lists(
+        st.tuples(
+            st.integers(0, len(BACKOFFICE) - 1),
+            st.integers(0, len(BACKOFFICE.columns) - 1),
+            ODD_CELLS,
+        ),
+        max_size=12,
+    ),
+    line_end=st.sampled_from(["\n", "\r\n"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]),
+    title_line=st.booleans(),
+    cut=st.one_of(st.none(), st.floats(0.05, 0.999)),
+)
+def test_real_format_exports_mutated_lose_no_row_and_raise_no_traceback(
+    tmp_path, odd, line_end, encoding, title_line, cut
+):
+    rows = BACKOFFICE.astype(object).values.tolist()
+    for row, column, cell in odd:
+        rows[row][column] = cell
+    text = io.StringIO()
+    if title_line:
+        text.write("商品效果" + line_end + "统计日期,2024-05-01~2024-05-30" + line_end)
+    writer = csv.writer(text, lineterminator=line_end)
+    writer.writerow(BACKOFFICE.columns)
+    writer.writerows(rows)
+    data = text.getvalue().encode(encoding)
+    if cut is not None:
+        data = data[: max(1, int(len(data) * cut))]
+    path = tmp_path / "生意参谋_商品.csv"
+    path.write_bytes(data)
+    try:
+        export = read_export(path)
+    except RankingError as error:
+        # One line, naming the file.
+        assert "\n" not in str(error) and str(path) in str(error)
+        return
+    read = len(export.data) + len(export.rejects)
+    # A row with no cell is no row; every other is kept, rejected or set aside.
+    rows_in = sum(any(str(c).strip() for c in row) for row in rows)
+    if cut is None:
+        assert read == rows_in
+    else:
+        assert read <= rows_in
+    assert export.data["listing_id"].notna().all()
+    assert export.data["listing_id"].is_unique
+
+
+def test_a_utf8_file_cut_inside_a_character_says_so(runner, tmp_path):
+    # Before: Arrow's row handler printed a UnicodeDecodeError traceback for
+    # the short last row ("Exception ignored in ..."), or the file was read
+    # again as GB18030, every Chinese cell garbled.
+    data = "商品ID,商品名称,访客数\nA1,碎花连衣裙,5\nA2,真皮".encode()[:-1]
+    export = tmp_path / "cut.csv"
+    export.write_bytes(data)
+    result = runner.invoke(cli, ["check", str(export)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {export}: ends in the middle of a character, so the file was cut "
+        "short (an unfinished download or copy?); export it again\n"
+    )
