@@ -18,7 +18,13 @@ from ranking import io, schema
 from ranking.errors import ExportError, RejectedRowsError
 from ranking.lang import Said
 from ranking.platforms import detect, judged_factors
-from ranking.values import decimal_marks, hash_text, parse_numbers
+from ranking.values import (
+    decimal_marks,
+    digits_lost,
+    hash_text,
+    id_text,
+    parse_numbers,
+)
 
 REJECT_ROW = "reject_row"
 REJECT_REASON = "reject_reason"
@@ -122,6 +128,10 @@ class Chunk:
     not_listings: int = 0  # of the rejects: totals and sub-table rows
 
 
+#: Ids in scientific notation (``6.71E+11``) on more rows than this stop the
+#: file; this many or fewer are rejected one by one (a typo, not an export).
+LOST_IDS_TOLERATED = 2
+
 NUMERIC_KINDS = frozenset({"money", "count", "share", "score", "dsr"})
 #: Merging rows of one listing: what adds up, and the traffic that each of
 #: its rows repeats.
@@ -211,12 +221,18 @@ class ExportSource:
             frames.clear()
             state.update(rows=0, zeros=dict.fromkeys(scored, 0))
             state.update(known=dict.fromkeys(scored, 0), low=dict.fromkeys(scored, 0))
-            state.update(comma=set(), point=set(), thousands=set())
+            state.update(comma=set(), point=set(), thousands=set(), lost=0)
+            state.pop("lost_example", None)
             state["first"] = {}
 
         def visit(frame: pd.DataFrame) -> None:
             self._check_twins(frame)
             state["rows"] += len(frame)
+            lost = digits_lost(id_text(frame[self.columns["listing_id"]]))
+            state["lost"] += int(lost.sum())
+            if lost.any() and "lost_example" not in state:
+                row = lost.index[lost.to_numpy()][0]
+                state["lost_example"] = (row, frame.at[row, self.columns["listing_id"]])
             if state["rows"] <= self.memory_rows:
                 frames.append(frame)
             else:
@@ -240,6 +256,15 @@ class ExportSource:
         io.first_pass(self.layout, visit, restart, self.chunk_rows)
         if state["rows"] == 0:
             raise ExportError(f"{self.path}: has a header but no rows")
+        if state["lost"] > LOST_IDS_TOLERATED:
+            # The whole column went through Excel: rejecting its rows one by
+            # one would bury the cause under thousands of reasons.
+            row, written = state["lost_example"]
+            raise ExportError(
+                f"{self.path}: listing ids look like Excel's scientific notation: "
+                "the digits are lost; export the column as text "
+                f"({state['lost']} rows, the first row {row}: '{written}')"
+            )
         self.rows_read = state["rows"]
         # A column with a decimal comma and no unmistakable decimal point is
         # read the German way; so is a column with no comma and no decimal

@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from io import BufferedReader, RawIOBase
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,7 @@ class Layout:
     dropped: list[str] = field(default_factory=list)
     blank_headed: list[str] = field(default_factory=list)
     candidates: tuple[str, ...] = ()  # encodings still to try
+    lf_lines: bool = False  # text: lines end in LF or CRLF, not a lone CR
     _grid: pd.DataFrame | None = field(default=None, repr=False)
 
 
@@ -130,11 +132,54 @@ def iter_frames(layout: Layout, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.Dat
             frame.columns = layout.columns
             frame.index = pd.RangeIndex(first, first + len(frame), name="row")
             first += len(frame)
+            if layout.kind == "text":
+                _check_closed(layout, frame)
             if layout.dropped:
                 frame = frame.drop(columns=layout.dropped)
             if layout.kind != "parquet":
                 frame = frame[frame.ne("").any(axis=1)]
             yield frame
+
+
+def _check_closed(layout: Layout, frame: pd.DataFrame) -> None:
+    """Raise when a quoted field of the file's last row runs to the end of
+    the file: its quote was never closed, and the rows after it were read
+    into that one cell (``A1,"never closed\nA2,x`` is one listing whose
+    title holds the next line). Arrow takes such a field silently.
+
+    Only the last row of a chunk can be it; its cell with a line break in it
+    is the suspect, and it ran to the end when the file ends with what
+    starts that cell (the separator; a line end in the first column), a
+    quote, and exactly the cell's text (quotes doubled, as inside a quoted
+    field). A closed field is followed by its closing quote, so its text is
+    not the file's end."""
+    if frame.empty:
+        return
+    last = frame.iloc[-1]
+    broken = [
+        header
+        for header, cell in last.items()
+        if isinstance(cell, str) and ("\n" in cell or "\r" in cell)
+    ]
+    if not broken:
+        return
+    encoding = "utf-8" if layout.encoding in {None, "utf-8-sig"} else layout.encoding
+    size = layout.path.stat().st_size
+    for header in broken:
+        written = last[header].replace('"', '""').encode(encoding, "replace")
+        # The opening quote, and before it what starts the cell: the
+        # separator, or a line end for the first column.
+        first = header == frame.columns[0]
+        starts = (b"\n", b"\r") if first else (layout.sep.encode(),)
+        with layout.path.open("rb") as handle:
+            handle.seek(max(0, size - len(written) - 2))
+            tail = handle.read()
+        if any(tail == start + b'"' + written for start in starts):
+            raise ExportError(
+                f"{layout.path}: row {frame.index[-1]}: the quote that opens "
+                f"column '{header}' is never closed, so the rest of the file "
+                "was read into that cell; close the quote or remove it"
+            )
 
 
 def first_pass(
@@ -258,6 +303,11 @@ def _open_text(path: Path, head: bytes, is_header, encodings) -> Layout:
         if header_at >= len(rows) or not any(c.strip() for c in rows[header_at]):
             raise ExportError(f"{path}: is empty")
         cells = rows[header_at]
+        if encoding.startswith("utf-8") and _cut_character(path):
+            raise ExportError(
+                f"{path}: ends in the middle of a character, so the file was cut "
+                "short (an unfinished download or copy?); export it again"
+            )
         return Layout(
             path,
             "text",
@@ -267,8 +317,33 @@ def _open_text(path: Path, head: bytes, is_header, encodings) -> Layout:
             sep=sep,
             blank_headed=_blank_headed(cells),
             candidates=tuple(encodings[at + 1 :]),
+            lf_lines=b"\n" in head,
         )
     raise ExportError(f"{path}: is neither UTF-8 nor GB18030/GBK text")
+
+
+def _cut_character(path: Path) -> bool:
+    """True when a UTF-8 file's last bytes are the start of a character and
+    no more: the file was cut. Arrow, meeting such a row, prints a traceback
+    from its row handler; or the file would be read again as GB18030 and
+    every Chinese cell garbled. Judged from the last 64 KiB, which must be
+    UTF-8 up to that last character (a GB18030 file's is not)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - SNIFF_BYTES))
+        tail = handle.read()
+    if not tail or tail[-1] < 0x80:
+        return False
+    start = 0  # the tail may begin inside a character
+    while start < min(3, len(tail)) and 0x80 <= tail[start] <= 0xBF:
+        start += 1
+    try:
+        tail[start:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        return (
+            error.reason == "unexpected end of data" and error.end == len(tail) - start
+        )
+    return False
 
 
 def _wrong_encoding(layout: Layout) -> Exception:
@@ -278,6 +353,67 @@ def _wrong_encoding(layout: Layout) -> Exception:
         return ExportError(f"{layout.path}: is neither UTF-8 nor GB18030/GBK text")
     layout.encoding, layout.candidates = layout.candidates[0], layout.candidates[1:]
     return RetryLayout()
+
+
+#: Stands in for a carriage return inside a cell while a reader splits rows
+#: (a NUL byte: never in a text table, refused in its first 64 KiB).
+_CELL_CR = "\x00"
+_BARE_CR = re.compile(rb"\r(?!\n)")
+
+
+class _CellReturns(RawIOBase):
+    """A text table's bytes with each carriage return that is not part of a
+    CRLF line end turned into :data:`_CELL_CR`, for a file whose lines end
+    in LF or CRLF. There a lone CR is a character of a cell: pandas'
+    ``to_csv`` writes a title holding one without quotes, and both readers
+    would end the row there (the fragment read as a listing, the rest as
+    another). ``replaced`` says whether any was, for :func:`_cell_returns`.
+    Only for encodings where byte 0x0D is always a CR (UTF-8, GB18030)."""
+
+    def __init__(self, path: Path):
+        self._file = path.open("rb")
+        self._held = b""  # a CR at a block's end: is a LF next?
+        self.replaced = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        # One byte of room for the LF that may follow a CR at the block's end.
+        room = len(buffer) - 1 - len(self._held)
+        block = self._held + (self._file.read(room) if room > 0 else b"")
+        self._held = b""
+        if block.endswith(b"\r"):
+            more = self._file.read(1)
+            if more:
+                self._held = more
+                if more == b"\n":
+                    block, self._held = block + more, b""
+        if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+            block = _BARE_CR.sub(_CELL_CR.encode(), block)
+            self.replaced = True
+        buffer[: len(block)] = block
+        return len(block)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _source(layout: Layout):
+    """What a reader opens: the file, or :class:`_CellReturns` of it when
+    its lines end in LF (CRLF too)."""
+    if layout.lf_lines and layout.encoding != "utf-16":
+        return _CellReturns(layout.path)
+    return layout.path
+
+
+def _cell_returns(source, frame: pd.DataFrame) -> pd.DataFrame:
+    """The carriage returns :class:`_CellReturns` stood in for, back in
+    their cells."""
+    if isinstance(source, _CellReturns) and source.replaced:
+        return frame.apply(lambda c: c.str.replace(_CELL_CR, "\r", regex=False))
+    return frame
 
 
 def _arrow_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
@@ -294,9 +430,10 @@ def _arrow_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
     # The BOM sits on a line that is skipped (the header's or one above it).
     encoding = "utf8" if layout.encoding in {"utf-8", "utf-8-sig"} else layout.encoding
     block = int(min(1 << 28, max(1 << 12, _bytes_per_line(layout) * chunk_rows)))
+    source = _source(layout)
     try:
         reader = pv.open_csv(
-            layout.path,
+            source,
             read_options=pv.ReadOptions(
                 skip_rows=layout.header_row,
                 column_names=names,
@@ -321,13 +458,17 @@ def _arrow_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
                 # the short ones as spreadsheets show them, or names the long one.
                 layout.engine = "pandas"
                 raise RetryLayout()
-            yield batch.to_pandas(types_mapper=pd.ArrowDtype).astype("string")
+            frame = batch.to_pandas(types_mapper=pd.ArrowDtype).astype("string")
+            yield _cell_returns(source, frame)
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
         # open_csv reads its first block at once, so either may be the first
         # to meet bytes that are not in the encoding.
         if isinstance(error, UnicodeDecodeError) or "UTF8" in str(error):
             raise _wrong_encoding(layout) from None
         raise
+    finally:
+        if isinstance(source, _CellReturns):
+            source.close()
 
 
 def _bytes_per_line(layout: Layout) -> float:
@@ -338,8 +479,10 @@ def _bytes_per_line(layout: Layout) -> float:
 
 
 def _pandas_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    source = _source(layout)
+    handle = BufferedReader(source) if isinstance(source, _CellReturns) else source
     reader = pd.read_csv(
-        layout.path,
+        handle,
         sep=layout.sep,
         encoding=layout.encoding,
         header=None,
@@ -354,9 +497,23 @@ def _pandas_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
     )
     try:
         for frame in reader:
-            yield frame.fillna("").astype("string")
+            yield _cell_returns(source, frame.fillna("").astype("string"))
     except UnicodeDecodeError:
         raise _wrong_encoding(layout) from None
+    except pd.errors.ParserError as error:
+        # The C engine names the row of a quote never closed, counting the
+        # file's lines from 0; said as _check_closed says it for Arrow.
+        opened = re.search(r"EOF inside string starting at row (\d+)", str(error))
+        if not opened:
+            raise
+        raise ExportError(
+            f"{layout.path}: row {int(opened.group(1)) + 1}: a quote is never "
+            "closed, so the rest of the file was read into one cell; close the "
+            "quote or remove it"
+        ) from None
+    finally:
+        if isinstance(source, _CellReturns):
+            handle.close()
 
 
 def _open_excel(path: Path, is_header) -> Layout:

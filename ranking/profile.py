@@ -240,9 +240,15 @@ class ProfilePart:
     categories: list[str]
     sizes: np.ndarray
     tables: dict[str, ValueTable]
-    as_of: pd.Timestamp | None
+    end: pd.Timestamp | None  # the export's window, where it says
+    newest: tuple  # the two newest listed_at (listing.newest_listed)
     sample: pd.DataFrame  # key, title, category of the title-sample candidates
     rows: int = 0
+
+    @property
+    def as_of(self) -> pd.Timestamp | None:
+        """The reference date (:func:`listing.reference_date`)."""
+        return listing.reference_date(end=self.end, newest=self.newest)
 
     @classmethod
     def of(cls, data: pd.DataFrame) -> ProfilePart:
@@ -254,12 +260,12 @@ class ProfilePart:
             name: ValueTable.of(codes, values.to_numpy(dtype="float64"))
             for name, values in quantities.items()
         }
-        as_of = listing.reference_date(data)
         return cls(
             categories=[str(n) for n in names],
             sizes=np.bincount(codes, minlength=len(names)).astype(np.int64),
             tables=tables,
-            as_of=as_of,
+            end=listing.period_end(data),
+            newest=listing.newest_listed(data),
             sample=_sample_candidates(data, category),
             rows=len(data),
         )
@@ -276,13 +282,14 @@ class ProfilePart:
             name: self.tables[name].remapped(mine) + other.tables[name].remapped(theirs)
             for name in self.tables
         }
-        dates = [d for d in (self.as_of, other.as_of) if d is not None]
+        ends = [d for d in (self.end, other.end) if d is not None]
         sample = pd.concat([self.sample, other.sample], ignore_index=True)
         return ProfilePart(
             categories=names,
             sizes=sizes,
             tables=tables,
-            as_of=max(dates) if dates else None,
+            end=max(ends) if ends else None,
+            newest=listing.newest_of(self.newest, other.newest),
             sample=_bounded_sample(sample),
             rows=self.rows + other.rows,
         )

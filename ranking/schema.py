@@ -19,6 +19,7 @@ import pandas as pd
 from ranking.errors import ExportError
 from ranking.lang import Said
 from ranking.values import (
+    digits_lost,
     hash_text,
     id_text,
     parse_booleans,
@@ -624,6 +625,11 @@ class Validated:
 #: column of its first data row; 总计 / 汇总 / total / summary are the summary
 #: hints of the Tmall and Amazon importers in docs/sources/export-headers.md.
 TOTAL_IDS = frozenset({"合计", "总计", "汇总", "合計", "總計", "total", "summary"})
+#: Why an id such as ``6.71E+11`` cannot be used, and what to do about it.
+DIGITS_LOST = (
+    "looks like Excel's scientific notation: the digits are lost; "
+    "export the column as text"
+)
 #: An id written as a dash marks a section or sub-table row.
 SUBTABLE_IDS = frozenset({"-", "--", "—"})
 
@@ -636,6 +642,38 @@ def not_a_listing(ids: pd.Series) -> pd.Series:
     why[key.isin(SUBTABLE_IDS).fillna(False).to_numpy()] = (
         "a section or sub-table row (its id is a dash)"
     )
+    return why
+
+
+#: What a SKU sub-table writes under the listing-id column of the table it
+#: sits in: 抖店's live-room product sheet (直播间详情页_整场数据下载, sheet 商品)
+#: opens one under a product with "- | sku名称 | sku图片 | 成交金额 | ...", so
+#: its marker row holds sku图片 and each SKU row an image URL there.
+SUB_TABLE_HEADERS = frozenset({"sku图片", "sku名称"})
+
+
+def sub_table_rows(raw: pd.DataFrame, header: str, ids: pd.Series) -> pd.Series:
+    """Why each row is a sub-table row whose id column holds no id (``<NA>``
+    for others): its first cell is a dash, as 抖店 writes the rows of a SKU
+    sub-table under the product they belong to, and the cell under the id
+    column is empty, a sub-table header (:data:`SUB_TABLE_HEADERS`) or a URL
+    (a SKU's image). Only where the id is not the first column: there a dash
+    is an id, the case of :func:`not_a_listing`."""
+    why = pd.Series(pd.NA, index=raw.index, dtype="string")
+    if raw.columns[0] == header:
+        return why
+    first = raw.iloc[:, 0].astype("string").str.strip()
+    dash = first.isin(SUBTABLE_IDS).fillna(False)
+    if not dash.any():
+        return why
+    key = ids.astype("string").str.strip().str.lower()
+    no_id = (
+        ids.isna()
+        | key.isin(SUB_TABLE_HEADERS)
+        | key.str.contains("://", regex=False)
+        | key.str.startswith("//")
+    ).fillna(True)
+    why[(dash & no_id).to_numpy()] = "a SKU sub-table row (its first cell is a dash)"
     return why
 
 
@@ -682,9 +720,16 @@ def validate(
         if kind == "id":
             ids = id_text(cells)
             aside = not_a_listing(ids)
+            aside = aside.fillna(sub_table_rows(raw, header, ids))
             ids = ids.mask(aside.notna())
             data[name] = ids
             complain(ids.isna() & aside.isna(), f"{name} is empty")
+            # Not a repeat of the other ids Excel squeezed the same way: the
+            # digits that told them apart are gone (many such rows stop the
+            # file instead: ExportSource's survey).
+            lost = digits_lost(ids)
+            complain(lost, quoted(cells, f"{name} '", f"' {DIGITS_LOST}"))
+            ids = ids.mask(lost)
             if unique_id:
                 repeated = ids.duplicated(keep="first") & ids.notna()
                 earlier = (
@@ -787,6 +832,9 @@ def validate(
                         + _fmt(data["review_count"][at])
                     ),
                 )
+
+    for name in [n for n in data.columns if kinds.get(n) == "date"]:
+        _check_not_future(name, data, complain)
 
     data = derive(data)
     reasons = pd.Series(pd.NA, index=raw.index, dtype="string")
@@ -945,11 +993,23 @@ def is_hundredfold(values: pd.Series) -> bool:
     return bool(len(present)) and bool(present.between(100, 500).all())
 
 
+#: The largest count or amount a listing's cell may hold.
+MOST = 1e12
+
+
 def _check_range(name: str, kind: str, values: pd.Series, complain) -> None:
     if kind in {"count", "money"}:
         what = "a count" if kind == "count" else "an amount"
         bad = values < 0
         complain(bad, f"{name} is " + _fmt(values[bad]) + f", expected {what} ≥ 0")
+        # 1e308 reads as a number, and as a count it would outweigh every
+        # other listing; no listing's figure reaches a trillion (Taobao and
+        # Tmall's whole year is about 8 trillion yuan).
+        huge = values > MOST
+        complain(
+            huge,
+            f"{name} is " + _fmt(values[huge]) + f", above {MOST:,.0f}: not {what}",
+        )
     elif kind in {"dsr", "score"}:
         bad = (values < 1) | (values > 5)
         hint = pd.Series("", index=values.index)[bad]
@@ -969,6 +1029,46 @@ def _check_range(name: str, kind: str, values: pd.Series, complain) -> None:
             + _fmt(values[bad])
             + ", expected 0-1 (write 3.5% for a percentage)",
         )
+
+
+def today() -> pd.Timestamp:
+    """The latest day a listing can have been listed on when the export does
+    not say its period: tomorrow in UTC, so that an export made east of UTC
+    (Beijing is 8 hours ahead) is never a day in the future."""
+    return pd.Timestamp.now(tz="UTC").tz_localize(None).normalize() + pd.Timedelta(
+        days=1
+    )
+
+
+def _check_not_future(name: str, data: pd.DataFrame, complain) -> None:
+    """A date after the export's period (the row's ``period`` end), or after
+    today where the row has none, cannot be true: a typo or a placeholder
+    such as 2099-01-01 or 9999-12-31. Its row is rejected. Kept, it would
+    become the newest ``listed_at``, the day every listing's age is counted
+    from (``reference_date``), and move every other listing's weight."""
+    dates = data[name]
+    ends = (
+        data["period"]
+        if "period" in data.columns
+        else pd.Series(pd.NaT, index=data.index, dtype="datetime64[ns]")
+    )
+    limit = ends.fillna(today())
+    # today() is tomorrow, a margin for time zones; messages say today.
+    shown = ends.fillna(today() - pd.Timedelta(days=1))
+    after = pd.Series("the export's period (ends ", index=data.index)
+    after[ends.isna().to_numpy()] = "today ("
+    bad = (dates > limit).fillna(False)
+    complain(
+        bad,
+        lambda at: (
+            f"{name} is "
+            + dates[at].dt.strftime("%Y-%m-%d").astype("string")
+            + ", after "
+            + after[at].astype("string")
+            + shown[at].dt.strftime("%Y-%m-%d").astype("string")
+            + "); expected the day the listing went on sale"
+        ),
+    )
 
 
 def without_covered(unknown: list[str], known) -> list[str]:

@@ -405,7 +405,57 @@ def id_text(series: pd.Series) -> pd.Series:
         return text
     text = series.astype("string").str.strip()
     text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
+    text = _spelled_out(text)
     return text.mask(text.eq(""))
+
+
+#: An id as a spreadsheet writes a big number in scientific notation:
+#: ``6.71E+11``, ``6.65936548379E+11``. One digit, the rest of the mantissa,
+#: the exponent.
+_SCIENTIFIC_ID = r"^([1-9])(?:\.(\d+))?[eE]\+?(\d{1,2})$"
+_LOOKS_SCIENTIFIC = r"^[1-9](?:\.\d+)?[eE]\+?\d{1,2}$"
+
+
+def _scientific_parts(text: pd.Series) -> pd.DataFrame:
+    parts = text.str.extract(_SCIENTIFIC_ID)
+    parts.columns = ["lead", "rest", "exponent"]
+    parts["rest"] = parts["rest"].fillna("")
+    return parts
+
+
+def _spelled_out(text: pd.Series) -> pd.Series:
+    """``6.65936548379E+11`` → ``665936548379``: a mantissa with every digit
+    its exponent needs spells one integer, the id Excel displayed this way
+    (a short one, ``6.71E+11``, lost digits: see :func:`digits_lost`)."""
+    if not text.str.contains(_LOOKS_SCIENTIFIC, regex=True).fillna(False).any():
+        return text
+    parts = _scientific_parts(text)
+    exponent = pd.to_numeric(parts["exponent"], errors="coerce")
+    rest = parts["rest"].str.rstrip("0")
+    whole = parts["lead"].notna() & (rest.str.len() <= exponent)
+    digits = parts["lead"] + rest
+    padding = (exponent - rest.str.len()).where(whole, 0).fillna(0).astype(int)
+    spelled = digits + pd.Series(
+        ["0" * n for n in padding], index=text.index, dtype="string"
+    )
+    full = whole & (parts["rest"].str.len() >= exponent)
+    return spelled.where(full, text)
+
+
+def digits_lost(ids: pd.Series) -> pd.Series:
+    """True where an id is a number in scientific notation whose mantissa is
+    shorter than its exponent: ``6.71E+11`` stands for any of a billion ids,
+    Excel's display of a 12-digit 商品ID saved as text. ``6.65936548379E+11``
+    keeps every digit and is not lost.
+
+    >>> digits_lost(pd.Series(["6.71E+11", "6.65936548379E+11", "B07X"])).tolist()
+    [True, False, False]
+    """
+    text = ids.astype("string").str.strip()
+    parts = _scientific_parts(text)
+    exponent = pd.to_numeric(parts["exponent"], errors="coerce")
+    lost = parts["lead"].notna() & (parts["rest"].str.len() < exponent)
+    return lost.fillna(False).astype(bool)
 
 
 # ------------------------------------------------------------------ hashing

@@ -11,17 +11,64 @@ from ranking.features._common import Reference, categories, column
 CENTERS = {"log_price": "median"}
 
 
-def reference_date(data: pd.DataFrame) -> pd.Timestamp | None:
-    """The date ages count from: the end of the export's window when it
-    says (生意参谋's 统计日期, 京东商智's 时间), else the newest ``listed_at``,
-    which sits at most days before the export was made. Using either rather
-    than today keeps an old export's scores the same whenever it is scored."""
-    for name in ("period", "listed_at"):
-        if name in data.columns:
-            newest = pd.to_datetime(data[name]).max()
-            if pd.notna(newest):
-                return newest
+#: A newest ``listed_at`` more than this after the next newest is one row's
+#: outlier (a typo within the period, a placeholder), not the export's day.
+OUTLIER_GAP = pd.Timedelta(days=30)
+
+
+def period_end(data: pd.DataFrame) -> pd.Timestamp | None:
+    """The end of the export's window when it says (生意参谋's 统计日期,
+    京东商智's 时间)."""
+    if "period" in data.columns:
+        newest = pd.to_datetime(data["period"]).max()
+        if pd.notna(newest):
+            return newest
     return None
+
+
+def newest_listed(data: pd.DataFrame) -> tuple[pd.Timestamp, ...]:
+    """The two newest ``listed_at`` (a date two rows share, twice), newest
+    first: all :func:`reference_date` needs, and what chunks combine."""
+    if "listed_at" not in data.columns:
+        return ()
+    dates = pd.to_datetime(data["listed_at"]).dropna()
+    return tuple(dates.nlargest(2))
+
+
+def newest_of(*parts: tuple[pd.Timestamp, ...]) -> tuple[pd.Timestamp, ...]:
+    """The two newest dates of several :func:`newest_listed` results."""
+    return tuple(sorted((d for part in parts for d in part), reverse=True)[:2])
+
+
+def reference_date(
+    data: pd.DataFrame | None = None,
+    end: pd.Timestamp | None = None,
+    newest: tuple[pd.Timestamp, ...] | None = None,
+) -> pd.Timestamp | None:
+    """The date ages count from: the end of the export's window when it
+    says, else the newest ``listed_at``, which sits at most days before the
+    export was made. Using either rather than today keeps an old export's
+    scores the same whenever it is scored.
+
+    The newest ``listed_at`` is not taken from one row that stands alone
+    more than :data:`OUTLIER_GAP` after the rest: that row would move the
+    age of every other listing (a future date is rejected before this, by
+    the schema). Give ``data``, or a combined ``end`` and ``newest``.
+
+    >>> frame = pd.DataFrame({"listed_at": pd.to_datetime(
+    ...     ["2024-05-01", "2024-05-03", "2026-01-01"])})
+    >>> str(reference_date(frame).date())
+    '2024-05-03'
+    """
+    if data is not None:
+        end, newest = period_end(data), newest_listed(data)
+    if end is not None:
+        return end
+    if not newest:
+        return None
+    if len(newest) == 2 and newest[0] - newest[1] > OUTLIER_GAP:
+        return newest[1]
+    return newest[0]
 
 
 def quantities(data: pd.DataFrame) -> pd.DataFrame:
