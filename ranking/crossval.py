@@ -29,7 +29,7 @@ listings, grouped by category and ordered by search visitors, are its groups.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -138,7 +138,6 @@ class Selection:
     curve: list[dict]
     per_group: pd.DataFrame  # keyword, fold, ndcg@10, spearman
     fold_models: list[AdditiveShapes]
-    oof: list[np.ndarray] = field(repr=False, default_factory=list)
     #: Units the export does not carry at all (never tried, never drift).
     absent: tuple[str, ...] = ()
 
@@ -298,9 +297,9 @@ def out_of_fold(
     config: Config,
     seed: int = 0,
     start: Sequence[AdditiveShapes] | None = None,
-) -> tuple[pd.DataFrame, list[AdditiveShapes], list[np.ndarray]]:
+) -> tuple[pd.DataFrame, list[AdditiveShapes]]:
     """Per held-out group, the model's NDCG@10 and Spearman when fitted on the
-    other folds; the fold models and their scores. ``start``: fold models of
+    other folds; and the fold models. ``start``: fold models of
     a nearby candidate to start each fold's search from."""
     # Folds run in parallel: the fit is numpy work over whole columns, which
     # releases the GIL for most of its time.
@@ -311,7 +310,7 @@ def out_of_fold(
         for fold in range(labels.folds)
     )
     shapes = [full_shapes(estimator) for estimator in fitted]
-    parts, scores = [], []
+    parts = []
     for fold, additive in enumerate(shapes):
         held = labels.groups[labels.groups["fold"] == fold]
         # Only the held-out groups' listings are scored (a fold of a large
@@ -321,8 +320,7 @@ def out_of_fold(
         predicted[rows] = additive.predict(features.iloc[rows])
         per = evaluate.per_group_metrics(held, predicted)
         parts.append(per.assign(fold=fold))
-        scores.append(predicted)
-    return pd.concat(parts, ignore_index=True), shapes, scores
+    return pd.concat(parts, ignore_index=True), shapes
 
 
 def cv_score(per_group: pd.DataFrame) -> float:
@@ -341,7 +339,7 @@ def select(
     """Choose knots, smoothness and the factors to keep by cross-validation
     over keyword groups (see the module docstring)."""
     curve: list[dict] = []
-    tried: dict[Config, tuple[pd.DataFrame, list, list]] = {}
+    tried: dict[Config, tuple[pd.DataFrame, list]] = {}
 
     def run(config: Config, start=None) -> float:
         if config not in tried:
@@ -394,8 +392,8 @@ def select(
         best = single
         if len(combined.dropped) < len(UNITS) and run(combined, start) >= run(single):
             best = combined
-    per_group, shapes, scores = tried[best]
-    return Selection(best, curve, per_group, shapes, scores, absent)
+    per_group, shapes = tried[best]
+    return Selection(best, curve, per_group, shapes, absent)
 
 
 def fit_selected(

@@ -147,7 +147,12 @@ def per_group_metrics(
 def group_metrics(groups: pd.DataFrame, scores: np.ndarray, k: int = K) -> dict:
     """Mean NDCG@k and Spearman over keyword groups (see
     :func:`per_group_metrics`)."""
-    per = per_group_metrics(groups, scores, k)
+    return mean_metrics(per_group_metrics(groups, scores, k), groups, k)
+
+
+def mean_metrics(per: pd.DataFrame, groups: pd.DataFrame, k: int = K) -> dict:
+    """The means of :func:`per_group_metrics`' columns over the groups that
+    have them, and how many keyword groups ``groups`` holds."""
     ndcg, rho = per[f"ndcg@{k}"].dropna(), per["spearman"].dropna()
     return {
         "groups": int(groups["keyword"].nunique()),

@@ -337,7 +337,7 @@ def evaluate_model(
             f"{ranks.path}: none of its listing ids are in {source.path}"
         )
     per_group = evaluate.per_group_metrics(groups, model.raw(features))
-    report = evaluate.group_metrics(groups, model.raw(features))
+    report = evaluate.mean_metrics(per_group, groups)
     report["trust"] = crossval.trust(per_group, groups, data, seed=card.get("seed", 0))
     report["baseline"] = {
         name: {
