@@ -17,11 +17,11 @@ $(STAMP): pyproject.toml
 
 MODEL := ranking/models/default
 FRESH := $(VENV)/model-build
-SAME := $(BIN)/python -c "import sys; from ranking.persist import is_usable, model_differences as d; sys.exit(not is_usable('$(MODEL)') or bool(d('$(MODEL)', '$(FRESH)')))"
+SAME := $(BIN)/python -c "import sys; from ranking.model.persist import is_usable, model_differences as d; sys.exit(not is_usable('$(MODEL)') or bool(d('$(MODEL)', '$(FRESH)')))"
 
 # The default model, shipped inside the package and committed: trained from
 # data/ into $(FRESH), then compared with the shipped one array for array
-# (ranking.persist.model_differences leaves out the card's date and library
+# (ranking.model.persist.model_differences leaves out the card's date and library
 # versions, the only parts that differ between two trainings). The same model,
 # and the shipped one loads: its files stay byte for byte (no new date to
 # commit) and its held-out metrics are printed. Another model (the model's

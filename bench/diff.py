@@ -1,6 +1,6 @@
 """Does ``ranking diff`` find the listings that had an incident, and only them?
 
-Two generated weekly exports (``ranking.simulate.next_week``): every listing's
+Two generated weekly exports (``ranking.sim.market.next_week``): every listing's
 traffic, orders, favourites and carts drift log-normally (spread ``--drift``,
 times a ``season`` every listing shares), a week of reviews arrives at each
 listing's own rates, and 50 listings have an incident in one factor (DSR
@@ -11,7 +11,7 @@ trained on the first week's ranks, as an operator's would be.
 Per run, side by side on the same diff table:
 
 * ``ranking``: flagged = at least 1 weight point lost to parts whose signals
-  moved unusually (``ranking.diff``); main factor = the part that lost most;
+  moved unusually (``ranking.explain.diff``); main factor = the part that lost most;
 * ``weight-z``: the rule as first written down — modified z-score of the
   weight change within its category at or below −3.5 (MAD; the mean absolute
   deviation × 0.7979 where the MAD is 0) and at least 1 point; main factor =
@@ -35,10 +35,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ranking import io
-from ranking.diff import PARTS, diff
-from ranking.simulate import next_week, simulate
-from ranking.training import train
+from ranking.engines.training import train
+from ranking.explain.diff import PARTS, diff
+from ranking.reading import io
+from ranking.sim.market import next_week, simulate
 
 
 def weight_z(table: pd.DataFrame) -> np.ndarray:

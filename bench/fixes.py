@@ -42,14 +42,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality import raw_frame, train_lightgbm  # noqa: E402
 from title_model import move_five_percent  # noqa: E402
 
-from ranking import crossval, evaluate, fixes  # noqa: E402
-from ranking.export import ExportSource, read_ranks  # noqa: E402
-from ranking.features import FACTORS  # noqa: E402
-from ranking.pipeline import catalog_features, prepare  # noqa: E402
-from ranking.profile import ProfilePart, signal_rates  # noqa: E402
-from ranking.simulate import simulate, true_weight  # noqa: E402
-from ranking.training import train  # noqa: E402
-from ranking.weight import WeightModel  # noqa: E402
+from ranking import fixes  # noqa: E402
+from ranking.engines.training import train  # noqa: E402
+from ranking.model import crossval, evaluate
+from ranking.model.features import FACTORS  # noqa: E402
+from ranking.model.pipeline import catalog_features, prepare  # noqa: E402
+from ranking.model.profile import ProfilePart, signal_rates  # noqa: E402
+from ranking.model.weight import WeightModel  # noqa: E402
+from ranking.reading.export import ExportSource, read_ranks  # noqa: E402
+from ranking.sim.market import simulate, true_weight  # noqa: E402
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
@@ -206,7 +207,7 @@ def detection_bench(listings: int, seed: int) -> None:
         f"{'catalog':36} {'recall':>7} {'precision':>9} {'suggests_right':>14} "
         f"{'flagged':>8} {'moved':>6}"
     )
-    from ranking.simulate import Assumptions
+    from ranking.sim.market import Assumptions
 
     for lang in ("zh", "en"):
         for hard in (False, True):
@@ -262,8 +263,8 @@ def dsr_blocker_bench(listings: int, seeds: list[int]) -> None:
     """Train on markets whose platforms demote DSRs at different hidden
     thresholds: the threshold learned, and the DSR blocker's precision and
     recall against the listings the platform really demotes."""
-    from ranking.blockers import blocker_table
-    from ranking.simulate import DSR, Assumptions
+    from ranking.explain.blockers import blocker_table
+    from ranking.sim.market import DSR, Assumptions
 
     print(
         f"\n# DSR blocker learned from the model, {listings:,} listings, ranks-"

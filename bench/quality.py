@@ -38,11 +38,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from ranking import crossval, evaluate
-from ranking.features import FEATURES
-from ranking.pipeline import catalog_features
-from ranking.simulate import CATALOG_COLUMNS, Assumptions, simulate
-from ranking.values import parse_ranks
+from ranking.model import crossval, evaluate
+from ranking.model.features import FEATURES
+from ranking.model.pipeline import catalog_features
+from ranking.reading.values import parse_ranks
+from ranking.sim.market import CATALOG_COLUMNS, Assumptions, simulate
 
 #: What LightGBM gets: every numeric export column (titles it cannot read).
 RAW_COLUMNS = [

@@ -7,7 +7,7 @@ list is a keyword group; its position is ``(page − 1) × 50 + order_backend``,
 a new page starting where ``order_backend`` returns to 1. A category is a
 country's (each MercadoLibre site has its own categories and currency).
 
-Five outer folds by keyword group: for each, ``ranking.training.train`` (the
+Five outer folds by keyword group: for each, ``ranking.engines.training.train`` (the
 whole procedure ``ranking train`` runs, its own inner cross-validation
 included) learns from the other four folds' ranks, and the held-out groups
 are scored. Every listing's features come from the whole export (no label is
@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from ranking import training
-from ranking.catalog import open_catalog
+from ranking.engines import training
+from ranking.reading.catalog import open_catalog
 
 HERE = Path(__file__).resolve().parent
 MELI = (

@@ -22,7 +22,7 @@ category against the placed one and against the simulator's truth.
 
 Quality: PriceRunner's real English titles (``shared/realdata``): accuracy of
 the best category, and wrong-category detection with the rule of
-``ranking.fixes.misfits`` (another category at least 5× as likely, the placed
+``ranking.explain.fixes.misfits`` (another category at least 5× as likely, the placed
 one at most 0.2, both with 20 listings or more) when 5% of the listings are
 moved to a random other category, as ``bench/fixes.py`` measures it, the file
 as it is and with its doubly spelt categories merged; simulated 20,000-listing
@@ -49,9 +49,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ranking.features import title_model
-from ranking.features._common import categories, listing_keys
-from ranking.features.title_model import (
+from ranking.explain.fixes import misfits
+from ranking.model.features import title_model
+from ranking.model.features._common import categories, listing_keys
+from ranking.model.features.title_model import (
     FOLDS,
     HASH_BITS,
     MIN_LISTINGS,
@@ -59,8 +60,7 @@ from ranking.features.title_model import (
     fit_title_model,
     sample_mask,
 )
-from ranking.fixes import misfits
-from ranking.simulate import simulate
+from ranking.sim.market import simulate
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 PRICERUNNER = REALDATA / "pricerunner" / "pricerunner_title_category.csv"
@@ -73,7 +73,7 @@ SYSTEMS = ("current", "hashing", "title_model")
 
 
 def current_title_categories(data: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """``ranking.features.category_fit.title_categories`` as of commit
+    """``ranking.model.features.category_fit.title_categories`` as of commit
     da07067, before issue 7: TF-IDF and SGD cross-fitted on the whole
     catalog."""
     from sklearn.exceptions import ConvergenceWarning
@@ -356,7 +356,7 @@ def quality(args) -> None:
             sampled_title_categories(frame, args.total, args.floor)[0]
         ),
     }
-    print("\n# quality; detection: 5% moved, rule of ranking.fixes.misfits")
+    print("\n# quality; detection: 5% moved, rule of ranking.explain.fixes.misfits")
     print(
         "| system | PriceRunner acc | as is recall / precision | "
         "merged recall / precision | sim zh acc true | sim zh recall / precision "

@@ -3,8 +3,10 @@
 >>> import ranking                                            # doctest: +SKIP
 >>> export = ranking.read_export("catalog.csv")                # doctest: +SKIP
 >>> result = ranking.train("catalog.csv", "ranks.csv", "m/")   # doctest: +SKIP
->>> report = ranking.audit("catalog.csv", "A123", "m/")        # doctest: +SKIP
+>>> report = ranking.explain.audit("catalog.csv", "A123", "m/")        # doctest: +SKIP
 """
+
+import importlib
 
 from ranking.errors import (
     EngineError,
@@ -21,28 +23,26 @@ __version__ = "0.1.0"
 # Everything but the errors is imported on first use, so that `ranking --help`
 # does not pay for pandas, scipy and scikit-learn.
 _LAZY = {
-    "Export": "ranking.export",
-    "ExportSource": "ranking.export",
-    "Ranks": "ranking.export",
-    "check_export": "ranking.export",
-    "read_export": "ranking.export",
-    "read_ranks": "ranking.export",
-    "simulate": "ranking.simulate",
-    "prepare": "ranking.pipeline",
-    "score_rows": "ranking.pipeline",
-    "CatalogProfile": "ranking.profile",
-    "train": "ranking.training",
-    "evaluate_model": "ranking.training",
-    "audit": "ranking.audit",
-    "score_catalog": "ranking.scoring",
-    "load_model": "ranking.persist",
+    "Export": "ranking.reading.export",
+    "ExportSource": "ranking.reading.export",
+    "Ranks": "ranking.reading.export",
+    "check_export": "ranking.reading.check",
+    "read_export": "ranking.reading.export",
+    "read_ranks": "ranking.reading.export",
+    "simulate": "ranking.sim.market",
+    "prepare": "ranking.model.pipeline",
+    "score_rows": "ranking.model.pipeline",
+    "CatalogProfile": "ranking.model.profile",
+    "train": "ranking.engines.training",
+    "evaluate_model": "ranking.engines.training",
+    "audit": "ranking.explain.audit",
+    "score_catalog": "ranking.engines.local",
+    "load_model": "ranking.model.persist",
 }
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        import importlib
-
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'ranking' has no attribute {name!r}")
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import click
 
-from ranking import render
 from ranking.defaults import DEFAULT_MODEL
 from ranking.errors import OutputWarning, RankingError
-from ranking.lang import say
+from ranking.lang import default_language, say
+from ranking.present import render
 
 
 class UserError(click.ClickException):
@@ -71,8 +71,6 @@ def lang_option(command):
     """``--lang zh|en``: the language of what is written for people."""
 
     def from_locale() -> str:
-        from ranking.lang import default_language
-
         return default_language()
 
     return click.option(
@@ -206,7 +204,7 @@ def check(
       ranking check 生意参谋导出.xlsx --rejects rejects.csv
       ranking check 商品_全部.xls items.csv --set dsr_service=4.8
     """
-    from ranking.export import check_export  # pandas loads only when used
+    from ranking.reading.check import check_export  # pandas loads only when used
 
     summary = check_export(export, rejects_path=rejects, strict=strict, sets=sets)
     if output_format == "json":
@@ -274,7 +272,7 @@ def sample_data(
     Example:
       ranking sample-data -o sample/ --listings 5000 --seed 7 --lang en
     """
-    from ranking.simulate import simulate
+    from ranking.sim.market import simulate
 
     market = simulate(listings, seed=seed, lang=lang)
     paths = market.save(folder, backoffice, week_after=next_week)
@@ -334,7 +332,7 @@ def train(
       ranking train new.csv --ranks r.csv -o models/new --baseline models/2026-11
       ranking train exports/ --ranks r.csv -o models/new --engine dask
     """
-    from ranking import training  # scipy and scikit-learn load only when used
+    from ranking.engines import training  # scipy and scikit-learn load only when used
 
     result = training.train(
         export,
@@ -384,7 +382,7 @@ def evaluate(
       ranking evaluate catalog.csv --ranks ranks.csv --format json
       ranking evaluate search_pages.csv --model models/from-search
     """
-    from ranking import training
+    from ranking.engines import training
 
     report = training.evaluate_model(export, ranks, model_dir, sets=sets)
     if output_format == "json":
@@ -409,9 +407,9 @@ def ordering_options(command):
 
 
 def warn_drift(shifts: list[dict], model_dir: Path, lang: str) -> None:
-    """The stale-model warning, on stderr (see ranking.drift), and the one
+    """The stale-model warning, on stderr (see ranking.model.drift), and the one
     line naming the signals not in this export."""
-    from ranking.drift import absent_note, message
+    from ranking.model.drift import absent_note, message
 
     for line in message(shifts, str(model_dir), lang):
         click.echo(line, err=True)
@@ -420,7 +418,7 @@ def warn_drift(shifts: list[dict], model_dir: Path, lang: str) -> None:
 
 
 def effort_table(path: Path | None):
-    from ranking.fixes import load_effort
+    from ranking.explain.fixes import load_effort
 
     return load_effort(path) if path else None
 
@@ -461,7 +459,7 @@ def audit(
       ranking audit catalog.csv 600123456789 --ranks ranks.csv
       ranking audit catalog.csv 600123456789 --what-if 主图视频=是
     """
-    from ranking.audit import audit as audit_listing
+    from ranking.explain.audit import audit as audit_listing
 
     report = audit_listing(
         export,
@@ -525,7 +523,7 @@ def score(
       ranking score catalog.xlsx -o scored.xlsx
       ranking score exports/ -o scored/ --engine dask --scheduler tcp://host:8786
     """
-    from ranking.scoring import score_catalog
+    from ranking.engines.local import score_catalog
 
     stderr = sys.stderr
     chunks = 0
@@ -628,7 +626,7 @@ def diff(
       ranking diff last_week.csv this_week.csv -o changes.xlsx
       ranking diff last_week.csv this_week.csv --ranks ranks_this_week.csv
     """
-    from ranking.diff import diff as compare
+    from ranking.explain.diff import diff as compare
 
     result = compare(
         old_export,
@@ -691,7 +689,7 @@ def report(
       ranking report catalog.csv -o report.html --ranks ranks.csv
       ranking report this_week.csv -o report.html --old last_week.csv --lang zh
     """
-    from ranking.report import report as write_report
+    from ranking.present.report import report as write_report
 
     summary = write_report(
         export,

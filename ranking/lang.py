@@ -8,7 +8,7 @@ table). JSON keys, factor names and the spec's output column names stay
 English; the texts inside them follow ``--lang``.
 
 Chinese names of signals are headers real back offices write (each is one of
-:mod:`ranking.schema`'s aliases, checked by a test), so a seller reads the
+:mod:`ranking.reading.schema`'s aliases, checked by a test), so a seller reads the
 words of their own export.
 
 >>> say("audit.no_fix", "zh")

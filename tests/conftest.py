@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ranking.simulate import simulate
+from ranking.sim.market import simulate
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
@@ -28,7 +28,7 @@ def market_files(market, tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def model_dir(market_files, tmp_path_factory):
     """A model trained on the market's ranks."""
-    from ranking.training import train
+    from ranking.engines.training import train
 
     folder = tmp_path_factory.mktemp("fixmodel") / "m"
     train(market_files["catalog"], market_files["ranks"], output=folder)

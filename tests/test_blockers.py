@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ranking import blockers, fixes, pipeline
 from ranking.cli import cli
-from ranking.export import ExportSource
-from ranking.persist import load_model
-from ranking.simulate import DSR, Assumptions, simulate
-from ranking.training import train
+from ranking.engines.training import train
+from ranking.explain import blockers, fixes
+from ranking.model import cliffs, pipeline
+from ranking.model.persist import load_model
+from ranking.reading.export import ExportSource
+from ranking.sim.market import DSR, Assumptions, simulate
 
 # ------------------------------------------------------------------ shapes
 
@@ -22,7 +23,7 @@ def test_a_jump_spread_over_two_intervals_is_centred_by_their_rises():
     knots = np.round(np.arange(-0.40, 0.36, 0.05), 2)
     terms = np.r_[np.where(knots <= -0.15, 0.0, 1.0), 0.3]
     terms[np.flatnonzero(knots == -0.10)] = 0.4
-    cliff = blockers.find_cliff("dsr_min_gap", knots, terms, 1, scale=1.0)
+    cliff = cliffs.find_cliff("dsr_min_gap", knots, terms, 1, scale=1.0)
     assert cliff.threshold == pytest.approx(0.4 * -0.125 + 0.6 * -0.075)
     assert cliff.height == pytest.approx(1.0)
     assert (cliff.low, cliff.high) == pytest.approx((-0.15, -0.05))
@@ -38,22 +39,22 @@ def test_a_jump_spread_over_two_intervals_is_centred_by_their_rises():
 def test_a_steady_rise_has_no_cliff():
     knots = np.linspace(-0.3, 0.3, 31)
     terms = np.r_[np.linspace(0, 1.5, 31), 0.0]
-    assert blockers.find_cliff("dsr_min_gap", knots, terms, 1, scale=1.0) is None
+    assert cliffs.find_cliff("dsr_min_gap", knots, terms, 1, scale=1.0) is None
 
 
 def test_a_small_jump_is_not_a_cliff_however_steep():
     knots = np.array([-0.2, -0.1, 0.1, 0.2])
     terms = np.array([0.0, 0.0, 0.1, 0.1, 0.0])
     # 0.1 raw score on a scale of 2 costs a median listing 1.2 weight points.
-    assert blockers.find_cliff("dsr_min_gap", knots, terms, 1, scale=2.0) is None
-    cliff = blockers.find_cliff("dsr_min_gap", knots, terms * 20, 1, scale=2.0)
+    assert cliffs.find_cliff("dsr_min_gap", knots, terms, 1, scale=2.0) is None
+    cliff = cliffs.find_cliff("dsr_min_gap", knots, terms * 20, 1, scale=2.0)
     assert cliff is not None and cliff.threshold == pytest.approx(0.0)
 
 
 def test_a_decreasing_shape_is_past_its_cliff_above_the_threshold():
     knots = np.array([-1.0, 0.5, 1.5, 2.5, 3.5])
     terms = np.array([0.0, 0.0, -1.0, -1.0, -1.05, 0.0])
-    cliff = blockers.find_cliff("fit_margin", knots, terms, -1, scale=1.0)
+    cliff = cliffs.find_cliff("fit_margin", knots, terms, -1, scale=1.0)
     assert cliff.threshold == pytest.approx(1.0)
     assert cliff.cleared == pytest.approx(0.0)
     assert cliff.past(np.array([0.5, 1.5])).tolist() == [False, True]
@@ -113,7 +114,7 @@ def test_no_dsr_penalty_means_no_dsr_blocker(tmp_path_factory):
     assert result.card["blockers"]["dsr_min_gap"] is None
     table = blockers.blocker_table(scored, prepared.profile, prepared.model)
     assert not table["blockers"].str.contains("dsr").any()
-    lines = blockers.card_lines(result.card["blockers"])
+    lines = cliffs.card_lines(result.card["blockers"])
     assert any("dsr_min_gap" in line and "no cliff" in line for line in lines)
 
 

@@ -1,4 +1,4 @@
-"""Several exports, one catalog (ranking.catalog): joined on the listing id."""
+"""Several exports, one catalog (ranking.reading.catalog): joined on the listing id."""
 
 import json
 import re
@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from conftest import write_csv
 
-from ranking.catalog import open_catalog, parse_sets
 from ranking.cli import cli
 from ranking.errors import ExportError
-from ranking.export import read_export
+from ranking.reading.catalog import open_catalog, parse_sets
+from ranking.reading.export import read_export
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 SYCM = FIXTURES / "sycm_goods_2026-03.xlsx"

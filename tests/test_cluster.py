@@ -11,15 +11,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ranking import cache, cluster
-from ranking.audit import audit
-from ranking.catalog import export_files
 from ranking.cli import cli
+from ranking.engines import cluster
+from ranking.engines.local import score_catalog
+from ranking.engines.training import train
 from ranking.errors import OutputError
-from ranking.persist import load_model
-from ranking.pipeline import catalog_features
-from ranking.scoring import score_catalog
-from ranking.training import train
+from ranking.explain.audit import audit
+from ranking.model import cache
+from ranking.model.persist import load_model
+from ranking.model.pipeline import catalog_features
+from ranking.reading.catalog import export_files
 
 distributed = pytest.importorskip("distributed")
 
@@ -310,7 +311,7 @@ def test_scheduler_without_the_dask_engine_is_a_usage_error(runner, tmp_path):
 def test_the_local_engine_never_imports_dask(shards, model_dir, tmp_path):
     code = (
         "import sys\n"
-        "from ranking.scoring import score_catalog\n"
+        "from ranking.engines.local import score_catalog\n"
         f"score_catalog({str(shards / 'parts')!r}, {str(tmp_path / 'o.csv')!r}, "
         f"{str(model_dir)!r})\n"
         "print('dask' in sys.modules, 'distributed' in sys.modules)\n"

@@ -6,8 +6,8 @@ import pytest
 from scipy.stats import spearmanr
 from sklearn.metrics import ndcg_score
 
-from ranking import crossval, evaluate
-from ranking.features import FEATURE_NAMES
+from ranking.model import crossval, evaluate
+from ranking.model.features import FEATURE_NAMES
 
 
 def _groups(n_groups, size, seed=0, censored_share=0.2):

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import ranking
-from ranking import persist
 from ranking.defaults import DEFAULT_MODEL
+from ranking.model import persist
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO / "data" / "catalog.csv"
@@ -142,7 +142,7 @@ def test_the_shipped_model_is_what_make_model_builds(tmp_path, monkeypatch):
     """Trained again as ``make model`` trains it (relative paths from the
     repository, as the card records them), the model is the shipped one,
     array for array; only the card's date and library versions may differ."""
-    from ranking.training import train
+    from ranking.engines.training import train
 
     monkeypatch.chdir(REPO)
     train("data/catalog.csv", "data/ranks.csv", output=tmp_path / "fresh")

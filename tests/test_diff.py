@@ -8,10 +8,10 @@ import pytest
 from conftest import REALDATA
 from tmall_daily import PANEL, split_days
 
-from ranking import io
 from ranking.cli import cli
-from ranking.diff import COLUMNS, PARTS, diff, unusual_signals
-from ranking.simulate import next_week, simulate
+from ranking.explain.diff import COLUMNS, PARTS, diff, unusual_signals
+from ranking.reading import io
+from ranking.sim.market import next_week, simulate
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +151,7 @@ def weekly(tmp_path_factory):
     """Two generated weekly exports of a 5,000-listing market (issue 10's
     acceptance): every listing drifts ±10%, 50 had an incident; the model
     trained on the first week."""
-    from ranking.training import train
+    from ranking.engines.training import train
 
     folder = tmp_path_factory.mktemp("weekly")
     market = simulate(5000, seed=5)

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ranking import drift
 from ranking.cli import cli
+from ranking.model import drift
 
 SHOP = Path(__file__).parent / "fixtures" / "shop"
 SYCM = "【生意参谋平台】商品_全部_{}.xlsx"
@@ -84,9 +84,9 @@ def test_an_export_in_the_training_shares_moved_nothing(then, times):
 def training_rows(market_files, model_dir):
     """The training catalog's canonical rows and factor contributions, and
     the model's profile."""
-    from ranking.catalog import open_catalog
-    from ranking.persist import load_model
-    from ranking.pipeline import prepare
+    from ranking.model.persist import load_model
+    from ranking.model.pipeline import prepare
+    from ranking.reading.catalog import open_catalog
 
     model, _ = load_model(model_dir)
     prepared = prepare(open_catalog(market_files["catalog"]), model)
@@ -197,8 +197,8 @@ def test_audit_reports_drift_in_json(runner, shifted, market, model_dir):
 def test_a_moved_contribution_is_caught_where_signals_alone_would_not_say(
     market_files, model_dir
 ):
-    from ranking.export import ExportSource
-    from ranking.persist import load_model
+    from ranking.model.persist import load_model
+    from ranking.reading.export import ExportSource
 
     model, _ = load_model(model_dir)
     counts = drift.DriftCounts(model.training_profile)

@@ -8,11 +8,11 @@ from conftest import REALDATA, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ranking import io
 from ranking.errors import ExportError, OutputError, RankingError, RejectedRowsError
-from ranking.export import read_export, read_ranks
-from ranking.features import FACTORS
-from ranking.simulate import backoffice_frame
+from ranking.model.features import FACTORS
+from ranking.reading import io
+from ranking.reading.export import read_export, read_ranks
+from ranking.sim.market import backoffice_frame
 
 HEADER = "listing_id,title,visitors,dsr_service,review_count,negative_reviews\n"
 

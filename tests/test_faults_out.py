@@ -313,7 +313,7 @@ def test_score_refuses_a_rejects_format_it_cannot_write_before_scoring(
 
 def test_an_xlsx_too_long_for_excel_is_refused_not_cut(runner, tmp_path, monkeypatch):
     # XlsxWriter drops rows past Excel's last one without a word.
-    from ranking import io
+    from ranking.reading import io
 
     monkeypatch.setattr(io, "EXCEL_ROWS_MAX", 2)
     export = write_csv(tmp_path / "x.csv", "listing_id,title\nA1,a\nA2,b\nA3,c\n")

@@ -6,7 +6,7 @@ import pytest
 from conftest import REALDATA
 from PIL import Image, ImageDraw, ImageFilter
 
-from ranking.features import (
+from ranking.model.features import (
     FEATURE_NAMES,
     dsr,
     engagement,
@@ -15,8 +15,8 @@ from ranking.features import (
     reviews,
     sales,
 )
-from ranking.pipeline import catalog_features
-from ranking.profile import ProfilePart, category_reference
+from ranking.model.pipeline import catalog_features
+from ranking.model.profile import ProfilePart, category_reference
 
 
 def title_fit(frame):
@@ -122,7 +122,7 @@ def test_days_listed_count_from_the_newest_listing_and_price_is_relative():
 
 
 def test_category_fit_finds_misplaced_titles_in_both_languages():
-    from ranking.simulate import simulate
+    from ranking.sim.market import simulate
 
     for lang in ("zh", "en"):
         market = simulate(2000, seed=4, lang=lang)

@@ -7,12 +7,14 @@ import pandas as pd
 import pytest
 from conftest import REALDATA, write_csv
 
-from ranking import fixes, io, pipeline
-from ranking.audit import audit
 from ranking.cli import cli
-from ranking.export import ExportSource, read_export
-from ranking.features import FACTORS
-from ranking.persist import load_model
+from ranking.explain import fixes
+from ranking.explain.audit import audit
+from ranking.model import pipeline
+from ranking.model.features import FACTORS
+from ranking.model.persist import load_model
+from ranking.reading import io
+from ranking.reading.export import ExportSource, read_export
 
 INCREASING = [
     "monthly_sales",
@@ -199,7 +201,7 @@ def test_audit_agrees_with_score(market_files, model_dir, tmp_path):
     listing = _weak_listing(market_files, model_dir)
     report = audit(market_files["catalog"], listing, model_dir)
     out = tmp_path / "scored.csv"
-    from ranking.scoring import score_catalog
+    from ranking.engines.local import score_catalog
 
     score_catalog(market_files["catalog"], out, model_dir)
     row = (
@@ -325,7 +327,7 @@ def test_score_keeps_rows_in_order_and_every_input_column(
 
 
 def test_score_is_independent_of_row_order(market, model_dir, tmp_path):
-    from ranking.scoring import score_table
+    from ranking.engines.outputs import score_table
 
     catalog = market.catalog
     forward, backward = tmp_path / "f.csv", tmp_path / "b.csv"
@@ -423,7 +425,7 @@ def test_score_measures_white_backgrounds_from_image_files(market, model_dir, tm
     catalog["主图"] = np.where(white, "img/white.png", "img/blue.png")
     source = tmp_path / "catalog.csv"
     io.write_table(catalog, source)
-    from ranking.scoring import score_table
+    from ranking.engines.outputs import score_table
 
     table, _ = score_table(source, model_dir)
     suggested = (
@@ -468,12 +470,12 @@ def test_score_never_writes_over_its_input(runner, market, model_dir, tmp_path, 
 def test_small_catalogs_do_not_judge_title_fit(model_dir, tmp_path):
     """Below MIN_CATEGORY_EVIDENCE listings per category the classifier is too
     often confidently wrong: no category_fit blocker or move, and a note."""
-    from ranking.simulate import simulate
+    from ranking.sim.market import simulate
 
     market = simulate(120, seed=2)  # about 10 listings per category
     source = tmp_path / "small.csv"
     io.write_table(market.catalog, source)
-    from ranking.scoring import score_table
+    from ranking.engines.outputs import score_table
 
     table, _ = score_table(source, model_dir)
     assert not table["blockers"].str.contains("category_fit").any()
@@ -498,7 +500,7 @@ def test_small_catalogs_do_not_judge_title_fit(model_dir, tmp_path):
     ],
 )
 def test_what_if_values_follow_the_exports_rules(item, message):
-    from ranking.audit import WhatIfError, parse_what_if
+    from ranking.explain.audit import WhatIfError, parse_what_if
 
     with pytest.raises(WhatIfError) as caught:
         parse_what_if([item])
@@ -506,7 +508,7 @@ def test_what_if_values_follow_the_exports_rules(item, message):
 
 
 def test_what_if_reads_the_value_forms_an_export_may_write():
-    from ranking.audit import parse_what_if
+    from ranking.explain.audit import parse_what_if
 
     assert parse_what_if(["dsr_service=487", "refund_rate=3.5%", "销量=1.2万"]) == {
         "dsr_service": 4.87,

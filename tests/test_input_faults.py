@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from ranking.cli import cli
 from ranking.errors import RankingError
-from ranking.export import read_export
-from ranking.profile import ProfilePart
+from ranking.model.profile import ProfilePart
+from ranking.reading.export import read_export
 
 CATALOG = Path(__file__).resolve().parents[1] / "data" / "catalog.csv"
 
@@ -301,7 +301,7 @@ ODD_CELLS = st.one_of(
 
 
 def _backoffice_rows(count: int) -> pd.DataFrame:
-    from ranking.simulate import backoffice_frame
+    from ranking.sim.market import backoffice_frame
 
     catalog = pd.read_csv(
         CATALOG, nrows=count, encoding="utf-8-sig", dtype={"listing_id": str}

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from ranking import lang, schema
-from ranking.crossval import TRUST_LEVELS
-from ranking.drift import KINDS
-from ranking.features import FACTORS
-from ranking.fixes import FIX_COLUMNS
-from ranking.scoring import output_columns
+from ranking import lang
+from ranking.engines.outputs import output_columns
+from ranking.explain.fixes import FIX_COLUMNS
+from ranking.model.crossval import TRUST_LEVELS
+from ranking.model.drift import KINDS
+from ranking.model.features import FACTORS
+from ranking.reading import schema
 
 SOURCE = "\n".join(
     path.read_text(encoding="utf-8")
@@ -119,7 +120,7 @@ def english_words(text: str) -> set[str]:
 
 def a_blocked_listing(catalog, model_dir) -> str:
     """A listing with blockers and fixes: the card's every part is written."""
-    from ranking.scoring import score_table
+    from ranking.engines.outputs import score_table
 
     table, _ = score_table(catalog, model_dir)
     blocked = table[table["blockers"].str.contains(";")]

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from ranking.model import AdditiveWeightModel
-from ranking.weight import WeightModel
+from ranking.model.fitting import AdditiveWeightModel
+from ranking.model.weight import WeightModel
 
 
 def _data(n=600, seed=0):

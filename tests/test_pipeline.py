@@ -6,13 +6,15 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from ranking import cache, io, pipeline, scoring, training
-from ranking.audit import audit
-from ranking.export import ExportSource
-from ranking.persist import load_model
-from ranking.profile import ProfilePart, ValueTable
-from ranking.scoring import score_table
-from ranking.training import train
+from ranking.engines import outputs, training
+from ranking.engines.outputs import score_table
+from ranking.engines.training import train
+from ranking.explain.audit import audit
+from ranking.model import cache, pipeline
+from ranking.model.persist import load_model
+from ranking.model.profile import ProfilePart, ValueTable
+from ranking.reading import io
+from ranking.reading.export import ExportSource
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,7 @@ def test_streamed_export_in_pieces_scores_as_one_held_in_memory(
     # threads write pieces of chunks (41 rows here, 50,000 by default).
     whole, _ = score_table(market_files["backoffice"], model_dir)
     model, _ = load_model(model_dir)
-    monkeypatch.setattr(scoring, "PIECE_ROWS", 41)
+    monkeypatch.setattr(outputs, "PIECE_ROWS", 41)
     for memory_rows in (10**6, 0):
         source = ExportSource(
             market_files["backoffice"], chunk_rows=97, memory_rows=memory_rows
@@ -47,7 +49,7 @@ def test_streamed_export_in_pieces_scores_as_one_held_in_memory(
         prepared = pipeline.prepare(source, model)
         assert (prepared._scored is not None) == bool(memory_rows)
         frames, rejects = zip(
-            *scoring.scored_pieces(prepared, "gain", None), strict=True
+            *outputs.scored_pieces(prepared, "gain", None), strict=True
         )
         assert len(frames) > len(list(source.chunks()))  # really cut in pieces
         table = pd.concat(frames).reset_index(drop=True)
@@ -80,7 +82,7 @@ def test_value_table_rounds_only_past_its_limit_and_says_so(monkeypatch):
     exact = ValueTable.of(codes, values)
     assert exact.relative_error() == 0.0
     assert exact.quantile(0.5, 1)[0] == np.median(values)
-    monkeypatch.setattr("ranking.profile.EXACT_VALUES", 4500)
+    monkeypatch.setattr("ranking.model.profile.EXACT_VALUES", 4500)
     rounded = ValueTable.of(codes, values)
     assert len(rounded.values) <= 4500 and rounded.digits == 4
     assert rounded.relative_error() == pytest.approx(5e-4)

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from ranking.cli import cli
 from ranking.errors import ExportError, RejectedRowsError
-from ranking.export import read_export
+from ranking.reading.export import read_export
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 
@@ -396,7 +396,7 @@ def test_a_dash_id_is_a_sub_table_row(tmp_path):
 
 
 def test_amazon_business_report_joined_with_its_listings_report():
-    from ranking.catalog import open_catalog
+    from ranking.reading.catalog import open_catalog
 
     business = FIXTURES / "amazon_uk_2025.csv"
     listings = FIXTURES / "amazon_active_listings.csv"

@@ -9,11 +9,11 @@ import pytest
 from browser import chromium_or_skip, open_page
 from PIL import Image
 
-from ranking import io
 from ranking.cli import cli
-from ranking.report import TABLE_ROWS, WEAKEST, listing_card
-from ranking.scoring import prepare_export
-from ranking.simulate import next_week, simulate
+from ranking.engines.outputs import prepare_export
+from ranking.present.report import TABLE_ROWS, WEAKEST, listing_card
+from ranking.reading import io
+from ranking.sim.market import next_week, simulate
 
 
 @pytest.fixture(scope="module")

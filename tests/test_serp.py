@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 from conftest import REALDATA, write_csv
 
-from ranking import schema
 from ranking.cli import cli
 from ranking.errors import ExportError
-from ranking.export import read_export, read_ranks
-from ranking.features import FEATURES, sales
-from ranking.persist import load_model
-from ranking.values import parse_numbers, parse_sales_ranks
+from ranking.model.features import FEATURES, sales
+from ranking.model.persist import load_model
+from ranking.reading import schema
+from ranking.reading.export import read_export, read_ranks
+from ranking.reading.values import parse_numbers, parse_sales_ranks
 
 SERP = Path(__file__).parent / "fixtures" / "serp"
 TAOBAO = SERP / "taobao_search_pages.csv"

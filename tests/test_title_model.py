@@ -1,4 +1,4 @@
-"""The sampled, hashed title → category classifier (ranking.features.title_model)."""
+"""The sampled, hashed title → category classifier (title_model)."""
 
 import subprocess
 import sys
@@ -12,9 +12,9 @@ from conftest import REALDATA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 
-from ranking.features import title_model as tm
-from ranking.features._common import listing_keys
-from ranking.simulate import simulate
+from ranking.model.features import title_model as tm
+from ranking.model.features._common import listing_keys
+from ranking.sim.market import simulate
 
 PRICERUNNER = REALDATA / "pricerunner" / "pricerunner_title_category.csv"
 # The bounded sample proposed for production (bench/title_model.py).
@@ -248,7 +248,7 @@ def test_applying_a_stored_model_does_not_import_sklearn(fitted, tmp_path):
         f"""
         import sys
         import numpy as np
-        from ranking.features.title_model import TitleModel
+        from ranking.model.features.title_model import TitleModel
         with np.load({str(tmp_path / "title.npz")!r}, allow_pickle=False) as arrays:
             model = TitleModel.from_arrays(arrays)
         proba = model.predict_proba(["Anker Magnetic Phone Case", "Maxi Dress"] * 70000)

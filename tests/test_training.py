@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from conftest import write_csv
 
-from ranking import evaluate as ev
-from ranking import persist
 from ranking.cli import cli
+from ranking.engines.training import TrainingError, train
 from ranking.errors import ModelFileError
-from ranking.export import read_export
-from ranking.pipeline import catalog_features
-from ranking.simulate import simulate
-from ranking.training import TrainingError, train
+from ranking.model import evaluate as ev
+from ranking.model import persist
+from ranking.model.pipeline import catalog_features
+from ranking.reading.export import read_export
+from ranking.sim.market import simulate
 
 
 @pytest.fixture(scope="session")
@@ -224,7 +224,7 @@ def test_no_label_at_all_is_a_clear_error(tmp_path):
 
 def test_censored_rows_become_training_pairs(market_files):
     export = read_export(market_files["catalog"])
-    from ranking.export import read_ranks
+    from ranking.reading.export import read_ranks
 
     ranks = read_ranks(market_files["ranks"])
     groups = ev.labelled_groups(

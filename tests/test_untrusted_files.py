@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from ranking import io
-from ranking.features import media
+from ranking.model.features import media
+from ranking.reading import io
 
 
 def _measure(root, paths, timeout=10.0):
@@ -98,7 +98,7 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale(tmp_path):
 
 
 def test_score_goes_on_past_a_bomb_and_a_fifo(market, model_dir, tmp_path):
-    from ranking.scoring import score_table
+    from ranking.engines.outputs import score_table
 
     catalog = market.catalog.head(40).drop(columns=["has_white_bg_image"]).copy()
     Image.new("RGB", (64, 64), "white").save(tmp_path / "white.png")
@@ -175,8 +175,8 @@ ENTRY_FILES = [
 def test_a_damaged_cache_entry_is_rebuilt_not_served(
     small_export, model_dir, tmp_path, monkeypatch, name, damage
 ):
-    from ranking import cache, pipeline
-    from ranking.audit import audit
+    from ranking.explain.audit import audit
+    from ranking.model import cache, pipeline
 
     monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
     listing = pd.read_csv(small_export, dtype=str)["listing_id"][5]
@@ -204,7 +204,7 @@ def _edited_model(source, folder, meta=None, arrays=None, card=None):
     import json
     import shutil
 
-    from ranking import persist
+    from ranking.model import persist
 
     shutil.copytree(source, folder)
     if meta:
@@ -274,7 +274,7 @@ EDITS = {
 def test_a_hand_edited_model_is_refused_in_one_line(model_dir, tmp_path, edit, runner):
     from ranking.cli import cli
     from ranking.errors import ModelFileError
-    from ranking.persist import load_model
+    from ranking.model.persist import load_model
 
     folder = _edited_model(model_dir, tmp_path / "m", **EDITS[edit])
     with pytest.raises(ModelFileError) as refused:
@@ -291,7 +291,7 @@ def test_a_hand_edited_model_is_refused_in_one_line(model_dir, tmp_path, edit, r
 
 
 def test_the_models_used_in_tests_and_shipped_load(model_dir):
-    from ranking.persist import DEFAULT_MODEL, load_model
+    from ranking.model.persist import DEFAULT_MODEL, load_model
 
     for folder in (model_dir, DEFAULT_MODEL):
         model, _ = load_model(folder)
@@ -307,7 +307,7 @@ def test_a_small_npz_declaring_a_huge_array_is_refused_from_its_header(
     from numpy.lib import format as npy
 
     from ranking.errors import ModelFileError
-    from ranking.persist import load_model
+    from ranking.model.persist import load_model
 
     folder = _edited_model(model_dir, tmp_path / "m")
     header = io_bytes = BytesIO()
@@ -328,7 +328,7 @@ def test_a_model_file_that_is_a_device_or_fifo_is_refused_not_read(
     import shutil
 
     from ranking.errors import ModelFileError
-    from ranking.persist import load_model
+    from ranking.model.persist import load_model
 
     folder = tmp_path / "m"
     shutil.copytree(model_dir, folder)

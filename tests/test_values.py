@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ranking.values import (
+from ranking.reading.values import (
     hash_text,
     id_text,
     parse_booleans,

@@ -1,0 +1,146 @@
+"""Score a whole catalog: weight, percentile, the top fixes and blockers per row.
+
+>>> summary = score_catalog("catalog.csv", "scored.xlsx")     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ranking.engines.cluster import score_on_cluster
+from ranking.engines.outputs import (
+    blocked_rows,
+    output_writer,
+    prepare_export,
+    scored_pieces,
+)
+from ranking.errors import OutputError
+from ranking.model.drift import shifts_of
+from ranking.model.persist import load_model, model_inputs
+from ranking.reading import io
+from ranking.reading.catalog import input_files
+from ranking.reading.export import NOT_LISTING, REJECT_REASON
+
+ENGINES = ("local", "dask")
+
+
+def score_catalog(
+    export_path: str | Path,
+    output: str | Path,
+    model_dir: str | Path,
+    rejects_path: str | Path | None = None,
+    strict: bool = False,
+    by: str = "gain",
+    effort: dict[str, float] | None = None,
+    progress: Callable[[str], None] | None = None,
+    chunk_rows: int | None = None,
+    sets: Sequence[str] = (),
+    engine: str = "local",
+    scheduler: str | None = None,
+    lang: str = "en",
+) -> dict:
+    """Score every listing of an export and write the table to ``output``
+    (format by extension; a name without one, or a folder, is a dataset
+    folder of parquet files), written whole or not at all, chunk by chunk so
+    memory stays flat. Rejected rows go to ``rejects_path``, by default
+    ``<output stem>.rejects.csv`` beside it, when there are any. An ``.xlsx``
+    is for people: its fixes in plain words and its added headers in
+    ``lang`` (:func:`for_people`); CSV and parquet keep the factor names.
+
+    ``engine="dask"`` scores on a Dask cluster (:mod:`ranking.engines.cluster`): the
+    one at the ``scheduler`` address, else a local cluster sized to this
+    machine; the output is the same, row for row. Returns what was done."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    output = Path(output)
+    dataset = io.is_dataset(output)
+    if dataset:
+        io.check_dataset(output)
+    else:
+        io.check_writable(output)
+    inputs = [*input_files(export_path), *model_inputs(model_dir)]
+    io.refuse_overwriting(output, *inputs)
+    # The rejects file is checked before any work, the default one too:
+    # `score scored.rejects.csv -o scored.csv` once replaced its own input.
+    rejects_file = (
+        Path(rejects_path)
+        if rejects_path
+        else output.with_name(f"{output.stem}.rejects.csv")
+    )
+    io.check_writable(rejects_file)
+    io.refuse_overwriting(rejects_file, *inputs)
+    if rejects_file.resolve() == output.resolve():
+        raise OutputError(
+            f"{rejects_file}: is the output too; give --rejects another name"
+        )
+    if engine == "dask":
+        model, _ = load_model(model_dir)
+        written = score_on_cluster(
+            export_path,
+            model,
+            output,
+            strict=strict,
+            by=by,
+            effort=effort,
+            progress=progress,
+            chunk_rows=chunk_rows,
+            sets=sets,
+            scheduler=scheduler,
+            lang=lang,
+        )
+    else:
+        written = _score_here(
+            export_path,
+            output,
+            model_dir,
+            strict,
+            by,
+            effort,
+            progress,
+            chunk_rows,
+            sets,
+            lang,
+        )
+    rows, rejects, blocked, drift = written
+    written_rejects = None
+    if len(rejects):
+        written_rejects = rejects_file
+        io.write_table(rejects, written_rejects)
+    aside = (
+        int(rejects[REJECT_REASON].str.contains(NOT_LISTING).sum())
+        if len(rejects)
+        else 0
+    )
+    return {
+        "rows": rows,
+        "rejects": len(rejects) - aside,
+        "not_listings": aside,
+        "output": str(output),
+        "rejects_file": str(written_rejects) if written_rejects else None,
+        "blocked": blocked,
+        "drift": drift,
+        "engine": engine,
+    }
+
+
+def _score_here(
+    export_path, output, model_dir, strict, by, effort, progress, chunk_rows, sets, lang
+):
+    """The local engine: (rows written, rejects, rows blocked, drift)."""
+    prepared = prepare_export(
+        export_path, model_dir, strict, progress, chunk_rows, sets
+    )
+    rejects, blocked = [], 0
+    writer, present = output_writer(output, lang)
+    with writer:
+        for frame, rejected in scored_pieces(prepared, by, effort):
+            blocked += blocked_rows(frame)
+            writer.write(present(frame))
+            rejects.append(rejected)
+            if progress:
+                progress("chunk")
+    rejects = pd.concat(rejects).reset_index(drop=True)
+    return writer.rows, rejects, blocked, shifts_of(prepared)

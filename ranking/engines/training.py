@@ -1,0 +1,364 @@
+"""Training and evaluating the weight model on a seller's own exports.
+
+>>> result = train("data/catalog.csv", "data/ranks.csv")      # doctest: +SKIP
+>>> result.metrics["model"]["ndcg@10"]                          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ranking.engines.cluster import features_on_cluster
+from ranking.engines.local import ENGINES
+from ranking.errors import RankingError
+from ranking.model import crossval, evaluate, pipeline
+from ranking.model.cliffs import card_entries
+from ranking.model.drift import factor_contributions
+from ranking.model.features import FEATURES
+from ranking.model.persist import check_model_output, load_model, save_model, sha256
+from ranking.model.weight import WeightModel
+from ranking.reading import io, schema
+from ranking.reading.catalog import (
+    export_files,
+    export_paths,
+    input_files,
+    open_catalog,
+)
+from ranking.reading.export import ExportSource, Ranks, read_ranks
+
+#: Fewest keyword groups worth training on — one to learn from and one held
+#: out to measure on (two captured search pages are what a small seller may
+#: have; the card says how many groups the metrics rest on) — and fewest
+#: labelled listings.
+MIN_GROUPS = 2
+MIN_LABELLED = 30
+
+
+class TrainingError(RankingError):
+    """The exports do not hold enough to learn from."""
+
+
+@dataclass
+class TrainResult:
+    """A fitted model, its held-out metrics, and the card written beside it."""
+
+    model: WeightModel
+    metrics: dict[str, dict]
+    card: dict
+    comparison: dict | None = field(default=None)
+
+
+def training_profile(
+    data: pd.DataFrame, features: pd.DataFrame, model: WeightModel | None = None
+) -> dict:
+    """The training data's distribution, stored beside the model so that later
+    exports can be compared with it (:mod:`ranking.model.drift`): for every feature,
+    numeric signal and (given the model) factor contribution, its decile
+    edges and how many training rows fell in each bin (the last count is for
+    unknown values)."""
+    arrays = {}
+    signals = {
+        name: data[name]
+        for name in schema.SIGNALS
+        if name in data.columns and schema.COLUMNS_BY_NAME[name].kind != "text"
+    }
+    frames = [("feature", features), ("signal", pd.DataFrame(signals))]
+    if model is not None:
+        frames.append(("factor", factor_contributions(model, features)))
+    for prefix, frame in frames:
+        for name, values in frame.items():
+            values = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+            known = values[np.isfinite(values)]
+            edges = (
+                np.unique(np.quantile(known, np.linspace(0.1, 0.9, 9)))
+                if len(known)
+                else np.empty(0)
+            )
+            bins = np.searchsorted(edges, values, side="right")
+            bins[~np.isfinite(values)] = len(edges) + 1
+            arrays[f"{prefix}:{name}:edges"] = edges
+            arrays[f"{prefix}:{name}:counts"] = np.bincount(
+                bins, minlength=len(edges) + 2
+            )
+    return arrays
+
+
+def prepared_features(source: ExportSource, seed: int = 0):
+    """The export's canonical data, features and profile, in file order and
+    positionally indexed, and its rejected rows: what fitting and evaluation
+    need."""
+    profile = pipeline.fit_profile(source, seed=seed)
+    data, features, rejects = pipeline.feature_table(
+        source.chunks(), profile, source.image_root
+    )
+    return data, features, profile, rejects
+
+
+def ranks_in_export(
+    export_path, ranks_path: str | Path | None
+) -> tuple[Path | None, bool]:
+    """Where the observed ranks are: ``ranks_path`` when given, else the
+    export itself when it is a search table (keyword and position columns
+    beside the listings' signals: a search-page capture or a rank tracker's
+    export); and whether they come from the export. None when neither."""
+    files = input_files(export_path)
+    if ranks_path is not None:
+        given = Path(ranks_path)
+        same = any(given.exists() and f.exists() and given.samefile(f) for f in files)
+        return given, same
+    tables = [f for f in files if ExportSource.peek_search_table(f)]
+    if len(tables) > 1:
+        raise TrainingError(
+            f"{tables[0]} and {tables[1]} both have keyword and position columns; "
+            "say which holds the ranks with --ranks"
+        )
+    return (tables[0], True) if tables else (None, False)
+
+
+def export_digests(path: Path) -> dict:
+    """What a model card records of the export it was trained on: the
+    SHA-256 of its file, or of each of its files (a folder or glob)."""
+    files = export_files(path)
+    if files == [Path(path)]:
+        return {"sha256": sha256(path)}
+    return {"files": {str(f): sha256(f) for f in files}}
+
+
+def train(
+    export_path: str | Path,
+    ranks_path: str | Path | None = None,
+    output: str | Path | None = None,
+    baseline: str | Path | None = None,
+    seed: int = 0,
+    sets: Sequence[str] = (),
+    engine: str = "local",
+    scheduler: str | None = None,
+) -> TrainResult:
+    """Fit a weight model from an export and its observed ranks (or, without
+    ranks, its ``search_visitors`` column); report held-out metrics against
+    the monthly-sales ordering and, with ``baseline``, against the model in
+    use; write the model directory to ``output`` when given.
+
+    The model's complexity (knots, smoothness, factors kept) is chosen by
+    cross-validation over whole keyword groups (:mod:`ranking.model.crossval`);
+    the metrics are those folds' held-out groups, with the model's gain over
+    the best single signal and a trust level. The model written is refitted
+    on everything with the chosen complexity; the fold models are kept with
+    it for the range of a fix's gain.
+
+    ``engine="dask"`` builds the profile and the features on a Dask cluster
+    (at ``scheduler``, else one on this machine), one partition per file of
+    the export; the model is fitted here on what they send back, the same
+    rows and features as the local engine's.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    ranks_path, from_export = ranks_in_export(export_path, ranks_path)
+    if output is not None:
+        # Before the fit: a model folder replaced whole must not take an
+        # input with it, and a refusal after minutes of fitting helps no one.
+        inputs = input_files(export_path)
+        inputs += [Path(ranks_path)] if ranks_path is not None else []
+        io.refuse_overwriting(Path(output), *inputs)
+        check_model_output(Path(output))
+    ranks = read_ranks(ranks_path) if ranks_path is not None else None
+    if engine == "dask":
+        path = export_paths(export_path)[0]
+        data, features, profile, rejects = features_on_cluster(
+            export_path, sets=sets, scheduler=scheduler, seed=seed
+        )
+    else:
+        source = open_catalog(export_path, sets=sets)
+        path = source.path
+        data, features, profile, rejects = prepared_features(source, seed=seed)
+    if ranks is not None:
+        groups = evaluate.labelled_groups(ranks.data, data["listing_id"])
+        _enough_groups(groups)
+        labels = crossval.rank_labels(groups, seed=seed)
+        label = "ranks"
+    else:
+        labelled, target = _visitor_target(path, data)
+        labels = crossval.visitor_labels(data, target, labelled, seed=seed)
+        label = "search_visitors"
+    final, selection = crossval.fit_selected(features, labels, seed=seed)
+    trust = crossval.trust(selection.per_group, labels.groups, data, seed=seed)
+    metrics = {"model": trust["model"] | {"groups": trust["groups"]}}
+    for name in evaluate.baseline_scores(data):
+        unknown = {"ndcg@10": float("nan"), "spearman": float("nan")}
+        metrics[name] = trust["signals"].get(name, unknown) | {
+            "groups": trust["groups"]
+        }
+    comparison = None
+    if baseline is not None:
+        in_use, _ = load_model(baseline)
+        held = selection.per_group["keyword"]
+        metrics["model_in_use"] = evaluate.group_metrics(
+            labels.groups[labels.groups["keyword"].isin(held)], in_use.raw(features)
+        )
+        comparison = _compare(metrics, "ndcg@10")
+    extra = _label_counts(labels, groups if ranks is not None else None)
+    model = WeightModel.from_training(
+        final,
+        features,
+        label,
+        n_knots=selection.config.n_knots,
+        alpha=selection.config.alpha,
+        folds=selection.fold_models,
+    )
+    model.trust = crossval.trust_summary(trust)
+    card = {
+        "label": label,
+        "data": {
+            "file": str(path),
+            **export_digests(path),
+            "rows": len(data),
+            "rejects": rejects,
+            "categories": int(len(profile.sizes)),
+        },
+        "metrics": metrics,
+        "cross_validation": selection.to_card(),
+        "leaned_on": leaned_on(final, features),
+        "trust": trust,
+        "seed": seed,
+        "features": [
+            {
+                "name": f.name,
+                "factor": f.factor,
+                "direction": f.direction,
+                "meaning": f.meaning,
+            }
+            for f in FEATURES
+        ],
+        "unknown_signals": schema.absent_signals(data),
+        "scale": {"center": model.center, "scale": model.scale},
+        "blockers": card_entries(model.cliffs, model.scale),
+        **extra,
+    }
+    if ranks is not None:
+        card["ranks"] = {
+            "file": str(ranks.path),
+            "sha256": sha256(ranks.path),
+            "groups": ranks.groups,
+            "observations": len(ranks.data),
+            "censored": int(ranks.data["censored"].sum()),
+            "unmatched": int(len(ranks.data) - extra["matched_observations"]),
+            "from_export": from_export,
+        }
+    if comparison is not None:
+        card["comparison"] = comparison
+    if output is not None:
+        save_model(model, output, card, arrays=training_profile(data, features, model))
+    return TrainResult(model, metrics, card, comparison)
+
+
+def leaned_on(shapes, features: pd.DataFrame) -> list[dict]:
+    """How far each feature's term moves listings of the training catalog
+    (the standard deviation of its term, raw score), largest first: what the
+    model leaned on — the category-relative volume or the catalog-wide."""
+    terms = shapes.terms(features)
+    spread = terms.std(axis=0).sort_values(ascending=False)
+    return [
+        {"feature": name, "term_sd": round(float(sd), 4)}
+        for name, sd in spread.items()
+        if sd > 0
+    ]
+
+
+def _enough_groups(groups: pd.DataFrame) -> None:
+    if groups["keyword"].nunique() < MIN_GROUPS:
+        raise TrainingError(
+            f"the ranks match {groups['keyword'].nunique()} keyword group(s) of this "
+            f"export; at least {MIN_GROUPS} are needed (check that the listing ids "
+            "in the ranks file are the export's)"
+        )
+    if len(evaluate.ranking_pairs(groups)) == 0:
+        raise TrainingError("the ranks give no ordered pairs of listings to learn from")
+
+
+def _visitor_target(path, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    if (
+        "search_visitors" not in data.columns
+        or data["search_visitors"].notna().sum() < MIN_LABELLED
+    ):
+        raise TrainingError(
+            f"{path}: no ranks given and fewer than {MIN_LABELLED} listings "
+            "have search_visitors (搜索访客数); pass --ranks RANKS or add that column"
+        )
+    labelled = data["search_visitors"].notna().to_numpy()
+    return labelled, np.log1p(data["search_visitors"].to_numpy(dtype="float64"))
+
+
+def _label_counts(labels: crossval.Labels, groups: pd.DataFrame | None) -> dict:
+    if groups is not None:
+        return {
+            "matched_observations": len(groups),
+            "held_out_groups": int(labels.groups["keyword"].nunique()),
+        }
+    return {
+        "labelled_listings": int(len(labels.groups)),
+        "held_out_listings": int(len(labels.groups)),
+    }
+
+
+def _compare(metrics: dict, key: str) -> dict:
+    new, old = metrics["model"][key], metrics["model_in_use"][key]
+    better = "new" if new > old else "in use" if old > new else "tie"
+    return {
+        "metric": key,
+        "new": new,
+        "in_use": old,
+        "difference": new - old,
+        "better": better,
+    }
+
+
+def evaluate_model(
+    export_path: str | Path,
+    ranks_path: str | Path | None,
+    model_dir: str | Path,
+    sets: Sequence[str] = (),
+) -> dict:
+    """NDCG@10 and Spearman of a saved model on every keyword group of an
+    export's ranks (``ranks_path``, or the export itself when it is a search
+    table), with the monthly-sales ordering beside it."""
+    model, card = load_model(model_dir)
+    ranks_path, _ = ranks_in_export(export_path, ranks_path)
+    if ranks_path is None:
+        raise TrainingError(
+            f"{export_paths(export_path)[0]}: no ranks to evaluate on: pass "
+            "--ranks RANKS, or an export with keyword and position columns"
+        )
+    source = open_catalog(export_path, sets=sets)
+    ranks: Ranks = read_ranks(ranks_path)
+    data, features, _, _ = prepared_features(source, seed=card.get("seed", 0))
+    groups = evaluate.labelled_groups(ranks.data, data["listing_id"])
+    if groups.empty:
+        raise TrainingError(
+            f"{ranks.path}: none of its listing ids are in {source.path}"
+        )
+    per_group = evaluate.per_group_metrics(groups, model.raw(features))
+    report = evaluate.mean_metrics(per_group, groups)
+    report["trust"] = crossval.trust(per_group, groups, data, seed=card.get("seed", 0))
+    report["baseline"] = {
+        name: {
+            k: v
+            for k, v in evaluate.group_metrics(groups, scores).items()
+            if k != "groups"
+        }
+        for name, scores in evaluate.baseline_scores(data).items()
+    }
+    report["observations"] = len(groups)
+    report["model"] = str(model_dir)
+    # Staleness measured directly: the same metrics on these ranks beside the
+    # held-out values the card recorded when the model was trained.
+    then = card.get("metrics", {}).get("model")
+    if then:
+        report["at_training"] = {k: then[k] for k in ("ndcg@10", "spearman")}
+        sales = report["baseline"].get("monthly_sales", {})
+        report["stale"] = bool(sales) and report["ndcg@10"] <= sales["ndcg@10"]
+    return report

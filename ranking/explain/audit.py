@@ -1,0 +1,490 @@
+"""Audit one listing: weight, blockers, factors, fixes, and what they do to ranks.
+
+>>> report = audit("data/catalog.csv", "600123456789")        # doctest: +SKIP
+>>> report["fixes"][0]["factor"], report["fixes"][0]["expected_gain"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ranking.errors import RankingError, UnknownListingError
+from ranking.explain import blockers, fixes
+from ranking.lang import fix_words, say, signal_word
+from ranking.model import cache, evaluate
+from ranking.model.drift import shifts_of
+from ranking.model.features import FACTORS
+from ranking.model.features._common import categories, column
+from ranking.model.features.dsr import DSR_COLUMNS
+from ranking.model.persist import load_model
+from ranking.model.profile import signal_rates
+from ranking.reading import schema
+from ranking.reading.catalog import export_paths
+from ranking.reading.export import read_ranks
+from ranking.reading.values import id_text
+
+
+class WhatIfError(RankingError):
+    """A ``--what-if COLUMN=VALUE`` that cannot be applied."""
+
+
+def audit(
+    export_path: str | Path,
+    listing_id: str,
+    model_dir: str | Path,
+    ranks_path: str | Path | None = None,
+    what_if: list[str] | tuple[str, ...] = (),
+    by: str = "gain",
+    effort: dict[str, float] | None = None,
+    sets: Sequence[str] = (),
+    lang: str = "en",
+) -> dict:
+    """Everything ``ranking audit`` shows about one listing, as plain values
+    (messages and actions in ``lang``).
+
+    The listing is scored against the whole export it comes from (category
+    yardsticks and percentiles are that catalog's). The export's prepared
+    state is cached (see :mod:`ranking.model.cache`), so auditing another listing
+    of the same export and model does not prepare it again.
+    """
+    changes = parse_what_if(what_if)  # a bad value fails before any work
+    model, _ = load_model(model_dir)
+    prepared = cache.prepared(export_path, model, sets)
+    ranks = read_ranks(ranks_path) if ranks_path is not None else None
+    return listing_report(
+        prepared, listing_id, ranks, changes, by, effort, lang, export_path
+    )
+
+
+def listing_report(
+    prepared,
+    listing_id: str,
+    ranks=None,
+    changes: dict | None = None,
+    by: str = "gain",
+    effort: dict[str, float] | None = None,
+    lang: str = "en",
+    export_path: str | Path | Sequence = "export",
+    rows: pd.DataFrame | None = None,
+) -> dict:
+    """One listing's audit against an export already prepared (``ranks``:
+    as :func:`ranking.reading.export.read_ranks` gives them; ``changes``: parsed
+    what-if values; ``rows``: the export's rows of several listings already
+    looked up, so that cards of many listings read a streamed export once).
+    The report's listing cards come from here too."""
+    wanted = id_text(pd.Series([str(listing_id)])).iloc[0]
+    row = prepared.lookup([wanted]) if rows is None else rows
+    row = row[row["listing_id"] == wanted]
+    if row.empty:
+        raise UnknownListingError(
+            f"{' + '.join(map(str, export_paths(export_path)))}: no listing with "
+            f"id '{listing_id}' "
+            f"(the export has {prepared.profile.rows:,}; `ranking check` lists them)"
+        )
+    scored = prepared.score(row)
+    at = row.index[0]
+    applied = fixes.apply_fixes(prepared, scored)
+    gains = fixes.gain_table(scored, applied)
+    order, _ = fixes.ranked_fixes(gains, by=by, effort=effort, top=len(FACTORS))
+    data = scored.data
+    report = {
+        "listing_id": wanted,
+        "title": _plain(data.at[at, "title"]) if "title" in data.columns else None,
+        "category": _plain(data.at[at, "category"])
+        if "category" in data.columns
+        else None,
+        "weight": round(float(scored.weight[at]), 2),
+        "category_percentile": round(float(prepared.percentile(scored)[at]), 1),
+        "unknown_signals": unknown_signals(data.loc[at]),
+        "blockers": blocker_list(prepared, scored, at, lang),
+        "notes": notes(prepared, scored, at, lang),
+        "factors": factor_table(prepared, scored, at),
+        "fixes": [
+            {
+                "factor": factor,
+                "action": action(data, applied[factor][0], at, lang),
+                "expected_weight": round(float(applied[factor][1][at]), 2),
+                "expected_gain": round(float(gains.at[at, factor]), 2),
+                **gain_range(prepared, scored, applied[factor][0], at),
+            }
+            for factor in order[0]
+            if factor
+        ],
+        "trust": prepared.model.trust,
+        "order": by,
+        "drift": shifts_of(prepared),
+    }
+    rivals = None
+    if ranks is not None:
+        rivals = keyword_rivals(prepared, ranks, wanted)
+        report["keywords"] = keyword_ranks(scored, applied, rivals, at)
+    if changes:
+        report["what_if"] = apply_what_if(prepared, scored, at, changes, rivals)
+    return report
+
+
+def gain_range(prepared, scored, fix: fixes.Fix, at) -> dict:
+    """``expected_gain_range``: the lowest and highest gain of the fix under
+    the model's cross-validation fold models (absent for a model without
+    them)."""
+    by_fold = fixes.fold_gains(prepared, scored, fix)
+    if by_fold.size == 0:
+        return {}
+    column = by_fold[:, fix.changed.index.get_loc(at)]
+    return {
+        "expected_gain_range": [
+            round(float(column.min()), 2),
+            round(float(column.max()), 2),
+        ]
+    }
+
+
+def _plain(value):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, (np.floating, float)):
+        return int(value) if float(value).is_integer() else round(float(value), 4)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    return str(value)
+
+
+def unknown_signals(row: pd.Series) -> list[str]:
+    """Signals this listing's export row leaves unknown."""
+
+    def known(name: str) -> bool:
+        return name in row.index and not pd.isna(row[name])
+
+    return schema.without_covered(
+        [name for name in schema.SIGNALS if not known(name)], known
+    )
+
+
+def blocker_list(prepared, scored, at, lang: str = "en") -> list[dict]:
+    """Blockers of one listing: each with a message (in ``lang``) and the
+    weight it costs (what clearing the learned cliff would win back)."""
+    costs = blockers.blocker_costs(scored, prepared.profile, prepared.model).loc[at]
+    found = []
+    if pd.notna(costs["dsr"]):
+        cliff = prepared.model.cliffs["dsr_min_gap"]
+        lines = blockers.dsr_lines(scored, prepared.profile, prepared.model).loc[at]
+        past = [name for name in DSR_COLUMNS if pd.notna(lines[name])]
+        for name in past:
+            value = column(scored.data.loc[[at]], name).iloc[0]
+            mean = lines[name] - cliff.threshold  # the line is average + threshold
+            message = say(
+                "blocker.dsr",
+                lang,
+                name=signal_word(name, lang),
+                value=value,
+                position=_relative("position", value - mean, lang, mean=mean),
+                cliff=_relative("cliff", cliff.threshold, lang),
+            )
+            found.append(
+                {
+                    "factor": "dsr",
+                    "message": message,
+                    "cost": round(float(costs["dsr"]), 2),
+                }
+            )
+    if pd.notna(costs["category_fit"]):
+        fit = scored.title_fit.loc[at]
+        placed = scored.data.at[at, "category"]
+        found.append(
+            {
+                "factor": "category_fit",
+                "message": say(
+                    "blocker.category_fit",
+                    lang,
+                    best=fit["best_category"],
+                    best_p=fit["best_prob"],
+                    placed=placed,
+                    placed_p=fit["title_fit"],
+                ),
+                "cost": round(float(costs["category_fit"]), 2),
+                "suggested_category": str(fit["best_category"]),
+            }
+        )
+    return found
+
+
+def _relative(kind: str, difference: float, lang: str, **fields) -> str:
+    """``kind`` (``position`` or ``cliff``) of a difference from the average."""
+    if round(difference, 2) == 0:
+        side = "level"
+    else:
+        side = "below" if difference < 0 else "above"
+    return say(f"blocker.{kind}_{side}", lang, gap=abs(difference), **fields)
+
+
+def notes(prepared, scored, at, lang: str = "en") -> list[str]:
+    """What the audit could not judge for this listing, and why."""
+    found = []
+    fit = scored.title_fit.loc[at]
+    placed = categories(scored.data)
+    best = fit["best_category"]
+    if (
+        pd.notna(best)
+        and best != placed[at]
+        and not fixes.judged(scored.data, scored.title_fit, prepared.profile.sizes)[at]
+    ):
+        sizes = prepared.profile.sizes
+        found.append(
+            say(
+                "audit.title_not_judged",
+                lang,
+                best=best,
+                placed=placed[at],
+                placed_n=sizes.get(placed[at], 0),
+                best_n=sizes.get(best, 0),
+                needed=fixes.MIN_CATEGORY_EVIDENCE,
+            )
+        )
+    return found
+
+
+def _signal(data, at, name):
+    return _plain(column(data.loc[[at]], name).iloc[0])
+
+
+def factor_table(prepared, scored, at) -> list[dict]:
+    """For each of the eight factors: its headline signal's value, the
+    category's 75th percentile of it, and its contribution in weight points
+    against the category's average listing."""
+    contribution = prepared.contributions(scored).loc[at]
+    data = scored.data
+    targets = prepared.profile.targets_for(data.loc[[at]]).loc[at]
+    rates = signal_rates(data.loc[[at]]).iloc[0]
+    worst_dsr = min(
+        DSR_COLUMNS,
+        key=lambda n: (
+            (column(data.loc[[at]], n).iloc[0] - targets[n])
+            if pd.notna(column(data.loc[[at]], n).iloc[0])
+            else np.inf
+        ),
+    )
+    fav_cart = rates[["favorite_rate", "cart_rate"]].sum(min_count=2)
+    rows = {
+        "monthly_sales": (
+            "monthly_sales",
+            _signal(data, at, "monthly_sales"),
+            targets["monthly_sales"],
+        ),
+        "payer_count": (
+            "payer_count",
+            _signal(data, at, "payer_count"),
+            targets["payer_count"],
+        ),
+        "favorites_cart": (
+            "(favorites+add_to_cart)/visitors",
+            _plain(fav_cart),
+            targets["favorite_rate"] + targets["cart_rate"],
+        ),
+        "review_quality": (
+            "avg_rating",
+            _signal(data, at, "avg_rating"),
+            targets["avg_rating"],
+        ),
+        "dsr": (worst_dsr, _signal(data, at, worst_dsr), targets[worst_dsr]),
+        "category_fit": (
+            "title_fit",
+            _plain(scored.title_fit.at[at, "title_fit"]),
+            None,
+        ),
+        "main_video": ("has_main_video", _signal(data, at, "has_main_video"), None),
+        "white_bg_image": (
+            "has_white_bg_image",
+            _signal(data, at, "has_white_bg_image"),
+            None,
+        ),
+    }
+    return [
+        {
+            "factor": factor,
+            "signal": signal,
+            "value": value,
+            "category_p75": _plain(p75) if p75 is not None else None,
+            "contribution": round(float(contribution[factor]), 2),
+        }
+        for factor, (signal, value, p75) in rows.items()
+    ]
+
+
+def _number(value) -> str:
+    if value is None or pd.isna(value):
+        return "?"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def action(data: pd.DataFrame, fix: fixes.Fix, at, lang: str = "en") -> str:
+    """What the fix asks the seller to do, with this listing's numbers."""
+    before, after = data.loc[at], fix.changed.loc[at]
+
+    def change(name, verb="action.raise"):
+        old, new = before.get(name), after.get(name)
+        if pd.isna(old) or pd.isna(new) or float(old) == float(new):
+            return None
+        label = say(f"action.label.{name}", lang)
+        return say(verb, lang, label=label, old=_number(old), new=_number(new))
+
+    factor = fix.factor
+    if factor == "category_fit":
+        return say(
+            "action.move", lang, old=before.get("category"), new=after["category"]
+        )
+    if factor in {"main_video", "white_bg_image"}:
+        name = "has_main_video" if factor == "main_video" else "has_white_bg_image"
+        unknown = pd.isna(before.get(name))
+        return fix_words(factor, lang) + (say("action.unsaid", lang) if unknown else "")
+    parts = {
+        "monthly_sales": [change("monthly_sales")],
+        "payer_count": [change("payer_count")],
+        "favorites_cart": [change("favorites"), change("add_to_cart")],
+        "review_quality": [
+            change("avg_rating"),
+            change("negative_reviews", "action.cut"),
+            change("photo_reviews"),
+        ],
+        "dsr": [change(name) for name in DSR_COLUMNS],
+    }[factor]
+    text = say("list.join", lang).join(p for p in parts if p)
+    if factor == "review_quality":
+        return text
+    return text + say("action.p75", lang)
+
+
+def keyword_rivals(prepared, ranks, listing_id: str) -> list[dict]:
+    """The keywords the listing was seen for, each with its observed rank (None
+    when censored) and its competitors' current weights."""
+    mine = ranks.data[ranks.data["listing_id"] == listing_id]
+    seen = ranks.data[ranks.data["keyword"].isin(mine["keyword"])]
+    rows = prepared.lookup(list(seen["listing_id"].unique()))
+    weights = prepared.score(rows).weight if len(rows) else pd.Series(dtype=float)
+    ids = rows["listing_id"].to_numpy() if len(rows) else np.empty(0, dtype=object)
+    weight_of = pd.Series(weights.to_numpy(), index=ids)
+
+    groups = evaluate.labelled_groups(seen, pd.Series(ids))
+    out = []
+    for keyword in mine["keyword"].unique():
+        group = groups[groups["keyword"] == keyword]
+        me = group[ids[group["row"].to_numpy()] == listing_id]
+        if me.empty:
+            continue
+        me = me.iloc[0]
+        rival_ids = ids[group["row"].to_numpy()]
+        rival_ids = rival_ids[rival_ids != listing_id]
+        out.append(
+            {
+                "keyword": keyword,
+                "observed": None if me["censored"] else int(me["rank"]),
+                "below": int(me["position"]) - 1,
+                "rivals": weight_of[rival_ids].to_numpy(),
+            }
+        )
+    return out
+
+
+def expected_rank(seen: dict, now: float, weight: float) -> int:
+    """Observed rank moved by as many places as the predicted rank moves; for a
+    listing seen only below the tracked top, its predicted rank."""
+    before = 1 + int((seen["rivals"] > now).sum())
+    after = 1 + int((seen["rivals"] > weight).sum())
+    if seen["observed"] is None:
+        return after
+    return max(1, seen["observed"] - (before - after))
+
+
+def keyword_ranks(scored, applied, rivals: list[dict], at) -> list[dict]:
+    """For each keyword the listing was seen for: its observed rank, and the
+    rank expected after each fix with a gain, placed among the competitors'
+    predicted weights."""
+    now = float(scored.weight[at])
+    out = []
+    for seen in rivals:
+        after = {
+            factor: expected_rank(seen, now, float(weights[at]))
+            for factor, (_, weights) in applied.items()
+            if at in weights.index and weights[at] - now >= fixes.MIN_GAIN
+        }
+        out.append(
+            {
+                "keyword": seen["keyword"],
+                "observed_rank": seen["observed"]
+                if seen["observed"] is not None
+                else f">{seen['below']}",
+                "predicted_rank": 1 + int((seen["rivals"] > now).sum()),
+                "competitors": len(seen["rivals"]),
+                "after_fix": after,
+            }
+        )
+    return out
+
+
+def _what_if_column(name: str) -> str:
+    canonical = schema.EXPORT_ALIASES.get(schema.header_key(name))
+    if canonical not in {*schema.SIGNALS, "main_image"}:
+        raise WhatIfError(
+            f"--what-if {name}: not a signal column; use one of "
+            + ", ".join(schema.SIGNALS)
+        )
+    return canonical
+
+
+def parse_what_if(items) -> dict[str, object]:
+    """``["monthly_sales=500", "主图视频=是"]`` → canonical column → parsed value."""
+    changes = {}
+    for item in items:
+        if "=" not in item:
+            raise WhatIfError(f"--what-if {item}: expected COLUMN=VALUE")
+        name, text = (part.strip() for part in item.split("=", 1))
+        canonical = _what_if_column(name)
+        # The export's own rules: value forms, types and ranges.
+        try:
+            value = schema.read_cell(canonical, text)
+        except ValueError as error:
+            raise WhatIfError(f"--what-if {item}: {error}") from None
+        if isinstance(value, bool):
+            value = float(value)  # as the model reads a yes/no column
+        changes[canonical] = value
+    return changes
+
+
+def apply_what_if(prepared, scored, at, changes: dict, rivals) -> dict:
+    """Re-score the listing with some raw values changed."""
+    row = scored.data.loc[[at]].copy()
+    for name, value in changes.items():
+        row[name] = row[name].astype(object) if name in row.columns else None
+        row[name] = [value]
+    title_fit = None if {"title", "category"} & set(changes) else scored.title_fit
+    # A changed title or category is read by the catalog's title model.
+    after = prepared.score(row, title_fit=title_fit)
+    weight = float(after.weight[at])
+    now = float(scored.weight[at])
+    percentile = prepared.scores.percentile_among_others(
+        str(categories(row).iloc[0]), float(after.raw[0]), float(scored.raw[0])
+    )
+    result = {
+        "changes": {
+            k: str(v.date()) if isinstance(v, pd.Timestamp) else _plain(v)
+            for k, v in changes.items()
+        },
+        "weight": round(weight, 2),
+        "expected_gain": round(weight - now, 2),
+        "category_percentile": round(float(percentile), 1),
+    }
+    if rivals is not None:
+        result["keywords"] = [
+            {
+                "keyword": seen["keyword"],
+                "observed_rank": seen["observed"]
+                if seen["observed"] is not None
+                else f">{seen['below']}",
+                "expected_rank": expected_rank(seen, now, weight),
+            }
+            for seen in rivals
+        ]
+    return result

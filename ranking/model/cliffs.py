@@ -1,0 +1,232 @@
+"""Blockers learned from the weight model: where a shape falls off a cliff.
+
+A platform demotes a listing whose shop DSR is clearly below its peers, or
+whose title is in the wrong category, at a threshold it does not publish. The
+weight model learns one shape per feature (piecewise linear between knots);
+a hidden threshold shows in it as a cliff — much of the shape's whole rise
+taken between a few neighbouring knots, worth several weight points.
+:func:`find_cliff` finds it, and the threshold is the rises' centre (each
+interval's middle weighted by its rise), because the model's smoothness
+penalty spreads one jump over the intervals around it.
+
+* **dsr**: the shape of the lowest of a shop's three DSR gaps; a listing is
+  blocked when that gap is at or below the learned threshold.
+* **category_fit**: the shapes of title fit and fit margin say whether the
+  platform punishes a misplaced title and how hard; which titles are
+  misplaced is the title model's call (:func:`ranking.explain.fixes.misfits`).
+
+A blocker's cost is the weight the listing would win back were it clear of
+the cliff (each cliff feature's term raised to the term just past it). Where
+a shape has no cliff, that signal raises no blocker, and the model card says
+so.
+
+>>> import numpy as np
+>>> knots = np.array([-0.3, -0.2, -0.1, 0.0, 0.1])
+>>> shape = np.array([0.0, 0.05, 0.1, 1.05, 1.1, 0.5])  # 5 knots, then missing
+>>> cliff = find_cliff("dsr_min_gap", knots, shape, direction=1, scale=0.5)
+>>> round(cliff.threshold, 3), round(cliff.height, 2), cliff.high
+(-0.05, 0.95, 0.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ranking.lang import factor_word, say
+
+#: The features whose shapes are searched for a cliff: the factor each one
+#: blocks, and which way is better.
+CLIFF_FEATURES: dict[str, tuple[str, int]] = {
+    "dsr_min_gap": ("dsr", 1),
+    "title_fit": ("category_fit", 1),
+    "fit_margin": ("category_fit", -1),
+}
+BLOCKING_FACTORS = ("dsr", "category_fit")
+
+#: A cliff takes at least this share of the shape's whole rise ...
+MIN_SHARE = 0.4
+#: ... and costs a listing at the training median at least this many weight
+#: points. Measured on simulated catalogs (6 seeds each, ranks-trained): with
+#: no DSR penalty the largest window cost 0.6–1.9 points at 20,000 listings
+#: (up to 3.7 at 10,000); a penalty of half the shipped one (0.6 units, 0.1
+#: below the average) cost 4.6–9.6 points at 20,000 (4.4 and up at 10,000).
+MIN_COST = 4.0
+#: Steps next to the largest one belong to the cliff while they are at least
+#: this share of it (the smoothness penalty spreads one jump over a few
+#: bins) ...
+NEIGHBOUR_SHARE = 0.1
+#: ... and at least this many times the shape's mean step: a steady rise,
+#: however tall, is a slope and not a cliff.
+SPIKE = 3.0
+
+
+@dataclass(frozen=True)
+class Cliff:
+    """A learned threshold. For an increasing shape, values at or below
+    ``threshold`` are past the cliff; for a decreasing one, values above it.
+    ``height`` is the raw score the whole cliff takes, ``share`` its part of
+    the shape's rise, ``low``/``high`` the knots it spans, and ``cleared``
+    the term of a value just clear of it."""
+
+    feature: str
+    factor: str
+    direction: int
+    threshold: float
+    height: float
+    share: float
+    low: float
+    high: float
+    cleared: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def past(self, values: np.ndarray) -> np.ndarray:
+        """True where a value is past the cliff (unknown values never are)."""
+        values = np.asarray(values, dtype="float64")
+        with np.errstate(invalid="ignore"):
+            if self.direction >= 0:
+                return values <= self.threshold
+            return values > self.threshold
+
+
+def find_cliff(
+    feature: str,
+    knots: np.ndarray,
+    shape: np.ndarray,
+    direction: int = 1,
+    scale: float = 1.0,
+) -> Cliff | None:
+    """The cliff of one learned shape, or None where it has none.
+
+    ``knots`` and ``shape`` are as :class:`~ranking.model.weight.AdditiveShapes`
+    keeps them (the term at each knot, then the missing value's); step ``i``
+    is the rise from knot ``i`` to knot ``i + 1``. ``scale`` is the model's
+    (raw score per unit of the weight's logistic curve), which turns a
+    cliff's height into weight points.
+    """
+    knots = np.asarray(knots, dtype="float64")
+    terms = np.asarray(shape, dtype="float64")[: len(knots)]
+    if len(knots) < 2:
+        return None
+    sign = 1 if direction >= 0 else -1
+    steps = sign * np.diff(terms)
+    # The shape's rise over the bulk of the listings: the first and last
+    # intervals reach the few most extreme values, where a continuous shape
+    # extrapolates a slope no threshold explains.
+    first, last = (1, len(steps) - 2) if len(steps) >= 5 else (0, len(steps) - 1)
+    inner = steps[first : last + 1]
+    rise = inner[inner > 0].sum()
+    top = first + int(np.argmax(inner))
+    floor = max(NEIGHBOUR_SHARE * steps[top], SPIKE * rise / len(inner))
+    if rise <= 0 or steps[top] < floor:
+        return None
+    low = high = top
+    while low > first and steps[low - 1] >= floor:
+        low -= 1
+    while high < last and steps[high + 1] >= floor:
+        high += 1
+    window = slice(low, high + 1)
+    height = float(steps[window].sum())
+    share = height / rise
+    if share < MIN_SHARE or median_cost(height, scale) < MIN_COST:
+        return None
+    # Each step's middle weighted by its rise: where one jump, spread by
+    # smoothing over the intervals around it, was centred.
+    middles = (knots[1:] + knots[:-1]) / 2
+    threshold = float(np.average(middles[window], weights=steps[window]))
+    cleared = terms[high + 1] if sign > 0 else terms[low]
+    return Cliff(
+        feature,
+        CLIFF_FEATURES.get(feature, ("", 0))[0],
+        sign,
+        threshold,
+        height,
+        float(share),
+        float(knots[low]),
+        float(knots[high + 1]),
+        float(cleared),
+    )
+
+
+def median_cost(height: float, scale: float) -> float:
+    """Weight points a fall of ``height`` raw score takes from a listing at the
+    training median (weight 50)."""
+    return float(100 / (1 + np.exp(-height / scale)) - 50)
+
+
+def learn_cliffs(
+    features: list[str], knots: list[np.ndarray], shapes: list[np.ndarray], scale: float
+) -> dict[str, Cliff | None]:
+    """The cliff of each of :data:`CLIFF_FEATURES` among the model's
+    ``features`` (None: the shape has none, so that signal raises no
+    blocker); ``knots`` and ``shapes`` as the model keeps them."""
+    found = {}
+    for feature, (_, direction) in CLIFF_FEATURES.items():
+        if feature in features:
+            j = features.index(feature)
+            found[feature] = find_cliff(feature, knots[j], shapes[j], direction, scale)
+    return found
+
+
+def cliffs_by_factor(cliffs: dict[str, Cliff | None]) -> dict[str, list[Cliff]]:
+    """A model's cliffs, grouped by the factor they block."""
+    grouped: dict[str, list[Cliff]] = {factor: [] for factor in BLOCKING_FACTORS}
+    for cliff in cliffs.values():
+        if cliff is not None:
+            grouped[cliff.factor].append(cliff)
+    return grouped
+
+
+def card_entries(
+    cliffs: dict[str, Cliff | None], scale: float
+) -> dict[str, dict | None]:
+    """What the model card records of each cliff (None: no cliff, no
+    blocker), with what it costs a listing at the training median
+    (``scale``: the model's)."""
+    entries: dict[str, dict | None] = {}
+    for feature, cliff in cliffs.items():
+        if cliff is None:
+            entries[feature] = None
+            continue
+        cost = median_cost(cliff.height, scale)
+        entries[feature] = {**cliff.to_dict(), "median_cost": cost}
+    return entries
+
+
+def card_lines(entries: dict[str, dict | None], lang: str = "en") -> list[str]:
+    """The learned blocker thresholds, as ``train`` prints them and the model
+    card shows them."""
+    lines = []
+    for feature, (factor, direction) in CLIFF_FEATURES.items():
+        if feature not in entries:
+            continue
+        entry = entries[feature]
+        named = {"feature": feature, "factor": factor_word(factor, lang)}
+        if entry is None:
+            lines.append(say("cliff.none", lang, **named))
+            continue
+        costs = {
+            "low": entry["low"],
+            "high": entry["high"],
+            "cost": entry["median_cost"],
+        }
+        if factor == "category_fit":
+            # Which titles misfit is the title model's call (fixes.misfits);
+            # the cliff says that the platform punishes it, and how hard.
+            lines.append(say("cliff.over", lang, **named, **costs))
+            continue
+        side = say("cliff.at_or_below" if direction > 0 else "cliff.above", lang)
+        lines.append(
+            say(
+                "cliff.at",
+                lang,
+                side=side,
+                threshold=entry["threshold"],
+                **named,
+                **costs,
+            )
+        )
+    return lines

@@ -1,0 +1,508 @@
+"""How much to trust a model: complexity chosen by cross-validation over
+keyword groups, and the model's gain over one signal, with an interval.
+
+Real search pages are small and noisy (the best single signal's per-keyword
+Spearman with position is about 0.1-0.35), so a model with 32 knots on 25
+features can fit noise and rank held-out keywords worse than ordering by
+sales alone. :func:`select` therefore
+
+1. assigns whole keyword groups to ``K`` folds (a listing's keywords may fall
+   in several folds; a group is never split);
+2. fits each candidate complexity (knots, smoothness) on ``K − 1`` folds and
+   scores the held-out fold's groups, and keeps the best mean of per-group
+   NDCG@10 and Spearman (ties to the simpler);
+3. drops the features whose removal does not lower that score (one backward
+   pass over units of features that read the same quantity, see
+   :func:`unit_of`; then the combined drop checked once more);
+
+and :func:`trust` compares the chosen model's out-of-fold scores with every
+single signal the export carries, group by group, with a bootstrap interval
+over groups. The interval is over the groups these folds held out; the
+choice of complexity used the same folds, so it is slightly optimistic for
+the model (``bench/realdata.py`` measures the whole procedure on outer folds
+it never saw).
+
+Search-visitor labels go through the same code: each held-out fold's
+listings, grouped by category and ordered by search visitors, are its groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from ranking.model import evaluate
+from ranking.model.cliffs import CLIFF_FEATURES
+from ranking.model.features import FACTOR_OF, FEATURES
+from ranking.model.fitting import AdditiveWeightModel
+from ranking.model.weight import AdditiveShapes
+
+FOLDS = 5
+#: Candidate complexities, simplest first: knots per feature and the L2
+#: penalty on the increments between them.
+COMPLEXITIES: tuple[tuple[int, float], ...] = (
+    (4, 1e-2),
+    (12, 3e-3),
+    (32, 1e-3),
+)
+#: A candidate's fold fit stops once the loss improves by less than this
+#: share an iteration: the candidates' order is settled well before the
+#: final fit's tolerance (2.2e-9), at a third of the iterations.
+CV_TOLERANCE = 1e-6
+#: A fold's fit sees at most this many ranking pairs (drawn at random): with
+#: 2,000 keywords the full 12M pairs would make every candidate cost a full
+#: fit, and the choice between complexities is already clear at this size.
+MAX_CV_PAIRS = 150_000
+#: Keyword groups (and, from search visitors, labelled listings) the
+#: cross-validation judges candidates on, drawn at random beyond these: the
+#: per-candidate cost then stops growing with the catalog (at 400 groups the
+#: curve's 100 fold fits were 710 s of a 966 s train of 200,000 listings on a
+#: loaded machine), and 150 groups still give intervals of about ±0.02.
+MAX_CV_GROUPS = 150
+MAX_CV_ROWS = 100_000
+#: Knots a feature that can raise a blocker always has, whatever the chosen
+#: complexity: a platform's hidden threshold shows as a cliff in its shape
+#: (:mod:`ranking.explain.blockers`), which four knots would flatten into a slope.
+CLIFF_KNOTS = {name: 32 for name in CLIFF_FEATURES}
+#: Bootstrap resamples of keyword groups for the intervals.
+RESAMPLES = 2000
+#: Trust levels, by the interval of the model's NDCG@10 and Spearman gain
+#: over the best single signal.
+TRUST_LEVELS = ("better", "not_better", "worse", "too_few")
+#: Fewest held-out keyword groups a verdict rests on: a bootstrap over two
+#: search pages has three possible means, no interval at all.
+MIN_TRUST_GROUPS = 10
+
+
+def unit_of(feature: str) -> str:
+    """What selection keeps or drops as one: a quantity measured against the
+    category and against the whole export (``rel_sales``, ``catalog_sales``)
+    is one unit; so are a factor's features when they read the same signals
+    (the three DSR gaps and their lowest; title fit and its margin); every
+    other feature is its own.
+
+    >>> unit_of("catalog_sales"), unit_of("rel_gmv"), unit_of("dsr_min_gap")
+    ('sales', 'gmv', 'dsr')
+    """
+    factor = FACTOR_OF.get(feature, "other")
+    if factor in ("dsr", "category_fit"):
+        return factor
+    for prefix in ("rel_", "catalog_"):
+        if feature.startswith(prefix):
+            return feature[len(prefix) :]
+    return feature
+
+
+UNITS: dict[str, tuple[str, ...]] = {}
+for _feature in FEATURES:
+    UNITS.setdefault(unit_of(_feature.name), ())
+    UNITS[unit_of(_feature.name)] += (_feature.name,)
+
+
+@dataclass(frozen=True)
+class Config:
+    """One candidate: knots per feature, smoothness, and the units (see
+    :func:`unit_of`) left out."""
+
+    n_knots: int
+    alpha: float
+    dropped: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "dropped": list(self.dropped)}
+
+
+@dataclass
+class Labels:
+    """What a model learns from and is judged on: observation groups (the
+    shape :func:`ranking.model.evaluate.labelled_groups` returns) with a ``fold``
+    column, and how a fold's training fit is made."""
+
+    groups: pd.DataFrame
+    #: (features, fold, config, seed) -> fitted estimator on every fold but
+    #: ``fold`` (``None``: on every fold).
+    fit: Callable[..., AdditiveWeightModel]
+    folds: int
+
+
+@dataclass
+class Selection:
+    """What :func:`select` chose, the CV curve behind the choice, and the
+    chosen configuration's out-of-fold fits and per-group metrics."""
+
+    config: Config
+    curve: list[dict]
+    per_group: pd.DataFrame  # keyword, fold, ndcg@10, spearman
+    fold_models: list[AdditiveShapes]
+    #: Units the export does not carry at all (never tried, never drift).
+    absent: tuple[str, ...] = ()
+
+    def to_card(self) -> dict:
+        chosen = self.config.to_dict()
+        chosen["dropped"] = [u for u in chosen["dropped"] if u not in self.absent]
+        return {
+            "folds": len(self.fold_models),
+            "chosen": chosen,
+            "not_in_export": list(self.absent),
+            "curve": self.curve,
+        }
+
+
+def assign_folds(keywords: pd.Series, folds: int = FOLDS, seed: int = 0) -> np.ndarray:
+    """A fold per keyword group, balanced and the same for the same keywords
+    and seed whatever their order.
+
+    >>> assign_folds(pd.Series(["a", "b", "a", "c"]), folds=2).tolist()
+    [0, 0, 0, 1]
+    """
+    unique = np.sort(keywords.astype(str).unique())
+    rng = np.random.default_rng(seed)
+    fold_of = dict(zip(unique, rng.permutation(len(unique)) % folds, strict=True))
+    return keywords.astype(str).map(fold_of).to_numpy(dtype=np.int64)
+
+
+def rank_labels(groups: pd.DataFrame, folds: int = FOLDS, seed: int = 0) -> Labels:
+    """Labels from observed ranks: each fold's fit learns the pairwise loss
+    from the other folds' groups (at most :data:`MAX_CV_PAIRS` pairs). With
+    more than :data:`MAX_CV_GROUPS` keyword groups, the cross-validation runs
+    on that many drawn at random; the final fit learns from all."""
+    keywords = np.sort(groups["keyword"].astype(str).unique())
+    if len(keywords) > MAX_CV_GROUPS:
+        drawn = np.random.default_rng(seed).choice(keywords, MAX_CV_GROUPS, False)
+        judged = groups[groups["keyword"].astype(str).isin(drawn)]
+    else:
+        judged = groups
+    folds = min(folds, judged["keyword"].nunique())
+    judged = judged.assign(fold=assign_folds(judged["keyword"], folds, seed))
+
+    def fit(features, fold, config, seed=0, init=None):
+        train = groups if fold is None else judged[judged["fold"] != fold]
+        pairs = evaluate.ranking_pairs(train)
+        if fold is not None and len(pairs) > MAX_CV_PAIRS:
+            rng = np.random.default_rng(seed + 1000 * (fold + 1))
+            keep = np.sort(rng.choice(len(pairs), MAX_CV_PAIRS, replace=False))
+            pairs = np.asfortranarray(pairs[keep])
+        return _fit(features, config, pairs=pairs, final=fold is None, init=init)
+
+    return Labels(judged, fit, folds)
+
+
+def visitor_labels(
+    data: pd.DataFrame,
+    target: np.ndarray,
+    labelled: np.ndarray,
+    folds: int = FOLDS,
+    seed: int = 0,
+) -> Labels:
+    """Labels from search visitors: listings assigned to folds at random;
+    a fold's groups are its listings per category, ordered by visitors. With
+    more than :data:`MAX_CV_ROWS` labelled listings the cross-validation
+    runs on that many drawn at random; the final fit learns from all."""
+    rng = np.random.default_rng(seed)
+    fold_of_row = np.full(len(data), -1)
+    rows = np.flatnonzero(labelled)
+    if len(rows) > MAX_CV_ROWS:
+        rows = np.sort(rng.choice(rows, MAX_CV_ROWS, replace=False))
+    fold_of_row[rows] = rng.permutation(len(rows)) % folds
+    category = (
+        data["category"].astype("string").fillna("(none)").to_numpy()
+        if "category" in data.columns
+        else np.full(len(data), "(all)", dtype=object)
+    )
+    frame = pd.DataFrame(
+        {
+            "row": rows,
+            "fold": fold_of_row[rows],
+            "visitors": target[rows],
+        }
+    )
+    # A fold's listings of one category are one group.
+    frame["keyword"] = pd.Series(category[rows]).astype(str).to_numpy() + np.char.add(
+        "\x1f", frame["fold"].to_numpy().astype(str)
+    )
+    frame["position"] = frame.groupby("keyword")["visitors"].rank(
+        ascending=False, method="average"
+    )
+    frame["censored"] = False
+
+    def fit(features, fold, config, seed=0, init=None):
+        # A fold learns from the other folds' listings, never from those left
+        # out of the draw; the final fit from every labelled listing.
+        drawn_elsewhere = (fold_of_row >= 0) & (fold_of_row != fold)
+        train = labelled if fold is None else drawn_elsewhere
+        return _fit(
+            features, config, rows=train, y=target, final=fold is None, init=init
+        )
+
+    return Labels(frame, fit, folds)
+
+
+def _fit(
+    features,
+    config: Config,
+    *,
+    pairs=None,
+    rows=None,
+    y=None,
+    final=True,
+    init=None,
+):
+    """An estimator fitted on the features not in a dropped factor; the
+    knots come from every row of the catalog."""
+    kept = [f for f in FEATURES if unit_of(f.name) not in config.dropped]
+    columns = [f.name for f in kept]
+    estimator = AdditiveWeightModel(
+        n_knots=config.n_knots,
+        alpha=config.alpha,
+        feature_knots=CLIFF_KNOTS,
+        directions=[f.direction for f in kept],
+        **({} if final else {"tol": CV_TOLERANCE}),
+    )
+    if pairs is not None:
+        return estimator.fit(features[columns], pairs=pairs, init=init)
+    return estimator.fit(
+        features.loc[rows, columns], y[rows], bin_sample=features[columns], init=init
+    )
+
+
+def full_shapes(estimator: AdditiveWeightModel) -> AdditiveShapes:
+    """The estimator's shapes over every feature: a dropped feature gets a
+    flat term of 0 (known or not)."""
+    fitted = estimator.additive_
+    knots, shapes = [], []
+    for feature in FEATURES:
+        if feature.name in fitted.features:
+            j = fitted.features.index(feature.name)
+            knots.append(fitted.knots[j])
+            shapes.append(fitted.shapes[j])
+        else:
+            knots.append(np.zeros(1))
+            shapes.append(np.zeros(2))
+    return AdditiveShapes(
+        [f.name for f in FEATURES],
+        [f.direction for f in FEATURES],
+        knots,
+        shapes,
+        fitted.intercept,
+    )
+
+
+def out_of_fold(
+    features: pd.DataFrame,
+    labels: Labels,
+    config: Config,
+    seed: int = 0,
+    start: Sequence[AdditiveShapes] | None = None,
+) -> tuple[pd.DataFrame, list[AdditiveShapes]]:
+    """Per held-out group, the model's NDCG@10 and Spearman when fitted on the
+    other folds; and the fold models. ``start``: fold models of
+    a nearby candidate to start each fold's search from."""
+    # Folds run in parallel: the fit is numpy work over whole columns, which
+    # releases the GIL for most of its time.
+    fitted = Parallel(n_jobs=2, prefer="threads")(
+        delayed(labels.fit)(
+            features, fold, config, seed, None if start is None else start[fold]
+        )
+        for fold in range(labels.folds)
+    )
+    shapes = [full_shapes(estimator) for estimator in fitted]
+    parts = []
+    for fold, additive in enumerate(shapes):
+        held = labels.groups[labels.groups["fold"] == fold]
+        # Only the held-out groups' listings are scored (a fold of a large
+        # catalog holds a few thousand of its rows).
+        rows = np.unique(held["row"].to_numpy())
+        predicted = np.full(len(features), np.nan)
+        predicted[rows] = additive.predict(features.iloc[rows])
+        per = evaluate.per_group_metrics(held, predicted)
+        parts.append(per.assign(fold=fold))
+    return pd.concat(parts, ignore_index=True), shapes
+
+
+def cv_score(per_group: pd.DataFrame) -> float:
+    """The selection criterion: the mean of per-group NDCG@10 and Spearman."""
+    ndcg = per_group["ndcg@10"].mean()
+    rho = per_group["spearman"].mean()
+    return float(np.nanmean([ndcg, rho]))
+
+
+def select(
+    features: pd.DataFrame,
+    labels: Labels,
+    seed: int = 0,
+    complexities: Sequence[tuple[int, float]] = COMPLEXITIES,
+) -> Selection:
+    """Choose knots, smoothness and the factors to keep by cross-validation
+    over keyword groups (see the module docstring)."""
+    curve: list[dict] = []
+    tried: dict[Config, tuple[pd.DataFrame, list]] = {}
+
+    def run(config: Config, start=None) -> float:
+        if config not in tried:
+            tried[config] = out_of_fold(features, labels, config, seed, start)
+            per = tried[config][0]
+            tried_here = config.to_dict()
+            tried_here["dropped"] = [u for u in config.dropped if u not in absent]
+            curve.append(
+                {
+                    **tried_here,
+                    "score": cv_score(per),
+                    "ndcg@10": float(per["ndcg@10"].mean()),
+                    "spearman": float(per["spearman"].mean()),
+                }
+            )
+        return cv_score(tried[config][0])
+
+    # Units the export does not carry at all are out from the start.
+    absent = tuple(
+        sorted(
+            unit
+            for unit, names in UNITS.items()
+            if not features[list(names)].notna().any().any()
+        )
+    )
+    best, best_score = None, -np.inf
+    for n_knots, alpha in complexities:
+        config = Config(n_knots, alpha, absent)
+        score = run(config)
+        if score > best_score + 1e-12:
+            best, best_score = config, score
+    assert best is not None
+    # One backward pass over the units the export carries: a unit whose
+    # removal does not lower the score does not help. Each drop starts from
+    # the chosen candidate's fold models (the unit's terms simply absent): a
+    # few iterations, not a fit from zero.
+    present = [unit for unit in UNITS if unit not in best.dropped]
+    start = tried[best][1]
+    harmless = []
+    for unit in present if len(present) > 1 else []:
+        trial = replace(best, dropped=tuple(sorted((*best.dropped, unit))))
+        score = run(trial, start)
+        if score >= best_score:
+            harmless.append((score, unit))
+    if harmless:
+        single = replace(best, dropped=tuple(sorted((*best.dropped, max(harmless)[1]))))
+        combined = replace(
+            best, dropped=tuple(sorted({*best.dropped, *(u for _, u in harmless)}))
+        )
+        best = single
+        if len(combined.dropped) < len(UNITS) and run(combined, start) >= run(single):
+            best = combined
+    per_group, shapes = tried[best]
+    return Selection(best, curve, per_group, shapes, absent)
+
+
+def fit_selected(
+    features: pd.DataFrame, labels: Labels, seed: int = 0
+) -> tuple[AdditiveShapes, Selection]:
+    """What ``ranking train`` fits: the complexity chosen by :func:`select`,
+    refitted on every fold; the shapes over every feature, and the
+    selection."""
+    chosen = select(features, labels, seed=seed)
+    return full_shapes(labels.fit(features, None, chosen.config, seed)), chosen
+
+
+def signal_orderings(data: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Every single signal a seller could order by, higher first: counts and
+    amounts as they are, a best-sellers rank reversed. Only signals the export
+    carries."""
+    return {
+        name: values
+        for name, values in evaluate.signal_scores(data).items()
+        if np.isfinite(values).any()
+    }
+
+
+def trust(
+    per_group: pd.DataFrame,
+    groups: pd.DataFrame,
+    data: pd.DataFrame,
+    seed: int = 0,
+    resamples: int = RESAMPLES,
+) -> dict:
+    """A model's per-group metrics (``per_group``: held-out folds at
+    training, or the ranks ``evaluate`` is given) against every single signal
+    on the same ``groups``: each signal's NDCG@10 and Spearman, the best one,
+    the model's gain over it and over monthly sales with 95% bootstrap
+    intervals over groups, and a trust level."""
+    model = per_group.set_index("keyword")
+    signals = {}
+    for name, scores in signal_orderings(data).items():
+        per = evaluate.per_group_metrics(groups, scores).set_index("keyword")
+        signals[name] = per.reindex(model.index)
+    out: dict = {
+        "groups": int(len(model)),
+        "model": _means(model),
+        "signals": {name: _means(per) for name, per in signals.items()},
+    }
+    if not signals:
+        out["level"] = "not_better"
+        out["best_signal"] = None
+        return out
+    best = max(signals, key=lambda name: cv_score(signals[name]))
+    out["best_signal"] = best
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(model), size=(resamples, len(model)))
+    gains = {}
+    for name in dict.fromkeys([best, "monthly_sales"]):
+        if name in signals:
+            gains[name] = {
+                metric: _gain(model[metric], signals[name][metric], picks)
+                for metric in ("ndcg@10", "spearman")
+            }
+    out["gain"] = gains
+    lows = [g["low"] for g in gains[best].values()]
+    highs = [g["high"] for g in gains[best].values()]
+    if len(model) < MIN_TRUST_GROUPS:
+        out["level"] = "too_few"
+    elif min(lows) > 0:
+        out["level"] = "better"
+    elif min(highs) < 0:
+        out["level"] = "worse"
+    else:
+        out["level"] = "not_better"
+    return out
+
+
+def trust_summary(found: dict) -> dict:
+    """What the model keeps of :func:`trust` to show beside every weight:
+    the level, the best single signal, and the gain over it with its
+    interval."""
+    best = found.get("best_signal")
+    return {
+        "level": found["level"],
+        "best_signal": best,
+        "groups": found["groups"],
+        **({} if best is None else found["gain"][best]),
+    }
+
+
+def _means(per: pd.DataFrame) -> dict:
+    return {
+        "ndcg@10": float(per["ndcg@10"].mean()),
+        "spearman": float(per["spearman"].mean()),
+    }
+
+
+def _gain(model: pd.Series, signal: pd.Series, picks: np.ndarray) -> dict:
+    """Mean per-group difference and its 95% percentile-bootstrap interval."""
+    difference = (model - signal).to_numpy(dtype="float64")
+    known = np.isfinite(difference)
+    if not known.any():
+        return {"mean": float("nan"), "low": float("nan"), "high": float("nan")}
+    filled = np.where(known, difference, 0.0)
+    sums = filled[picks].sum(axis=1)
+    counts = known[picks].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    means = means[np.isfinite(means)]
+    low, high = np.quantile(means, [0.025, 0.975])
+    return {
+        "mean": float(difference[known].mean()),
+        "low": float(low),
+        "high": float(high),
+    }

@@ -1,0 +1,803 @@
+"""Title → category classifier, fitted on a bounded sample and kept as arrays.
+
+The classifier is learned from a bounded sample of the catalog
+(:func:`sample_mask`), cross-fitted inside the sample so that no listing
+vouches for itself (:func:`fit_title_model`), and then scores every other
+listing in one vectorised pass (:meth:`TitleModel.title_categories`). The
+fitted :class:`TitleModel` is a handful of numpy arrays
+(:meth:`TitleModel.to_arrays`), so it is stored without pickle, and applying
+it needs numpy, scipy and pyarrow only: not scikit-learn, and no Python loop
+over titles.
+
+Features are hashed character 1-, 2- and 3-grams of the normalised title
+(NFKC, lower case, white space collapsed, a space at each end), counted, with
+sublinear tf, an idf learned on the sample and unit length, as scikit-learn's
+``TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=2,
+sublinear_tf=True)`` computes them, except that an n-gram may span two words
+("b c" in "usb cable"), which measured no worse on PriceRunner's real titles
+and is cheaper. The classifier is scikit-learn's ``SGDClassifier`` with the
+logistic loss, one-vs-rest, whose probabilities are reproduced here with
+numpy. ``bench/title_model.py`` measures speed and accuracy against the
+whole-catalog TF-IDF classifier it replaces.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ranking.model.weight import sigmoid
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+FOLDS = 5
+#: A category with fewer listings cannot be learned; its listings get no score.
+MIN_LISTINGS = 5
+#: Below this the title is not trusted to say anything (a few characters).
+MIN_TITLE_CHARS = 2
+
+#: n-grams are hashed into 2**HASH_BITS buckets. 18 bits applied about 0.4 s
+#: per million titles faster (a 1 MiB lookup table instead of 4 MiB) but
+#: merged 3% of the n-grams kept from 40,000 Chinese titles; accuracy on
+#: PriceRunner's titles was the same at 16, 18 and 20 bits.
+HASH_BITS = 20
+#: Characters of a title that count, with the two padding spaces; longer
+#: titles are cut.
+MAX_CHARS = 200
+#: An n-gram found in fewer sample titles is ignored (``min_df``).
+MIN_DF = 2
+#: Bound on classes × kept n-grams (128 MiB of float32 weights): a catalog with
+#: a thousand categories keeps its most common n-grams rather than gigabytes.
+MAX_WEIGHTS = 2**25
+#: The classifier, scikit-learn's ``SGDClassifier``. Three passes over the
+#: sample measured as accurate as up to thirty (PriceRunner: 0.983 either
+#: way, the same misfit recall and precision) in under half the time.
+SGD = {"loss": "log_loss", "alpha": 1e-5, "max_iter": 3, "tol": None}
+#: Stored with the arrays; arrays written with another layout are refused.
+FORMAT = 1
+
+# Titles are normalised _CHUNK at a time (the unit of work of each thread)
+# and hashed _BLOCK at a time, in order of length, each block as one
+# fixed-width matrix: memory stays bounded and short titles are not padded to
+# the longest one. Larger chunks measured slower: their arrays outgrow what
+# the allocator reuses, and fresh pages cost more than the hashing.
+_CHUNK = 16_384
+_BLOCK = 512
+# Rows × classes of probabilities held at once.
+_CELLS = 2**22
+# Threads over chunks: numpy, scipy and arrow release the GIL in their loops.
+_THREADS = min(2, os.cpu_count() or 1)
+
+# Odd 32-bit multipliers (the golden ratio's, murmur3's): uint32 arithmetic
+# runs twice as fast as uint64 in numpy, and a multiply's top bits are mixed
+# from all the bits below, so the top HASH_BITS are kept.
+_MIX = np.uint32(0x9E3779B1)
+_STEP = np.uint32(0x85EBCA77)
+_FINAL = np.uint32(0xC2B2AE3D)
+_SALT = (np.uint32(0x27D4EB2F), np.uint32(0x165667B1), np.uint32(0xD3A2646C))
+# Larger than every hash, so a missing n-gram sorts to the end of its row.
+_NONE = np.uint32(2**HASH_BITS)
+# Sublinear tf by lookup, 1 + ln(count): a title has fewer than 3 × MAX_CHARS
+# n-grams (and _NONE cells).
+_TF = np.r_[0.0, 1.0 + np.log(np.arange(1, 3 * MAX_CHARS + 1))].astype(np.float32)
+
+_STRING = pa.large_string()
+_BREAKS = r"\t\n\v\f\r\x{85}\x{2028}\x{2029}"
+
+
+# --------------------------------------------------------------- featurising
+
+
+def _as_arrow(titles) -> pa.ChunkedArray:
+    """Titles as an arrow string array (missing stays null)."""
+    if isinstance(titles, pa.Array):
+        titles = pa.chunked_array([titles])
+    if not isinstance(titles, pa.ChunkedArray):
+        if not isinstance(titles, pd.Series):
+            titles = pd.Series(np.asarray(titles, dtype=object), dtype=object)
+        # pandas' string dtype is arrow-backed: no copy when it holds text.
+        titles = pa.chunked_array(pa.array(titles.astype("string")))
+    return titles.cast(_STRING)
+
+
+def _normalise(titles: pa.Array) -> pa.Array:
+    """NFKC, lower case, white space collapsed and trimmed, cut to
+    ``MAX_CHARS - 2`` characters, and one space added at each end."""
+    text = pc.utf8_lower(pc.utf8_normalize(titles, "NFKC"))
+    # A regex replacement over every title costs more than all the hashing
+    # (it rewrites each single space); few titles have anything to collapse.
+    odd = pc.or_(
+        pc.match_substring(text, "  "),
+        pc.match_substring_regex(text, f"[{_BREAKS}]"),
+    ).fill_null(False)
+    if pc.any(odd).as_py():
+        where = np.flatnonzero(odd.to_numpy(zero_copy_only=False))
+        fixed = pc.replace_substring_regex(
+            text.take(where), f"[ {_BREAKS}]{{2,}}|[{_BREAKS}]", " "
+        )
+        text = pc.replace_with_mask(text, odd, fixed)
+    text = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(text), 0, MAX_CHARS - 2)
+    empty = pa.scalar("", _STRING)
+    return pc.binary_join_element_wise(empty, text, empty, pa.scalar(" ", _STRING))
+
+
+def _block_ngrams(
+    codes: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct n-gram hashes of a block of titles, counted.
+
+    ``codes`` is a (titles × width) matrix of UTF-32 code points, row ``i``
+    ``lengths[i]`` long. Returns how many entries each row has, and the hash
+    and count of each entry, row-major and sorted by hash within a row. Each
+    row's last entry is :data:`_NONE`, so no row is without an entry.
+    """
+    n, width = codes.shape
+    mixed = codes * _MIX
+    # One row per title: its 1-grams, 2-grams, 3-grams, and a last column
+    # that only ever holds _NONE.
+    hashes = np.empty((n, 3 * width - 2), dtype=np.uint32)
+    one = hashes[:, :width]
+    two = hashes[:, width : 2 * width - 1]
+    three = hashes[:, 2 * width - 1 : 3 * width - 3]
+    np.bitwise_xor(mixed, _SALT[0], out=one)
+    np.multiply(mixed[:, :-1], _STEP, out=two)
+    two ^= mixed[:, 1:]
+    np.multiply(two[:, :-1], _STEP, out=three)
+    three ^= mixed[:, 2:]
+    two ^= _SALT[1]
+    three ^= _SALT[2]
+    hashes ^= hashes >> np.uint32(16)
+    hashes *= _FINAL
+    hashes >>= np.uint32(32 - HASH_BITS)
+    # An n-gram of size s at position p is in the title if p + s <= length.
+    end = np.concatenate(
+        [np.arange(1, width + 1), np.arange(2, width + 1), np.arange(3, width + 1)]
+    )
+    end = np.append(end, np.iinfo(np.int64).max)
+    np.copyto(hashes, _NONE, where=end[None, :] > lengths[:, None])
+    hashes.sort(axis=1)
+    flat = hashes.ravel()
+    starts = np.empty(flat.size, dtype=bool)
+    np.not_equal(flat[1:], flat[:-1], out=starts[1:])
+    starts.reshape(n, -1)[:, 0] = True
+    at = np.flatnonzero(starts)
+    # A run of equal hashes ends where the next one starts; a row's runs end
+    # inside it, as its last value is _NONE and the next row's first starts.
+    counts = np.empty(len(at), dtype=np.int32)
+    np.subtract(at[1:], at[:-1], out=counts[:-1])
+    counts[-1:] = flat.size - at[-1:]
+    return np.count_nonzero(starts.reshape(n, -1), axis=1), flat[at], counts
+
+
+class _Chunk(NamedTuple):
+    """N-grams of a run of titles, rows in order of title length."""
+
+    positions: np.ndarray  # each row's position among all the titles
+    chars: np.ndarray  # each row's normalised length; -1 where missing
+    entries: np.ndarray  # each row's number of entries (at least one)
+    hashes: np.ndarray  # each entry's n-gram hash, _NONE last in every row
+    counts: np.ndarray  # how often the n-gram occurs in the title
+
+
+def _chunk_ngrams(titles: pa.Array, start: int) -> _Chunk:
+    """:class:`_Chunk` of titles that start at ``start`` among all."""
+    text = _normalise(titles)
+    lengths = pc.utf8_length(text).fill_null(0).to_numpy().astype(np.int64)
+    missing = text.is_null().to_numpy(zero_copy_only=False)
+    strings = text.fill_null("").to_numpy(zero_copy_only=False)
+    order = np.argsort(lengths, kind="stable")
+    entries, hashes, counts = [], [], []
+    for first in range(0, len(order), _BLOCK):
+        block = order[first : first + _BLOCK]
+        size = lengths[block]
+        width = max(int(size[-1]), 3)
+        codes = np.array(strings[block], dtype=f"U{width}").view(np.uint32)
+        part = _block_ngrams(codes.reshape(len(block), width), size)
+        for kept, value in zip((entries, hashes, counts), part, strict=True):
+            kept.append(value)
+    chars = np.where(missing[order], -1, lengths[order] - 2)
+    return _Chunk(start + order, chars, *map(np.concatenate, (entries, hashes, counts)))
+
+
+def _over_chunks(titles, work: Callable[[_Chunk], object]) -> Iterator:
+    """``work`` of each chunk of titles, in order, on up to two threads."""
+    array = _as_arrow(titles)
+
+    def one(start: int):
+        chunk = array.slice(start, _CHUNK).combine_chunks()
+        return work(_chunk_ngrams(chunk, start))
+
+    starts = range(0, len(array), _CHUNK)
+    if len(starts) < 2 or _THREADS < 2:
+        yield from map(one, starts)
+        return
+    with ThreadPoolExecutor(_THREADS) as pool:
+        yield from pool.map(one, starts)
+
+
+def _csr(parts, shape) -> sp.csr_matrix:
+    # SciPy is imported when a title is first encoded, not with the package: a
+    # cached audit whose listing the sample already judged never needs it.
+    import scipy.sparse
+
+    return scipy.sparse.csr_matrix(parts, shape=shape)
+
+
+def title_features(titles) -> sp.csr_matrix:
+    """Hashed character n-gram counts of titles.
+
+    Parameters
+    ----------
+    titles : pandas.Series, array-like of str, or pyarrow array
+        Missing titles give empty rows.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        ``(len(titles), 2**HASH_BITS)`` float32 counts of the hashed 1-, 2-
+        and 3-grams of each normalised title, in canonical form (indices
+        sorted, no duplicates).
+
+    Examples
+    --------
+    >>> counts = title_features(["abc", "ABC ", None])
+    >>> counts.shape[1] == 2**HASH_BITS, counts.getnnz(axis=1).tolist()
+    (True, [11, 11, 0])
+    """
+    return _counts_and_lengths(titles)[0]
+
+
+def _counts_and_lengths(titles) -> tuple[sp.csr_matrix, np.ndarray]:
+    """:func:`title_features` and each title's normalised length (-1 where
+    missing)."""
+    chunks = list(_over_chunks(titles, lambda chunk: chunk))
+    n = sum(len(chunk.positions) for chunk in chunks)
+    chars = np.full(n, -1, dtype=np.int64)
+    per_row = np.zeros(n, dtype=np.int64)
+    for chunk in chunks:
+        chars[chunk.positions] = chunk.chars
+        per_row[chunk.positions] = chunk.entries - 1
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(per_row, out=indptr[1:])
+    indices = np.empty(indptr[-1], dtype=np.int32)
+    data = np.empty(indptr[-1], dtype=np.float32)
+    # Chunk rows are in order of length: each n-gram goes to its slot in its
+    # title's row, already sorted by hash; the _NONE ending each row goes.
+    for chunk in chunks:
+        real = chunk.hashes != _NONE
+        rows = np.repeat(np.arange(len(chunk.entries)), chunk.entries)[real]
+        first = np.zeros(len(chunk.entries), dtype=np.int64)
+        np.cumsum(chunk.entries[:-1] - 1, out=first[1:])
+        slot = indptr[chunk.positions[rows]] + np.arange(len(rows)) - first[rows]
+        indices[slot] = chunk.hashes[real]
+        data[slot] = chunk.counts[real]
+    matrix = _csr((data, indices, indptr), shape=(n, 2**HASH_BITS))
+    matrix.has_sorted_indices = True
+    return matrix, chars
+
+
+def _weights(counts: np.ndarray, columns: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """Sublinear tf × idf of each counted n-gram (float32)."""
+    return np.take(_TF, counts) * np.take(idf, columns)
+
+
+# --------------------------------------------------------------- the model
+
+
+class TitleModel:
+    """Fitted title → category classifier stored as arrays.
+
+    Made by :func:`fit_title_model`, saved with :meth:`to_arrays`, read back
+    with :meth:`from_arrays`; applying it needs numpy, scipy and pyarrow only.
+
+    Parameters
+    ----------
+    classes : array of str
+        Category names, sorted.
+    columns : array of int
+        The hashed n-grams the model knows, sorted; others are ignored.
+    idf : array of float
+        Inverse document frequency of each of ``columns``.
+    coef : array of float, (len(columns), len(classes)) or (len(columns), 1)
+        One-vs-rest weights; a single column for two classes (the second
+        against the first), as scikit-learn keeps them.
+    intercept : array of float, (coef.shape[1],)
+
+    Attributes
+    ----------
+    classes_ : numpy.ndarray of str
+        Category names, sorted: the columns of :meth:`predict_proba`.
+    """
+
+    def __init__(self, classes, columns, idf, coef, intercept):
+        self.classes_ = np.asarray(classes, dtype=str)
+        self.columns = np.asarray(columns, dtype=np.int64)
+        self.idf = np.asarray(idf, dtype=np.float32)
+        self.coef = np.ascontiguousarray(coef, dtype=np.float32)
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+        kept = len(self.columns)
+        outputs = 1 if len(self.classes_) == 2 else len(self.classes_)
+        if (
+            len(self.classes_) < 2
+            or np.any(self.classes_[1:] <= self.classes_[:-1])
+            or self.coef.shape != (kept, outputs)
+            or self.idf.shape != (kept,)
+            or self.intercept.shape != (outputs,)
+            or np.any(np.diff(self.columns) <= 0)
+            or (kept and not 0 <= self.columns[0] <= self.columns[-1] < 2**HASH_BITS)
+        ):
+            raise ValueError(
+                f"title model arrays do not fit together: {len(self.classes_)} "
+                f"classes, coef {self.coef.shape}, idf {self.idf.shape}, "
+                f"{kept} columns, intercept {self.intercept.shape}"
+            )
+        # Every n-gram the model does not know (and _NONE) maps to one more
+        # column, whose idf and weights are zero: no row needs filtering.
+        self._lookup = np.full(2**HASH_BITS + 1, kept, dtype=np.int32)
+        self._lookup[self.columns] = np.arange(kept, dtype=np.int32)
+        self._idf = np.append(self.idf, np.float32(0))
+        self._coef = np.vstack([self.coef, np.zeros((1, outputs), np.float32)])
+        self.idf, self.coef = self._idf[:-1], self._coef[:-1]
+
+    # ---- storage
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The model as plain arrays, for ``np.savez`` and
+        ``np.load(allow_pickle=False)``.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``layout`` (format, hash bits, characters kept), ``classes``
+            (unicode), ``columns``, ``idf``, ``coef``, ``intercept``.
+        """
+        return {
+            "layout": np.array([FORMAT, HASH_BITS, MAX_CHARS], dtype=np.int64),
+            "classes": self.classes_.copy(),
+            "columns": self.columns.copy(),
+            "idf": self.idf.copy(),
+            "coef": self.coef.copy(),
+            "intercept": self.intercept.copy(),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays) -> TitleModel:
+        """Rebuild a model from :meth:`to_arrays` (or ``np.load`` of them).
+
+        Raises
+        ------
+        ValueError
+            The arrays were written with another layout (hashing, format), or
+            are missing or inconsistent.
+        """
+        names = ("layout", "classes", "columns", "idf", "coef", "intercept")
+        missing = [name for name in names if name not in arrays]
+        if missing:
+            raise ValueError(f"title model arrays lack {', '.join(missing)}")
+        layout = [int(value) for value in np.asarray(arrays["layout"]).ravel()]
+        if layout != [FORMAT, HASH_BITS, MAX_CHARS]:
+            raise ValueError(
+                f"title model written with layout {layout}, this version reads "
+                f"{[FORMAT, HASH_BITS, MAX_CHARS]}: fit it again"
+            )
+        return cls(*(np.asarray(arrays[name]) for name in names[1:]))
+
+    # ---- applying
+
+    def _known(self, chunk: _Chunk) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Unnormalised tf-idf of a chunk's titles over the model's n-grams
+        (and the zero column), and the norm of each row."""
+        column = np.take(self._lookup, chunk.hashes)
+        weights = _weights(chunk.counts, column, self._idf)
+        # int32 like the column indices, or scipy would copy them to int64.
+        indptr = np.zeros(len(chunk.entries) + 1, dtype=np.int32)
+        np.cumsum(chunk.entries, out=indptr[1:])
+        # No row is empty (each ends in _NONE), as reduceat needs.
+        squares = np.add.reduceat(weights * weights, indptr[:-1])
+        norms = np.sqrt(squares)
+        norms[norms == 0] = 1.0
+        shape = (len(chunk.entries), len(self._idf))
+        return _csr((weights, column, indptr), shape=shape), norms
+
+    def _batches(
+        self, features: sp.csr_matrix
+    ) -> Iterator[tuple[slice, sp.csr_matrix]]:
+        """Row ranges, and their rows, few enough for their probabilities to
+        fit _CELLS (all rows at once, uncopied, when they do)."""
+        n = features.shape[0]
+        step = max(1, _CELLS // len(self.classes_))
+        if n <= step:
+            yield slice(0, n), features
+            return
+        for start in range(0, n, step):
+            yield slice(start, start + step), features[start : start + step]
+
+    def _decision(
+        self, features: sp.csr_matrix, norms: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``features @ coef + intercept``; dividing the product by the row
+        norms is the same as normalising the rows first, and cheaper."""
+        weights = self._coef if features.shape[1] == len(self._coef) else self.coef
+        product = np.asarray(features @ weights, dtype=np.float64)
+        if norms is not None:
+            product /= norms[:, None]
+        product += self.intercept
+        return product
+
+    def _sigmoids(self, decision: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """scikit-learn's one-vs-rest ``predict_proba`` of the logistic loss,
+        before the division: each class's sigmoid, and their row sum."""
+        if decision.shape[1] == 1:
+            positive = sigmoid(decision[:, 0])
+            return np.column_stack([1.0 - positive, positive]), np.ones(len(decision))
+        sigmoids = sigmoid(decision)
+        total = sigmoids.sum(axis=1)
+        vanished = total < np.finfo(np.float64).tiny
+        if vanished.any():
+            # Every sigmoid underflowed (scikit-learn would divide 0 by 0):
+            # the same ratios, from log-sigmoids less their row maximum.
+            logs = -np.logaddexp(0.0, -decision[vanished])
+            sigmoids[vanished] = np.exp(logs - logs.max(axis=1, keepdims=True))
+            total[vanished] = sigmoids[vanished].sum(axis=1)
+        return sigmoids, total
+
+    def _summary(
+        self, decision: np.ndarray, placed: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Probability of the placed class (``placed`` indexes ``classes_``;
+        NaN where -1), index of the best class and its probability."""
+        sigmoids, total = self._sigmoids(decision)
+        at = np.arange(len(decision))
+        best = sigmoids.argmax(axis=1)
+        best_prob = sigmoids[at, best] / total
+        own = sigmoids[at, np.maximum(placed, 0)] / total
+        return np.where(placed >= 0, own, np.nan), best, best_prob
+
+    def predict_proba(self, titles) -> np.ndarray:
+        """Probability of each class for each title.
+
+        Parameters
+        ----------
+        titles : pandas.Series, array-like of str, or pyarrow array
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(len(titles), len(classes_))``, rows summing to one. A missing
+            title, or one without a known n-gram, gets the probabilities of
+            an all-zero row (the intercepts'), as in scikit-learn.
+        """
+
+        def work(chunk: _Chunk) -> tuple[np.ndarray, list[np.ndarray]]:
+            features, norms = self._known(chunk)
+            parts = []
+            for rows, some in self._batches(features):
+                sigmoids, total = self._sigmoids(self._decision(some, norms[rows]))
+                parts.append(sigmoids / total[:, None])
+            return chunk.positions, parts
+
+        out = np.empty((len(_as_arrow(titles)), len(self.classes_)))
+        for positions, parts in _over_chunks(titles, work):
+            out[positions] = np.concatenate(parts)
+        return out
+
+    def class_codes(self, names) -> np.ndarray:
+        """Index of each name in ``classes_``; -1 where it is not a class."""
+        return _codes_in(self.classes_, names)
+
+    def one_vs_rest(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(coef, intercept)`` with one column per class, also for two
+        classes, where scikit-learn keeps one: the first class's sigmoid is
+        ``1 - sigmoid(d) = sigmoid(-d)``, so its column is the negated one."""
+        if len(self.classes_) == 2:
+            return (
+                np.hstack([-self.coef, self.coef]).astype(np.float64),
+                np.array([-self.intercept[0], self.intercept[0]]),
+            )
+        return self.coef.astype(np.float64), self.intercept.copy()
+
+    def title_categories(self, titles: pd.Series, placed: pd.Series) -> pd.DataFrame:
+        """How well each title fits its placed category, and its best one.
+
+        Parameters
+        ----------
+        titles : pandas.Series
+        placed : pandas.Series
+            The category each listing is placed in, row by row with
+            ``titles``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed like ``titles``: ``title_fit`` (the probability of the
+            placed category; NaN where it is not one of ``classes_``),
+            ``best_category`` (string) and ``best_prob``; all missing where
+            the title is missing or shorter than :data:`MIN_TITLE_CHARS`
+            characters once normalised.
+        """
+        if len(placed) != len(titles):
+            raise ValueError(f"{len(titles)} titles but {len(placed)} categories")
+        codes = self.class_codes(placed)
+
+        def work(chunk: _Chunk) -> tuple[np.ndarray, ...]:
+            features, norms = self._known(chunk)
+            parts = [
+                self._summary(
+                    self._decision(some, norms[rows]), codes[chunk.positions[rows]]
+                )
+                for rows, some in self._batches(features)
+            ]
+            fit, best, best_prob = (
+                np.concatenate(part) for part in zip(*parts, strict=True)
+            )
+            unusable = chunk.chars < MIN_TITLE_CHARS
+            best[unusable] = -1
+            return chunk.positions, fit, best, best_prob
+
+        fit = np.full(len(titles), np.nan)
+        best = np.full(len(titles), -1, dtype=np.int64)
+        best_prob = np.full(len(titles), np.nan)
+        for positions, *part in _over_chunks(titles, work):
+            fit[positions], best[positions], best_prob[positions] = part
+        return _frame(titles.index, fit, best, best_prob, self.classes_)
+
+
+def _codes_in(classes: np.ndarray, names) -> np.ndarray:
+    """Index of each name in the sorted ``classes``; -1 where it is not one."""
+    codes, uniques = pd.factorize(pd.Series(names).astype("string"))
+    uniques = np.asarray(uniques, dtype=str)
+    at = np.minimum(np.searchsorted(classes, uniques), len(classes) - 1)
+    known = np.where(classes[at] == uniques, at, -1)
+    return np.where(codes >= 0, known[np.maximum(codes, 0)], -1)
+
+
+def _frame(index, fit, best, best_prob, classes) -> pd.DataFrame:
+    """The output columns; ``best`` indexes ``classes``, -1 where unscored
+    (then all three are missing)."""
+    scored = best >= 0
+    names = pd.array(np.asarray(classes, dtype=object), dtype="string")
+    return pd.DataFrame(
+        {
+            "title_fit": np.where(scored, fit, np.nan),
+            "best_category": pd.Series(
+                names.take(best, allow_fill=True), index=index, dtype="string"
+            ),
+            "best_prob": np.where(scored, best_prob, np.nan),
+        },
+        index=index,
+    )
+
+
+# ------------------------------------------------------------------ sample
+
+
+def sample_mask(
+    category: np.ndarray, keys: np.ndarray, total: int, floor: int
+) -> np.ndarray:
+    """Rows of the bounded training sample.
+
+    A row is in the sample if its key is among the ``total`` smallest keys of
+    all rows, or among the ``floor`` smallest keys of its category (missing
+    categories count as one). Every row whose key equals the last key taken
+    is taken too, so the sample depends on the keys alone, never on the row
+    order.
+
+    Parameters
+    ----------
+    category : numpy.ndarray
+        Each row's category.
+    keys : numpy.ndarray of uint64
+        Each row's key (:func:`ranking.model.features._common.listing_keys`).
+    total, floor : int
+        Sizes of the overall and the per-category part; 0 takes none.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Examples
+    --------
+    >>> keys = np.array([5, 1, 9, 7, 3], dtype=np.uint64)
+    >>> category = np.array(["a", "a", "b", "b", "b"])
+    >>> sample_mask(category, keys, total=1, floor=1).tolist()
+    [False, True, False, False, True]
+    >>> sample_mask(category, keys, total=3, floor=0).tolist()
+    [True, True, False, False, True]
+    """
+    keys = np.asarray(keys, dtype=np.uint64)
+    taken = np.zeros(len(keys), dtype=bool)
+    if len(keys) == 0:
+        return taken
+    if total > 0:
+        last = min(total, len(keys)) - 1
+        taken |= keys <= np.partition(keys, last)[last]
+    if floor > 0:
+        codes = pd.factorize(
+            pd.Series(np.asarray(category, dtype=object)), use_na_sentinel=False
+        )[0]
+        order = np.lexsort((keys, codes))
+        grouped = codes[order]
+        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+        sizes = np.diff(np.r_[starts, len(keys)])
+        threshold = np.zeros(codes.max() + 1, dtype=np.uint64)
+        threshold[grouped[starts]] = keys[order][starts + np.minimum(sizes, floor) - 1]
+        taken |= keys <= threshold[codes]
+    return taken
+
+
+# ----------------------------------------------------------------- fitting
+
+
+def fit_title_model(
+    titles: pd.Series, categories: pd.Series, keys: np.ndarray, seed: int = 0
+) -> tuple[TitleModel | None, pd.DataFrame]:
+    """Fit the classifier on the given rows (the sample), cross-fitted.
+
+    Parameters
+    ----------
+    titles, categories : pandas.Series
+        Row by row; a missing category is never learned from.
+    keys : numpy.ndarray of uint64
+        Each row's key: its fold is ``keys % FOLDS``, and rows are fitted in
+        key order, so the result does not depend on the row order.
+    seed : int
+        The random state of the SGD passes.
+
+    Returns
+    -------
+    model : TitleModel or None
+        Fitted on every learnable row (a usable title, in a category with at
+        least :data:`MIN_LISTINGS` of the given rows); None with fewer than
+        two learnable categories.
+    fit : pandas.DataFrame
+        Indexed like ``titles``, the columns of
+        :meth:`TitleModel.title_categories`, each row scored by a model
+        fitted on the other folds only: a listing's own (possibly wrong)
+        category never vouches for it. A category a fold's model never saw
+        gets probability 0.
+    """
+    n = len(titles)
+    keys = np.asarray(keys, dtype=np.uint64)
+    if len(categories) != n or len(keys) != n:
+        raise ValueError(f"{n} titles, {len(categories)} categories, {len(keys)} keys")
+    text = titles.astype("string")
+    label = categories.astype("string")
+    # Key order, ties by title then category: neither the folds nor SGD's
+    # pass over the rows depend on the order of the export.
+    order = np.lexsort(
+        (
+            pd.factorize(label, sort=True)[0],
+            pd.factorize(text, sort=True)[0],
+            keys,
+        )
+    )
+    counts, chars = _counts_and_lengths(text.iloc[order])
+    label = label.iloc[order].to_numpy(dtype=object, na_value=None)
+    fold_of = keys[order] % FOLDS
+    usable = chars >= MIN_TITLE_CHARS
+    named = pd.notna(label)
+    sizes = pd.Series(label[named]).value_counts()
+    enough = pd.Series(label).map(sizes).fillna(0).to_numpy() >= MIN_LISTINGS
+    learnable = usable & named & enough
+    classes = np.sort(np.unique(label[learnable].astype(str)))
+    unscored = np.full(n, -1, dtype=np.int64)
+    if len(classes) < 2:
+        return None, _frame(titles.index, np.full(n, np.nan), unscored, unscored, [])
+
+    columns, idf = _vocabulary(counts[usable], len(classes))
+    features = _select(counts, columns, idf)
+    placed = _codes_in(classes, label)
+    fit = np.full(n, np.nan)
+    best = unscored.copy()
+    best_prob = np.full(n, np.nan)
+    # The model applied to the other listings is the mean of the fold models
+    # (each fitted on 4/5 of the sample): one SGD fit fewer than refitting on
+    # the whole sample, with the same accuracy (bench/title_model.py).
+    coef_sum = np.zeros((len(columns), len(classes)))
+    intercept_sum = np.zeros(len(classes))
+    folds_with = np.zeros(len(classes))
+    for fold in range(FOLDS):
+        score = np.flatnonzero(usable & (fold_of == fold))
+        train = np.flatnonzero(learnable & (fold_of != fold))
+        if len(score) == 0 or len(np.unique(label[train].astype(str))) < 2:
+            continue
+        part = _fit_sgd(features, label, train, columns, idf, seed)
+        # The fold's classes are some of the model's: map between the two.
+        where = np.searchsorted(classes, part.classes_)
+        coef, intercept = part.one_vs_rest()
+        coef_sum[:, where] += coef
+        intercept_sum[where] += intercept
+        folds_with[where] += 1
+        to_part = np.full(len(classes), -1)
+        to_part[where] = np.arange(len(where))
+        own = placed[score]
+        own_part = np.where(own >= 0, to_part[np.maximum(own, 0)], -1)
+        for rows, some in part._batches(features[score]):
+            at = score[rows]
+            p_fit, p_best, p_prob = part._summary(part._decision(some), own_part[rows])
+            fit[at] = np.where((own[rows] >= 0) & (own_part[rows] < 0), 0.0, p_fit)
+            best[at] = where[p_best]
+            best_prob[at] = p_prob
+    if folds_with.min() > 0:
+        coef, intercept = coef_sum / folds_with, intercept_sum / folds_with
+        if len(classes) == 2:
+            # scikit-learn's layout for two classes: the second against the first.
+            coef, intercept = coef[:, 1:], intercept[1:]
+        model = TitleModel(classes, columns, idf, coef, intercept)
+    else:
+        # Too few listings for every class to be in some fold's model.
+        model = _fit_sgd(features, label, np.flatnonzero(learnable), columns, idf, seed)
+    back = np.empty(n, dtype=np.int64)
+    back[order] = np.arange(n)
+    return model, _frame(titles.index, fit[back], best[back], best_prob[back], classes)
+
+
+def _vocabulary(counts: sp.csr_matrix, classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The n-grams kept: in at least :data:`MIN_DF` titles, and the most
+    common ones if classes × n-grams would pass :data:`MAX_WEIGHTS`; and
+    their smoothed idf, ``ln((1 + n) / (1 + df)) + 1`` as scikit-learn's."""
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    columns = np.flatnonzero(df >= MIN_DF)
+    room = MAX_WEIGHTS // classes
+    if len(columns) > room:
+        # Most common first, ties by hash: the same sample keeps the same.
+        columns = np.sort(columns[np.lexsort((columns, -df[columns]))[:room]])
+    idf = np.log((1 + counts.shape[0]) / (1 + df[columns])) + 1
+    return columns, idf.astype(np.float32)
+
+
+def _select(
+    counts: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray
+) -> sp.csr_matrix:
+    """tf-idf rows of unit length over the kept n-grams, as the model's
+    application computes them."""
+    lookup = np.full(counts.shape[1], -1, dtype=np.int32)
+    lookup[columns] = np.arange(len(columns), dtype=np.int32)
+    column = lookup[counts.indices]
+    known = column >= 0
+    column = column[known]
+    n = counts.shape[0]
+    rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(counts.indptr))[known]
+    # float64, as scikit-learn's SGD would otherwise copy it at every fit.
+    weights = _weights(counts.data[known].astype(np.int32), column, idf)
+    weights = weights.astype(np.float64)
+    norms = np.sqrt(np.bincount(rows, weights * weights, minlength=n))
+    norms[norms == 0] = 1.0
+    weights /= norms[rows]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return _csr((weights, column, indptr), shape=(n, len(columns)))
+
+
+def _fit_sgd(
+    features: sp.csr_matrix,
+    label: np.ndarray,
+    rows: np.ndarray,
+    columns: np.ndarray,
+    idf: np.ndarray,
+    seed: int,
+) -> TitleModel:
+    """scikit-learn's SGD classifier on some rows, as a :class:`TitleModel`."""
+    # Only fitting needs scikit-learn; applying a stored model does not.
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import SGDClassifier
+    from threadpoolctl import threadpool_limits
+
+    sgd = SGDClassifier(**SGD, random_state=seed, n_jobs=-1)
+    # SGD calls BLAS, whose OpenBLAS threads then spin beside SGD's own
+    # one-vs-rest threads: one BLAS thread took a fold's fit from 0.47 s to
+    # 0.28 s on 2 cores (40,000 titles, 12 categories).
+    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
+        # A fixed number of passes is the point; convergence is not awaited.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sgd.fit(features[rows], label[rows].astype(str))
+    return TitleModel(sgd.classes_, columns, idf, sgd.coef_.T, sgd.intercept_)

@@ -1,0 +1,26 @@
+"""``ranking check``: an export read and validated, nothing scored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ranking.reading import io
+from ranking.reading.catalog import export_paths, open_catalog
+
+
+def check_export(
+    path,
+    rejects_path: str | Path | None = None,
+    strict: bool = False,
+    sets: Sequence[str] = (),
+) -> dict:
+    """Read and validate an export (or several, joined: see
+    :mod:`ranking.reading.catalog`) without scoring it; what ``ranking check``
+    reports. Rejected rows are written to ``rejects_path`` when one is given."""
+    if rejects_path is not None:
+        io.refuse_overwriting(Path(rejects_path), *export_paths(path))
+    export = open_catalog(path, strict=strict, sets=sets).read()
+    if rejects_path is not None:
+        io.write_table(export.rejects, Path(rejects_path))
+    return export.summary()

@@ -1,0 +1,1107 @@
+"""Read tables from disk as their cells are written, and write outputs atomically.
+
+Reading knows nothing of what the columns mean: :func:`read_table` returns the
+cells under the file's own header, every cell of a text file as text, so that
+the schema decides how to read each value and the outputs can carry the input's
+cells through unchanged. The header row is the first row (among the first
+:data:`HEADER_SEARCH_ROWS`) that the caller's ``is_header`` accepts, because
+Chinese back offices often write a title or a date range above it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import re
+import shutil
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from io import BufferedReader, RawIOBase
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pv
+import pyarrow.parquet as pq
+
+from ranking.errors import ExportError, OutputError, OutputWarning
+from ranking.text import display_width
+
+HEADER_SEARCH_ROWS = 20
+TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+SNIFF_BYTES = 1 << 16
+READABLE = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
+WRITABLE = (".csv", ".tsv", ".xlsx", ".parquet")
+#: Rows per chunk when an export is streamed; memory per chunk is about
+#: 1 KiB a row through validation, features and fixes.
+CHUNK_ROWS = 250_000
+
+_MAGIC = {b"PK\x03\x04": "excel", b"\xd0\xcf\x11\xe0": "excel", b"PAR1": "parquet"}
+
+
+@dataclass
+class Table:
+    """Cells of one table: ``frame`` under the file's header, indexed by the row
+    number a spreadsheet shows (the header is row ``header_row``)."""
+
+    frame: pd.DataFrame
+    header_row: int
+    encoding: str | None
+
+
+@dataclass
+class Layout:
+    """How a table file is laid out: sniffed once by :func:`open_table`, then
+    used by every pass over the file (:func:`iter_frames`).
+
+    ``columns`` are the header's cells (a blank one named ``column_N``);
+    ``dropped`` the blank-headed columns found empty in every row, set by the
+    first full pass (:func:`read_table` or the export survey).
+    """
+
+    path: Path
+    kind: str  # text | excel | parquet
+    header_row: int
+    columns: list[str]
+    encoding: str | None = None
+    sep: str = ","
+    engine: str = "arrow"  # text only: arrow, or pandas for ragged rows
+    dropped: list[str] = field(default_factory=list)
+    blank_headed: list[str] = field(default_factory=list)
+    candidates: tuple[str, ...] = ()  # encodings still to try
+    lf_lines: bool = False  # text: lines end in LF or CRLF, not a lone CR
+    _grid: pd.DataFrame | None = field(default=None, repr=False)
+
+
+class RetryLayout(Exception):
+    """Raised inside a first pass when the layout must change (another
+    encoding, the pandas engine for ragged rows); the pass starts again."""
+
+
+def open_table(
+    path: Path, is_header: Callable[[list[str]], bool] = lambda cells: True
+) -> Layout:
+    """Sniff a ``.csv``/``.tsv``/``.xlsx``/``.parquet`` file: its format (from
+    its first bytes, then its name), encoding (UTF-8 with or without BOM, else
+    GB18030), separator and header row (the first of :data:`HEADER_SEARCH_ROWS`
+    rows that ``is_header`` accepts). Raises :class:`ExportError` naming the
+    file for anything that is not a readable table."""
+    path = Path(path)
+    if not path.exists():
+        raise ExportError(f"{path}: no such file")
+    if path.is_dir():
+        raise ExportError(f"{path}: is a folder, expected a file")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError as error:
+        raise ExportError(f"{path}: cannot be read ({error.strerror})") from None
+    if not head.strip():
+        raise ExportError(f"{path}: is empty")
+    kind = _MAGIC.get(head[:4]) or _kind_from_suffix(path)
+    with _as_export_error(path):
+        if kind == "excel":
+            return _open_excel(path, is_header)
+        if kind == "parquet":
+            names = [str(c) for c in pq.ParquetFile(path).schema_arrow.names]
+            return Layout(path, "parquet", 1, _header(names, path))
+        return _open_text(path, head, is_header, TEXT_ENCODINGS)
+
+
+def iter_frames(layout: Layout, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """The rows of a table, ``chunk_rows`` at a time (about that many for
+    text), under ``layout.columns``, indexed by the row number a spreadsheet
+    shows; text and spreadsheet cells as text, rows with no cell dropped.
+
+    May raise :class:`RetryLayout` on the first pass over a text file."""
+    first = layout.header_row + 1
+    with _as_export_error(layout.path):
+        if layout.kind == "excel":
+            frames = _excel_frames(layout, chunk_rows)
+        elif layout.kind == "parquet":
+            frames = _parquet_frames(layout, chunk_rows)
+        elif layout.engine == "arrow":
+            frames = _arrow_frames(layout, chunk_rows)
+        else:
+            frames = _pandas_frames(layout, chunk_rows)
+        for frame in frames:
+            frame.columns = layout.columns
+            frame.index = pd.RangeIndex(first, first + len(frame), name="row")
+            first += len(frame)
+            if layout.kind == "text":
+                _check_closed(layout, frame)
+            if layout.dropped:
+                frame = frame.drop(columns=layout.dropped)
+            if layout.kind != "parquet":
+                frame = frame[frame.ne("").any(axis=1)]
+            yield frame
+
+
+def _check_closed(layout: Layout, frame: pd.DataFrame) -> None:
+    """Raise when a quoted field of the file's last row runs to the end of
+    the file: its quote was never closed, and the rows after it were read
+    into that one cell (``A1,"never closed\nA2,x`` is one listing whose
+    title holds the next line). Arrow takes such a field silently.
+
+    Only the last row of a chunk can be it; its cell with a line break in it
+    is the suspect, and it ran to the end when the file ends with what
+    starts that cell (the separator; a line end in the first column), a
+    quote, and exactly the cell's text (quotes doubled, as inside a quoted
+    field). A closed field is followed by its closing quote, so its text is
+    not the file's end."""
+    if frame.empty:
+        return
+    last = frame.iloc[-1]
+    broken = [
+        header
+        for header, cell in last.items()
+        if isinstance(cell, str) and ("\n" in cell or "\r" in cell)
+    ]
+    if not broken:
+        return
+    encoding = "utf-8" if layout.encoding in {None, "utf-8-sig"} else layout.encoding
+    size = layout.path.stat().st_size
+    for header in broken:
+        written = last[header].replace('"', '""').encode(encoding, "replace")
+        # The opening quote, and before it what starts the cell: the
+        # separator, or a line end for the first column.
+        first = header == frame.columns[0]
+        starts = (b"\n", b"\r") if first else (layout.sep.encode(),)
+        with layout.path.open("rb") as handle:
+            handle.seek(max(0, size - len(written) - 2))
+            tail = handle.read()
+        if any(tail == start + b'"' + written for start in starts):
+            raise ExportError(
+                f"{layout.path}: row {frame.index[-1]}: the quote that opens "
+                f"column '{header}' is never closed, so the rest of the file "
+                "was read into that cell; close the quote or remove it"
+            )
+
+
+def first_pass(
+    layout: Layout,
+    visit: Callable[[pd.DataFrame], None],
+    restart: Callable[[], None] = lambda: None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> None:
+    """Run ``visit`` on every frame of a first pass over a file. When the
+    layout has to change (another encoding, ragged rows), ``restart`` is called
+    and the pass starts again from the top. Settles which blank-headed columns
+    are empty throughout: later passes leave them out."""
+    while True:
+        filled: set[str] = set()
+        try:
+            for frame in iter_frames(layout, chunk_rows):
+                filled.update(c for c in layout.blank_headed if frame[c].ne("").any())
+                visit(frame)
+        except RetryLayout:
+            restart()
+            continue
+        layout.dropped = [c for c in layout.blank_headed if c not in filled]
+        return
+
+
+def read_table(
+    path: Path, is_header: Callable[[list[str]], bool] = lambda cells: True
+) -> Table:
+    """Read a whole table into a :class:`Table` (see :func:`open_table`)."""
+    layout = open_table(path, is_header)
+    frames: list[pd.DataFrame] = []
+    first_pass(layout, frames.append, frames.clear)
+    frame = pd.concat(frames) if len(frames) > 1 else frames[0] if frames else None
+    if frame is not None:
+        frame = frame.drop(columns=layout.dropped)
+    if frame is None or frame.empty:
+        raise ExportError(f"{path}: has a header but no rows")
+    return Table(frame, layout.header_row, layout.encoding)
+
+
+@contextmanager
+def _as_export_error(path: Path):
+    try:
+        yield
+    except (ExportError, RetryLayout):
+        raise
+    except Exception as error:
+        # pandas, pyarrow and calamine raise many unrelated types for a broken
+        # file; each becomes one line naming the file instead of a traceback.
+        text = str(error).strip()
+        reason = text.splitlines()[0] if text else type(error).__name__
+        raise ExportError(f"{path}: cannot be read as a table ({reason})") from None
+
+
+def _kind_from_suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
+        return "excel"
+    if suffix == ".parquet":
+        return "parquet"
+    return "text"
+
+
+def _decoded(head: bytes, encoding: str) -> str | None:
+    """``head`` decoded, or None if it is not in ``encoding`` (a character cut
+    at the end is left out)."""
+    try:
+        return codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+    except UnicodeDecodeError:
+        return None
+
+
+def _find_header(rows: list[list[str]], is_header) -> int:
+    for number, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if is_header(cells):
+            return number
+    return 0
+
+
+def _header(cells: list, path: Path) -> list[str]:
+    """Header names: stripped, a blank one named ``column_N``, none twice."""
+    header = [str(cell).strip() for cell in cells]
+    header = [name or f"column_{i + 1}" for i, name in enumerate(header)]
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header):
+        if name in seen:
+            raise ExportError(
+                f"{path}: column '{name}' appears twice (columns {seen[name] + 1} "
+                f"and {position + 1}); rename one of them"
+            )
+        seen[name] = position
+    return header
+
+
+def _blank_headed(cells: list) -> list[str]:
+    return [f"column_{i + 1}" for i, cell in enumerate(cells) if not str(cell).strip()]
+
+
+def _open_text(path: Path, head: bytes, is_header, encodings) -> Layout:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Windows "Unicode" text, as some 淘宝助理 item-list writers save it.
+        encodings = ("utf-16",)
+        head = head[: len(head) - len(head) % 2]
+    elif b"\x00" in head:
+        raise ExportError(
+            f"{path}: is a binary file, not a CSV/TSV table (is it UTF-16? "
+            "save it as UTF-8 or GB18030)"
+        )
+    for at, encoding in enumerate(encodings):
+        sample = _decoded(head, encoding)
+        if sample is None:
+            continue
+        first_lines = sample.splitlines()[: HEADER_SEARCH_ROWS + 1]
+        if path.suffix.lower() == ".tsv":
+            sep = "\t"
+        else:
+            joined = "\n".join(first_lines)
+            sep = "\t" if joined.count("\t") > joined.count(",") else ","
+        rows = [next(csv.reader([line], delimiter=sep), []) for line in first_lines]
+        header_at = _find_header(rows, is_header)
+        if header_at >= len(rows) or not any(c.strip() for c in rows[header_at]):
+            raise ExportError(f"{path}: is empty")
+        cells = rows[header_at]
+        if encoding.startswith("utf-8") and _cut_character(path):
+            raise ExportError(
+                f"{path}: ends in the middle of a character, so the file was cut "
+                "short (an unfinished download or copy?); export it again"
+            )
+        return Layout(
+            path,
+            "text",
+            header_at + 1,
+            _header(cells, path),
+            encoding=encoding,
+            sep=sep,
+            blank_headed=_blank_headed(cells),
+            candidates=tuple(encodings[at + 1 :]),
+            lf_lines=b"\n" in head,
+        )
+    raise ExportError(f"{path}: is neither UTF-8 nor GB18030/GBK text")
+
+
+def _cut_character(path: Path) -> bool:
+    """True when a UTF-8 file's last bytes are the start of a character and
+    no more: the file was cut. Arrow, meeting such a row, prints a traceback
+    from its row handler; or the file would be read again as GB18030 and
+    every Chinese cell garbled. Judged from the last 64 KiB, which must be
+    UTF-8 up to that last character (a GB18030 file's is not)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - SNIFF_BYTES))
+        tail = handle.read()
+    if not tail or tail[-1] < 0x80:
+        return False
+    start = 0  # the tail may begin inside a character
+    while start < min(3, len(tail)) and 0x80 <= tail[start] <= 0xBF:
+        start += 1
+    try:
+        tail[start:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        return (
+            error.reason == "unexpected end of data" and error.end == len(tail) - start
+        )
+    return False
+
+
+def _wrong_encoding(layout: Layout) -> Exception:
+    """Bytes further down the file are not in the encoding the first 64 KiB
+    suggested: try the next one, or give up naming the file."""
+    if not layout.candidates:
+        return ExportError(f"{layout.path}: is neither UTF-8 nor GB18030/GBK text")
+    layout.encoding, layout.candidates = layout.candidates[0], layout.candidates[1:]
+    return RetryLayout()
+
+
+#: Stands in for a carriage return inside a cell while a reader splits rows
+#: (a NUL byte: never in a text table, refused in its first 64 KiB).
+_CELL_CR = "\x00"
+_BARE_CR = re.compile(rb"\r(?!\n)")
+
+
+class _CellReturns(RawIOBase):
+    """A text table's bytes with each carriage return that is not part of a
+    CRLF line end turned into :data:`_CELL_CR`, for a file whose lines end
+    in LF or CRLF. There a lone CR is a character of a cell: pandas'
+    ``to_csv`` writes a title holding one without quotes, and both readers
+    would end the row there (the fragment read as a listing, the rest as
+    another). ``replaced`` says whether any was, for :func:`_cell_returns`.
+    Only for encodings where byte 0x0D is always a CR (UTF-8, GB18030)."""
+
+    def __init__(self, path: Path):
+        self._file = path.open("rb")
+        self._held = b""  # a CR at a block's end: is a LF next?
+        self.replaced = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        # One byte of room for the LF that may follow a CR at the block's end.
+        room = len(buffer) - 1 - len(self._held)
+        block = self._held + (self._file.read(room) if room > 0 else b"")
+        self._held = b""
+        if block.endswith(b"\r"):
+            more = self._file.read(1)
+            if more:
+                self._held = more
+                if more == b"\n":
+                    block, self._held = block + more, b""
+        if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+            block = _BARE_CR.sub(_CELL_CR.encode(), block)
+            self.replaced = True
+        buffer[: len(block)] = block
+        return len(block)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _source(layout: Layout):
+    """What a reader opens: the file, or :class:`_CellReturns` of it when
+    its lines end in LF (CRLF too)."""
+    if layout.lf_lines and layout.encoding != "utf-16":
+        return _CellReturns(layout.path)
+    return layout.path
+
+
+def _cell_returns(source, frame: pd.DataFrame) -> pd.DataFrame:
+    """The carriage returns :class:`_CellReturns` stood in for, back in
+    their cells."""
+    if isinstance(source, _CellReturns) and source.replaced:
+        return frame.apply(lambda c: c.str.replace(_CELL_CR, "\r", regex=False))
+    return frame
+
+
+def _arrow_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    names = [f"c{i}" for i in range(len(layout.columns))]
+    ragged = []
+
+    def on_invalid_row(row) -> str:
+        ragged.append(row)
+        return "skip"
+
+    # The BOM sits on a line that is skipped (the header's or one above it).
+    encoding = "utf8" if layout.encoding in {"utf-8", "utf-8-sig"} else layout.encoding
+    block = int(min(1 << 28, max(1 << 12, _bytes_per_line(layout) * chunk_rows)))
+    source = _source(layout)
+    try:
+        reader = pv.open_csv(
+            source,
+            read_options=pv.ReadOptions(
+                skip_rows=layout.header_row,
+                column_names=names,
+                encoding=encoding,
+                block_size=block,
+            ),
+            parse_options=pv.ParseOptions(
+                delimiter=layout.sep,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid_row,
+            ),
+            convert_options=pv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        for batch in reader:
+            if ragged:
+                # A row with fewer or more cells than the header: pandas pads
+                # the short ones as spreadsheets show them, or names the long one.
+                layout.engine = "pandas"
+                raise RetryLayout()
+            frame = batch.to_pandas(types_mapper=pd.ArrowDtype).astype("string")
+            yield _cell_returns(source, frame)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        # open_csv reads its first block at once, so either may be the first
+        # to meet bytes that are not in the encoding.
+        if isinstance(error, UnicodeDecodeError) or "UTF8" in str(error):
+            raise _wrong_encoding(layout) from None
+        raise
+    finally:
+        if isinstance(source, _CellReturns):
+            source.close()
+
+
+def _bytes_per_line(layout: Layout) -> float:
+    """Bytes a line takes, from the first lines of the file."""
+    with layout.path.open("rb") as handle:
+        sample = handle.read(SNIFF_BYTES)
+    return len(sample) / max(1, sample.count(b"\n"))
+
+
+def _pandas_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    source = _source(layout)
+    handle = BufferedReader(source) if isinstance(source, _CellReturns) else source
+    reader = pd.read_csv(
+        handle,
+        sep=layout.sep,
+        encoding=layout.encoding,
+        header=None,
+        names=range(len(layout.columns)),
+        skiprows=layout.header_row,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        engine="c",
+        chunksize=chunk_rows,
+    )
+    try:
+        for frame in reader:
+            yield _cell_returns(source, frame.fillna("").astype("string"))
+    except UnicodeDecodeError:
+        raise _wrong_encoding(layout) from None
+    except pd.errors.ParserError as error:
+        # The C engine names the row of a quote never closed, counting the
+        # file's lines from 0; said as _check_closed says it for Arrow.
+        opened = re.search(r"EOF inside string starting at row (\d+)", str(error))
+        if not opened:
+            raise
+        raise ExportError(
+            f"{layout.path}: row {int(opened.group(1)) + 1}: a quote is never "
+            "closed, so the rest of the file was read into one cell; close the "
+            "quote or remove it"
+        ) from None
+    finally:
+        if isinstance(source, _CellReturns):
+            handle.close()
+
+
+def _open_excel(path: Path, is_header) -> Layout:
+    grid = pd.read_excel(path, engine="calamine", header=None, dtype=str, sheet_name=0)
+    grid = grid.fillna("")
+    rows = grid.head(HEADER_SEARCH_ROWS).values.tolist()
+    if not rows:
+        raise ExportError(f"{path}: is empty")
+    header_at = _find_header(rows, is_header)
+    cells = rows[header_at]
+    body = grid.iloc[header_at + 1 :].reset_index(drop=True).astype("string")
+    return Layout(
+        path,
+        "excel",
+        header_at + 1,
+        _header(cells, path),
+        blank_headed=_blank_headed(cells),
+        _grid=body,
+    )
+
+
+def _excel_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    grid = layout._grid
+    for start in range(0, len(grid), chunk_rows):
+        yield grid.iloc[start : start + chunk_rows].copy()
+
+
+def _parquet_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    for batch in pq.ParquetFile(layout.path).iter_batches(batch_size=chunk_rows):
+        yield batch.to_pandas()
+
+
+def check_writable(path: Path) -> str:
+    """The output format of ``path`` (its lower-case extension); raises
+    :class:`OutputError` for one that cannot be written, so that a command
+    can refuse before doing its work."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in WRITABLE:
+        raise OutputError(
+            f"{path}: cannot write '{suffix or 'no extension'}', use one of "
+            + ", ".join(WRITABLE)
+        )
+    return suffix
+
+
+def refuse_overwriting(output: Path, *inputs: Path) -> None:
+    """Raise :class:`OutputError` if ``output`` is one of the input files, or
+    a folder holding one (a dataset or model folder is replaced whole):
+    inputs are never modified. Checked before any work, so that nothing is
+    written."""
+    output = Path(output)
+    if not output.exists():
+        return
+    for source in map(Path, inputs):
+        if not source.exists():
+            continue
+        # samefile sees through symlinks, hard links and "./" spellings.
+        held = output.is_dir() and output.resolve() in source.resolve().parents
+        if held or os.path.samefile(output, source):
+            relation = "holds" if held else "is"
+            raise OutputError(
+                f"{output}: {relation} the input file {source}; write the output "
+                "somewhere else (inputs are never modified)"
+            )
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` to ``path`` whole or not at all; the format follows the
+    extension (``.csv`` in UTF-8 with BOM so Excel opens Chinese text right,
+    ``.tsv``, ``.xlsx``, ``.parquet``)."""
+    with TableWriter(path) as writer:
+        writer.write(frame)
+
+
+def _usual_mode(mode: int) -> int:
+    """``mode`` less the process's umask: the permissions a plainly created
+    file or folder would get."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return mode & ~umask
+
+
+def _put_in_place(temporary: Path, path: Path) -> None:
+    """Rename a finished temporary file onto ``path``, with the usual
+    permissions (mkstemp makes it private, 0600)."""
+    os.chmod(temporary, _usual_mode(0o666))
+    os.replace(temporary, path)
+
+
+def output_folder(path: Path) -> Path:
+    """The folder ``path`` is written into; :class:`OutputError` when it is
+    missing or is a file (``notes.txt/out.csv``)."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        problem = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise OutputError(f"{path}: folder {folder} {problem}")
+    return folder
+
+
+def _cannot_write_in(path: Path, folder: Path, error: OSError) -> OutputError:
+    return OutputError(
+        f"{path}: cannot write in folder {folder} ({error.strerror or error})"
+    )
+
+
+def temporary_beside(path: Path, folder: bool = False) -> Path:
+    """A new hidden temporary file (or folder) beside ``path``, so that the
+    finished output is renamed into place on the same file system; a folder
+    that refuses it (read-only, full) is one :class:`OutputError` line."""
+    path = Path(path)
+    where = output_folder(path)
+    clean_stale(path)
+    try:
+        if folder:
+            return Path(
+                tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=where)
+            )
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=where
+        )
+    except OSError as error:
+        raise _cannot_write_in(path, where, error) from None
+    os.close(handle)
+    return Path(temporary)
+
+
+#: A temporary of ours untouched this long is left by a run that was killed
+#: (kill -9, power cut): a live run's temporary is younger (it grows as rows
+#: are written; an .xlsx is written at the end of a run of minutes).
+STALE_SECONDS = 6 * 3600
+
+
+def clean_stale(path: Path) -> None:
+    """Delete the temporaries a killed run left beside ``path``: hidden
+    ``.NAME.XXXXXXXX.tmp`` files and folders (our mkstemp/mkdtemp naming;
+    ``.old`` for a dataset renamed aside) older than :data:`STALE_SECONDS`.
+    Only ours, for this output's name: a run writing this output now has a
+    fresh one, which is kept."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    ours = re.compile(re.escape(f".{path.name}.") + r"[a-z0-9_]{8}\.(tmp|old)")
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if not ours.fullmatch(entry.name):
+            continue
+        try:
+            if now - entry.stat(follow_symlinks=False).st_mtime < STALE_SECONDS:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            continue  # cleaning is a courtesy; never the reason a run fails
+
+
+def write_text(text: str, path: Path) -> None:
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all."""
+    path = Path(path)
+    temporary = temporary_beside(path)
+    try:
+        with open(temporary, "w", encoding="utf-8") as out:
+            out.write(text)
+        _put_in_place(Path(temporary), path)
+    except OSError as failure:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot be written ({failure.strerror})") from None
+
+
+class TableWriter:
+    """Write a table chunk by chunk to a temporary file beside ``path``, and
+    rename it into place only when every chunk is written: the output is whole
+    or absent, and memory holds one chunk (an ``.xlsx`` is assembled at the
+    end: a workbook cannot be streamed by the writers we use).
+
+    ``headers`` gives an ``.xlsx`` header row words for people (``{"weight":
+    "权重"}``); each such cell keeps the column's name as its comment.
+
+    >>> with TableWriter(Path("out.csv")) as writer:      # doctest: +SKIP
+    ...     for chunk in chunks:
+    ...         writer.write(chunk)
+    """
+
+    def __init__(self, path: Path, headers: Mapping[str, str] | None = None):
+        self.path = Path(path)
+        self.headers = dict(headers or {})
+        self.suffix = check_writable(self.path)
+        self._folder = output_folder(self.path)
+        self._temporary: Path | None = None
+        self._sink = None
+        self._writer = None
+        self._frames: list[pd.DataFrame] = []
+        self.rows = 0
+
+    def __enter__(self) -> TableWriter:
+        self._temporary = temporary_beside(self.path)
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        try:
+            self._write(frame)
+        except OSError as error:
+            raise OutputError(
+                f"{self.path}: cannot be written ({error.strerror or error})"
+            ) from None
+        self.rows += len(frame)
+        if self.suffix == ".xlsx" and self.rows > EXCEL_ROWS_MAX:
+            # Said as soon as it is known, before the rows pile up in memory.
+            raise OutputError(
+                f"{self.path}: more than {EXCEL_ROWS_MAX:,} rows, the most an "
+                ".xlsx holds; write .csv or .parquet"
+            )
+
+    def _write(self, frame: pd.DataFrame) -> None:
+        if self.suffix == ".xlsx":
+            self._frames.append(frame)
+            return
+
+        table = pa.Table.from_pandas(_arrow_ready(frame), preserve_index=False)
+        if self._writer is None:
+            self._open(table.schema)
+        elif table.schema != self._writer_schema:
+            table = table.cast(self._writer_schema)
+        self._writer.write_table(table)
+
+    def _open(self, schema) -> None:
+        self._writer_schema = schema
+        if self.suffix == ".parquet":
+            self._writer = pq.ParquetWriter(self._temporary, schema)
+            return
+
+        self._sink = pa.OSFile(str(self._temporary), "wb")
+        if self.suffix == ".csv":
+            self._sink.write(b"\xef\xbb\xbf")  # so Excel reads Chinese as UTF-8
+        self._writer = pv.CSVWriter(
+            self._sink,
+            schema,
+            write_options=pv.WriteOptions(
+                delimiter="\t" if self.suffix == ".tsv" else ",",
+                quoting_style="needed",
+            ),
+        )
+
+    def _close_writers(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if self._sink is not None:
+            self._sink.close()
+
+    def __exit__(self, kind, error, trace) -> None:
+        temporary = self._temporary
+        try:
+            if kind is not None:
+                self._close_writers()
+                return
+            if self.suffix == ".xlsx":
+                whole = pd.concat(self._frames) if self._frames else pd.DataFrame()
+                cut = _write_excel(whole, temporary, self.headers)
+                if cut:
+                    warnings.warn(
+                        OutputWarning(
+                            f"{self.path}: {cut:,} cell(s) longer than Excel's "
+                            f"{EXCEL_TEXT_MAX:,} characters cut to that length "
+                            "(a .csv or .parquet output keeps them whole)"
+                        ),
+                        stacklevel=2,
+                    )
+            elif self._writer is None:
+                self._write(pd.DataFrame())
+            self._close_writers()
+            _put_in_place(temporary, self.path)
+            temporary = None
+        except OSError as failure:
+            raise OutputError(
+                f"{self.path}: cannot be written ({failure.strerror or failure})"
+            ) from None
+        finally:
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
+
+
+#: A dataset folder's files, as :class:`DatasetWriter` and the Dask engine
+#: name them (Spark and Dask write ``part.N.parquet``; we number with zeros
+#: so the names sort in row order too).
+PART = "part-{:05d}.parquet"
+_PART_NAME = re.compile(r"part-\d{5,}\.parquet")
+#: Rows per file of a dataset folder written on one machine.
+PART_ROWS = 1_000_000
+
+
+def is_dataset(path: Path) -> bool:
+    """True for an output that is a folder of parquet files (a dataset): a
+    name without an extension, or an existing folder.
+
+    >>> is_dataset(Path("scored/")), is_dataset(Path("scored.csv"))
+    (True, False)
+    """
+    path = Path(path)
+    return path.is_dir() or not path.suffix
+
+
+def check_dataset(path: Path) -> None:
+    """Raise :class:`OutputError` unless ``path`` can become a dataset folder:
+    its parent exists, and it is new, empty, or a dataset written before (only
+    ``part-NNNNN.parquet`` files, which are replaced)."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"{path}: folder {folder} does not exist")
+    if path.exists() and not path.is_dir():
+        raise OutputError(
+            f"{path}: is a file; a dataset output is a folder (give a new name, "
+            "or a name with .csv, .parquet or .xlsx for one file)"
+        )
+    if path.is_dir():
+        others = [p.name for p in path.iterdir() if not _PART_NAME.fullmatch(p.name)]
+        if others:
+            raise OutputError(
+                f"{path}: the folder holds other files than a scored dataset's "
+                f"part-NNNNN.parquet (such as {others[0]}); give a new or empty folder"
+            )
+
+
+def staging_folder(path: Path) -> Path:
+    """A new hidden folder beside ``path`` to write a dataset into."""
+    return temporary_beside(path, folder=True)
+
+
+def publish_folder(staging: Path, path: Path) -> None:
+    """Put a written dataset folder in place of ``path`` (a dataset written
+    before is replaced: renamed aside, then deleted)."""
+    os.chmod(staging, _usual_mode(0o777))  # mkdtemp makes it private
+    old = None
+    if path.exists():
+        old = Path(
+            tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=staging.parent)
+        )
+        os.replace(path, old / path.name)
+    os.replace(staging, path)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def same_schema_parts(folder: Path) -> None:
+    """Give every part file of a dataset folder the first one's column types
+    (parts written apart may type a column differently, say a column empty
+    in one part), so that readers take the folder as one table."""
+    parts = sorted(p for p in folder.iterdir() if _PART_NAME.fullmatch(p.name))
+    if not parts:
+        return
+    schema = pq.read_schema(parts[0])
+    for part in parts[1:]:
+        if pq.read_schema(part).equals(schema, check_metadata=False):
+            continue
+        try:
+            table = pq.read_table(part).cast(schema)
+        except (ValueError, TypeError) as error:
+            raise OutputError(
+                f"{part}: its columns do not match {parts[0].name}'s ({error})"
+            ) from None
+        pq.write_table(table, part)
+
+
+class DatasetWriter:
+    """Write a table chunk by chunk as a dataset folder — parquet files of
+    :data:`PART_ROWS` rows (``part-00000.parquet``, ...) — into a temporary
+    folder beside ``path``, renamed into place when every chunk is written:
+    the folder is whole or absent (a dataset written there before stays
+    until the new one is complete)."""
+
+    def __init__(self, path: Path, part_rows: int = PART_ROWS):
+        self.path = Path(path)
+        check_dataset(self.path)
+        self.part_rows = part_rows
+        self.rows = 0
+        self.parts = 0
+        self._staging: Path | None = None
+        self._writer = None
+        self._schema = None
+        self._in_part = 0
+
+    def __enter__(self) -> DatasetWriter:
+        self._staging = staging_folder(self.path)
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(_arrow_ready(frame), preserve_index=False)
+        if self._schema is None:
+            self._schema = table.schema
+        elif not table.schema.equals(self._schema):
+            table = table.cast(self._schema)
+        try:
+            if self._writer is None:
+                part = self._staging / PART.format(self.parts)
+                self._writer = pq.ParquetWriter(part, self._schema)
+            self._writer.write_table(table)
+        except OSError as error:
+            raise OutputError(
+                f"{self.path}: cannot be written ({error.strerror or error})"
+            ) from None
+        self.rows += len(frame)
+        self._in_part += len(frame)
+        if self._in_part >= self.part_rows:
+            self._writer.close()
+            self._writer, self._in_part = None, 0
+            self.parts += 1
+
+    def __exit__(self, kind, error, trace) -> None:
+        try:
+            if self._writer is not None:
+                self._writer.close()
+                self.parts += 1
+            if kind is None:
+                publish_folder(self._staging, self.path)
+                self._staging = None
+        except OSError as failure:
+            raise OutputError(
+                f"{self.path}: cannot be written ({failure.strerror})"
+            ) from None
+        finally:
+            if self._staging is not None:
+                shutil.rmtree(self._staging, ignore_errors=True)
+
+
+def open_writer(path: Path) -> TableWriter | DatasetWriter:
+    """The writer of an output: a dataset folder or one file (see
+    :func:`is_dataset`)."""
+    return DatasetWriter(path) if is_dataset(path) else TableWriter(path)
+
+
+def _arrow_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns Arrow can store: a column of mixed Python objects as text."""
+    mixed = [c for c in frame.columns if frame[c].dtype == object]
+    frame = frame.astype({c: "string" for c in mixed}) if mixed else frame
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+#: Columns an operator reads as "higher is better": a red-to-green colour
+#: scale makes the weak and the strong rows visible at a glance.
+SCALED = ("weight", "category_percentile", "change")
+SCALED_SUFFIX = ("_gain",)
+#: Widest column, in Latin character widths: long titles are cut on screen,
+#: not in the cell.
+MAX_WIDTH = 60
+#: Rows read to size the columns (the widest value of the first ones).
+WIDTH_SAMPLE = 2000
+
+
+#: The most rows below the header an Excel sheet holds; XlsxWriter drops
+#: the rest without a word, so a larger table is refused instead.
+EXCEL_ROWS_MAX = 1_048_575
+#: The most characters an Excel cell holds; XlsxWriter cuts longer text
+#: silently, so we cut it ourselves and count.
+EXCEL_TEXT_MAX = 32_767
+
+
+def _write_excel(
+    frame: pd.DataFrame, path: Path, headers: Mapping[str, str] | None = None
+) -> int:
+    """An Excel file made for people (XlsxWriter, streamed row by row with
+    ``constant_memory``): the header row and the first column frozen, an
+    autofilter, a colour scale on weights, percentiles, changes and gains, and
+    column widths that fit Chinese text (a CJK character is two columns wide
+    — XlsxWriter's ``autofit`` counts it as one). Returns how many cells were
+    cut to :data:`EXCEL_TEXT_MAX` characters."""
+    import xlsxwriter
+
+    # Text is written as text: by default XlsxWriter turns a string starting
+    # with "=" into a live formula (a title "=HYPERLINK(...)" or "=cmd|..."
+    # from a hostile export would run in the operator's Excel), and one that
+    # looks like a URL into a hyperlink.
+    book = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "nan_inf_to_errors": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    try:
+        sheet = book.add_worksheet()
+        header = book.add_format({"bold": True, "bg_color": "#EEEEEE", "bottom": 1})
+        decimal = book.add_format({"num_format": "0.00"})
+        columns = [str(c) for c in frame.columns]
+        shown = [(headers or {}).get(name, name) for name in columns]
+        sample = frame.head(WIDTH_SAMPLE)
+        for j, name in enumerate(shown):
+            values = sample.iloc[:, j]
+            widest = max(
+                [display_width(name)]
+                + [display_width(_excel_text(v)) for v in values if _present(v)]
+            )
+            floats = values.dtype.kind == "f"
+            sheet.set_column(
+                j, j, min(widest, MAX_WIDTH) + 2, decimal if floats else None
+            )
+        cut = sum(len(word) > EXCEL_TEXT_MAX for word in shown)
+        shown = [_fits_excel(word) for word in shown]
+        sheet.write_row(0, 0, shown, header)
+        for j, (name, word) in enumerate(zip(columns, shown, strict=True)):
+            if word != name:
+                sheet.write_comment(0, j, name)
+        cells = frame.astype(object).where(frame.notna(), None)
+        for i, row in enumerate(cells.itertuples(index=False, name=None), start=1):
+            values = [_excel_value(v) for v in row]
+            long = sum(isinstance(v, str) and len(v) > EXCEL_TEXT_MAX for v in values)
+            if long:
+                cut += long
+                values = [_fits_excel(v) for v in values]
+            sheet.write_row(i, 0, values)
+        last = len(frame)
+        sheet.freeze_panes(1, 1)
+        if columns:
+            sheet.autofilter(0, 0, max(last, 1), len(columns) - 1)
+        for j, name in enumerate(columns):
+            if last and (name in SCALED or name.endswith(SCALED_SUFFIX)):
+                sheet.conditional_format(
+                    1,
+                    j,
+                    last,
+                    j,
+                    {
+                        "type": "3_color_scale",
+                        "min_color": "#F8696B",
+                        "mid_color": "#FFEB84",
+                        "max_color": "#63BE7B",
+                    },
+                )
+    finally:
+        _close_book(book)
+    return cut
+
+
+def _fits_excel(value):
+    """Text cut to what an Excel cell holds."""
+    if isinstance(value, str) and len(value) > EXCEL_TEXT_MAX:
+        return value[:EXCEL_TEXT_MAX]
+    return value
+
+
+def _close_book(book) -> None:
+    """Close (that is, write) a workbook; XlsxWriter wraps the file system's
+    error (disk full, folder gone) in its own exception, given back here as
+    the OSError it is, which the writers turn into one line."""
+    from xlsxwriter.exceptions import XlsxFileError
+
+    try:
+        book.close()
+    except XlsxFileError as error:
+        # A failed close leaves each sheet's row file (constant_memory) open.
+        for sheet in book.worksheets():
+            handle = getattr(sheet, "row_data_fh", None)
+            if handle is not None and not handle.closed:
+                handle.close()
+            left = getattr(sheet, "row_data_filename", None)
+            if left:
+                Path(left).unlink(missing_ok=True)
+        cause = error.args[0] if error.args else None
+        if isinstance(cause, OSError):
+            raise cause from None
+        raise OSError(str(error)) from None
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and np.isnan(value))
+
+
+def _excel_text(value) -> str:
+    if isinstance(value, float | np.floating):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _excel_value(value):
+    """A cell as XlsxWriter takes it: numpy scalars as Python ones, missing
+    as empty, timestamps as text."""
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return str(value.date()) if value == value.normalize() else str(value)
+    return value
