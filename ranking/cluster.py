@@ -64,6 +64,10 @@ CONNECT_TIMEOUT = 10.0
 #: validated and scored rows in the workers' memory (read and scored once);
 #: a larger one is read again in each pass, so memory stays flat.
 HELD_ROWS = MEMORY_ROWS
+#: Tries at sending the model and the catalog scores to every worker: a
+#: worker lost during the broadcast (CommClosedError) costs one try, not the
+#: run; the last try sends to one worker and lets Dask copy from there.
+SEND_TRIES = 3
 
 
 def _distributed():
@@ -79,6 +83,53 @@ def _distributed():
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def _cluster_faults(distributed) -> tuple[type[BaseException], ...]:
+    """What a cluster fault raises on the client: a connection closed or
+    timed out (CommClosedError is an OSError), a worker killed while it held
+    a task (KilledWorker, after the scheduler's retries), futures cancelled
+    when the scheduler goes. Errors raised by our code on a worker arrive as
+    themselves (ExportError, ...) and are not among these."""
+    from concurrent.futures import CancelledError
+
+    return (OSError, TimeoutError, CancelledError, distributed.KilledWorker)
+
+
+@contextmanager
+def cluster_faults(work: str) -> Iterator:
+    """Turn a cluster fault during ``work`` (e.g. "scoring") into one
+    :class:`EngineError` line: the run cannot go on, running it again can."""
+    distributed = _distributed()
+    try:
+        yield
+    except _cluster_faults(distributed) as error:
+        raise EngineError(
+            f"the Dask cluster failed while {work} ({type(error).__name__}: "
+            f"{_first_line(error)}); run again, or check the scheduler and its "
+            "workers"
+        ) from None
+
+
+def send_to_workers(client, value, what: str):
+    """``value`` scattered to every worker (a future), tried
+    :data:`SEND_TRIES` times: a worker lost mid-broadcast closes its
+    connection (CommClosedError), and the scheduler has dropped it by the
+    next try, which sends to the workers still alive; the last try sends to
+    one worker only (Dask copies it where tasks need it). Then
+    :class:`EngineError`, one line naming ``what`` was being sent."""
+    faults = _cluster_faults(_distributed())
+    for attempt in range(1, SEND_TRIES + 1):
+        try:
+            return client.scatter(value, broadcast=attempt < SEND_TRIES)
+        except faults as error:
+            failed = error
+    raise EngineError(
+        f"the Dask cluster lost a worker while sending the {what} to its "
+        f"workers, {SEND_TRIES} times ({type(failed).__name__}: "
+        f"{_first_line(failed)}); run again, or check the scheduler and its "
+        "workers"
+    )
 
 
 @contextmanager
@@ -395,7 +446,8 @@ def score_on_cluster(
     dataset = io.is_dataset(output)
     chunk_rows = chunk_rows or io.CHUNK_ROWS
     get = operator.itemgetter
-    with cluster_client(scheduler) as client:
+    # Faults outermost: closing a client whose scheduler is gone fails too.
+    with cluster_faults("scoring"), cluster_client(scheduler) as client:
         profiled = _profile_on_cluster(
             client, export, strict, chunk_rows, _holds(client, export), seed
         )
@@ -403,7 +455,7 @@ def score_on_cluster(
             progress("profile")
         profile, held, sources = profiled.profile, profiled.held, profiled.sources
         del profiled
-        model_f = client.scatter(model, broadcast=True)
+        model_f = send_to_workers(client, model, "model")
         scored = [
             client.submit(_scores_part, s, profile, model_f, pure=False)
             for s in (held or sources)
@@ -418,7 +470,7 @@ def score_on_cluster(
         del scored, total
         if progress:
             progress("scores")
-        scores_f = client.scatter(scores, broadcast=True)
+        scores_f = send_to_workers(client, scores, "catalog scores")
         staging = io.staging_folder(output) if dataset else None
         try:
             written = [
@@ -468,7 +520,7 @@ def features_on_cluster(
     model is fitted on this machine, which holds them all)."""
     export = _one_export(export_path, sets)
     chunk_rows = chunk_rows or io.CHUNK_ROWS
-    with cluster_client(scheduler) as client:
+    with cluster_faults("building the features"), cluster_client(scheduler) as client:
         hold = _holds(client, export)
         profiled = _profile_on_cluster(client, export, strict, chunk_rows, hold, seed)
         built = [
