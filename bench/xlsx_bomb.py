@@ -28,16 +28,35 @@ def export(path: Path, rows: int) -> None:
     words = list("连衣裙女夏季新款韩版宽松显瘦碎花长裙学生百搭透气纯棉短袖T恤")
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet("商品")
-    header = ["商品ID", "商品名称", "类目", "价格", "访客数", "浏览量", "支付件数",
-              "支付买家数", "收藏人数", "加购人数", "支付转化率", "上架时间"]
+    header = [
+        "商品ID",
+        "商品名称",
+        "类目",
+        "价格",
+        "访客数",
+        "浏览量",
+        "支付件数",
+        "支付买家数",
+        "收藏人数",
+        "加购人数",
+        "支付转化率",
+        "上架时间",
+    ]
     header += [f"指标{k}" for k in range(30 - len(header))]
     sheet.write_row(0, 0, header)
     for r in range(1, rows + 1):
         title = "".join(rng.choice(words, 24))
-        row = [str(600_000_000_000 + r * 7919), title, f"女装/连衣裙/{r % 40}",
-               round(float(rng.gamma(2, 60)), 2)]
+        row = [
+            str(600_000_000_000 + r * 7919),
+            title,
+            f"女装/连衣裙/{r % 40}",
+            round(float(rng.gamma(2, 60)), 2),
+        ]
         row += [int(v) for v in rng.integers(0, 5000, 6)]
-        row += [round(float(rng.random()), 4), f"2025-{r % 12 + 1:02d}-{r % 28 + 1:02d}"]
+        row += [
+            round(float(rng.random()), 4),
+            f"2025-{r % 12 + 1:02d}-{r % 28 + 1:02d}",
+        ]
         row += [int(v) for v in rng.integers(0, 100000, 30 - len(row))]
         sheet.write_row(r, 0, row)
     book.close()
@@ -57,7 +76,9 @@ def bomb(path: Path, rows: int) -> None:
             z.writestr(name, text)
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             sheet.write(SHEET_HEAD)
-            cells = b"".join(b'<c t="inlineStr"><is><t>x</t></is></c>' for _ in range(30))
+            cells = b"".join(
+                b'<c t="inlineStr"><is><t>x</t></is></c>' for _ in range(30)
+            )
             block = b"<row>" + cells + b"</row>"
             for _ in range(rows // 1000):
                 sheet.write(block * 1000)
@@ -121,8 +142,12 @@ def measure(path: Path) -> None:
         f"{path.name}: {path.stat().st_size / 1e6:.1f} MB on disk, sheet "
         f"{info.file_size / 1e6:.1f} MB ({info.file_size / info.compress_size:.0f}×)"
     )
-    print("   ", subprocess.run([sys.executable, "-c", READ, str(path)],
-                              capture_output=True, text=True).stdout.strip())
+    print(
+        "   ",
+        subprocess.run(
+            [sys.executable, "-c", READ, str(path)], capture_output=True, text=True
+        ).stdout.strip(),
+    )
 
 
 if __name__ == "__main__":
