@@ -54,7 +54,7 @@ from ranking.catalog import (
     same_columns_error,
 )
 from ranking.errors import EngineError, ExportError
-from ranking.export import MEMORY_ROWS, ExportSource
+from ranking.export import MEMORY_ROWS, ExportSource, image_root_of
 
 INSTALL = "pip install 'ranking[dask]'"
 #: Seconds to wait for a scheduler given by address, and for its first worker.
@@ -198,7 +198,7 @@ def _survey(
     path: Path,
     strict: bool,
     chunk_rows: int,
-    image_root: Path,
+    image_root,
     hold: bool,
     earlier: schema.SeenIds | None = None,
 ) -> tuple:
@@ -350,10 +350,12 @@ class _Export:
     path: Path  # as given
     files: list[Path]  # absolute: workers may run in other folders
     names: list  # how rejects name each file; [None] for a single file
-    root: Path  # where main_image paths start
+    root: object  # where main_image paths start and are read (image_root_of)
 
 
-def _one_export(export_path, sets: Sequence[str]) -> _Export:
+def _one_export(
+    export_path, sets: Sequence[str], images_root: Path | None = None
+) -> _Export:
     paths = export_paths(export_path)
     if len(paths) != 1 or sets:
         raise EngineError(
@@ -369,7 +371,9 @@ def _one_export(export_path, sets: Sequence[str]) -> _Export:
     names = file_names(files) if several else [None]
     files = [f.resolve() for f in files]
     root = common_folder(files) if several else files[0].parent
-    return _Export(paths[0], files, names, root)
+    # Absolute, as the files: workers may run in other folders.
+    widened = None if images_root is None else Path(images_root).resolve()
+    return _Export(paths[0], files, names, image_root_of(root, widened))
 
 
 @dataclass
@@ -437,12 +441,13 @@ def score_on_cluster(
     scheduler: str | None = None,
     seed: int = 0,
     lang: str = "en",
+    images_root: Path | None = None,
 ) -> tuple[int, pd.DataFrame, int, list]:
     """Score one export on a Dask cluster and write ``output`` (a dataset
     folder written by the workers, or one file written here from the rows
     they send back; an ``.xlsx`` in ``lang``). Returns (rows written,
     rejects, rows blocked, drift)."""
-    export = _one_export(export_path, sets)
+    export = _one_export(export_path, sets, images_root)
     dataset = io.is_dataset(output)
     chunk_rows = chunk_rows or io.CHUNK_ROWS
     get = operator.itemgetter
@@ -512,13 +517,14 @@ def features_on_cluster(
     sets: Sequence[str] = (),
     scheduler: str | None = None,
     seed: int = 0,
+    images_root: Path | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, object, int]:
     """What :func:`ranking.training.prepared_features` gives, built on a Dask
     cluster: ``(data, features, profile, rejects)`` of one export, the
     profile fitted once on the cluster and each partition's features built
     by a worker, gathered here in file order and positionally indexed (the
     model is fitted on this machine, which holds them all)."""
-    export = _one_export(export_path, sets)
+    export = _one_export(export_path, sets, images_root)
     chunk_rows = chunk_rows or io.CHUNK_ROWS
     with cluster_faults("building the features"), cluster_client(scheduler) as client:
         hold = _holds(client, export)

@@ -433,3 +433,32 @@ def test_a_cluster_fault_mid_run_is_one_line(
     assert line.endswith("); run again, or check the scheduler and its workers")
     assert type(fault()).__name__ in line
     assert not (tmp_path / "o").exists()
+
+
+def test_images_root_reaches_the_workers(
+    market, model_dir, dask_cluster, tmp_path, monkeypatch
+):
+    from PIL import Image
+
+    root, photos = tmp_path / "export", tmp_path / "photos"
+    root.mkdir()
+    photos.mkdir()
+    Image.new("RGB", (64, 64), "white").save(photos / "white.png")
+    catalog = market.catalog.head(60).drop(columns=["has_white_bg_image"]).copy()
+    catalog["main_image"] = ["../photos/white.png"] * 5 + [None] * 55
+    catalog.to_csv(root / "catalog.csv", index=False)
+    out = {}
+    for engine, widened in [("local", None), ("local", photos), ("dask", photos)]:
+        name = tmp_path / f"{engine}-{widened is not None}.csv"
+        score_catalog(
+            root / "catalog.csv",
+            name,
+            model_dir,
+            engine=engine,
+            scheduler=dask_cluster if engine == "dask" else None,
+            images_root=widened,
+        )
+        out[engine, widened is not None] = _read(name)
+    # The workers read the images the option allows, as the local engine does.
+    pd.testing.assert_frame_equal(out["local", True], out["dask", True])
+    assert not out["local", True]["weight"].equals(out["local", False]["weight"])

@@ -5,6 +5,7 @@ run, and never a traceback."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -495,3 +496,96 @@ def test_an_xls_above_the_size_cap_is_refused(tmp_path, monkeypatch):
     _no_read_excel(monkeypatch)
     with pytest.raises(io.ExportError, match=r"old\.xls: 0\.00 GB, above the"):
         io.read_table(xls)
+
+
+# ------------------------------------------------------- --images-root
+
+
+def test_images_root_widens_reads_to_one_more_folder(tmp_path):
+    root, photos = tmp_path / "export", tmp_path / "photos"
+    root.mkdir()
+    photos.mkdir()
+    Image.new("RGB", (40, 40), "white").save(photos / "w.png")
+    Image.new("RGB", (40, 40), "white").save(tmp_path / "secret.png")
+    paths = [
+        "../photos/w.png",  # relative paths still start at the export's folder
+        str(photos / "w.png"),
+        "../photos/../secret.png",  # outside both
+        "../../../../../../etc/passwd",
+        str(photos / ".." / "secret.png"),
+    ]
+    default = _measure(root, paths)["has_white_bg_image"]
+    assert default.isna().all()
+    widened = _measure((root, photos), paths)["has_white_bg_image"]
+    assert widened.tolist()[:2] == [1.0, 1.0]
+    assert widened.isna().tolist() == [False, False, True, True, True]
+
+
+def _catalog_with_images(market, tmp_path):
+    """An export in export/ whose first listings' images are in photos/
+    beside it (outside the export's folder) and one names /etc/passwd."""
+    root, photos = tmp_path / "export", tmp_path / "photos"
+    root.mkdir()
+    photos.mkdir()
+    Image.new("RGB", (64, 64), "white").save(photos / "white.png")
+    catalog = market.catalog.head(60).drop(columns=["has_white_bg_image"]).copy()
+    names = [None] * len(catalog)
+    names[:5] = ["../photos/white.png"] * 5
+    names[5] = "../../../../../../../etc/passwd"
+    catalog["main_image"] = names
+    io.write_table(catalog, root / "catalog.csv")
+    return root / "catalog.csv", photos, catalog["listing_id"].iloc[0]
+
+
+def test_images_root_on_the_command_line(market, model_dir, tmp_path, runner, caplog):
+    from ranking.cli import cli
+
+    export, photos, first = _catalog_with_images(market, tmp_path)
+    common = ["score", str(export), "--model", str(model_dir), "--lang", "en"]
+    default = runner.invoke(cli, common + ["-o", str(tmp_path / "a.csv")])
+    assert default.exit_code == 0, default.output
+    # The five in photos/ and /etc/passwd: refused, told in one note line
+    # (a log warning: on stderr from the command, in caplog here).
+    notes = [r.getMessage() for r in caplog.records if r.name.endswith("media")]
+    assert len(notes) == 1
+    assert notes[0].startswith("main_image: 6 image(s) not read")
+    assert notes[0].endswith(
+        "(first: ../photos/white.png: outside the export's folder "
+        "(--images-root DIR allows another))"
+    )
+    caplog.clear()
+    widened = runner.invoke(
+        cli, common + ["-o", str(tmp_path / "b.csv"), "--images-root", str(photos)]
+    )
+    assert widened.exit_code == 0, widened.output
+    # Only /etc/passwd is still refused: outside both folders.
+    (note,) = [r.getMessage() for r in caplog.records if r.name.endswith("media")]
+    assert note.startswith("main_image: 1 image(s) not read")
+    assert "etc/passwd: outside the export's folder and --images-root" in note
+    assert "Traceback" not in default.output + widened.output
+    a = pd.read_csv(tmp_path / "a.csv", dtype={"listing_id": str})
+    b = pd.read_csv(tmp_path / "b.csv", dtype={"listing_id": str})
+    # A white background measured where it was unknown moves those weights
+    # (and only those: the catalog's yardsticks barely shift).
+    moved = (a["weight"] - b["weight"]).abs() > 1e-9
+    assert moved.iloc[:5].all()
+    assert a.loc[a["listing_id"] == first, "weight"].item() != (
+        b.loc[b["listing_id"] == first, "weight"].item()
+    )
+
+
+def test_an_audit_with_images_root_is_not_served_from_the_cache_without(
+    market, model_dir, tmp_path, runner, monkeypatch
+):
+    from ranking.cli import cli
+
+    monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
+    export, photos, first = _catalog_with_images(market, tmp_path)
+    args = ["audit", str(export), str(first), "--model", str(model_dir)]
+    args += ["--format", "json"]
+    before = runner.invoke(cli, args)
+    widened = runner.invoke(cli, args + ["--images-root", str(photos)])
+    again = runner.invoke(cli, args)
+    assert before.exit_code == widened.exit_code == again.exit_code == 0
+    weights = [json.loads(r.stdout)["weight"] for r in (before, widened, again)]
+    assert weights[0] == weights[2] != weights[1]
