@@ -115,6 +115,18 @@ SEARCH_TABLE_HELP = (
 )
 
 
+def images_root_option(command):
+    """``--images-root DIR``: where ``main_image`` files may be read besides
+    the export's own folder (which alone is read by default)."""
+    return click.option(
+        "--images-root",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="A folder main_image files may also be read from (default: only "
+        "the export's folder; paths still start there), e.g. "
+        "--images-root /data/photos.",
+    )(command)
+
+
 def model_option(command):
     return click.option(
         "--model",
@@ -304,6 +316,7 @@ def sample_data(
     "--seed", default=0, show_default=True, type=int, help="Seed of the held-out split."
 )
 @engine_options("build features")
+@images_root_option
 @format_option
 @lang_option
 @user_errors
@@ -316,6 +329,7 @@ def train(
     seed: int,
     engine: str,
     scheduler: str | None,
+    images_root: Path | None,
     output_format: str,
     lang: str,
 ) -> None:
@@ -343,6 +357,7 @@ def train(
         sets=sets,
         engine=engine,
         scheduler=scheduler,
+        images_root=images_root,
     )
     if output_format == "json":
         echo_json(
@@ -364,6 +379,7 @@ def train(
 @exports_argument
 @click.option("--ranks", type=EXPORT, help=RANKS_HELP + SEARCH_TABLE_HELP)
 @model_option
+@images_root_option
 @format_option
 @lang_option
 @user_errors
@@ -372,6 +388,7 @@ def evaluate(
     sets: tuple[str, ...],
     ranks: Path | None,
     model_dir: Path,
+    images_root: Path | None,
     output_format: str,
     lang: str,
 ) -> None:
@@ -384,7 +401,9 @@ def evaluate(
     """
     from ranking.engines import training
 
-    report = training.evaluate_model(export, ranks, model_dir, sets=sets)
+    report = training.evaluate_model(
+        export, ranks, model_dir, sets=sets, images_root=images_root
+    )
     if output_format == "json":
         echo_json(report)
     else:
@@ -437,6 +456,7 @@ def effort_table(path: Path | None):
     "stay as they are.",
 )
 @ordering_options
+@images_root_option
 @format_option
 @lang_option
 @user_errors
@@ -449,6 +469,7 @@ def audit(
     what_if: tuple[str, ...],
     by: str,
     effort: Path | None,
+    images_root: Path | None,
     output_format: str,
     lang: str,
 ) -> None:
@@ -471,6 +492,7 @@ def audit(
         effort=effort_table(effort),
         sets=sets,
         lang=lang,
+        images_root=images_root,
     )
     if output_format == "json":
         echo_json(report)
@@ -498,6 +520,7 @@ def audit(
 @click.option("--strict", is_flag=True, help="Fail if any row is rejected.")
 @ordering_options
 @engine_options("score")
+@images_root_option
 @lang_option
 @user_errors
 def score(
@@ -511,6 +534,7 @@ def score(
     effort: Path | None,
     engine: str,
     scheduler: str | None,
+    images_root: Path | None,
     lang: str,
 ) -> None:
     """Score a whole catalog: weight, percentile, top fixes and blockers per row.
@@ -554,6 +578,7 @@ def score(
         engine=engine,
         scheduler=scheduler,
         lang=lang,
+        images_root=images_root,
     )
     if stderr.isatty():
         click.echo("", file=stderr)
@@ -600,6 +625,7 @@ def score(
 )
 @click.option("--ranks", type=EXPORT, help=RANKS_HELP + " The new period's ranks.")
 @sets_option("Give every listing of both exports this value (repeatable).")
+@images_root_option
 @format_option
 @lang_option
 @user_errors
@@ -611,6 +637,7 @@ def diff(
     old_model_dir: Path | None,
     ranks: Path | None,
     sets: tuple[str, ...],
+    images_root: Path | None,
     output_format: str,
     lang: str,
 ) -> None:
@@ -637,6 +664,7 @@ def diff(
         old_model_dir=old_model_dir,
         ranks_path=ranks,
         lang=lang,
+        images_root=images_root,
     )
     result.pop("table")
     if output_format == "json":
@@ -669,6 +697,7 @@ def diff(
     type=EXPORT,
     help="An older export of the catalog: adds its unusual drops (as `diff`).",
 )
+@images_root_option
 @lang_option
 @user_errors
 def report(
@@ -679,6 +708,7 @@ def report(
     ranks: Path | None,
     listings: tuple[str, ...],
     old: Path | None,
+    images_root: Path | None,
     lang: str,
 ) -> None:
     """Write a report to open in a browser: the catalog, the weakest
@@ -700,6 +730,7 @@ def report(
         old=old,
         sets=sets,
         lang=lang,
+        images_root=images_root,
     )
     size = f"{summary['bytes'] / 1e6:.2f} MB"
     click.echo(

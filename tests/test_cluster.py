@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -320,3 +321,145 @@ def test_the_local_engine_never_imports_dask(shards, model_dir, tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.split() == ["False", "False"]
+
+
+def _flaky_scatter(monkeypatch, fails: int):
+    """``Client.scatter`` that raises CommClosedError (a worker lost during
+    the broadcast) on its first ``fails`` calls, then scatters; the calls'
+    ``broadcast`` flags are returned as they come."""
+    from distributed.comm.core import CommClosedError
+
+    calls, real = [], distributed.Client.scatter
+
+    def scatter(self, data, *args, broadcast=False, **kwargs):
+        calls.append(broadcast)
+        if len(calls) <= fails:
+            raise CommClosedError("in <TCP (closed) ConnectionPool.scatter>")
+        return real(self, data, *args, broadcast=broadcast, **kwargs)
+
+    monkeypatch.setattr(distributed.Client, "scatter", scatter)
+    return calls
+
+
+def test_a_worker_lost_during_the_broadcast_is_tried_again(
+    shards, model_dir, dask_cluster, tmp_path, monkeypatch
+):
+    whole = shards / "whole.csv"
+    score_catalog(whole, tmp_path / "here.csv", model_dir)
+    calls = _flaky_scatter(monkeypatch, fails=1)
+    score_catalog(
+        whole, tmp_path / "there.csv", model_dir, engine="dask", scheduler=dask_cluster
+    )
+    # The model's broadcast failed once and was sent again; then the scores.
+    assert calls == [True, True, True]
+    pd.testing.assert_frame_equal(
+        _read(tmp_path / "here.csv"), _read(tmp_path / "there.csv")
+    )
+
+
+def test_the_last_try_sends_to_one_worker(shards, dask_cluster, monkeypatch):
+    calls = _flaky_scatter(monkeypatch, fails=cluster.SEND_TRIES - 1)
+    with distributed.Client(dask_cluster) as client:
+        sent = cluster.send_to_workers(client, np.arange(3), "model")
+        assert sent.result().tolist() == [0, 1, 2]
+    assert calls == [True] * (cluster.SEND_TRIES - 1) + [False]
+
+
+def test_a_broadcast_that_keeps_failing_is_one_line(
+    runner, shards, model_dir, dask_cluster, tmp_path, monkeypatch
+):
+    calls = _flaky_scatter(monkeypatch, fails=99)
+    result = runner.invoke(
+        cli,
+        ["score", str(shards / "whole.csv"), "-o", str(tmp_path / "o.csv")]
+        + ["--model", str(model_dir), "--engine", "dask", "--scheduler", dask_cluster],
+    )
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and result.exception is not None
+    assert isinstance(result.exception, SystemExit)
+    assert result.stderr == (
+        "Error: the Dask cluster lost a worker while sending the model to its "
+        f"workers, {cluster.SEND_TRIES} times (CommClosedError: in <TCP (closed) "
+        "ConnectionPool.scatter>); run again, or check the scheduler and its "
+        "workers\n"
+    )
+    assert len(calls) == cluster.SEND_TRIES
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        lambda: distributed.KilledWorker(
+            "_scores_part-1", SimpleNamespace(address="tcp://10.0.0.9:40111"), 3
+        ),
+        lambda: distributed.comm.core.CommClosedError("connection"),
+        lambda: OSError("Timed out trying to connect to tcp://10.0.0.9:40111"),
+        lambda: TimeoutError("gather timed out"),
+        lambda: distributed.client.FutureCancelledError("x", "lost"),
+    ],
+    ids=["killed-worker", "comm-closed", "os-error", "timeout", "cancelled"],
+)
+@pytest.mark.parametrize("command", ["score", "train"])
+def test_a_cluster_fault_mid_run_is_one_line(
+    runner,
+    shards,
+    model_dir,
+    market_files,
+    dask_cluster,
+    tmp_path,
+    monkeypatch,
+    fault,
+    command,
+):
+    def gather(self, *args, **kwargs):
+        raise fault()
+
+    # gather: where the client waits for every partition in both commands.
+    monkeypatch.setattr(distributed.Client, "gather", gather)
+    args = [command, str(shards / "whole.csv"), "-o", str(tmp_path / "o")]
+    if command == "score":
+        args += ["--model", str(model_dir)]
+    else:
+        args += ["--ranks", str(market_files["ranks"])]
+    result = runner.invoke(
+        cli, args + ["--engine", "dask", "--scheduler", dask_cluster]
+    )
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    work = "scoring" if command == "score" else "building the features"
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"Error: the Dask cluster failed while {work} (")
+    assert line.endswith("); run again, or check the scheduler and its workers")
+    assert type(fault()).__name__ in line
+    assert not (tmp_path / "o").exists()
+
+
+def test_images_root_reaches_the_workers(
+    market, model_dir, dask_cluster, tmp_path, monkeypatch
+):
+    from PIL import Image
+
+    root, photos = tmp_path / "export", tmp_path / "photos"
+    root.mkdir()
+    photos.mkdir()
+    Image.new("RGB", (64, 64), "white").save(photos / "white.png")
+    catalog = market.catalog.head(60).drop(columns=["has_white_bg_image"]).copy()
+    catalog["main_image"] = ["../photos/white.png"] * 5 + [None] * 55
+    catalog.to_csv(root / "catalog.csv", index=False)
+    out = {}
+    for engine, widened in [("local", None), ("local", photos), ("dask", photos)]:
+        name = tmp_path / f"{engine}-{widened is not None}.csv"
+        score_catalog(
+            root / "catalog.csv",
+            name,
+            model_dir,
+            engine=engine,
+            scheduler=dask_cluster if engine == "dask" else None,
+            images_root=widened,
+        )
+        out[engine, widened is not None] = _read(name)
+    # The workers read the images the option allows, as the local engine does.
+    pd.testing.assert_frame_equal(out["local", True], out["dask", True])
+    assert not out["local", True]["weight"].equals(out["local", False]["weight"])

@@ -38,6 +38,7 @@ import operator
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -60,7 +61,7 @@ from ranking.reading.catalog import (
     name_reasons,
     same_columns_error,
 )
-from ranking.reading.export import MEMORY_ROWS, ExportSource
+from ranking.reading.export import MEMORY_ROWS, ExportSource, image_root_of
 
 INSTALL = "pip install 'ranking[dask]'"
 #: Seconds to wait for a scheduler given by address, and for its first worker.
@@ -70,6 +71,10 @@ CONNECT_TIMEOUT = 10.0
 #: validated and scored rows in the workers' memory (read and scored once);
 #: a larger one is read again in each pass, so memory stays flat.
 HELD_ROWS = MEMORY_ROWS
+#: Tries at sending the model and the catalog scores to every worker: a
+#: worker lost during the broadcast (CommClosedError) costs one try, not the
+#: run; the last try sends to one worker and lets Dask copy from there.
+SEND_TRIES = 3
 
 
 def _distributed():
@@ -85,6 +90,51 @@ def _distributed():
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def _cluster_faults(distributed) -> tuple[type[BaseException], ...]:
+    """What a cluster fault raises on the client: a connection closed or
+    timed out (CommClosedError is an OSError), a worker killed while it held
+    a task (KilledWorker, after the scheduler's retries), futures cancelled
+    when the scheduler goes. Errors raised by our code on a worker arrive as
+    themselves (ExportError, ...) and are not among these."""
+    return (OSError, TimeoutError, CancelledError, distributed.KilledWorker)
+
+
+@contextmanager
+def cluster_faults(work: str) -> Iterator:
+    """Turn a cluster fault during ``work`` (e.g. "scoring") into one
+    :class:`EngineError` line: the run cannot go on, running it again can."""
+    distributed = _distributed()
+    try:
+        yield
+    except _cluster_faults(distributed) as error:
+        raise EngineError(
+            f"the Dask cluster failed while {work} ({type(error).__name__}: "
+            f"{_first_line(error)}); run again, or check the scheduler and its "
+            "workers"
+        ) from None
+
+
+def send_to_workers(client, value, what: str):
+    """``value`` scattered to every worker (a future), tried
+    :data:`SEND_TRIES` times: a worker lost mid-broadcast closes its
+    connection (CommClosedError), and the scheduler has dropped it by the
+    next try, which sends to the workers still alive; the last try sends to
+    one worker only (Dask copies it where tasks need it). Then
+    :class:`EngineError`, one line naming ``what`` was being sent."""
+    faults = _cluster_faults(_distributed())
+    for attempt in range(1, SEND_TRIES + 1):
+        try:
+            return client.scatter(value, broadcast=attempt < SEND_TRIES)
+        except faults as error:
+            failed = error
+    raise EngineError(
+        f"the Dask cluster lost a worker while sending the {what} to its "
+        f"workers, {SEND_TRIES} times ({type(failed).__name__}: "
+        f"{_first_line(failed)}); run again, or check the scheduler and its "
+        "workers"
+    )
 
 
 @contextmanager
@@ -150,7 +200,7 @@ def _survey(
     path: Path,
     strict: bool,
     chunk_rows: int,
-    image_root: Path,
+    image_root,
     hold: bool,
     earlier: schema.SeenIds | None = None,
 ) -> tuple:
@@ -298,10 +348,12 @@ class _Export:
     path: Path  # as given
     files: list[Path]  # absolute: workers may run in other folders
     names: list  # how rejects name each file; [None] for a single file
-    root: Path  # where main_image paths start
+    root: object  # where main_image paths start and are read (image_root_of)
 
 
-def _one_export(export_path, sets: Sequence[str]) -> _Export:
+def _one_export(
+    export_path, sets: Sequence[str], images_root: Path | None = None
+) -> _Export:
     paths = export_paths(export_path)
     if len(paths) != 1 or sets:
         raise EngineError(
@@ -317,7 +369,9 @@ def _one_export(export_path, sets: Sequence[str]) -> _Export:
     names = file_names(files) if several else [None]
     files = [f.resolve() for f in files]
     root = common_folder(files) if several else files[0].parent
-    return _Export(paths[0], files, names, root)
+    # Absolute, as the files: workers may run in other folders.
+    widened = None if images_root is None else Path(images_root).resolve()
+    return _Export(paths[0], files, names, image_root_of(root, widened))
 
 
 @dataclass
@@ -385,16 +439,18 @@ def score_on_cluster(
     scheduler: str | None = None,
     seed: int = 0,
     lang: str = "en",
+    images_root: Path | None = None,
 ) -> tuple[int, pd.DataFrame, int, list]:
     """Score one export on a Dask cluster and write ``output`` (a dataset
     folder written by the workers, or one file written here from the rows
     they send back; an ``.xlsx`` in ``lang``). Returns (rows written,
     rejects, rows blocked, drift)."""
-    export = _one_export(export_path, sets)
+    export = _one_export(export_path, sets, images_root)
     dataset = io.is_dataset(output)
     chunk_rows = chunk_rows or io.CHUNK_ROWS
     get = operator.itemgetter
-    with cluster_client(scheduler) as client:
+    # Faults outermost: closing a client whose scheduler is gone fails too.
+    with cluster_faults("scoring"), cluster_client(scheduler) as client:
         profiled = _profile_on_cluster(
             client, export, strict, chunk_rows, _holds(client, export), seed
         )
@@ -402,7 +458,7 @@ def score_on_cluster(
             progress("profile")
         profile, held, sources = profiled.profile, profiled.held, profiled.sources
         del profiled
-        model_f = client.scatter(model, broadcast=True)
+        model_f = send_to_workers(client, model, "model")
         scored = [
             client.submit(_scores_part, s, profile, model_f, pure=False)
             for s in (held or sources)
@@ -417,7 +473,7 @@ def score_on_cluster(
         del scored, total
         if progress:
             progress("scores")
-        scores_f = client.scatter(scores, broadcast=True)
+        scores_f = send_to_workers(client, scores, "catalog scores")
         staging = io.staging_folder(output) if dataset else None
         try:
             written = [
@@ -457,15 +513,16 @@ def features_on_cluster(
     sets: Sequence[str] = (),
     scheduler: str | None = None,
     seed: int = 0,
+    images_root: Path | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, object, int]:
     """What :func:`ranking.engines.training.prepared_features` gives, built on a Dask
     cluster: ``(data, features, profile, rejects)`` of one export, the
     profile fitted once on the cluster and each partition's features built
     by a worker, gathered here in file order and positionally indexed (the
     model is fitted on this machine, which holds them all)."""
-    export = _one_export(export_path, sets)
+    export = _one_export(export_path, sets, images_root)
     chunk_rows = chunk_rows or io.CHUNK_ROWS
-    with cluster_client(scheduler) as client:
+    with cluster_faults("building the features"), cluster_client(scheduler) as client:
         hold = _holds(client, export)
         profiled = _profile_on_cluster(client, export, strict, chunk_rows, hold, seed)
         built = [

@@ -41,6 +41,7 @@ def score_catalog(
     engine: str = "local",
     scheduler: str | None = None,
     lang: str = "en",
+    images_root: str | Path | None = None,
 ) -> dict:
     """Score every listing of an export and write the table to ``output``
     (format by extension; a name without one, or a folder, is a dataset
@@ -52,9 +53,13 @@ def score_catalog(
 
     ``engine="dask"`` scores on a Dask cluster (:mod:`ranking.engines.cluster`): the
     one at the ``scheduler`` address, else a local cluster sized to this
-    machine; the output is the same, row for row. Returns what was done."""
+    machine; the output is the same, row for row.
+
+    ``main_image`` files are read inside the export's folder only, and
+    inside ``images_root`` too when given. Returns what was done."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    images_root = None if images_root is None else Path(images_root)
     output = Path(output)
     dataset = io.is_dataset(output)
     if dataset:
@@ -90,6 +95,7 @@ def score_catalog(
             sets=sets,
             scheduler=scheduler,
             lang=lang,
+            images_root=images_root,
         )
     else:
         written = _score_here(
@@ -103,6 +109,7 @@ def score_catalog(
             chunk_rows,
             sets,
             lang,
+            images_root,
         )
     rows, rejects, blocked, drift = written
     written_rejects = None
@@ -127,11 +134,21 @@ def score_catalog(
 
 
 def _score_here(
-    export_path, output, model_dir, strict, by, effort, progress, chunk_rows, sets, lang
+    export_path,
+    output,
+    model_dir,
+    strict,
+    by,
+    effort,
+    progress,
+    chunk_rows,
+    sets,
+    lang,
+    images_root=None,
 ):
     """The local engine: (rows written, rejects, rows blocked, drift)."""
     prepared = prepare_export(
-        export_path, model_dir, strict, progress, chunk_rows, sets
+        export_path, model_dir, strict, progress, chunk_rows, sets, images_root
     )
     rejects, blocked = [], 0
     writer, present = output_writer(output, lang)

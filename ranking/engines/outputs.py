@@ -93,12 +93,22 @@ def output_writer(output: Path, lang: str = "en"):
 
 
 def prepare_export(
-    export_path, model_dir, strict=False, progress=None, chunk_rows=None, sets=()
+    export_path,
+    model_dir,
+    strict=False,
+    progress=None,
+    chunk_rows=None,
+    sets=(),
+    images_root=None,
 ):
-    """The export(s) opened as one catalog and prepared against the model."""
+    """The export(s) opened as one catalog and prepared against the model
+    (``images_root``: a folder images may be read from besides the
+    export's)."""
     model, _ = load_model(model_dir)
     options = {} if chunk_rows is None else {"chunk_rows": chunk_rows}
-    source = open_catalog(export_path, strict=strict, sets=sets, **options)
+    source = open_catalog(
+        export_path, strict=strict, sets=sets, images_root=images_root, **options
+    )
     return pipeline.prepare(source, model, progress=progress)
 
 

@@ -138,6 +138,7 @@ def train(
     sets: Sequence[str] = (),
     engine: str = "local",
     scheduler: str | None = None,
+    images_root: str | Path | None = None,
 ) -> TrainResult:
     """Fit a weight model from an export and its observed ranks (or, without
     ranks, its ``search_visitors`` column); report held-out metrics against
@@ -155,9 +156,13 @@ def train(
     (at ``scheduler``, else one on this machine), one partition per file of
     the export; the model is fitted here on what they send back, the same
     rows and features as the local engine's.
+
+    ``main_image`` files are read inside the export's folder only, and
+    inside ``images_root`` too when given.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    images_root = None if images_root is None else Path(images_root)
     ranks_path, from_export = ranks_in_export(export_path, ranks_path)
     if output is not None:
         # Before the fit: a model folder replaced whole must not take an
@@ -170,10 +175,14 @@ def train(
     if engine == "dask":
         path = export_paths(export_path)[0]
         data, features, profile, rejects = features_on_cluster(
-            export_path, sets=sets, scheduler=scheduler, seed=seed
+            export_path,
+            sets=sets,
+            scheduler=scheduler,
+            seed=seed,
+            images_root=images_root,
         )
     else:
-        source = open_catalog(export_path, sets=sets)
+        source = open_catalog(export_path, sets=sets, images_root=images_root)
         path = source.path
         data, features, profile, rejects = prepared_features(source, seed=seed)
     if ranks is not None:
@@ -322,10 +331,12 @@ def evaluate_model(
     ranks_path: str | Path | None,
     model_dir: str | Path,
     sets: Sequence[str] = (),
+    images_root: str | Path | None = None,
 ) -> dict:
     """NDCG@10 and Spearman of a saved model on every keyword group of an
     export's ranks (``ranks_path``, or the export itself when it is a search
-    table), with the monthly-sales ordering beside it."""
+    table), with the monthly-sales ordering beside it (``images_root``: as
+    :func:`train`'s)."""
     model, card = load_model(model_dir)
     ranks_path, _ = ranks_in_export(export_path, ranks_path)
     if ranks_path is None:
@@ -333,7 +344,8 @@ def evaluate_model(
             f"{export_paths(export_path)[0]}: no ranks to evaluate on: pass "
             "--ranks RANKS, or an export with keyword and position columns"
         )
-    source = open_catalog(export_path, sets=sets)
+    images_root = None if images_root is None else Path(images_root)
+    source = open_catalog(export_path, sets=sets, images_root=images_root)
     ranks: Ranks = read_ranks(ranks_path)
     data, features, _, _ = prepared_features(source, seed=card.get("seed", 0))
     groups = evaluate.labelled_groups(ranks.data, data["listing_id"])

@@ -42,6 +42,7 @@ def audit(
     effort: dict[str, float] | None = None,
     sets: Sequence[str] = (),
     lang: str = "en",
+    images_root: str | Path | None = None,
 ) -> dict:
     """Everything ``ranking audit`` shows about one listing, as plain values
     (messages and actions in ``lang``).
@@ -49,11 +50,13 @@ def audit(
     The listing is scored against the whole export it comes from (category
     yardsticks and percentiles are that catalog's). The export's prepared
     state is cached (see :mod:`ranking.model.cache`), so auditing another listing
-    of the same export and model does not prepare it again.
+    of the same export and model does not prepare it again. ``main_image``
+    files are read inside the export's folder, and ``images_root`` when given.
     """
     changes = parse_what_if(what_if)  # a bad value fails before any work
     model, _ = load_model(model_dir)
-    prepared = cache.prepared(export_path, model, sets)
+    widened = None if images_root is None else Path(images_root)
+    prepared = cache.prepared(export_path, model, sets, widened)
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
     return listing_report(
         prepared, listing_id, ranks, changes, by, effort, lang, export_path

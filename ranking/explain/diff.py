@@ -69,6 +69,7 @@ def diff(
     old_model_dir: str | Path | None = None,
     ranks_path: str | Path | None = None,
     lang: str = "en",
+    images_root: str | Path | None = None,
 ) -> dict:
     """Compare two exports of one catalog: the table (one row per listing id
     in either, spec §4's columns plus ``category``, ``lost_unusually``,
@@ -79,7 +80,8 @@ def diff(
     With ``old_model_dir`` the old export is weighed by the model it was
     scored with then, the new one by ``model_dir``, and ``part_model`` holds
     what the refit moved (a two-player Shapley split per listing: data and
-    model each get their effect averaged over both orders)."""
+    model each get their effect averaged over both orders). ``images_root``:
+    a folder images may be read from besides the exports' own."""
     if output is not None:
         output = Path(output)
         io.check_writable(output)
@@ -90,8 +92,9 @@ def diff(
     model, _ = load_model(model_dir)
     old_model = load_model(old_model_dir)[0] if old_model_dir is not None else None
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
-    old_source = open_catalog(old_path, sets=sets)
-    new_source = open_catalog(new_path, sets=sets)
+    images_root = None if images_root is None else Path(images_root)
+    old_source = open_catalog(old_path, sets=sets, images_root=images_root)
+    new_source = open_catalog(new_path, sets=sets, images_root=images_root)
     prepared = prepare(old_source, model)
     old_all = _by_id(prepared.scored_chunks())
     new_all = _by_id((c, prepared.score(c.data)) for c in new_source.chunks())

@@ -45,7 +45,7 @@ from ranking.reading.catalog import (
     export_paths,
     open_catalog,
 )
-from ranking.reading.export import ExportSource
+from ranking.reading.export import ExportSource, image_root_of
 
 CACHE_FORMAT = 5  # 2: listing keys from values.hash_text; 3: title fits stored;
 # 4: drift counts carry each signal's moments (absent or one value, ranking.model.drift)
@@ -61,12 +61,16 @@ def cache_root() -> Path:
 
 
 def entry_key(
-    paths: list[Path], model: WeightModel, sets: Sequence[str] = ()
+    paths: list[Path],
+    model: WeightModel,
+    sets: Sequence[str] = (),
+    images_root: Path | None = None,
 ) -> str | None:
     """The entry's name, or None when the model has no checksum (made in
     memory, not loaded from a model directory): the bytes of every export,
     in order (of every file, with its name, of an export in several files),
-    the ``--set`` values and the model."""
+    the ``--set`` values, the model and ``--images-root`` (images read there
+    change white backgrounds, so the catalog's yardsticks)."""
     if model.digest is None:
         return None
 
@@ -86,6 +90,7 @@ def entry_key(
         digests.append("/")
     text = "|".join(
         [str(CACHE_FORMAT), __version__, model.digest, *digests, "--set", *sets]
+        + ([] if images_root is None else ["--images-root", str(images_root.resolve())])
     )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -159,10 +164,15 @@ class CachedPrepared(Prepared):
         raise NotImplementedError("a cached export is for audits, not for scoring")
 
 
-def prepared(export_path, model: WeightModel, sets: Sequence[str] = ()) -> Prepared:
+def prepared(
+    export_path,
+    model: WeightModel,
+    sets: Sequence[str] = (),
+    images_root: Path | None = None,
+) -> Prepared:
     """The prepared export (or exports, joined), from the cache when an entry
-    matches their bytes, the ``--set`` values and the model; prepared and
-    stored otherwise."""
+    matches their bytes, the ``--set`` values, the model and ``images_root``
+    (``--images-root``); prepared and stored otherwise."""
     paths = export_paths(export_path)
     for path in paths:
         for file in export_files(path):
@@ -170,10 +180,11 @@ def prepared(export_path, model: WeightModel, sets: Sequence[str] = ()) -> Prepa
                 ExportSource(file)  # raises the one-line error naming the file
     # As the export's source has it: main_image paths start there.
     files = export_files(paths[0])
-    image_root = common_folder(files) if files != [paths[0]] else paths[0].parent
-    key = entry_key(paths, model, sets)
+    start = common_folder(files) if files != [paths[0]] else paths[0].parent
+    image_root = image_root_of(start, images_root)
+    key = entry_key(paths, model, sets, images_root)
     if key is None:
-        return prepare(open_catalog(paths, sets=sets), model)
+        return prepare(open_catalog(paths, sets=sets, images_root=images_root), model)
     folder = cache_root() / key
     if (folder / "done").exists():
         try:
@@ -186,7 +197,7 @@ def prepared(export_path, model: WeightModel, sets: Sequence[str] = ()) -> Prepa
             # or to load (a `null` where an array was: TypeError) is dropped
             # and prepared again, never a traceback.
             shutil.rmtree(folder, ignore_errors=True)
-    result = prepare(open_catalog(paths, sets=sets), model)
+    result = prepare(open_catalog(paths, sets=sets, images_root=images_root), model)
     with contextlib.suppress(OSError):  # a cache that cannot be written costs time
         _store(result, folder)
     return result

@@ -67,15 +67,18 @@ def report(
     old: str | Path | None = None,
     sets: Sequence[str] = (),
     lang: str = "en",
+    images_root: str | Path | None = None,
 ) -> dict:
     """Write the report of ``exports`` to ``output`` (whole or not at all);
-    returns what it holds: listings, cards, size in bytes, drift shifts."""
+    returns what it holds: listings, cards, size in bytes, drift shifts
+    (``images_root``: a folder images may be read from besides the
+    export's)."""
     output = Path(output)
     inputs = input_files(exports)
     inputs += input_files(old) if old is not None else []
     inputs += [Path(ranks_path)] if ranks_path is not None else []
     io.refuse_overwriting(output, *inputs, *model_inputs(model_dir))
-    prepared = prepare_export(exports, model_dir, sets=sets)
+    prepared = prepare_export(exports, model_dir, sets=sets, images_root=images_root)
     table = _catalog_table(prepared)
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
     wanted = list(listings) or _weakest(table, WEAKEST)
@@ -84,7 +87,9 @@ def report(
     cards = [listing_card(prepared, i, ranks, lang, exports, rows) for i in wanted]
     drops = None
     if old is not None:
-        drops = diff(old, exports, model_dir, sets=sets, lang=lang)
+        drops = diff(
+            old, exports, model_dir, sets=sets, lang=lang, images_root=images_root
+        )
         drops.pop("table")
     shifts = shifts_of(prepared)
     page = render(

@@ -33,6 +33,7 @@ from ranking.reading.export import (
     Chunk,
     Export,
     ExportSource,
+    image_root_of,
     whole_export,
 )
 from ranking.reading.platforms import detect
@@ -183,7 +184,9 @@ class PartedSource:
         if rows > memory_rows:
             for part in self.parts:
                 part.release()
-        self.image_root = common_folder(self.files)
+        self.image_root = image_root_of(
+            common_folder(self.files), options.get("images_root")
+        )
         for part in self.parts:
             part.image_root = self.image_root
         first = self.parts[0]

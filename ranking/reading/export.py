@@ -115,6 +115,14 @@ class Export:
 MEMORY_ROWS = 2_000_000
 
 
+def image_root_of(start: Path, images_root: Path | None = None):
+    """The image root of an export whose ``main_image`` paths start in
+    ``start`` (its folder): that folder alone, where images are read, or
+    ``(start, images_root)`` when the user widens reads to ``images_root``
+    (``--images-root``; see :func:`ranking.model.features.media.image_folders`)."""
+    return Path(start) if images_root is None else (Path(start), Path(images_root))
+
+
 @dataclass
 class Chunk:
     """Consecutive rows of an export, validated: ``raw`` and ``data`` hold the
@@ -161,9 +169,11 @@ class ExportSource:
         strict: bool = False,
         chunk_rows: int = io.CHUNK_ROWS,
         memory_rows: int = MEMORY_ROWS,
+        images_root: Path | None = None,
     ):
         self.path = Path(path)
         self.strict = strict
+        self.images_root = images_root
         self.chunk_rows = chunk_rows
         self.memory_rows = memory_rows
         self.layout = io.open_table(self.path, _is_export_header)
@@ -188,8 +198,9 @@ class ExportSource:
         self._frames: list[pd.DataFrame] | None = None
         self._chunks: list[Chunk] | None = None
         self._read_through = False  # a whole pass done: its notes are told
-        #: Where ``main_image`` paths start: the export's folder.
-        self.image_root = self.path.parent
+        #: Where ``main_image`` paths start: the export's folder; images are
+        #: read there, and in ``images_root`` when the user names one.
+        self.image_root = image_root_of(self.path.parent, images_root)
         #: Ids of the export's earlier files (one export in several files):
         #: a repeat of one is rejected like a repeat inside this file.
         self.earlier: schema.SeenIds | None = None

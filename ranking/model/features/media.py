@@ -8,8 +8,9 @@ downscaled copy: the outer border band is near-white and uniform, and the
 outermost ring is untouched by the product.
 
 An export is not trusted to name only images: a ``main_image`` is read only
-when it is a regular file inside the export's folder (no FIFO or device that
-would hang the run, no ``../../etc/passwd``), of at most
+when it is a regular file inside the export's folder, or inside the folder the
+user names with ``--images-root`` (no FIFO or device that would hang the run,
+no ``../../etc/passwd``), of at most
 :data:`MAX_IMAGE_BYTES`, whose header declares at most :data:`MAX_PIXELS`
 after JPEG's reduced decoding (a decompression bomb is refused before any
 pixel is decoded). A refused or unreadable image costs its listing's white
@@ -54,18 +55,36 @@ class RefusedImage(Exception):
     """An image that is not read, and why (one line)."""
 
 
-def read_image_file(path: str | Path, root: str | Path | None = None) -> bytes:
+def image_folders(root) -> tuple[Path, tuple[Path, ...]]:
+    """``(start, allowed)`` of an image root: the folder relative
+    ``main_image`` paths start at, and the folders images may be read from.
+    A root is a folder (both at once: the export's), or a tuple
+    ``(export's folder, folder the user widened reads to, ...)``."""
+    if isinstance(root, tuple):
+        return Path(root[0]), tuple(Path(r) for r in root)
+    return Path(root), (Path(root),)
+
+
+def read_image_file(path: str | Path, root=None) -> bytes:
     """The bytes of the image at ``path``, refused (:class:`RefusedImage`)
     unless it is a regular file of at most :data:`MAX_IMAGE_BYTES` inside
-    ``root`` (when given; symlinks are followed before the check)."""
+    ``root`` (when given: a folder, or a tuple of folders as
+    :func:`image_folders` reads it; symlinks are followed before the
+    check)."""
     path = Path(path)
     if root is not None:
+        _, allowed = image_folders(root)
         try:
             resolved = path.resolve()
+            inside = any(resolved.is_relative_to(a.resolve()) for a in allowed)
         except (OSError, ValueError):  # a NUL byte, a symlink loop
             raise RefusedImage("not a usable path") from None
-        if not resolved.is_relative_to(Path(root).resolve()):
-            raise RefusedImage("outside the export's folder")
+        if not inside:
+            raise RefusedImage(
+                "outside the export's folder"
+                + (" and --images-root" if len(allowed) > 1 else "")
+                + " (--images-root DIR allows another)"
+            )
         path = resolved
     try:
         # stat first: a FIFO is never opened (opening one blocks until a
@@ -123,7 +142,7 @@ def decode_small(data: bytes) -> np.ndarray:
         return np.asarray(rgb, dtype=np.int16)
 
 
-def white_background(path: str | Path, root: str | Path | None = None) -> bool:
+def white_background(path: str | Path, root=None) -> bool:
     """:func:`is_white_background`, raising :class:`RefusedImage` (with why)
     where the image is not read."""
     data = read_image_file(path, root)
@@ -138,9 +157,7 @@ def white_background(path: str | Path, root: str | Path | None = None) -> bool:
     return _judge(pixels)
 
 
-def is_white_background(
-    path: str | Path, root: str | Path | None = None
-) -> bool | None:
+def is_white_background(path: str | Path, root=None) -> bool | None:
     """True if the image at ``path`` has a white background, None if it cannot
     be read or is refused (see :func:`white_background`).
 
@@ -170,16 +187,18 @@ def _judge(pixels: np.ndarray) -> bool:
     return bool(white[frame].mean() >= BAND_WHITE and white[ring].mean() >= RING_WHITE)
 
 
-def measure_white_backgrounds(paths: pd.Series, root: Path) -> pd.Series:
-    """:func:`is_white_background` for each path (relative to ``root``, and
-    inside it); NaN where the path is empty or the file is not read. Files
+def measure_white_backgrounds(paths: pd.Series, root) -> pd.Series:
+    """:func:`is_white_background` for each path (relative to ``root``'s
+    start, and inside one of its folders: :func:`image_folders`); NaN where
+    the path is empty or the file is not read. Files
     refused for what they are (not a missing file: that is common and says
     nothing of the export) are told in one warning line."""
     result = pd.Series(np.nan, index=paths.index, dtype="float64")
     refused: list[str] = []
+    start, _ = image_folders(root)
     for index, path in paths.dropna().items():
         try:
-            result[index] = float(white_background(root / str(path), root))
+            result[index] = float(white_background(start / str(path), root))
         except RefusedImage as why:
             if str(why) != "no such file":
                 refused.append(f"{path}: {why}")
@@ -193,10 +212,10 @@ def measure_white_backgrounds(paths: pd.Series, root: Path) -> pd.Series:
     return result
 
 
-def extract(data: pd.DataFrame, image_root: Path | None = None) -> pd.DataFrame:
+def extract(data: pd.DataFrame, image_root=None) -> pd.DataFrame:
     """``has_main_video`` and ``has_white_bg_image`` as 1/0 (NaN unknown); the
     white background is measured from ``main_image`` files where the export
-    does not say."""
+    does not say (``image_root``: see :func:`image_folders`)."""
     out = pd.DataFrame(index=data.index)
     out["has_main_video"] = column(data, "has_main_video")
     white = column(data, "has_white_bg_image")
