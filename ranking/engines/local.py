@@ -14,23 +14,21 @@ from ranking.engines.cluster import score_on_cluster
 from ranking.engines.outputs import (
     blocked_rows,
     output_writer,
-    prepare_export,
     scored_pieces,
 )
 from ranking.errors import OutputError
 from ranking.model.drift import shifts_of
-from ranking.model.persist import load_model, model_inputs
+from ranking.model.workspace import Workspace
 from ranking.reading import io
-from ranking.reading.catalog import input_files
 from ranking.reading.export import NOT_LISTING, REJECT_REASON
 
 ENGINES = ("local", "dask")
 
 
 def score_catalog(
-    export_path: str | Path,
+    workspace: Workspace | str | Path,
     output: str | Path,
-    model_dir: str | Path,
+    model_dir: str | Path | None = None,
     rejects_path: str | Path | None = None,
     strict: bool = False,
     by: str = "gain",
@@ -56,17 +54,27 @@ def score_catalog(
     machine; the output is the same, row for row.
 
     ``main_image`` files are read inside the export's folder only, and
-    inside ``images_root`` too when given. Returns what was done."""
+    inside ``images_root`` too when given. An export path is opened as a
+    :class:`Workspace` with ``model_dir`` and the reading options. Returns
+    what was done."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
-    images_root = None if images_root is None else Path(images_root)
+    workspace = Workspace.of(
+        workspace,
+        model_dir,
+        sets=sets,
+        images_root=images_root,
+        strict=strict,
+        chunk_rows=chunk_rows,
+        progress=progress,
+    )
     output = Path(output)
     dataset = io.is_dataset(output)
     if dataset:
         io.check_dataset(output)
     else:
         io.check_writable(output)
-    inputs = [*input_files(export_path), *model_inputs(model_dir)]
+    inputs = workspace.inputs
     io.refuse_overwriting(output, *inputs)
     # The rejects file is checked before any work, the default one too:
     # `score scored.rejects.csv -o scored.csv` once replaced its own input.
@@ -82,35 +90,22 @@ def score_catalog(
             f"{rejects_file}: is the output too; give --rejects another name"
         )
     if engine == "dask":
-        model, _ = load_model(model_dir)
         written = score_on_cluster(
-            export_path,
-            model,
+            workspace.paths,
+            workspace.model,
             output,
-            strict=strict,
+            strict=workspace.strict,
             by=by,
             effort=effort,
             progress=progress,
-            chunk_rows=chunk_rows,
-            sets=sets,
+            chunk_rows=workspace.chunk_rows,
+            sets=workspace.sets,
             scheduler=scheduler,
             lang=lang,
-            images_root=images_root,
+            images_root=workspace.images_root,
         )
     else:
-        written = _score_here(
-            export_path,
-            output,
-            model_dir,
-            strict,
-            by,
-            effort,
-            progress,
-            chunk_rows,
-            sets,
-            lang,
-            images_root,
-        )
+        written = _score_here(workspace, output, by, effort, progress, lang)
     rows, rejects, blocked, drift = written
     written_rejects = None
     if len(rejects):
@@ -133,23 +128,9 @@ def score_catalog(
     }
 
 
-def _score_here(
-    export_path,
-    output,
-    model_dir,
-    strict,
-    by,
-    effort,
-    progress,
-    chunk_rows,
-    sets,
-    lang,
-    images_root=None,
-):
+def _score_here(workspace, output, by, effort, progress, lang):
     """The local engine: (rows written, rejects, rows blocked, drift)."""
-    prepared = prepare_export(
-        export_path, model_dir, strict, progress, chunk_rows, sets, images_root
-    )
+    prepared = workspace.prepared
     rejects, blocked = [], 0
     writer, present = output_writer(output, lang)
     with writer:

@@ -15,12 +15,10 @@ import pandas as pd
 
 from ranking.explain import blockers, fixes
 from ranking.lang import factor_word, fix_words, say
-from ranking.model import pipeline
 from ranking.model.features import FACTORS
-from ranking.model.persist import load_model
 from ranking.model.pipeline import THREADS, Scored, in_threads
+from ranking.model.workspace import Workspace
 from ranking.reading import io
-from ranking.reading.catalog import open_catalog
 from ranking.reading.export import Chunk
 
 TOP_FIXES = 3
@@ -103,13 +101,16 @@ def prepare_export(
 ):
     """The export(s) opened as one catalog and prepared against the model
     (``images_root``: a folder images may be read from besides the
-    export's)."""
-    model, _ = load_model(model_dir)
-    options = {} if chunk_rows is None else {"chunk_rows": chunk_rows}
-    source = open_catalog(
-        export_path, strict=strict, sets=sets, images_root=images_root, **options
-    )
-    return pipeline.prepare(source, model, progress=progress)
+    export's): a :class:`Workspace`'s prepared catalog."""
+    return Workspace.open(
+        export_path,
+        model_dir,
+        sets=sets,
+        images_root=images_root,
+        strict=strict,
+        chunk_rows=chunk_rows,
+        progress=progress,
+    ).prepared
 
 
 #: Rows a thread writes at a time. Fixes copy the rows they change, eight

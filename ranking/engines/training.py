@@ -22,6 +22,7 @@ from ranking.model.drift import factor_contributions
 from ranking.model.features import FEATURES
 from ranking.model.persist import check_model_output, load_model, save_model, sha256
 from ranking.model.weight import WeightModel
+from ranking.model.workspace import Workspace
 from ranking.reading import io, schema
 from ranking.reading.catalog import (
     export_files,
@@ -327,25 +328,25 @@ def _compare(metrics: dict, key: str) -> dict:
 
 
 def evaluate_model(
-    export_path: str | Path,
+    workspace: Workspace | str | Path,
     ranks_path: str | Path | None,
-    model_dir: str | Path,
+    model_dir: str | Path | None = None,
     sets: Sequence[str] = (),
     images_root: str | Path | None = None,
 ) -> dict:
     """NDCG@10 and Spearman of a saved model on every keyword group of an
     export's ranks (``ranks_path``, or the export itself when it is a search
     table), with the monthly-sales ordering beside it (``images_root``: as
-    :func:`train`'s)."""
-    model, card = load_model(model_dir)
-    ranks_path, _ = ranks_in_export(export_path, ranks_path)
+    :func:`train`'s). An export path is opened as a :class:`Workspace`."""
+    workspace = Workspace.of(workspace, model_dir, sets=sets, images_root=images_root)
+    model, card = workspace.model, workspace.card
+    ranks_path, _ = ranks_in_export(workspace.paths, ranks_path)
     if ranks_path is None:
         raise TrainingError(
-            f"{export_paths(export_path)[0]}: no ranks to evaluate on: pass "
+            f"{workspace.paths[0]}: no ranks to evaluate on: pass "
             "--ranks RANKS, or an export with keyword and position columns"
         )
-    images_root = None if images_root is None else Path(images_root)
-    source = open_catalog(export_path, sets=sets, images_root=images_root)
+    source = workspace.source()
     ranks: Ranks = read_ranks(ranks_path)
     data, features, _, _ = prepared_features(source, seed=card.get("seed", 0))
     groups = evaluate.labelled_groups(ranks.data, data["listing_id"])
@@ -365,7 +366,7 @@ def evaluate_model(
         for name, scores in evaluate.baseline_scores(data).items()
     }
     report["observations"] = len(groups)
-    report["model"] = str(model_dir)
+    report["model"] = str(workspace.model_dir)
     # Staleness measured directly: the same metrics on these ranks beside the
     # held-out values the card recorded when the model was trained.
     then = card.get("metrics", {}).get("model")

@@ -15,13 +15,13 @@ import pandas as pd
 from ranking.errors import RankingError, UnknownListingError
 from ranking.explain import blockers, fixes
 from ranking.lang import fix_words, say, signal_word
-from ranking.model import cache, evaluate
+from ranking.model import evaluate
 from ranking.model.drift import shifts_of
 from ranking.model.features import FACTORS
 from ranking.model.features._common import categories, column
 from ranking.model.features.dsr import DSR_COLUMNS
-from ranking.model.persist import load_model
 from ranking.model.profile import signal_rates
+from ranking.model.workspace import Workspace
 from ranking.reading import schema
 from ranking.reading.catalog import export_paths
 from ranking.reading.export import read_ranks
@@ -33,9 +33,9 @@ class WhatIfError(RankingError):
 
 
 def audit(
-    export_path: str | Path,
+    workspace: Workspace | str | Path,
     listing_id: str,
-    model_dir: str | Path,
+    model_dir: str | Path | None = None,
     ranks_path: str | Path | None = None,
     what_if: list[str] | tuple[str, ...] = (),
     by: str = "gain",
@@ -52,14 +52,23 @@ def audit(
     state is cached (see :mod:`ranking.model.cache`), so auditing another listing
     of the same export and model does not prepare it again. ``main_image``
     files are read inside the export's folder, and ``images_root`` when given.
+    An export path is opened as a cached :class:`Workspace` with ``model_dir``,
+    ``sets`` and ``images_root``.
     """
     changes = parse_what_if(what_if)  # a bad value fails before any work
-    model, _ = load_model(model_dir)
-    widened = None if images_root is None else Path(images_root)
-    prepared = cache.prepared(export_path, model, sets, widened)
+    workspace = Workspace.of(
+        workspace, model_dir, sets=sets, images_root=images_root, cached=True
+    )
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
     return listing_report(
-        prepared, listing_id, ranks, changes, by, effort, lang, export_path
+        workspace.prepared,
+        listing_id,
+        ranks,
+        changes,
+        by,
+        effort,
+        lang,
+        workspace.paths,
     )
 
 

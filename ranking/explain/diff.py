@@ -45,10 +45,9 @@ from ranking.model.drift import DriftCounts, factor_contributions
 from ranking.model.features import FACTORS, sum_by_factor
 from ranking.model.features._common import categories
 from ranking.model.features.dsr import DSR_COLUMNS
-from ranking.model.persist import load_model, model_inputs
 from ranking.model.pipeline import Scored, prepare
+from ranking.model.workspace import Workspace
 from ranking.reading import io
-from ranking.reading.catalog import input_files, open_catalog
 from ranking.reading.export import read_ranks
 
 #: Modified z-score at or below which a drop is unusual (Iglewicz and
@@ -61,9 +60,9 @@ PARTS = (*FACTORS, "other")
 
 
 def diff(
-    old_path,
-    new_path,
-    model_dir: str | Path,
+    old: Workspace | str | Path,
+    new: Workspace | str | Path,
+    model_dir: str | Path | None = None,
     output: str | Path | None = None,
     sets: Sequence[str] = (),
     old_model_dir: str | Path | None = None,
@@ -81,20 +80,22 @@ def diff(
     scored with then, the new one by ``model_dir``, and ``part_model`` holds
     what the refit moved (a two-player Shapley split per listing: data and
     model each get their effect averaged over both orders). ``images_root``:
-    a folder images may be read from besides the exports' own."""
+    a folder images may be read from besides the exports' own. ``old`` and
+    ``new`` are workspaces, or exports opened with ``model_dir``, ``sets``
+    and ``images_root``; the new one is weighed by the old one's model."""
+    old = Workspace.of(old, model_dir, sets=sets, images_root=images_root)
+    new = new if isinstance(new, Workspace) else old.on(new)
+    then = old.with_model(old_model_dir) if old_model_dir is not None else None
     if output is not None:
         output = Path(output)
         io.check_writable(output)
-        inputs = [*input_files(old_path), *input_files(new_path)]
+        inputs = [*old.inputs, *new.files, *(then.inputs if then else [])]
         inputs += [Path(ranks_path)] if ranks_path is not None else []
-        inputs += model_inputs(model_dir) + model_inputs(old_model_dir)
         io.refuse_overwriting(output, *inputs)
-    model, _ = load_model(model_dir)
-    old_model = load_model(old_model_dir)[0] if old_model_dir is not None else None
+    model = old.model
+    old_model = then.model if then is not None else None
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
-    images_root = None if images_root is None else Path(images_root)
-    old_source = open_catalog(old_path, sets=sets, images_root=images_root)
-    new_source = open_catalog(new_path, sets=sets, images_root=images_root)
+    old_source, new_source = old.source(), new.source()
     prepared = prepare(old_source, model)
     old_all = _by_id(prepared.scored_chunks())
     new_all = _by_id((c, prepared.score(c.data)) for c in new_source.chunks())
@@ -164,7 +165,7 @@ def diff(
         "flagged": int(len(drops)),
         "drops": [_drop_record(row) for row in drops.itertuples(index=False)],
         "keywords": keywords,
-        "model": str(model_dir),
+        "model": str(old.model_dir),
         "old_model": None if old_model_dir is None else str(old_model_dir),
         "model_change": float(paired["part_model"].median())
         if "part_model" in paired

@@ -8,7 +8,7 @@ unusual drops against an older export; and the model card with any drift
 warning. No network request, no JavaScript library: charts are inline SVG
 (:mod:`ranking.present.svg`), and a dozen lines of script sort the table.
 
-The export is prepared once (:func:`ranking.engines.outputs.prepare_export`); the
+The export is prepared once (:attr:`ranking.model.workspace.Workspace.prepared`); the
 cards are :func:`ranking.explain.audit.listing_report` of that one prepared state.
 
 >>> summary = report(["catalog.csv"], "report.html", "models/default")  # doctest: +SKIP
@@ -28,7 +28,6 @@ from ranking.engines.outputs import (
     for_people,
     header_words,
     output_columns,
-    prepare_export,
     scored_frame,
 )
 from ranking.explain.audit import listing_report
@@ -37,11 +36,10 @@ from ranking.lang import factor_word, say, signal_word
 from ranking.model.cliffs import card_lines
 from ranking.model.drift import absent_note, message, shifts_of
 from ranking.model.features import FACTORS
-from ranking.model.persist import model_inputs, read_card
+from ranking.model.workspace import Workspace
 from ranking.present import svg
 from ranking.present.render import costed, trust_lines
 from ranking.reading import io
-from ranking.reading.catalog import export_paths, input_files
 from ranking.reading.export import read_ranks
 from ranking.reading.values import id_text
 
@@ -59,9 +57,9 @@ KEPT += ["fix_1", "fix_1_gain", "blockers"]
 
 
 def report(
-    exports: Sequence[str | Path],
+    workspace: Workspace | Sequence[str | Path],
     output: str | Path,
-    model_dir: str | Path,
+    model_dir: str | Path | None = None,
     ranks_path: str | Path | None = None,
     listings: Sequence[str] = (),
     old: str | Path | None = None,
@@ -72,13 +70,17 @@ def report(
     """Write the report of ``exports`` to ``output`` (whole or not at all);
     returns what it holds: listings, cards, size in bytes, drift shifts
     (``images_root``: a folder images may be read from besides the
-    export's)."""
+    export's). Exports given as paths are opened as a :class:`Workspace`
+    with ``model_dir``, ``sets`` and ``images_root``; ``old`` is weighed by
+    the same model, each export prepared once."""
     output = Path(output)
-    inputs = input_files(exports)
-    inputs += input_files(old) if old is not None else []
+    workspace = Workspace.of(workspace, model_dir, sets=sets, images_root=images_root)
+    then = workspace.on(old) if old is not None else None
+    inputs = [*workspace.inputs, *(then.files if then is not None else [])]
     inputs += [Path(ranks_path)] if ranks_path is not None else []
-    io.refuse_overwriting(output, *inputs, *model_inputs(model_dir))
-    prepared = prepare_export(exports, model_dir, sets=sets, images_root=images_root)
+    io.refuse_overwriting(output, *inputs)
+    prepared = workspace.prepared
+    exports = workspace.paths
     table = _catalog_table(prepared)
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
     wanted = list(listings) or _weakest(table, WEAKEST)
@@ -87,21 +89,19 @@ def report(
     cards = [listing_card(prepared, i, ranks, lang, exports, rows) for i in wanted]
     drops = None
     if old is not None:
-        drops = diff(
-            old, exports, model_dir, sets=sets, lang=lang, images_root=images_root
-        )
+        drops = diff(then, workspace, lang=lang)
         drops.pop("table")
     shifts = shifts_of(prepared)
     page = render(
         {
-            "exports": [str(p) for p in export_paths(exports)],
-            "model_dir": str(model_dir),
-            "card": read_card(model_dir),
+            "exports": [str(p) for p in exports],
+            "model_dir": str(workspace.model_dir),
+            "card": workspace.card,
             "table": table,
             "cards": cards,
             "diff": drops,
             "old": str(old) if old is not None else None,
-            "drift": message(shifts, str(model_dir), lang),
+            "drift": message(shifts, str(workspace.model_dir), lang),
             "drift_note": absent_note(shifts, lang),
             "made": dt.date.today().isoformat(),
         },

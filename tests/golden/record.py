@@ -29,9 +29,12 @@ def run(name: str, out: Path) -> dict[str, bytes]:
     for file_name in CASES[name][1]:
         path = out / file_name
         found[file_name] = path.read_bytes() if path.exists() else b"<absent>"
-    # The output folder is a new temporary one each run.
+    # The output folder is a new temporary one each run, and the checkout
+    # (where the shipped model is) sits elsewhere on another machine.
     return {
-        key: comparable(key, data).replace(str(out).encode(), b"{out}")
+        key: comparable(key, data)
+        .replace(str(out).encode(), b"{out}")
+        .replace(str(REPO).encode(), b"{repo}")
         for key, data in found.items()
     }
 

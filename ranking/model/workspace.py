@@ -1,0 +1,156 @@
+"""What one run works on, resolved once: the export's files, the model, and
+the catalog prepared against it.
+
+Every command takes a :class:`Workspace` (``audit``, ``diff``, ``report``,
+``score``, ``evaluate``): the export named on the command line is turned into
+files once, the model directory is read and checked once, and the prepared
+catalog — from the audit cache or prepared here — is built on first use and
+then shared, so ``report --old`` prepares each export once.
+
+>>> workspace = Workspace.open("catalog.csv", "models/m")     # doctest: +SKIP
+>>> workspace.prepared.lookup(["600123456789"])                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from ranking.defaults import DEFAULT_MODEL
+from ranking.model import cache
+from ranking.model.persist import load_model, model_inputs
+from ranking.model.pipeline import Prepared, prepare
+from ranking.model.weight import WeightModel
+from ranking.reading.catalog import export_files, export_paths, open_catalog
+from ranking.reading.export import ExportSource
+
+
+@dataclass(eq=False)
+class Workspace:
+    """An export (one file, a folder, a glob, or several files joined) and a
+    model, resolved once for a run.
+
+    ``cached``: the prepared catalog comes from the audit cache (and is
+    stored there): what ``audit`` wants, where one export is asked about
+    again and again. Otherwise it is prepared once per run, in ``chunk_rows``
+    chunks, reporting to ``progress``.
+    """
+
+    paths: list[Path]
+    files: list[Path]
+    model: WeightModel
+    card: dict
+    model_dir: Path
+    sets: tuple[str, ...] = ()
+    images_root: Path | None = None
+    strict: bool = False
+    chunk_rows: int | None = None
+    progress: Callable[[str], None] | None = field(default=None, repr=False)
+    cached: bool = False
+
+    @classmethod
+    def open(
+        cls,
+        export,
+        model_dir: str | Path | None = None,
+        *,
+        sets: Sequence[str] = (),
+        images_root: str | Path | None = None,
+        strict: bool = False,
+        chunk_rows: int | None = None,
+        progress: Callable[[str], None] | None = None,
+        cached: bool = False,
+    ) -> Workspace:
+        """The export's files found and the model loaded (its checksums
+        checked): any error here names the file before any work starts."""
+        model_dir = Path(model_dir) if model_dir is not None else DEFAULT_MODEL
+        paths = export_paths(export)
+        files = [file for path in paths for file in export_files(path)]
+        model, card = load_model(model_dir)
+        return cls(
+            paths,
+            files,
+            model,
+            card,
+            model_dir,
+            tuple(sets),
+            None if images_root is None else Path(images_root),
+            strict,
+            chunk_rows,
+            progress,
+            cached,
+        )
+
+    @classmethod
+    def of(cls, export, model_dir: str | Path | None = None, **options) -> Workspace:
+        """``export`` itself when it already is a workspace; else one opened
+        on it (the library's convenience: ``audit("catalog.csv", ID, "m/")``)."""
+        if isinstance(export, Workspace):
+            return export
+        return cls.open(export, model_dir, **options)
+
+    def with_model(self, model_dir: str | Path) -> Workspace:
+        """The same export against another model (``diff --old-model``)."""
+        model, card = load_model(model_dir)
+        return Workspace(
+            self.paths,
+            self.files,
+            model,
+            card,
+            Path(model_dir),
+            self.sets,
+            self.images_root,
+            self.strict,
+            self.chunk_rows,
+            self.progress,
+            self.cached,
+        )
+
+    def on(self, export) -> Workspace:
+        """Another export against this workspace's model, with its options
+        (``diff``'s new export; ``report --old``)."""
+        paths = export_paths(export)
+        files = [file for path in paths for file in export_files(path)]
+        return Workspace(
+            paths,
+            files,
+            self.model,
+            self.card,
+            self.model_dir,
+            self.sets,
+            self.images_root,
+            self.strict,
+            self.chunk_rows,
+            self.progress,
+            self.cached,
+        )
+
+    @property
+    def inputs(self) -> list[Path]:
+        """Every file this run reads, which no output may replace."""
+        return [*self.files, *model_inputs(self.model_dir)]
+
+    @property
+    def name(self) -> str:
+        """The export as a person named it, for messages."""
+        return " + ".join(map(str, self.paths))
+
+    def source(self) -> ExportSource:
+        """The export opened as one catalog (joined when several files)."""
+        options = {} if self.chunk_rows is None else {"chunk_rows": self.chunk_rows}
+        return open_catalog(
+            self.paths,
+            strict=self.strict,
+            sets=self.sets,
+            images_root=self.images_root,
+            **options,
+        )
+
+    @cached_property
+    def prepared(self) -> Prepared:
+        """The catalog prepared against the model, built once."""
+        if self.cached:
+            return cache.prepared(self.paths, self.model, self.sets, self.images_root)
+        return prepare(self.source(), self.model, progress=self.progress)
