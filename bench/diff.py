@@ -1,6 +1,6 @@
 """Does ``ranking diff`` find the listings that had an incident, and only them?
 
-Two generated weekly exports (``ranking.sim.market.next_week``): every listing's
+Two generated weekly exports (``ranking.sim.weeks.next_week``): every listing's
 traffic, orders, favourites and carts drift log-normally (spread ``--drift``,
 times a ``season`` every listing shares), a week of reviews arrives at each
 listing's own rates, and 50 listings have an incident in one factor (DSR
@@ -37,8 +37,8 @@ import pandas as pd
 
 from ranking.engines.training import train
 from ranking.explain.diff import PARTS, diff
-from ranking.reading import io
-from ranking.sim.market import next_week, simulate
+from ranking.sim import next_week, simulate
+from ranking.writing import writers
 
 
 def weight_z(table: pd.DataFrame) -> np.ndarray:
@@ -66,9 +66,9 @@ def run(listings: int, seed: int, drift: float, season: float) -> dict:
     folder = Path(tempfile.mkdtemp())
     market = simulate(listings, seed=seed)
     week = next_week(market, incidents=50, drift=drift, season=season, seed=seed)
-    io.write_table(week.old, folder / "old.csv")
-    io.write_table(week.new, folder / "new.csv")
-    io.write_table(market.ranks, folder / "ranks.csv")
+    writers.write_table(week.old, folder / "old.csv")
+    writers.write_table(week.new, folder / "new.csv")
+    writers.write_table(market.ranks, folder / "ranks.csv")
     train(folder / "old.csv", folder / "ranks.csv", output=folder / "model")
     start = time.perf_counter()
     result = diff(folder / "old.csv", folder / "new.csv", folder / "model")

@@ -50,7 +50,7 @@ from ranking.model.pipeline import catalog_features, prepare  # noqa: E402
 from ranking.model.profile import ProfilePart, signal_rates  # noqa: E402
 from ranking.model.weight import WeightModel  # noqa: E402
 from ranking.reading.export import ExportSource, read_ranks  # noqa: E402
-from ranking.sim.market import simulate, true_weight  # noqa: E402
+from ranking.sim import simulate, true_weight  # noqa: E402
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
@@ -207,7 +207,7 @@ def detection_bench(listings: int, seed: int) -> None:
         f"{'catalog':36} {'recall':>7} {'precision':>9} {'suggests_right':>14} "
         f"{'flagged':>8} {'moved':>6}"
     )
-    from ranking.sim.market import Assumptions
+    from ranking.sim import Assumptions
 
     for lang in ("zh", "en"):
         for hard in (False, True):
@@ -264,7 +264,7 @@ def dsr_blocker_bench(listings: int, seeds: list[int]) -> None:
     thresholds: the threshold learned, and the DSR blocker's precision and
     recall against the listings the platform really demotes."""
     from ranking.explain.blockers import blocker_table
-    from ranking.sim.market import DSR, Assumptions
+    from ranking.sim import DSR, Assumptions
 
     print(
         f"\n# DSR blocker learned from the model, {listings:,} listings, ranks-"

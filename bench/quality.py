@@ -42,7 +42,7 @@ from ranking.model import crossval, evaluate
 from ranking.model.features import FEATURES
 from ranking.model.pipeline import catalog_features
 from ranking.reading.values import parse_ranks
-from ranking.sim.market import CATALOG_COLUMNS, Assumptions, simulate
+from ranking.sim import CATALOG_COLUMNS, Assumptions, simulate
 
 #: What LightGBM gets: every numeric export column (titles it cannot read).
 RAW_COLUMNS = [

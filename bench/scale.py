@@ -17,7 +17,7 @@ each figure beside its target from issue 7:
 * ``ranking train EXPORT --ranks RANKS -o DIR`` on 200,000 listings and 2,000
   keyword groups.
 
-Data are simulated (``ranking.sim.market``, seed ``--seed``) and cached in
+Data are simulated (``ranking.sim``, seed ``--seed``) and cached in
 ``bench/out/`` (git-ignored) by size and seed; ``--fresh`` makes them again.
 Exports up to 200,000 listings are simulated markets; larger ones repeat a
 200,000-listing market in tiles with fresh listing ids and a small
@@ -330,7 +330,7 @@ def _market(listings: int, seed: int, per_keyword: int | None = None) -> Path:
     so its presence means the folder is whole)."""
     import dataclasses
 
-    from ranking.sim.market import Assumptions, simulate
+    from ranking.sim import Assumptions, simulate
 
     folder = market_dir(listings, seed, per_keyword)
     if (folder / "market.json").exists():
@@ -475,7 +475,7 @@ def _long_tail(listings: int, seed: int, keywords: int) -> Path:
     import numpy as np
     import pandas as pd
 
-    from ranking.sim.market import CATEGORIES, CENSORED_FORMS, Assumptions
+    from ranking.sim import CATEGORIES, CENSORED_FORMS, Assumptions
 
     path = train_ranks_path(listings, seed, keywords)
     if path.exists():

@@ -60,7 +60,7 @@ from ranking.model.features.title_model import (
     fit_title_model,
     sample_mask,
 )
-from ranking.sim.market import simulate
+from ranking.sim import simulate
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 PRICERUNNER = REALDATA / "pricerunner" / "pricerunner_title_category.csv"

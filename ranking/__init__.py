@@ -15,6 +15,7 @@ from ranking.errors import (
     OutputError,
     RankingError,
     RejectedRowsError,
+    TrainingError,
     UnknownListingError,
 )
 
@@ -29,7 +30,7 @@ _LAZY = {
     "check_export": "ranking.reading.check",
     "read_export": "ranking.reading.export",
     "read_ranks": "ranking.reading.export",
-    "simulate": "ranking.sim.market",
+    "simulate": "ranking.sim",
     "prepare": "ranking.model.pipeline",
     "score_rows": "ranking.model.pipeline",
     "CatalogProfile": "ranking.model.profile",
@@ -58,6 +59,7 @@ __all__ = [
     "RankingError",
     "Ranks",
     "RejectedRowsError",
+    "TrainingError",
     "UnknownListingError",
     "audit",
     "check_export",

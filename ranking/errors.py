@@ -33,6 +33,10 @@ class OutputError(RankingError):
     """An output file cannot be written."""
 
 
+class TrainingError(RankingError):
+    """The exports do not hold enough to learn from."""
+
+
 class EngineError(RankingError):
     """The engine asked for cannot run: Dask missing, a scheduler unreachable."""
 

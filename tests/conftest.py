@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ranking.sim.market import simulate
+from ranking.sim import simulate
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 

@@ -12,7 +12,7 @@ from ranking.explain import blockers, fixes
 from ranking.model import cliffs, pipeline
 from ranking.model.persist import load_model
 from ranking.reading.export import ExportSource
-from ranking.sim.market import DSR, Assumptions, simulate
+from ranking.sim import DSR, Assumptions, simulate
 
 # ------------------------------------------------------------------ shapes
 

@@ -10,8 +10,8 @@ from tmall_daily import PANEL, split_days
 
 from ranking.cli import cli
 from ranking.explain.diff import COLUMNS, PARTS, diff, unusual_signals
-from ranking.reading import io
-from ranking.sim.market import next_week, simulate
+from ranking.sim import next_week, simulate
+from ranking.writing import writers
 
 
 @pytest.fixture(scope="module")
@@ -156,9 +156,9 @@ def weekly(tmp_path_factory):
     folder = tmp_path_factory.mktemp("weekly")
     market = simulate(5000, seed=5)
     week = next_week(market, incidents=50, drift=0.1, seed=5)
-    io.write_table(week.old, folder / "old.csv")
-    io.write_table(week.new, folder / "new.csv")
-    io.write_table(market.ranks, folder / "ranks.csv")
+    writers.write_table(week.old, folder / "old.csv")
+    writers.write_table(week.new, folder / "new.csv")
+    writers.write_table(market.ranks, folder / "ranks.csv")
     train(folder / "old.csv", folder / "ranks.csv", output=folder / "model")
     return folder, week
 

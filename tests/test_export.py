@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from ranking.errors import ExportError, OutputError, RankingError, RejectedRowsError
 from ranking.model.features import FACTORS
-from ranking.reading import io
 from ranking.reading.export import read_export, read_ranks
-from ranking.sim.market import backoffice_frame
+from ranking.sim import backoffice_frame
+from ranking.writing import writers, xlsx
 
 HEADER = "listing_id,title,visitors,dsr_service,review_count,negative_reviews\n"
 
@@ -49,8 +49,8 @@ def test_every_format_reads_like_csv(market, tmp_path, suffix):
     catalog = market.catalog
     csv_path = tmp_path / "catalog.csv"
     other = tmp_path / f"catalog{suffix}"
-    io.write_table(catalog, csv_path)
-    io.write_table(catalog, other)
+    writers.write_table(catalog, csv_path)
+    writers.write_table(catalog, other)
     pd.testing.assert_frame_equal(
         canonical_data(csv_path), canonical_data(other), check_dtype=False
     )
@@ -58,15 +58,15 @@ def test_every_format_reads_like_csv(market, tmp_path, suffix):
 
 def test_backoffice_xlsx_reads_like_canonical(market, tmp_path):
     bo = tmp_path / "bo.xlsx"
-    io.write_table(backoffice_frame(market.catalog), bo)
+    writers.write_table(backoffice_frame(market.catalog), bo)
     csv_path = tmp_path / "catalog.csv"
-    io.write_table(market.catalog, csv_path)
+    writers.write_table(market.catalog, csv_path)
     pd.testing.assert_frame_equal(canonical_data(csv_path), canonical_data(bo))
 
 
 def test_format_is_sniffed_from_content(market, tmp_path):
     xlsx = tmp_path / "a.xlsx"
-    io.write_table(market.catalog.head(5), xlsx)
+    writers.write_table(market.catalog.head(5), xlsx)
     disguised = tmp_path / "a.csv"
     disguised.write_bytes(xlsx.read_bytes())
     assert len(read_export(disguised).data) == 5
@@ -261,21 +261,21 @@ def test_failed_write_leaves_old_output_and_no_temp_file(tmp_path, monkeypatch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(
-        io.TableWriter,
+        writers.TableWriter,
         "_write",
         lambda self, frame: broken(frame, self._temporary, self.suffix),
     )
     with pytest.raises(RuntimeError):
-        io.write_table(pd.DataFrame({"a": [1]}), out)
+        writers.write_table(pd.DataFrame({"a": [1]}), out)
     assert out.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
 
 
 def test_unwritable_output_is_a_user_error(tmp_path):
     with pytest.raises(OutputError, match="does not exist"):
-        io.write_table(pd.DataFrame({"a": [1]}), tmp_path / "no" / "out.csv")
+        writers.write_table(pd.DataFrame({"a": [1]}), tmp_path / "no" / "out.csv")
     with pytest.raises(OutputError, match="cannot write '.json'"):
-        io.write_table(pd.DataFrame({"a": [1]}), tmp_path / "out.json")
+        writers.write_table(pd.DataFrame({"a": [1]}), tmp_path / "out.json")
 
 
 # --- ranks -----------------------------------------------------------------------
@@ -413,7 +413,7 @@ def test_scored_xlsx_is_made_for_people(runner, market_files, model_dir, tmp_pat
     # A Chinese title is twice as wide as its character count, up to the cap.
     title = sheet.column_dimensions[chr(ord("A") + header.index("title"))].width
     longest = max(len(str(c.value)) for c in sheet["B"][1:200])
-    assert title >= min(2 * longest, io.MAX_WIDTH)
+    assert title >= min(2 * longest, xlsx.MAX_WIDTH)
     frame = pd.read_excel(out, dtype={"listing_id": str}, engine="calamine")
     scored = pd.read_csv(market_files["catalog"], dtype={"listing_id": str})
     assert frame["listing_id"].tolist() == scored["listing_id"].tolist()

@@ -8,6 +8,7 @@ import pytest
 from conftest import write_csv
 
 from ranking.cli import cli
+from ranking.writing import xlsx
 
 HOSTILE = "listing_id,title,=evil,category\n"
 HOSTILE += '"=HYPERLINK(""x"")","=cmd|\' /C calc\'!A0",=1+1,=A1\n'
@@ -199,7 +200,7 @@ def test_a_later_run_cleans_the_temporaries_a_killed_run_left(runner, tmp_path):
     import time
 
     export = write_csv(tmp_path / "x.csv", PLAIN)
-    old = time.time() - 7 * 3600  # older than io.STALE_SECONDS (6 h)
+    old = time.time() - 7 * 3600  # older than atomic.STALE_SECONDS (6 h)
     left = tmp_path / ".out.csv.k3_9abcd.tmp"  # kill -9 during `score -o out.csv`
     left_dataset = tmp_path / ".scored.a1b2c3d4.tmp"
     fresh = tmp_path / ".out.csv.zz99yy88.tmp"  # another run, writing now
@@ -313,9 +314,8 @@ def test_score_refuses_a_rejects_format_it_cannot_write_before_scoring(
 
 def test_an_xlsx_too_long_for_excel_is_refused_not_cut(runner, tmp_path, monkeypatch):
     # XlsxWriter drops rows past Excel's last one without a word.
-    from ranking.reading import io
 
-    monkeypatch.setattr(io, "EXCEL_ROWS_MAX", 2)
+    monkeypatch.setattr(xlsx, "EXCEL_ROWS_MAX", 2)
     export = write_csv(tmp_path / "x.csv", "listing_id,title\nA1,a\nA2,b\nA3,c\n")
     output = tmp_path / "out.xlsx"
     result = runner.invoke(cli, ["score", str(export), "-o", str(output)])

@@ -122,7 +122,7 @@ def test_days_listed_count_from_the_newest_listing_and_price_is_relative():
 
 
 def test_category_fit_finds_misplaced_titles_in_both_languages():
-    from ranking.sim.market import simulate
+    from ranking.sim import simulate
 
     for lang in ("zh", "en"):
         market = simulate(2000, seed=4, lang=lang)

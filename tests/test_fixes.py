@@ -15,6 +15,7 @@ from ranking.model.features import FACTORS
 from ranking.model.persist import load_model
 from ranking.reading import io
 from ranking.reading.export import ExportSource, read_export
+from ranking.writing import writers
 
 INCREASING = [
     "monthly_sales",
@@ -331,8 +332,8 @@ def test_score_is_independent_of_row_order(market, model_dir, tmp_path):
 
     catalog = market.catalog
     forward, backward = tmp_path / "f.csv", tmp_path / "b.csv"
-    io.write_table(catalog, forward)
-    io.write_table(catalog.iloc[::-1], backward)
+    writers.write_table(catalog, forward)
+    writers.write_table(catalog.iloc[::-1], backward)
     a = score_table(forward, model_dir)[0].set_index("listing_id")
     b = score_table(backward, model_dir)[0].set_index("listing_id").loc[a.index]
     pd.testing.assert_series_equal(a["weight"], b["weight"])
@@ -344,7 +345,7 @@ def test_score_writes_rejects_beside_the_output(runner, market, model_dir, tmp_p
     catalog.loc[5, "visitors"] = -4
     catalog.loc[7, "dsr_service"] = 47.0
     source = tmp_path / "c.csv"
-    io.write_table(catalog, source)
+    writers.write_table(catalog, source)
     out = tmp_path / "scored.csv"
     result = runner.invoke(
         cli, ["score", str(source), "-o", str(out), "--model", str(model_dir)]
@@ -424,7 +425,7 @@ def test_score_measures_white_backgrounds_from_image_files(market, model_dir, tm
     Image.new("RGB", (64, 64), (30, 60, 200)).save(tmp_path / "img" / "blue.png")
     catalog["主图"] = np.where(white, "img/white.png", "img/blue.png")
     source = tmp_path / "catalog.csv"
-    io.write_table(catalog, source)
+    writers.write_table(catalog, source)
     from ranking.engines.outputs import score_table
 
     table, _ = score_table(source, model_dir)
@@ -453,7 +454,7 @@ def test_fix_for_an_unknown_media_signal_says_it_is_unknown(model_dir, tmp_path)
 @pytest.mark.parametrize("flag", ["-o", "--rejects"])
 def test_score_never_writes_over_its_input(runner, market, model_dir, tmp_path, flag):
     source = tmp_path / "catalog.csv"
-    io.write_table(market.catalog.head(50), source)
+    writers.write_table(market.catalog.head(50), source)
     before = source.read_bytes()
     args = ["score", str(source), "--model", str(model_dir)]
     args += (
@@ -470,11 +471,11 @@ def test_score_never_writes_over_its_input(runner, market, model_dir, tmp_path, 
 def test_small_catalogs_do_not_judge_title_fit(model_dir, tmp_path):
     """Below MIN_CATEGORY_EVIDENCE listings per category the classifier is too
     often confidently wrong: no category_fit blocker or move, and a note."""
-    from ranking.sim.market import simulate
+    from ranking.sim import simulate
 
     market = simulate(120, seed=2)  # about 10 listings per category
     source = tmp_path / "small.csv"
-    io.write_table(market.catalog, source)
+    writers.write_table(market.catalog, source)
     from ranking.engines.outputs import score_table
 
     table, _ = score_table(source, model_dir)

@@ -301,7 +301,7 @@ ODD_CELLS = st.one_of(
 
 
 def _backoffice_rows(count: int) -> pd.DataFrame:
-    from ranking.sim.market import backoffice_frame
+    from ranking.sim import backoffice_frame
 
     catalog = pd.read_csv(
         CATALOG, nrows=count, encoding="utf-8-sig", dtype={"listing_id": str}

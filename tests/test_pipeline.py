@@ -13,8 +13,8 @@ from ranking.explain.audit import audit
 from ranking.model import cache, pipeline
 from ranking.model.persist import load_model
 from ranking.model.profile import ProfilePart, ValueTable
-from ranking.reading import io
 from ranking.reading.export import ExportSource
+from ranking.writing import writers
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_train_measures_white_backgrounds_exactly_as_score_does(market, tmp_path
     white = truth  # the image shows what the simulated weight rewards
     catalog["主图"] = np.where(white, "img/white.png", "img/blue.png")
     export = tmp_path / "catalog.csv"
-    io.write_table(catalog, export)
+    writers.write_table(catalog, export)
     _, trained, _, _ = training.prepared_features(ExportSource(export))
     np.testing.assert_array_equal(trained["has_white_bg_image"], white.astype(float))
     model_dir = tmp_path / "m"
@@ -183,11 +183,11 @@ def test_a_changed_export_or_model_is_never_served_from_the_cache(
     monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
     export = tmp_path / "catalog.csv"
     catalog = market.catalog.head(400).copy()
-    io.write_table(catalog, export)
+    writers.write_table(catalog, export)
     listing = catalog["listing_id"].iloc[0]
     before = audit(export, listing, model_dir)
     catalog.loc[catalog.index[0], "monthly_sales"] *= 20
-    io.write_table(catalog, export)
+    writers.write_table(catalog, export)
     after = audit(export, listing, model_dir)
     assert after["weight"] > before["weight"]  # the new export, not the cached one
     other_model = tmp_path / "m2"
@@ -198,7 +198,7 @@ def test_a_changed_export_or_model_is_never_served_from_the_cache(
 
 
 def _saved(frame, path):
-    io.write_table(frame, path)
+    writers.write_table(frame, path)
     return path
 
 
@@ -207,7 +207,7 @@ def test_a_what_if_adding_a_column_the_export_lacks_works_from_the_cache(
 ):
     monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
     export = tmp_path / "no_category.csv"
-    io.write_table(market.catalog.head(300).drop(columns="category"), export)
+    writers.write_table(market.catalog.head(300).drop(columns="category"), export)
     listing = market.catalog["listing_id"].iloc[0]
     first, second = (
         audit(export, listing, model_dir, what_if=["category=手机壳"]) for _ in range(2)

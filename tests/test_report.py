@@ -12,8 +12,8 @@ from PIL import Image
 from ranking.cli import cli
 from ranking.engines.outputs import prepare_export
 from ranking.present.report import TABLE_ROWS, WEAKEST, listing_card
-from ranking.reading import io
-from ranking.sim.market import next_week, simulate
+from ranking.sim import next_week, simulate
+from ranking.writing import writers
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,8 @@ def big_weeks(tmp_path_factory):
     market = simulate(20_000, seed=5)
     files = market.save(folder)
     weeks = next_week(market, incidents=20, seed=5)
-    io.write_table(weeks.old, folder / "old.csv")
-    io.write_table(weeks.new, folder / "new.csv")
+    writers.write_table(weeks.old, folder / "old.csv")
+    writers.write_table(weeks.new, folder / "new.csv")
     return {"old": folder / "old.csv", "new": folder / "new.csv", **files}
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from ranking.reading.export import read_export, read_ranks
-from ranking.sim.market import DSR, load_reference, simulate, true_weight
+from ranking.sim import DSR, load_reference, simulate, true_weight
 
 
 def test_same_seed_same_market():
@@ -112,7 +112,7 @@ def test_keywords_come_from_titles(market):
 
 
 def test_a_stricter_dsr_line_demotes_only_past_it(market):
-    from ranking.sim.market import DSR, Assumptions, category_reference, true_weight
+    from ranking.sim import DSR, Assumptions, category_reference, true_weight
 
     catalog = market.catalog
     reference = category_reference(catalog, Assumptions())
@@ -131,7 +131,7 @@ def test_a_stricter_dsr_line_demotes_only_past_it(market):
 
 
 def test_confusable_categories_share_words_and_keep_the_default_market():
-    from ranking.sim.market import Assumptions
+    from ranking.sim import Assumptions
 
     plain = simulate(400, seed=3)
     assert plain.catalog.equals(
@@ -144,7 +144,7 @@ def test_confusable_categories_share_words_and_keep_the_default_market():
 
 
 def test_search_visitors_can_follow_overall_traffic():
-    from ranking.sim.market import Assumptions
+    from ranking.sim import Assumptions
 
     plain = simulate(3000, seed=4)
     traffic = simulate(
@@ -180,7 +180,7 @@ def test_search_visitors_can_follow_overall_traffic():
 
 
 def test_next_week_drifts_everyone_and_gives_each_incident_its_factor():
-    from ranking.sim.market import INCIDENTS, next_week
+    from ranking.sim import INCIDENTS, next_week
 
     market = simulate(1500, seed=3)
     week = next_week(market, incidents=25, drift=0.1, seed=3)

@@ -14,7 +14,7 @@ from sklearn.linear_model import SGDClassifier
 
 from ranking.model.features import title_model as tm
 from ranking.model.features._common import listing_keys
-from ranking.sim.market import simulate
+from ranking.sim import simulate
 
 PRICERUNNER = REALDATA / "pricerunner" / "pricerunner_title_category.csv"
 # The bounded sample proposed for production (bench/title_model.py).

@@ -10,13 +10,13 @@ import pytest
 from conftest import write_csv
 
 from ranking.cli import cli
-from ranking.engines.training import TrainingError, train
-from ranking.errors import ModelFileError
+from ranking.engines.training import train
+from ranking.errors import ModelFileError, TrainingError
 from ranking.model import evaluate as ev
 from ranking.model import persist
 from ranking.model.pipeline import catalog_features
 from ranking.reading.export import read_export
-from ranking.sim.market import simulate
+from ranking.sim import simulate
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from PIL import Image
 
 from ranking.model.features import media
 from ranking.reading import io
+from ranking.writing import writers
 
 
 def _measure(root, paths, timeout=10.0):
@@ -112,7 +113,7 @@ def test_score_goes_on_past_a_bomb_and_a_fifo(market, model_dir, tmp_path):
     names[2] = "../../../../etc/passwd"
     catalog["main_image"] = names
     source = tmp_path / "catalog.csv"
-    io.write_table(catalog, source)
+    writers.write_table(catalog, source)
     done = {}
     worker = threading.Thread(
         target=lambda: done.setdefault("t", score_table(source, model_dir)[0]),
@@ -292,7 +293,8 @@ def test_a_hand_edited_model_is_refused_in_one_line(model_dir, tmp_path, edit, r
 
 
 def test_the_models_used_in_tests_and_shipped_load(model_dir):
-    from ranking.model.persist import DEFAULT_MODEL, load_model
+    from ranking.defaults import DEFAULT_MODEL
+    from ranking.model.persist import load_model
 
     for folder in (model_dir, DEFAULT_MODEL):
         model, _ = load_model(folder)
@@ -533,7 +535,7 @@ def _catalog_with_images(market, tmp_path):
     names[:5] = ["../photos/white.png"] * 5
     names[5] = "../../../../../../../etc/passwd"
     catalog["main_image"] = names
-    io.write_table(catalog, root / "catalog.csv")
+    writers.write_table(catalog, root / "catalog.csv")
     return root / "catalog.csv", photos, catalog["listing_id"].iloc[0]
 
 

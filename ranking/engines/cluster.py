@@ -62,6 +62,7 @@ from ranking.reading.catalog import (
     same_columns_error,
 )
 from ranking.reading.export import MEMORY_ROWS, ExportSource, image_root_of
+from ranking.writing import writers
 
 INSTALL = "pip install 'ranking[dask]'"
 #: Seconds to wait for a scheduler given by address, and for its first worker.
@@ -254,7 +255,7 @@ def _write(source, name, part, profile, model, scores, by, effort, kept) -> tupl
     the dataset's staging folder) or returned; its rejects and rows blocked."""
     prepared = pipeline.Prepared(source, profile, model, scores, kept)
     frames, rejects, blocked, rows = [], [], 0, 0
-    writer = io.TableWriter(part).__enter__() if part is not None else None
+    writer = writers.TableWriter(part).__enter__() if part is not None else None
     try:
         # One thread: the cluster's workers are the parallelism.
         for frame, rejected in scored_pieces(prepared, by, effort, threads=1):
@@ -446,7 +447,7 @@ def score_on_cluster(
     they send back; an ``.xlsx`` in ``lang``). Returns (rows written,
     rejects, rows blocked, drift)."""
     export = _one_export(export_path, sets, images_root)
-    dataset = io.is_dataset(output)
+    dataset = writers.is_dataset(output)
     chunk_rows = chunk_rows or io.CHUNK_ROWS
     get = operator.itemgetter
     # Faults outermost: closing a client whose scheduler is gone fails too.
@@ -474,14 +475,14 @@ def score_on_cluster(
         if progress:
             progress("scores")
         scores_f = send_to_workers(client, scores, "catalog scores")
-        staging = io.staging_folder(output) if dataset else None
+        staging = writers.staging_folder(output) if dataset else None
         try:
             written = [
                 client.submit(
                     _write,
                     source,
                     name,
-                    staging / io.PART.format(k) if staging else None,
+                    staging / writers.PART.format(k) if staging else None,
                     profile,
                     model_f,
                     scores_f,
@@ -497,8 +498,8 @@ def score_on_cluster(
             del held, kept
             rows, rejects, blocked = _collect(written, output, dataset, progress, lang)
             if staging is not None:
-                io.same_schema_parts(staging)
-                io.publish_folder(staging, output)
+                writers.same_schema_parts(staging)
+                writers.publish_folder(staging, output)
                 staging = None
         finally:
             if staging is not None:

@@ -19,8 +19,8 @@ from ranking.engines.outputs import (
 from ranking.errors import OutputError
 from ranking.model.drift import shifts_of
 from ranking.model.workspace import Workspace
-from ranking.reading import io
 from ranking.reading.export import NOT_LISTING, REJECT_REASON
+from ranking.writing import atomic, writers
 
 ENGINES = ("local", "dask")
 
@@ -69,13 +69,13 @@ def score_catalog(
         progress=progress,
     )
     output = Path(output)
-    dataset = io.is_dataset(output)
+    dataset = writers.is_dataset(output)
     if dataset:
-        io.check_dataset(output)
+        writers.check_dataset(output)
     else:
-        io.check_writable(output)
+        atomic.check_writable(output)
     inputs = workspace.inputs
-    io.refuse_overwriting(output, *inputs)
+    atomic.refuse_overwriting(output, *inputs)
     # The rejects file is checked before any work, the default one too:
     # `score scored.rejects.csv -o scored.csv` once replaced its own input.
     rejects_file = (
@@ -83,8 +83,8 @@ def score_catalog(
         if rejects_path
         else output.with_name(f"{output.stem}.rejects.csv")
     )
-    io.check_writable(rejects_file)
-    io.refuse_overwriting(rejects_file, *inputs)
+    atomic.check_writable(rejects_file)
+    atomic.refuse_overwriting(rejects_file, *inputs)
     if rejects_file.resolve() == output.resolve():
         raise OutputError(
             f"{rejects_file}: is the output too; give --rejects another name"
@@ -110,7 +110,7 @@ def score_catalog(
     written_rejects = None
     if len(rejects):
         written_rejects = rejects_file
-        io.write_table(rejects, written_rejects)
+        writers.write_table(rejects, written_rejects)
     aside = (
         int(rejects[REJECT_REASON].str.contains(NOT_LISTING).sum())
         if len(rejects)

@@ -18,8 +18,8 @@ from ranking.lang import factor_word, fix_words, say
 from ranking.model.features import FACTORS
 from ranking.model.pipeline import THREADS, Scored, in_threads
 from ranking.model.workspace import Workspace
-from ranking.reading import io
 from ranking.reading.export import Chunk
+from ranking.writing import writers
 
 TOP_FIXES = 3
 
@@ -84,10 +84,10 @@ def output_writer(output: Path, lang: str = "en"):
     """The writer of ``output`` (a dataset folder or one file) and how a
     scored frame is presented to it: an ``.xlsx`` for people
     (:func:`for_people`, :func:`header_words`), anything else as scored."""
-    if not io.is_dataset(output) and output.suffix.lower() == ".xlsx":
-        writer = io.TableWriter(output, header_words(lang))
+    if not writers.is_dataset(output) and output.suffix.lower() == ".xlsx":
+        writer = writers.TableWriter(output, header_words(lang))
         return writer, lambda frame: for_people(frame, lang)
-    return io.open_writer(output), lambda frame: frame
+    return writers.open_writer(output), lambda frame: frame
 
 
 def prepare_export(

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ranking.engines.cluster import features_on_cluster
 from ranking.engines.local import ENGINES
-from ranking.errors import RankingError
+from ranking.errors import TrainingError
 from ranking.model import crossval, evaluate, pipeline
 from ranking.model.cliffs import card_entries
 from ranking.model.drift import factor_contributions
@@ -23,7 +23,7 @@ from ranking.model.features import FEATURES
 from ranking.model.persist import check_model_output, load_model, save_model, sha256
 from ranking.model.weight import WeightModel
 from ranking.model.workspace import Workspace
-from ranking.reading import io, schema
+from ranking.reading import schema
 from ranking.reading.catalog import (
     export_files,
     export_paths,
@@ -31,6 +31,7 @@ from ranking.reading.catalog import (
     open_catalog,
 )
 from ranking.reading.export import ExportSource, Ranks, read_ranks
+from ranking.writing import atomic
 
 #: Fewest keyword groups worth training on — one to learn from and one held
 #: out to measure on (two captured search pages are what a small seller may
@@ -38,10 +39,6 @@ from ranking.reading.export import ExportSource, Ranks, read_ranks
 #: labelled listings.
 MIN_GROUPS = 2
 MIN_LABELLED = 30
-
-
-class TrainingError(RankingError):
-    """The exports do not hold enough to learn from."""
 
 
 @dataclass
@@ -170,7 +167,7 @@ def train(
         # input with it, and a refusal after minutes of fitting helps no one.
         inputs = input_files(export_path)
         inputs += [Path(ranks_path)] if ranks_path is not None else []
-        io.refuse_overwriting(Path(output), *inputs)
+        atomic.refuse_overwriting(Path(output), *inputs)
         check_model_output(Path(output))
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
     if engine == "dask":

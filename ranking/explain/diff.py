@@ -47,8 +47,8 @@ from ranking.model.features._common import categories
 from ranking.model.features.dsr import DSR_COLUMNS
 from ranking.model.pipeline import Scored, prepare
 from ranking.model.workspace import Workspace
-from ranking.reading import io
 from ranking.reading.export import read_ranks
+from ranking.writing import atomic, writers
 
 #: Modified z-score at or below which a drop is unusual (Iglewicz and
 #: Hoaglin's outlier cut-off).
@@ -88,10 +88,10 @@ def diff(
     then = old.with_model(old_model_dir) if old_model_dir is not None else None
     if output is not None:
         output = Path(output)
-        io.check_writable(output)
+        atomic.check_writable(output)
         inputs = [*old.inputs, *new.files, *(then.inputs if then else [])]
         inputs += [Path(ranks_path)] if ranks_path is not None else []
-        io.refuse_overwriting(output, *inputs)
+        atomic.refuse_overwriting(output, *inputs)
     model = old.model
     old_model = then.model if then is not None else None
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
@@ -150,7 +150,7 @@ def diff(
     keywords = [] if ranks is None else _positions_lost(table, new_all, ranks)
     table = table[[*COLUMNS, *(c for c in table.columns if c not in COLUMNS)]]
     if output is not None:
-        io.write_table(table, output)
+        writers.write_table(table, output)
     paired = table[table["status"] == "both"]
     drops = paired[paired["flagged"]].sort_values("lost_unusually")
     by_category = paired.groupby("category")["change"].median()

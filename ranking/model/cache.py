@@ -36,7 +36,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ranking import __version__
-from ranking.model.pipeline import CatalogScores, Prepared, prepare
+from ranking.model.persist import sha256
+from ranking.model.pipeline import CatalogScores, Prepared, PreparedCatalog, prepare
 from ranking.model.profile import CatalogProfile
 from ranking.model.weight import WeightModel
 from ranking.reading.catalog import (
@@ -105,12 +106,12 @@ FIT_COLUMNS = {
 }
 
 
-class CachedPrepared(Prepared):
+class CachedPrepared(PreparedCatalog):
     """A prepared export read back from the cache: rows come from its Parquet
     file instead of the export."""
 
     def __init__(self, folder: Path, image_root: Path, profile, model, scores):
-        super().__init__(None, profile, model, scores)
+        super().__init__(profile, model, scores)
         self.folder = folder
         self._image_root = image_root
         self._fits: pd.DataFrame | None = None  # of the rows looked up
@@ -160,16 +161,13 @@ class CachedPrepared(Prepared):
             self._fits = fits[~fits.index.duplicated(keep="last")]
         return rows
 
-    def scored_chunks(self):
-        raise NotImplementedError("a cached export is for audits, not for scoring")
-
 
 def prepared(
     export_path,
     model: WeightModel,
     sets: Sequence[str] = (),
     images_root: Path | None = None,
-) -> Prepared:
+) -> PreparedCatalog:
     """The prepared export (or exports, joined), from the cache when an entry
     matches their bytes, the ``--set`` values, the model and ``images_root``
     (``--images-root``); prepared and stored otherwise."""
@@ -254,11 +252,7 @@ def _sha256(path: Path) -> str:
     # A regular file only: a FIFO put in the cache must not hang an audit.
     if not stat.S_ISREG(os.stat(path).st_mode):
         raise DamagedEntry(f"{path.name}: not a regular file")
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256(path)
 
 
 def _verify(folder: Path) -> None:

@@ -17,36 +17,35 @@ import json
 import os
 import platform
 import shutil
-import stat
 import tempfile
-import zipfile
-from dataclasses import fields
 from datetime import UTC, datetime
-from io import BytesIO
 from pathlib import Path
 
 import numpy as np
-from numpy.lib import format as npy
 
 from ranking import __version__, defaults
-from ranking.defaults import DEFAULT_MODEL  # noqa: F401  (re-exported)
 from ranking.errors import ModelFileError, OutputError
-from ranking.model.cliffs import Cliff, card_lines
-from ranking.model.features import FEATURE_NAMES
+from ranking.model.card import card_text
+from ranking.model.checks import (
+    CARD_JSON,
+    CARD_TEXT,
+    CHECKED,
+    CHECKSUMS,
+    MAX_JSON_BYTES,
+    MAX_NPZ_BYTES,
+    MODEL_ARRAYS,
+    MODEL_FORMAT,
+    MODEL_JSON,
+    BadModelFile,
+    check_card,
+    check_json,
+    check_model,
+    load_npz,
+    read_bounded,
+)
 from ranking.model.weight import WeightModel
-from ranking.reading import io
+from ranking.writing import atomic
 
-#: Bumped whenever a saved model could not be read by this code. Format 1 was
-#: a joblib pickle (refused: retrain); format 3 added the learned blocker
-#: thresholds and the lowest DSR gap in place of the count below average;
-#: format 4 replaced step shapes over bins with continuous ones over knots.
-MODEL_FORMAT = 4
-MODEL_JSON = "model.json"
-MODEL_ARRAYS = "model.npz"
-CARD_JSON = "card.json"
-CARD_TEXT = "card.txt"
-CHECKSUMS = "SHA256SUMS"
-CHECKED = (MODEL_JSON, MODEL_ARRAYS, CARD_JSON)
 RETRAIN = "retrain with `ranking train EXPORT --ranks RANKS -o DIR`"
 #: What to do when the model shipped inside the package cannot be used: the
 #: person did not make it, so "retrain" alone would not tell them how.
@@ -104,7 +103,7 @@ def save_model(
     folder = Path(folder)
     check_model_output(folder)
     parent = folder.parent if str(folder.parent) else Path(".")
-    staging = io.temporary_beside(folder, folder=True)
+    staging = atomic.temporary_beside(folder, folder=True)
     try:
         _write_model(model, folder, card, arrays, parent, staging)
     except OSError as error:
@@ -132,7 +131,7 @@ def check_model_output(folder: Path) -> None:
         raise OutputError(
             f"{folder}: folder {parent} cannot be made ({error.strerror or error})"
         ) from None
-    io.temporary_beside(folder, folder=True).rmdir()
+    atomic.temporary_beside(folder, folder=True).rmdir()
 
 
 def _write_model(model, folder, card, arrays, parent, staging) -> None:
@@ -238,8 +237,8 @@ def read_card(folder: str | Path) -> dict:
             + (f"; {shipped}" if shipped else "")
         )
     try:
-        card = json.loads(_read_file(card_path, MAX_JSON_BYTES).decode("utf-8"))
-    except _Bad as error:
+        card = json.loads(read_bounded(card_path, MAX_JSON_BYTES).decode("utf-8"))
+    except BadModelFile as error:
         raise ModelFileError(f"{folder}: {error}; {_remedy(folder)}") from None
     except (ValueError, UnicodeDecodeError):
         raise ModelFileError(
@@ -261,7 +260,7 @@ def verify_checksums(folder: Path) -> str:
     if not sums_path.exists():
         raise ModelFileError(f"{folder}: {CHECKSUMS} is missing; {_remedy(folder)}")
     try:
-        sums = _read_file(sums_path, MAX_JSON_BYTES)
+        sums = read_bounded(sums_path, MAX_JSON_BYTES)
         recorded = {}
         for line in sums.decode("utf-8", errors="replace").splitlines():
             digest, _, name = line.partition("  ")
@@ -269,12 +268,12 @@ def verify_checksums(folder: Path) -> str:
         limits = {MODEL_ARRAYS: MAX_NPZ_BYTES}
         found = {
             name: hashlib.sha256(
-                _read_file(folder / name, limits.get(name, MAX_JSON_BYTES))
+                read_bounded(folder / name, limits.get(name, MAX_JSON_BYTES))
             ).hexdigest()
             for name in CHECKED
             if (folder / name).exists()
         }
-    except _Bad as error:
+    except BadModelFile as error:
         raise ModelFileError(f"{folder}: {error}; {_remedy(folder)}") from None
     for name in CHECKED:
         path = folder / name
@@ -300,19 +299,19 @@ def load_model(folder: str | Path) -> tuple[WeightModel, dict]:
     card = read_card(folder)
     digest = verify_checksums(folder)
     try:
-        _check_card(card)
-    except _Bad as error:
+        check_card(card)
+    except BadModelFile as error:
         raise ModelFileError(
             f"{folder / CARD_JSON}: {error}; {_remedy(folder)}"
         ) from None
     try:
-        meta = json.loads(_read_file(folder / MODEL_JSON, MAX_JSON_BYTES))
-        arrays = _load_npz(_read_file(folder / MODEL_ARRAYS, MAX_NPZ_BYTES))
-        _check_model(meta, arrays)
+        meta = json.loads(read_bounded(folder / MODEL_JSON, MAX_JSON_BYTES))
+        arrays = load_npz(read_bounded(folder / MODEL_ARRAYS, MAX_NPZ_BYTES))
+        check_model(meta, arrays)
         if meta.get("trust") is not None:  # the audit shows it
-            _check_json(meta["trust"], "trust", "trust")
+            check_json(meta["trust"], "trust", "trust")
         model = WeightModel.from_data(meta, arrays)
-    except _Bad as error:
+    except BadModelFile as error:
         raise ModelFileError(f"{folder}: {error}; {_remedy(folder)}") from None
     except Exception as error:  # noqa: BLE001 - whatever a damaged file raises
         # zipfile, numpy's header parser and json raise many types on a
@@ -407,373 +406,3 @@ def _json_differences(a, b, where: str, rtol: float, atol: float) -> list[str]:
         same = bool(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
         return [] if same else [f"{where}: {a!r} vs {b!r}"]
     return [] if a == b else [f"{where}: {a!r} vs {b!r}"]
-
-
-def card_text(card: dict) -> str:
-    """The readable model card."""
-    lines = [
-        "ranking weight model",
-        "====================",
-        f"created      {card.get('created')}",
-        f"trained on   {card.get('data', {}).get('file')}",
-        f"  sha256     {card.get('data', {}).get('sha256')}",
-        f"  rows       {card.get('data', {}).get('rows')}",
-        f"label        {card.get('label')}",
-    ]
-    if card.get("ranks"):
-        ranks = card["ranks"]
-        lines += [
-            f"ranks        {ranks.get('file')}",
-            f"  sha256     {ranks.get('sha256')}",
-            f"  groups     {ranks.get('groups')} keyword groups, "
-            f"{ranks.get('observations')} observations "
-            f"({ranks.get('censored')} censored)",
-        ]
-    held = (
-        "whole keyword groups never seen in training"
-        if card.get("label") == "ranks"
-        else "listings never seen in training"
-    )
-    lines += ["", f"held-out metrics ({held})"]
-    for system, metrics in card.get("metrics", {}).items():
-        shown = ", ".join(
-            f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-            for k, v in metrics.items()
-        )
-        lines.append(f"  {system:14} {shown}")
-    cv = card.get("cross_validation")
-    if cv:
-        chosen = cv["chosen"]
-        lines += [
-            "",
-            f"complexity   {cv['folds']}-fold cross-validation over keyword groups: "
-            f"{chosen['n_knots']} knots, alpha {chosen['alpha']}",
-            f"  left out   {', '.join(chosen['dropped']) or '(none)'} (did not help); "
-            f"{', '.join(cv.get('not_in_export', [])) or '(none)'} (not in export)",
-        ]
-        for point in cv.get("curve", []):
-            lines.append(
-                f"  {point['n_knots']:>3} knots  alpha {point['alpha']:<6} "
-                f"without {','.join(point['dropped']) or '-':28} "
-                f"ndcg@10 {point['ndcg@10']:.3f}  spearman {point['spearman']:.3f}"
-            )
-    trust = card.get("trust")
-    if trust:
-        best = trust.get("best_signal")
-        lines += ["", f"trust        {trust['level']} (against ordering by {best})"]
-        for name, gains in trust.get("gain", {}).items():
-            for metric, g in gains.items():
-                lines.append(
-                    f"  vs {name:14} {metric:8} {g['mean']:+.3f} "
-                    f"[{g['low']:+.3f}, {g['high']:+.3f}]"
-                )
-    if card.get("leaned_on"):
-        lines += ["", "leaned on (sd of each term over the training listings)"]
-        lines += [
-            f"  {entry['feature']:22} {entry['term_sd']:.3f}"
-            for entry in card["leaned_on"][:10]
-        ]
-    if "blockers" in card:
-        lines += ["", "blockers learned (where a shape falls off a cliff)"]
-        lines += card_lines(card["blockers"])
-    lines += ["", "features (factor, constraint)"]
-    for feature in card.get("features", []):
-        sign = {1: "increasing", -1: "decreasing", 0: "free"}[feature["direction"]]
-        lines.append(f"  {feature['name']:22} {feature['factor']:16} {sign}")
-    lines += ["", "versions"]
-    lines += [f"  {k:14} {v}" for k, v in card.get("versions", {}).items()]
-    return "\n".join(lines) + "\n"
-
-
-# ------------------------------------------------------------ checked on load
-# A model directory is a user's file: checksums catch damage, not an edit
-# whose checksums were recomputed. Everything load_model returns is checked
-# here against what the code that reads it needs, so a hand-edited model is
-# one ModelFileError, never a traceback later nor NaN weights for every
-# listing.
-
-#: Largest model.json, card.json or SHA256SUMS read (the shipped ones are a
-#: few KB), and largest model.npz, packed and unpacked (the shipped one is
-#: 100 KB holding 22 KB of arrays): a 2 MB file may unpack to 2 GB.
-MAX_JSON_BYTES = 16 * 2**20
-MAX_NPZ_BYTES = 256 * 2**20
-MAX_ARRAY_BYTES = 256 * 2**20
-TRUST_LEVELS = {"better", "not_better", "worse", "too_few"}
-#: Card and model.json keys whose value is a number (or, for the gain's
-#: metrics, a {mean, low, high} of numbers), and those that count things.
-NUMBER_KEYS = {
-    "ndcg@10", "spearman", "score", "mean", "low", "high", "term_sd", "alpha",
-    "median_cost", "threshold", "height", "share", "cleared", "center", "scale",
-}  # fmt: skip
-COUNT_KEYS = {
-    "groups", "rows", "folds", "n_knots", "observations", "censored",
-    "held_out_groups", "held_out_listings", "seed", "matched_observations",
-}  # fmt: skip
-NAME_LISTS = {"dropped", "not_in_export", "unknown_signals"}
-#: Keys each entry must hold, where card_text, the report and the CLI read
-#: them without a default.
-REQUIRED = {
-    "metrics.*": set(),
-    "cross_validation": {"folds", "chosen"},
-    "cross_validation.chosen": {"n_knots", "alpha", "dropped"},
-    "cross_validation.curve[]": {"n_knots", "alpha", "dropped", "ndcg@10", "spearman"},
-    "trust": {"level"},
-    "trust.gain.*": {"ndcg@10", "spearman"},
-    "trust.gain.*.*": {"mean", "low", "high"},
-    "leaned_on[]": {"feature", "term_sd"},
-    "features[]": {"name", "factor", "direction"},
-    "blockers.*": {"low", "high", "median_cost", "threshold"},
-    "ranks": {"groups"},
-}
-
-
-class _Bad(ValueError):
-    """What is wrong with a model file, said in one line."""
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _check_json(value, where: str = "", pattern: str = "") -> None:
-    """Walk a card or model.json: numbers finite, counts whole and not
-    negative, required keys present (:data:`REQUIRED`, by ``pattern``)."""
-    if isinstance(value, float) and not np.isfinite(value):
-        raise _Bad(f"{where}: {value} is not a finite number")
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_json(item, f"{where}[{i}]", f"{pattern}[]")
-        return
-    if not isinstance(value, dict):
-        return
-    need = REQUIRED.get(pattern, set())
-    if missing := sorted(need - set(value)):
-        raise _Bad(f"{where or 'top level'}: {', '.join(missing)} missing")
-    for key, item in value.items():
-        here = f"{where}.{key}" if where else str(key)
-        # A measurement may be undefined (null): a baseline the export gives
-        # nothing to order by. Everything else printed as a number must be one.
-        undefined_ok = item is None and pattern.startswith(("metrics", "trust"))
-        if key in NUMBER_KEYS and not (
-            _is_number(item) or undefined_ok or isinstance(item, dict)
-        ):
-            raise _Bad(f"{here}: {item!r} is not a number")
-        if key in COUNT_KEYS and not (
-            isinstance(item, int) and not isinstance(item, bool) and item >= 0
-        ):
-            raise _Bad(f"{here}: {item!r} is not a count")
-        if key in NAME_LISTS and not (
-            isinstance(item, list) and all(isinstance(n, str) for n in item)
-        ):
-            raise _Bad(f"{here}: {item!r} is not a list of names")
-        if key == "level" and item not in TRUST_LEVELS:
-            raise _Bad(f"{here}: {item!r} is not one of {sorted(TRUST_LEVELS)}")
-        if key == "direction" and item not in (-1, 0, 1):
-            raise _Bad(f"{here}: {item!r} is not -1, 0 or 1")
-        if isinstance(item, dict | list):
-            # A gain's metric: {mean, low, high}, each a number.
-            if (
-                key in NUMBER_KEYS
-                and isinstance(item, dict)
-                and not (
-                    item
-                    and all(
-                        _is_number(v)
-                        or (v is None and pattern.startswith(("metrics", "trust")))
-                        for v in item.values()
-                    )
-                )
-            ):
-                raise _Bad(f"{here}: {item!r} is not numbers")
-            starred = f"{pattern}.*" if pattern else "*"
-            named = f"{pattern}.{key}" if pattern else str(key)
-            _check_json(item, here, named if named in _PATTERNS else starred)
-
-
-#: Every pattern REQUIRED names, and the prefixes leading to them: a key's
-#: own name is followed where a pattern names it, else it is a "*".
-_PATTERNS = {
-    ".".join(p.split(".")[:i]) for p in REQUIRED for i in range(1, p.count(".") + 2)
-} | {p.removesuffix("[]") for p in REQUIRED}
-
-
-def _check_finite(value, where: str) -> None:
-    """No NaN or infinity anywhere (Python's json reads ``NaN``)."""
-    if isinstance(value, float) and not np.isfinite(value):
-        raise _Bad(f"{where}: {value} is not a finite number")
-    if isinstance(value, dict | list):
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        for key, item in items:
-            _check_finite(item, f"{where}.{key}")
-
-
-def _check_card(card: dict) -> None:
-    _check_finite(card, CARD_JSON)
-    _check_json(card)
-    for key, kind in (("metrics", dict), ("blockers", dict), ("data", dict)):
-        if key in card and not isinstance(card[key], kind):
-            raise _Bad(f"{key}: not an object")
-    for name, metrics in card.get("metrics", {}).items():
-        if not isinstance(metrics, dict):
-            raise _Bad(f"metrics.{name}: not an object")
-    for name, entry in card.get("blockers", {}).items():
-        if entry is not None and not isinstance(entry, dict):
-            raise _Bad(f"blockers.{name}: not an object or null")
-    for key in ("cross_validation", "trust", "ranks"):
-        if card.get(key) is not None and not isinstance(card[key], dict):
-            raise _Bad(f"{key}: not an object")
-    if not isinstance(card.get("label"), str):
-        raise _Bad(f"label: {card.get('label')!r} is not a name")
-
-
-def _check_model(meta: dict, arrays: dict[str, np.ndarray]) -> None:
-    """model.json and model.npz as WeightModel.from_data and scoring need
-    them: format 4, the features this version computes in its order, a
-    finite centre and a positive scale, and per feature (and fold) finite
-    knots strictly increasing with one more term than knots."""
-    if not isinstance(meta, dict):
-        raise _Bad(f"{MODEL_JSON}: not an object")
-    if meta.get("format") != MODEL_FORMAT:
-        raise _Bad(
-            f"{MODEL_JSON}: format {meta.get('format')!r}, this version reads "
-            f"format {MODEL_FORMAT}"
-        )
-    _check_finite(meta, MODEL_JSON)
-    if meta.get("features") != list(FEATURE_NAMES):
-        raise _Bad(
-            f"{MODEL_JSON}: features are not the {len(FEATURE_NAMES)} this version "
-            f"computes, in order ({', '.join(FEATURE_NAMES[:3])}, ...)"
-        )
-    n = len(FEATURE_NAMES)
-    directions = meta.get("directions")
-    if not (
-        isinstance(directions, list)
-        and len(directions) == n
-        and all(d in (-1, 0, 1) and not isinstance(d, bool) for d in directions)
-    ):
-        raise _Bad(f"{MODEL_JSON}: directions must be {n} of -1, 0 or 1")
-    if not isinstance(meta.get("label"), str):
-        raise _Bad(f"{MODEL_JSON}: label is not a name")
-    folds = meta.get("folds", [])
-    if not isinstance(folds, list) or not all(isinstance(f, dict) for f in folds):
-        raise _Bad(f"{MODEL_JSON}: folds is not a list of objects")
-    for where, holder in [("", meta)] + [
-        (f"folds[{i}].", f) for i, f in enumerate(folds)
-    ]:
-        if not _is_number(holder.get("center")):
-            raise _Bad(f"{MODEL_JSON}: {where}center is not a finite number")
-        scale = holder.get("scale")
-        if not (_is_number(scale) and scale > 0):
-            raise _Bad(f"{MODEL_JSON}: {where}scale {scale!r} is not above 0")
-    cliffs = meta.get("cliffs")
-    if not isinstance(cliffs, dict):
-        raise _Bad(f"{MODEL_JSON}: cliffs is not an object")
-
-    wanted = {f.name: f.type for f in fields(Cliff)}
-    for name, cliff in cliffs.items():
-        if cliff is None:
-            continue
-        if not isinstance(cliff, dict) or set(cliff) != set(wanted):
-            raise _Bad(f"{MODEL_JSON}: cliffs.{name} is not a blocker's fields")
-        for key, kind in wanted.items():
-            ok = (
-                isinstance(cliff[key], str)
-                if kind in (str, "str")
-                else _is_number(cliff[key])
-            )
-            if not ok:
-                raise _Bad(f"{MODEL_JSON}: cliffs.{name}.{key} is {cliff[key]!r}")
-    if meta.get("trust") is not None and not isinstance(meta["trust"], dict):
-        raise _Bad(f"{MODEL_JSON}: trust is not an object")
-    for prefix in [""] + [f"fold{i}_" for i in range(len(folds))]:
-        intercept = arrays.get(f"{prefix}intercept")
-        if intercept is None or intercept.shape != (1,):
-            raise _Bad(f"{MODEL_ARRAYS}: {prefix}intercept missing or not one value")
-        _finite_floats(intercept, f"{prefix}intercept")
-        for j, name in enumerate(FEATURE_NAMES):
-            knots = arrays.get(f"{prefix}knots_{j}")
-            shape = arrays.get(f"{prefix}shape_{j}")
-            if knots is None or shape is None:
-                raise _Bad(f"{MODEL_ARRAYS}: {prefix}knots_{j}/shape_{j} missing")
-            _finite_floats(knots, f"{prefix}knots_{j} ({name})")
-            _finite_floats(shape, f"{prefix}shape_{j} ({name})")
-            if knots.ndim != 1 or shape.ndim != 1 or len(shape) != len(knots) + 1:
-                raise _Bad(
-                    f"{MODEL_ARRAYS}: {prefix}shape_{j} ({name}) must hold one "
-                    f"term more than its {knots.size} knots, not {shape.size}"
-                )
-            if np.any(np.diff(knots) <= 0):
-                raise _Bad(
-                    f"{MODEL_ARRAYS}: {prefix}knots_{j} ({name}) not strictly "
-                    "increasing"
-                )
-    for key, value in arrays.items():
-        if key.startswith("extra/") and value.dtype.kind not in "fiu":
-            raise _Bad(f"{MODEL_ARRAYS}: {key} is {value.dtype}, not numbers")
-
-
-def _finite_floats(array: np.ndarray, name: str) -> None:
-    if array.dtype.kind not in "fiu":
-        raise _Bad(f"{MODEL_ARRAYS}: {name} is {array.dtype}, not numbers")
-    if not np.all(np.isfinite(array)):
-        raise _Bad(f"{MODEL_ARRAYS}: {name} holds NaN or infinity")
-
-
-def _read_file(path: Path, limit: int) -> bytes:
-    """A model file's bytes: a regular file (a symlink to /dev/zero or a
-    FIFO would hang the read) of at most ``limit`` bytes."""
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise _Bad(f"{path.name}: not a regular file")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise
-    except OSError as error:
-        raise _Bad(f"{path.name}: {error.strerror}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise _Bad(f"{path.name}: not a regular file")
-        if info.st_size > limit:
-            raise _Bad(f"{path.name}: {info.st_size:,} bytes, above {limit:,}")
-        parts, left = [], limit + 1
-        while left > 0 and (part := os.read(fd, min(left, 1 << 20))):
-            parts.append(part)
-            left -= len(part)
-    finally:
-        os.close(fd)
-    if left <= 0:
-        raise _Bad(f"{path.name}: above {limit:,} bytes")
-    return b"".join(parts)
-
-
-def _load_npz(data: bytes) -> dict[str, np.ndarray]:
-    """The arrays of an NPZ, each one's shape and dtype read from its header
-    first: together at most :data:`MAX_ARRAY_BYTES` unpacked, numbers only."""
-
-    arrays, total = {}, 0
-    with zipfile.ZipFile(BytesIO(data)) as archive:
-        for member in archive.infolist():
-            if not member.filename.endswith(".npy"):
-                raise _Bad(f"{MODEL_ARRAYS}: {member.filename} is not an array")
-            with archive.open(member) as handle:
-                version = npy.read_magic(handle)
-                readers = {
-                    (1, 0): npy.read_array_header_1_0,
-                    (2, 0): npy.read_array_header_2_0,
-                }
-                if version not in readers:
-                    raise _Bad(f"{MODEL_ARRAYS}: {member.filename}: npy {version}")
-                shape, _, dtype = readers[version](handle)
-                if dtype.hasobject:
-                    raise _Bad(f"{MODEL_ARRAYS}: {member.filename} holds objects")
-                total += int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
-                if total > MAX_ARRAY_BYTES:
-                    raise _Bad(
-                        f"{MODEL_ARRAYS}: its arrays unpack to more than "
-                        f"{MAX_ARRAY_BYTES // 2**20} MB"
-                    )
-        # Checked: now read (no pickles, and sizes known).
-        with np.load(BytesIO(data), allow_pickle=False) as stored:
-            arrays = {name: stored[name] for name in stored.files}
-    return arrays

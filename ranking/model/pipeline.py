@@ -149,7 +149,7 @@ def catalog_features(
     """Features of a whole catalog held in memory, measured against its own
     profile (fitted here): for benchmarks and tests that simulate catalogs.
 
-    >>> from ranking.sim.market import simulate
+    >>> from ranking.sim import simulate
     >>> catalog = simulate(300, seed=2).catalog
     >>> catalog_features(catalog).shape
     (300, 25)
@@ -329,47 +329,29 @@ class CatalogScores:
         return np.where(np.isnan(looked_up), overall, looked_up)
 
 
-class Prepared:
-    """An export prepared for scoring: its source, profile, model and catalog
-    scores. Iterate :meth:`scored_chunks` to score it chunk by chunk."""
+class PreparedCatalog:
+    """A catalog's fitted state — profile, model and catalog scores — and
+    what any of its rows are worth against it: what an audit, a card or a
+    fix needs. Where the rows come from is the subclass's:
+    :class:`Prepared` streams them from the export (and scores it whole),
+    :class:`ranking.model.cache.CachedPrepared` looks them up in the cache."""
 
     def __init__(
-        self,
-        source: ExportSource,
-        profile: CatalogProfile,
-        model: WeightModel,
-        scores: CatalogScores,
-        scored: list[Scored] | None = None,
+        self, profile: CatalogProfile, model: WeightModel, scores: CatalogScores
     ):
-        self.source = source
         self.profile = profile
         self.model = model
         self.scores = scores
-        # The scores pass's rows, kept when the export is held in memory anyway:
-        # the output pass then scores nothing twice.
-        self._scored = scored
 
     @property
     def image_root(self) -> Path:
-        return self.source.image_root
-
-    def scored_chunks(self) -> Iterator[tuple[Chunk, Scored]]:
-        if self._scored is not None:
-            yield from zip(self.source.chunks(), self._scored, strict=True)
-            return
-        for chunk in self.source.chunks():
-            yield chunk, self.score(chunk.data)
+        raise NotImplementedError
 
     def lookup(self, listing_ids: list[str]) -> pd.DataFrame:
-        """The canonical rows of the given listings (those the export has),
+        """The canonical rows of the given listings (those the catalog has),
         labelled by position: the files of a folder export each number their
         rows from the top, so their labels repeat."""
-        wanted = set(listing_ids)
-        found = [
-            chunk.data[chunk.data["listing_id"].isin(wanted)]
-            for chunk in self.source.chunks()
-        ]
-        return pd.concat(found, ignore_index=True)
+        raise NotImplementedError
 
     def score(self, data: pd.DataFrame, title_fit=None) -> Scored:
         """Score rows of (or changed copies of rows of) this catalog."""
@@ -401,6 +383,44 @@ class Prepared:
         return deltas.apply(
             lambda delta: weight - self.model.to_weight(scored.raw - delta)
         )
+
+
+class Prepared(PreparedCatalog):
+    """An export prepared for scoring: its source, profile, model and catalog
+    scores. Iterate :meth:`scored_chunks` to score it chunk by chunk."""
+
+    def __init__(
+        self,
+        source: ExportSource,
+        profile: CatalogProfile,
+        model: WeightModel,
+        scores: CatalogScores,
+        scored: list[Scored] | None = None,
+    ):
+        super().__init__(profile, model, scores)
+        self.source = source
+        # The scores pass's rows, kept when the export is held in memory anyway:
+        # the output pass then scores nothing twice.
+        self._scored = scored
+
+    @property
+    def image_root(self) -> Path:
+        return self.source.image_root
+
+    def scored_chunks(self) -> Iterator[tuple[Chunk, Scored]]:
+        if self._scored is not None:
+            yield from zip(self.source.chunks(), self._scored, strict=True)
+            return
+        for chunk in self.source.chunks():
+            yield chunk, self.score(chunk.data)
+
+    def lookup(self, listing_ids: list[str]) -> pd.DataFrame:
+        wanted = set(listing_ids)
+        found = [
+            chunk.data[chunk.data["listing_id"].isin(wanted)]
+            for chunk in self.source.chunks()
+        ]
+        return pd.concat(found, ignore_index=True)
 
 
 def prepare(

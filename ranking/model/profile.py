@@ -16,7 +16,7 @@ catalog. Beyond that, values are rounded to fewer significant digits
 (:data:`SIGNIFICANT_DIGITS` first) and the profile records the largest relative
 error this may cause (``CatalogProfile.relative_error``, 0.0 when exact).
 
->>> from ranking.sim.market import simulate
+>>> from ranking.sim import simulate
 >>> data = simulate(300, seed=1).catalog
 >>> whole = ProfilePart.of(data).finish()
 >>> halves = (ProfilePart.of(data.iloc[:150]) + ProfilePart.of(data.iloc[150:]))

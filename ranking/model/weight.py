@@ -319,10 +319,3 @@ def _scale_of(additive: AdditiveShapes, features: pd.DataFrame) -> tuple[float, 
     q25, q50, q75 = np.quantile(raw, [0.25, 0.5, 0.75])
     spread = (q75 - q25) / (2 * np.log(3)) if q75 > q25 else 1.0
     return float(q50), float(spread)
-
-
-def category_percentile(weight: pd.Series, category: pd.Series) -> pd.Series:
-    """Each listing's weight percentile (0-100) among its category's listings;
-    ties share the average percentile."""
-    pct = weight.groupby(category.fillna("(none)").to_numpy()).rank(pct=True)
-    return 100 * pct

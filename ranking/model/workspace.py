@@ -21,7 +21,7 @@ from pathlib import Path
 from ranking.defaults import DEFAULT_MODEL
 from ranking.model import cache
 from ranking.model.persist import load_model, model_inputs
-from ranking.model.pipeline import Prepared, prepare
+from ranking.model.pipeline import PreparedCatalog, prepare
 from ranking.model.weight import WeightModel
 from ranking.reading.catalog import export_files, export_paths, open_catalog
 from ranking.reading.export import ExportSource
@@ -149,7 +149,7 @@ class Workspace:
         )
 
     @cached_property
-    def prepared(self) -> Prepared:
+    def prepared(self) -> PreparedCatalog:
         """The catalog prepared against the model, built once."""
         if self.cached:
             return cache.prepared(self.paths, self.model, self.sets, self.images_root)

@@ -39,9 +39,9 @@ from ranking.model.features import FACTORS
 from ranking.model.workspace import Workspace
 from ranking.present import svg
 from ranking.present.render import costed, trust_lines
-from ranking.reading import io
 from ranking.reading.export import read_ranks
 from ranking.reading.values import id_text
+from ranking.writing import atomic
 
 #: Listings given a card when none are named: the weakest by weight.
 WEAKEST = 6
@@ -78,7 +78,7 @@ def report(
     then = workspace.on(old) if old is not None else None
     inputs = [*workspace.inputs, *(then.files if then is not None else [])]
     inputs += [Path(ranks_path)] if ranks_path is not None else []
-    io.refuse_overwriting(output, *inputs)
+    atomic.refuse_overwriting(output, *inputs)
     prepared = workspace.prepared
     exports = workspace.paths
     table = _catalog_table(prepared)
@@ -107,7 +107,7 @@ def report(
         },
         lang,
     )
-    io.write_text(page, output)
+    atomic.write_text(page, output)
     return {
         "output": str(output),
         "listings": len(table),

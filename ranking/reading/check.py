@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ranking.reading import io
 from ranking.reading.catalog import export_paths, open_catalog
+from ranking.writing import atomic, writers
 
 
 def check_export(
@@ -19,8 +19,8 @@ def check_export(
     :mod:`ranking.reading.catalog`) without scoring it; what ``ranking check``
     reports. Rejected rows are written to ``rejects_path`` when one is given."""
     if rejects_path is not None:
-        io.refuse_overwriting(Path(rejects_path), *export_paths(path))
+        atomic.refuse_overwriting(Path(rejects_path), *export_paths(path))
     export = open_catalog(path, strict=strict, sets=sets).read()
     if rejects_path is not None:
-        io.write_table(export.rejects, Path(rejects_path))
+        writers.write_table(export.rejects, Path(rejects_path))
     return export.summary()

@@ -31,393 +31,29 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ranking.errors import OutputError
-from ranking.reading import io
-
-
-@dataclass(frozen=True)
-class Assumptions:
-    """Every number the simulated marketplace is built from.
-
-    Weight terms are in "weight units"; one unit is about one standard
-    deviation of the category-relative sales term.
-    """
-
-    as_of: str = "2026-11-01"  # the export date; listing ages count back from it
-    wrong_category_share: float = 0.05  # listings placed in another category
-    vague_title_share: float = 0.15  # titles that never name their product
-    cross_mention_share: float = 0.15  # titles naming a related category's product
-    new_share: float = 0.12  # listings younger than the new-product window
-    new_product_window_days: int = 28
-    video_share: float = 0.35
-    white_bg_share: float = 0.5
-    listings_per_keyword: int = 200  # keywords observed ≈ listings / this
-    observed_top: int = 48  # a tracker sees one page of results
-    censored_share: float = 0.3  # of the listings below the top, written >N
-    rank_noise: float = 0.6  # Gumbel scale of per-keyword relevance noise
-    rating_prior_reviews: float = 20.0  # pseudo-reviews at the category mean
-    # weights of the terms of true_weight
-    w_sales: float = 0.55
-    w_gmv: float = 0.35
-    w_payers: float = 0.45
-    w_fav_cart: float = 0.6
-    w_conversion: float = 0.5
-    w_rating: float = 1.6
-    w_negative: float = 8.0  # per unit of negative-review share
-    w_photo: float = 1.5  # per unit of photo-review share
-    w_qa: float = 0.08  # per log unit of Q&A answers
-    w_dsr: float = 2.0  # per DSR point above the category average
-    dsr_below_average_penalty: float = 1.2  # once, if any DSR is below the line
-    # The line: this far below the category average (the platform's hidden
-    # threshold; 0 punishes any DSR below the average at all).
-    dsr_penalty_margin: float = 0.0
-    wrong_category_penalty: float = 3.0
-    new_product_boost: float = 0.9  # at day 0, falling to 0 at the window's end
-    main_video_boost: float = 0.35
-    white_bg_boost: float = 0.25
-    w_refund: float = 6.0  # per unit of refund rate
-    # Three more categories whose titles share words with three of the first
-    # twelve (半身裙 with 连衣裙, 手机膜 with 手机壳, headphones with earbuds):
-    # telling a title's category gets hard, as it is on real platforms.
-    confusable_categories: bool = False
-    search_visitors_per_unit: float = 0.9  # log search visitors per weight unit
-    search_visitors_base: float = 30.0
-    # Search visitors also scale with the listing's overall traffic (this
-    # power of visitors over the category median) and carry log-normal noise;
-    # 0 and 0 keep the shipped sample's search visitors a function of weight.
-    search_traffic_elasticity: float = 0.0
-    search_visitors_noise: float = 0.0
-
-
-@dataclass(frozen=True)
-class Category:
-    zh: str
-    en: str
-    nouns_zh: tuple[str, ...]
-    nouns_en: tuple[str, ...]
-    attrs_zh: tuple[str, ...]
-    attrs_en: tuple[str, ...]
-    price: float  # median price, yuan
-    traffic: float  # median monthly visitors
-
-
-CATEGORIES: tuple[Category, ...] = (
-    Category(
-        "连衣裙",
-        "Dresses",
-        ("连衣裙", "裙子"),
-        ("dress", "maxi dress"),
-        ("碎花", "雪纺", "法式", "收腰", "长款", "针织", "吊带", "小黑"),
-        ("floral", "chiffon", "wrap", "bodycon", "long", "knit", "slip", "black"),
-        159,
-        900,
-    ),
-    Category(
-        "女包",
-        "Handbags",
-        ("女包", "单肩包", "斜挎包"),
-        ("handbag", "shoulder bag"),
-        ("真皮", "链条", "托特", "小方", "腋下", "帆布", "大容量", "水桶"),
-        ("leather", "chain", "tote", "mini", "crossbody", "canvas", "large", "bucket"),
-        129,
-        700,
-    ),
-    Category(
-        "运动鞋",
-        "Sneakers",
-        ("运动鞋", "跑步鞋"),
-        ("sneakers", "running shoes"),
-        ("透气", "减震", "气垫", "轻便", "网面", "老爹", "板鞋", "防滑"),
-        (
-            "breathable",
-            "cushioned",
-            "air",
-            "lightweight",
-            "mesh",
-            "chunky",
-            "skate",
-            "non-slip",
-        ),
-        239,
-        800,
-    ),
-    Category(
-        "手机壳",
-        "Phone Cases",
-        ("手机壳", "保护套"),
-        ("phone case", "case cover"),
-        ("硅胶", "防摔", "磁吸", "透明", "液态", "卡通", "全包", "磨砂"),
-        (
-            "silicone",
-            "shockproof",
-            "magnetic",
-            "clear",
-            "liquid",
-            "cartoon",
-            "full body",
-            "matte",
-        ),
-        29,
-        1200,
-    ),
-    Category(
-        "保温杯",
-        "Water Bottles",
-        ("保温杯", "水杯"),
-        ("water bottle", "tumbler"),
-        ("不锈钢", "大容量", "便携", "儿童", "吸管", "316", "车载", "男士"),
-        (
-            "stainless",
-            "large",
-            "portable",
-            "kids",
-            "straw",
-            "insulated",
-            "car",
-            "sports",
-        ),
-        69,
-        600,
-    ),
-    Category(
-        "面膜",
-        "Face Masks",
-        ("面膜", "补水面膜"),
-        ("face mask", "sheet mask"),
-        ("玻尿酸", "补水", "保湿", "美白", "修护", "清洁", "泥膜", "睡眠"),
-        (
-            "hyaluronic",
-            "hydrating",
-            "moisturizing",
-            "brightening",
-            "repair",
-            "clay",
-            "mud",
-            "overnight",
-        ),
-        89,
-        1000,
-    ),
-    Category(
-        "坚果零食",
-        "Snacks",
-        ("坚果", "零食大礼包"),
-        ("nuts", "snack box"),
-        ("每日", "混合", "碧根果", "夏威夷果", "腰果", "原味", "孕妇", "礼盒"),
-        (
-            "daily",
-            "mixed",
-            "pecan",
-            "macadamia",
-            "cashew",
-            "roasted",
-            "healthy",
-            "gift",
-        ),
-        59,
-        800,
-    ),
-    Category(
-        "数据线",
-        "Charging Cables",
-        ("数据线", "充电线"),
-        ("charging cable", "usb cable"),
-        ("快充", "苹果", "type-c", "编织", "磁吸", "三合一", "加长", "手机"),
-        ("fast", "iphone", "usb-c", "braided", "magnetic", "3-in-1", "long", "phone"),
-        25,
-        900,
-    ),
-    Category(
-        "四件套",
-        "Bedding Sets",
-        ("四件套", "床上用品"),
-        ("bedding set", "duvet cover"),
-        ("纯棉", "全棉", "水洗棉", "简约", "ins风", "公主风", "冰丝", "磨毛"),
-        (
-            "cotton",
-            "organic",
-            "washed",
-            "minimalist",
-            "floral",
-            "princess",
-            "silk",
-            "brushed",
-        ),
-        199,
-        500,
-    ),
-    Category(
-        "蓝牙耳机",
-        "Earbuds",
-        ("蓝牙耳机", "无线耳机"),
-        ("earbuds", "wireless earbuds"),
-        ("降噪", "入耳式", "运动", "半入耳", "骨传导", "超长续航", "游戏", "迷你"),
-        (
-            "noise cancelling",
-            "in-ear",
-            "sports",
-            "open-ear",
-            "bone conduction",
-            "long battery",
-            "gaming",
-            "mini",
-        ),
-        149,
-        1100,
-    ),
-    Category(
-        "猫粮",
-        "Cat Food",
-        ("猫粮", "猫咪主粮"),
-        ("cat food", "dry cat food"),
-        ("幼猫", "成猫", "全价", "冻干", "无谷", "增肥", "鱼肉", "鸡肉"),
-        (
-            "kitten",
-            "adult",
-            "complete",
-            "freeze-dried",
-            "grain-free",
-            "indoor",
-            "fish",
-            "chicken",
-        ),
-        99,
-        600,
-    ),
-    Category(
-        "洗发水",
-        "Shampoo",
-        ("洗发水", "洗发露"),
-        ("shampoo", "hair shampoo"),
-        ("控油", "去屑", "蓬松", "无硅油", "氨基酸", "止痒", "防脱", "香氛"),
-        (
-            "oil control",
-            "anti-dandruff",
-            "volumizing",
-            "silicone-free",
-            "sulfate-free",
-            "soothing",
-            "hair growth",
-            "scented",
-        ),
-        79,
-        900,
-    ),
+from ranking.sim.assumptions import (
+    AFFINITY,
+    BRANDS_EN,
+    BRANDS_ZH,
+    CATALOG_COLUMNS,
+    CENSORED_FORMS,
+    DSR,
+    MENTIONS,
+    SHARED_EN,
+    SHARED_ZH,
+    Assumptions,
+    market_categories,
 )
-
-_SHARED_ZH = (
-    "2024新款",
-    "正品",
-    "包邮",
-    "韩版",
-    "ins风",
-    "网红",
-    "爆款",
-    "百搭",
-    "送礼",
-    "现货",
-    "官方旗舰店",
-    "新款",
-    "夏季",
-    "秋冬",
-    "男女",
-    "学生",
-)
-_SHARED_EN = (
-    "new",
-    "2024",
-    "best seller",
-    "premium",
-    "for women",
-    "for men",
-    "gift",
-    "value pack",
-    "original",
-    "upgraded",
-    "summer",
-    "winter",
-    "unisex",
-    "pack of 2",
-    "official",
-    "durable",
-)
-_BRANDS_ZH = (
-    "花心小铺",
-    "凡思曼",
-    "南极人",
-    "小熊",
-    "优品",
-    "绿联",
-    "三只松鼠",
-    "网易严选",
-    "安踏",
-    "美的",
-    "良品",
-    "金狐狸",
-    "恒源祥",
-    "罗莱",
-    "漫步者",
-    "皇家",
-)
-_BRANDS_EN = (
-    "Anker",
-    "Amazon Basics",
-    "Zesica",
-    "Ugreen",
-    "Hydro",
-    "CeraVe",
-    "Skechers",
-    "Purina",
-    "Utopia",
-    "Soundcore",
-    "Planters",
-    "Spigen",
-    "Fossil",
-    "Nike",
-    "Simple",
-    "Kirkland",
-)
-
-CENSORED_FORMS = {
-    "zh": (">{n}", "{n}+", "未上榜"),
-    "en": (">{n}", "{n}+", "not ranked"),
-}
-
-# Columns the catalog writes, in this order (canonical names).
-CATALOG_COLUMNS = (
-    "listing_id",
-    "title",
-    "category",
-    "price",
-    "visitors",
-    "page_views",
-    "monthly_sales",
-    "payer_count",
-    "gmv",
-    "favorites",
-    "add_to_cart",
-    "review_count",
-    "avg_rating",
-    "negative_reviews",
-    "photo_reviews",
-    "qa_count",
-    "dsr_description",
-    "dsr_service",
-    "dsr_logistics",
-    "has_main_video",
-    "has_white_bg_image",
-    "listed_at",
-    "refund_rate",
-    "search_visitors",
-    "shop",
-)
-DSR = ("dsr_description", "dsr_service", "dsr_logistics")
+from ranking.sim.backoffice import write_backoffice_csv
+from ranking.sim.truth import category_reference, logit, sigmoid, true_weight
+from ranking.sim.weeks import INCIDENTS, next_week
+from ranking.writing import atomic, writers
 
 
 @dataclass
@@ -450,9 +86,9 @@ class Market:
                 f"{folder}: cannot be made ({error.strerror or error})"
             ) from None
         paths = {name: folder / f"{name}.csv" for name in ("catalog", "ranks", "truth")}
-        io.write_table(self.catalog, paths["catalog"])
-        io.write_table(self.ranks, paths["ranks"])
-        io.write_table(self.truth, paths["truth"])
+        writers.write_table(self.catalog, paths["catalog"])
+        writers.write_table(self.ranks, paths["ranks"])
+        writers.write_table(self.truth, paths["truth"])
         if backoffice:
             paths["backoffice"] = folder / "catalog_backoffice.csv"
             write_backoffice_csv(self.catalog, paths["backoffice"])
@@ -461,8 +97,8 @@ class Market:
             week = next_week(self, incidents=20, seed=self.seed, kinds=kinds)
             paths["next_week"] = folder / "catalog_next_week.csv"
             paths["incidents"] = folder / "incidents_next_week.csv"
-            io.write_table(week.new, paths["next_week"])
-            io.write_table(week.incidents, paths["incidents"])
+            writers.write_table(week.new, paths["next_week"])
+            writers.write_table(week.incidents, paths["incidents"])
         paths["market"] = folder / "market.json"
         meta = {
             "seed": self.seed,
@@ -472,116 +108,10 @@ class Market:
             "assumptions": asdict(self.assumptions),
             "reference": self.reference.reset_index().to_dict("records"),
         }
-        io.write_text(json.dumps(meta, ensure_ascii=False, indent=1), paths["market"])
+        atomic.write_text(
+            json.dumps(meta, ensure_ascii=False, indent=1), paths["market"]
+        )
         return paths
-
-
-BACKOFFICE_HEADERS = {
-    "listing_id": "商品ID",
-    "title": "商品名称",
-    "category": "叶子类目",
-    "price": "价格",
-    "visitors": "访客数",
-    "page_views": "浏览量",
-    "monthly_sales": "支付件数",
-    "payer_count": "支付买家数",
-    "gmv": "支付金额",
-    "favorites": "收藏人数",
-    "add_to_cart": "加购人数",
-    "review_count": "评价数",
-    "avg_rating": "评分",
-    "negative_reviews": "差评数",
-    "photo_reviews": "带图评价数",
-    "qa_count": "问大家",
-    "dsr_description": "描述相符",
-    "dsr_service": "服务态度",
-    "dsr_logistics": "物流服务",
-    "has_main_video": "主图视频",
-    "has_white_bg_image": "白底图",
-    "listed_at": "上架时间",
-    "refund_rate": "退款率",
-    "search_visitors": "搜索访客数",
-    "shop": "店铺名称",
-}
-COUNTS = (
-    "visitors",
-    "page_views",
-    "monthly_sales",
-    "payer_count",
-    "favorites",
-    "add_to_cart",
-    "review_count",
-    "negative_reviews",
-    "photo_reviews",
-    "qa_count",
-    "search_visitors",
-)
-
-
-def backoffice_frame(catalog: pd.DataFrame) -> pd.DataFrame:
-    """The catalog as a Chinese back office writes it: Chinese headers, counts
-    of ten thousand and more as ``1.2345万``, thousands with commas, ``¥``
-    prices, refund rates as ``3.96%``, DSR ×100, ``是/否`` and ``2024/8/4``.
-
-    Every value is written exactly, so reading it back gives the same numbers
-    as the canonical catalog.
-    """
-    out = pd.DataFrame(index=catalog.index)
-    for column in catalog.columns:
-        values = catalog[column]
-        if column in COUNTS:
-            text = values.astype("Int64").astype("string")
-            big = values >= 10_000
-            head, tail = text.str[:-4], text.str[-4:].str.rstrip("0")
-            wan = head + ("." + tail).where(tail.ne(""), "") + "万"
-            text = text.where(~big, wan)
-            mid = (values >= 1000) & ~big
-            text = text.where(~mid, values.map("{:,.0f}".format))
-        elif column in {"price", "gmv"}:
-            text = "¥" + values.map("{:,}".format)
-        elif column == "refund_rate":
-            text = values.map(
-                lambda v: format(Decimal(repr(v)).scaleb(2).normalize(), "f") + "%"
-            )
-        elif column in DSR:
-            text = (values * 100).round().astype(int).astype(str)
-        elif column in {"has_main_video", "has_white_bg_image"}:
-            text = values.map({1: "是", 0: "否"})
-        elif column == "listed_at":
-            stamp = pd.to_datetime(values)
-            text = (
-                stamp.dt.year.astype(str)
-                + "/"
-                + stamp.dt.month.astype(str)
-                + "/"
-                + stamp.dt.day.astype(str)
-            )
-        elif column == "avg_rating":
-            text = values.map(repr).where(values.notna(), "-")
-        else:
-            text = values
-        out[BACKOFFICE_HEADERS.get(column, column)] = text
-    return out
-
-
-def write_backoffice_csv(
-    catalog: pd.DataFrame, path: str | Path, encoding: str = "gb18030"
-) -> None:
-    """Write :func:`backoffice_frame` as 生意参谋 does: GB18030, with a line
-    naming the period above the header."""
-    frame = backoffice_frame(catalog)
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with tmp.open("w", encoding=encoding, newline="") as handle:
-            handle.write("统计时间,2026-10-02 ~ 2026-11-01\n")
-            frame.to_csv(handle, index=False, lineterminator="\n")
-        tmp.replace(path)
-    except OSError as error:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(
-            f"{path}: cannot be written ({error.strerror or error})"
-        ) from None
 
 
 def load_reference(folder: str | Path) -> tuple[pd.DataFrame, Assumptions]:
@@ -629,8 +159,8 @@ def simulate(
         cat_traffic * np.exp(1.1 * popularity + 0.25 * quality + rng.normal(0, 0.6, n))
     ).astype(int)
     page_views = np.round(visitors * rng.uniform(1.2, 2.0, n)).astype(int)
-    conversion = _sigmoid(
-        _logit(0.035)
+    conversion = sigmoid(
+        logit(0.035)
         + 0.45 * quality
         - 0.35 * np.log(price / cat_price)
         + rng.normal(0, 0.35, n)
@@ -639,10 +169,10 @@ def simulate(
     monthly_sales = payers + rng.binomial(payers, 0.18)
     gmv = np.round(monthly_sales * price * rng.uniform(0.85, 1.0, n), 2)
     favorites = rng.binomial(
-        visitors, _sigmoid(_logit(0.05) + 0.35 * quality + rng.normal(0, 0.35, n))
+        visitors, sigmoid(logit(0.05) + 0.35 * quality + rng.normal(0, 0.35, n))
     )
     add_to_cart = rng.binomial(
-        visitors, _sigmoid(_logit(0.07) + 0.3 * quality + rng.normal(0, 0.35, n))
+        visitors, sigmoid(logit(0.07) + 0.3 * quality + rng.normal(0, 0.35, n))
     )
 
     age = np.where(
@@ -659,7 +189,7 @@ def simulate(
         true_rating + rng.normal(0, 0.9, n) / np.sqrt(np.maximum(review_count, 1)), 1, 5
     )
     avg_rating = np.where(review_count > 0, np.round(avg_rating, 1), np.nan)
-    negative = rng.binomial(review_count, _sigmoid(_logit(0.025) - 0.6 * quality))
+    negative = rng.binomial(review_count, sigmoid(logit(0.025) - 0.6 * quality))
     photo = rng.binomial(review_count, np.clip(0.14 + 0.05 * quality, 0.01, 0.6))
     qa = rng.poisson(np.log1p(monthly_sales) * 1.5)
 
@@ -732,361 +262,6 @@ def simulate(
     return Market(catalog, ranks, truth, reference, a, seed, lang)
 
 
-#: What can happen to one listing between two weekly exports, each in the
-#: signals of one factor (``ranking.explain.fixes.FIX_COLUMNS``): the shop's DSR
-#: pushed below its category's level, the main video taken down, a bulk order
-#: leaving the 30-day sales window (orders and amount sold fall, paying buyers
-#: do not: it was one buyer), a wave of 差评, favourites and add-to-cart
-#: collapsing.
-INCIDENTS: tuple[str, ...] = (
-    "dsr",
-    "main_video",
-    "monthly_sales",
-    "review_quality",
-    "favorites_cart",
-)
-
-
-@dataclass
-class NextWeek:
-    """Two weekly exports: every listing drifted a little between them, a few
-    had an incident. ``incidents`` has ``listing_id``, ``factor`` and
-    ``what``; ``truth`` the true weight in both weeks (the market's
-    yardsticks fixed)."""
-
-    old: pd.DataFrame
-    new: pd.DataFrame
-    incidents: pd.DataFrame
-    truth: pd.DataFrame
-
-
-def next_week(
-    market: Market,
-    incidents: int = 50,
-    drift: float = 0.1,
-    season: float = 1.0,
-    seed: int = 0,
-    kinds: tuple[str, ...] = INCIDENTS,
-) -> NextWeek:
-    """The market's export and the one a week later.
-
-    Every listing's traffic and what follows from it (visitors, page views,
-    orders, paying buyers, amount sold, favourites, add-to-cart) moves by a
-    log-normal factor of spread ``drift`` (plus ``season``, a multiplier all
-    listings share), and a week of reviews arrives at the listing's usual
-    rates. DSR, media, price and category stay: they are settings and a
-    180-day average, not weekly counts. ``incidents`` listings, drawn at
-    random among those an incident can happen to, get one of
-    ``kinds`` (default :data:`INCIDENTS`) in turn; a bulk order is added to
-    the first week's export, as it was there then and is gone now, so
-    without that kind the first week is the market's catalog as it was.
-
-    >>> week = next_week(simulate(500, seed=1), incidents=10)   # doctest: +SKIP
-    >>> week.incidents["factor"].value_counts().max()         # doctest: +SKIP
-    2
-    """
-    rng = np.random.default_rng([seed, 2])
-    old = market.catalog.copy()
-    new = old.copy()
-    n = len(new)
-
-    traffic = season * np.exp(rng.normal(0, drift, n))
-    visitors = np.maximum(np.round(old["visitors"] * traffic), 0)
-    new["page_views"] = np.round(old["page_views"] * visitors / old["visitors"].clip(1))
-    new["visitors"] = visitors.astype(int)
-
-    def follow(column):
-        own = np.exp(rng.normal(0, drift / 2, n))
-        return np.round(old[column] * traffic * own)
-
-    new["payer_count"] = follow("payer_count").astype(int)
-    sales_ratio = new["payer_count"] / old["payer_count"].clip(1)
-    new["monthly_sales"] = np.maximum(
-        np.round(old["monthly_sales"] * sales_ratio), new["payer_count"]
-    ).astype(int)
-    new["gmv"] = np.round(
-        old["gmv"] * new["monthly_sales"] / old["monthly_sales"].clip(1), 2
-    )
-    new["favorites"] = follow("favorites").astype(int)
-    new["add_to_cart"] = follow("add_to_cart").astype(int)
-
-    reviews = old["review_count"].fillna(0)
-    weekly = rng.poisson(old["monthly_sales"] * 0.25 / 4)
-    negative_share = old["negative_reviews"] / reviews.clip(1)
-    photo_share = old["photo_reviews"] / reviews.clip(1)
-    new["review_count"] = reviews + weekly
-    new["negative_reviews"] = old["negative_reviews"] + rng.binomial(
-        weekly, negative_share.clip(0, 1)
-    )
-    new["photo_reviews"] = old["photo_reviews"] + rng.binomial(
-        weekly, photo_share.clip(0, 1)
-    )
-
-    reference = market.reference.reindex(old["category"].to_numpy())
-    eligible = {
-        "dsr": np.all(
-            [old[c].to_numpy() >= reference[c].to_numpy() for c in DSR], axis=0
-        ),
-        "main_video": old["has_main_video"].to_numpy() == 1,
-        "monthly_sales": old["payer_count"].to_numpy() >= 1,
-        "review_quality": reviews.to_numpy() >= 20,
-        "favorites_cart": (old["favorites"] + old["add_to_cart"]).to_numpy() >= 20,
-    }
-    taken = np.zeros(n, dtype=bool)
-    rows, factors, whats = [], [], []
-    for i in range(incidents):
-        factor = kinds[i % len(kinds)]
-        pool = np.flatnonzero(eligible[factor] & ~taken)
-        if not len(pool):
-            raise ValueError(f"no listing left that a {factor} incident can happen to")
-        row = int(rng.choice(pool))
-        taken[row] = True
-        rows.append(row)
-        factors.append(factor)
-        whats.append(_incident(old, new, row, factor, reference.iloc[row]))
-
-    incidents_table = pd.DataFrame(
-        {
-            "listing_id": new["listing_id"].to_numpy()[rows],
-            "factor": factors,
-            "what": whats,
-        }
-    )
-    title_category = market.truth["title_category"]
-    a = market.assumptions
-    truth = pd.DataFrame(
-        {
-            "listing_id": new["listing_id"],
-            "true_weight_old": true_weight(old, title_category, market.reference, a)[
-                "true_weight"
-            ],
-            "true_weight_new": true_weight(new, title_category, market.reference, a)[
-                "true_weight"
-            ],
-        }
-    )
-    return NextWeek(old, new, incidents_table, truth)
-
-
-def _incident(
-    old: pd.DataFrame, new: pd.DataFrame, row: int, factor: str, reference: pd.Series
-) -> str:
-    """Apply one incident to a row of the two weeks in place; what happened,
-    in words."""
-    at = new.index[row]
-    if factor == "dsr":
-        before = new.at[at, "dsr_service"]
-        after = np.floor((reference["dsr_service"] - 0.1) * 100) / 100
-        new.at[at, "dsr_service"] = after
-        return f"dsr_service {before:.2f} → {after:.2f}"
-    if factor == "main_video":
-        new.at[at, "has_main_video"] = 0
-        return "main video taken down"
-    if factor == "monthly_sales":
-        units = max(30, 2 * int(old.at[at, "monthly_sales"]))
-        unit_price = old.at[at, "gmv"] / max(old.at[at, "monthly_sales"], 1)
-        old.at[at, "monthly_sales"] += units
-        old.at[at, "gmv"] = round(old.at[at, "gmv"] + units * unit_price * 0.9, 2)
-        return f"a bulk order of {units} units left the 30-day window"
-    if factor == "review_quality":
-        reviews = new.at[at, "review_count"]
-        bad = max(10, round(0.1 * reviews))
-        rating = new.at[at, "avg_rating"]
-        new.at[at, "review_count"] = reviews + bad
-        new.at[at, "negative_reviews"] += bad
-        new.at[at, "avg_rating"] = round((rating * reviews + bad) / (reviews + bad), 1)
-        return f"{bad} one-star 差评 in a week"
-    for column in ("favorites", "add_to_cart"):
-        new.at[at, column] = round(new.at[at, column] * 0.2)
-    return "favourites and add-to-cart × 0.2"
-
-
-def category_reference(catalog: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
-    """The platform's per-category yardsticks, taken from a catalog once."""
-    frame = _raw_terms(catalog, a)
-    grouped = frame.groupby(catalog["category"].to_numpy())
-    reference = grouped[
-        [
-            "log_sales",
-            "log_gmv",
-            "log_payers",
-            "log_fav_cart",
-            "log_conversion",
-            "log_price",
-        ]
-    ].median()
-    reference = reference.join(grouped[["rating_raw", *DSR]].mean())
-    reference.index.name = "category"
-    return reference
-
-
-def true_weight(
-    catalog: pd.DataFrame,
-    title_category: pd.Series,
-    reference: pd.DataFrame,
-    a: Assumptions | None = None,
-) -> pd.DataFrame:
-    """The platform's hidden weight of each listing, term by term.
-
-    ``catalog`` holds canonical columns; ``title_category`` the category each
-    title truly belongs to (aligned with ``catalog``); ``reference`` the
-    market's per-category yardsticks. Returns one ``term_*`` column per
-    effect and their sum, ``true_weight``.
-    """
-    a = a or Assumptions()
-    raw = _raw_terms(catalog, a)
-    ref = reference.reindex(catalog["category"].to_numpy())
-    ref.index = catalog.index
-    rating_mean = ref["rating_raw"].fillna(4.6)
-    reviews = catalog["review_count"].fillna(0)
-    rating = catalog["avg_rating"].fillna(rating_mean)
-    smoothed = (reviews * rating + a.rating_prior_reviews * rating_mean) / (
-        reviews + a.rating_prior_reviews
-    )
-    # A few reviews say little: shares are smoothed toward zero by
-    # rating_prior_reviews pseudo-reviews, as the rating is toward the mean.
-    share_neg = catalog["negative_reviews"].fillna(0) / (
-        reviews + a.rating_prior_reviews
-    )
-    share_photo = catalog["photo_reviews"].fillna(0) / (
-        reviews + a.rating_prior_reviews
-    )
-    dsr_gap = sum(catalog[c] - ref[c] for c in DSR)
-    below = np.any(
-        [catalog[c] < ref[c] - a.dsr_penalty_margin - 1e-9 for c in DSR], axis=0
-    )
-    age = (pd.Timestamp(a.as_of) - pd.to_datetime(catalog["listed_at"])).dt.days
-    newness = np.clip(1 - age / a.new_product_window_days, 0, 1)
-    terms = pd.DataFrame(
-        {
-            "term_sales": a.w_sales * (raw["log_sales"] - ref["log_sales"]),
-            "term_gmv": a.w_gmv * (raw["log_gmv"] - ref["log_gmv"]),
-            "term_payers": a.w_payers * (raw["log_payers"] - ref["log_payers"]),
-            "term_fav_cart": a.w_fav_cart
-            * np.tanh(raw["log_fav_cart"] - ref["log_fav_cart"]),
-            "term_conversion": a.w_conversion
-            * np.tanh(raw["log_conversion"] - ref["log_conversion"]),
-            "term_reviews": a.w_rating * (smoothed - rating_mean)
-            - a.w_negative * share_neg
-            + a.w_photo * share_photo
-            + a.w_qa * np.log1p(catalog["qa_count"].fillna(0)),
-            "term_dsr": a.w_dsr * dsr_gap - a.dsr_below_average_penalty * below,
-            "term_category": -a.wrong_category_penalty
-            * (catalog["category"].to_numpy() != title_category.to_numpy()),
-            "term_new": a.new_product_boost * newness,
-            "term_media": a.main_video_boost
-            * catalog["has_main_video"].astype(float).fillna(0)
-            + a.white_bg_boost * catalog["has_white_bg_image"].astype(float).fillna(0),
-            "term_refund": -a.w_refund * catalog["refund_rate"].fillna(0),
-        },
-        index=catalog.index,
-    ).astype("float64")
-    terms["true_weight"] = terms.sum(axis=1)
-    return terms
-
-
-def _raw_terms(catalog: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
-    visitors = np.maximum(catalog["visitors"].astype(float), 1)
-    engaged = catalog["favorites"] + catalog["add_to_cart"]
-    return pd.DataFrame(
-        {
-            "log_sales": np.log1p(catalog["monthly_sales"].astype(float)),
-            "log_gmv": np.log1p(catalog["gmv"].astype(float)),
-            "log_payers": np.log1p(catalog["payer_count"].astype(float)),
-            "log_fav_cart": np.log(engaged / visitors + 0.01),
-            "log_conversion": np.log(catalog["payer_count"] / visitors + 0.002),
-            "log_price": np.log(catalog["price"].astype(float)),
-            "rating_raw": catalog["avg_rating"].astype(float),
-            **{c: catalog[c].astype(float) for c in DSR},
-        },
-        index=catalog.index,
-    )
-
-
-#: Categories whose products are sold together or for each other; a title
-#: may name one of its group's products (a gift, an accessory, "fits ...").
-#: The confusable categories (``Assumptions.confusable_categories``): each
-#: shares nouns or attribute words with one of the first twelve, as real
-#: neighbouring categories do (a 裙子 is a dress or a skirt; 防摔, 全包 and 磨砂
-#: describe cases and screen protectors alike; 降噪 and 无线 any headset).
-CONFUSABLE: tuple[Category, ...] = (
-    Category(
-        "半身裙",
-        "Skirts",
-        ("半身裙", "裙子"),
-        ("skirt", "midi skirt"),
-        ("碎花", "雪纺", "法式", "高腰", "长款", "针织", "A字", "百褶"),
-        (
-            "floral",
-            "chiffon",
-            "pleated",
-            "high waist",
-            "long",
-            "knit",
-            "a-line",
-            "satin",
-        ),
-        119,
-        800,
-    ),
-    Category(
-        "手机膜",
-        "Screen Protectors",
-        ("手机膜", "钢化膜"),
-        ("screen protector", "tempered glass"),
-        ("防摔", "磁吸", "透明", "全包", "磨砂", "高清", "防窥", "钢化"),
-        (
-            "shockproof",
-            "magnetic",
-            "clear",
-            "full body",
-            "matte",
-            "hd",
-            "privacy",
-            "tempered",
-        ),
-        19,
-        1100,
-    ),
-    Category(
-        "头戴式耳机",
-        "Headphones",
-        ("头戴式耳机", "无线耳机"),
-        ("headphones", "wireless headphones"),
-        ("降噪", "运动", "超长续航", "游戏", "迷你", "头戴", "折叠", "重低音"),
-        (
-            "noise cancelling",
-            "sports",
-            "long battery",
-            "gaming",
-            "mini",
-            "over-ear",
-            "foldable",
-            "bass",
-        ),
-        299,
-        700,
-    ),
-)
-AFFINITY: tuple[tuple[int, ...], ...] = (
-    (0, 1, 2, 12),
-    (3, 7, 9, 13, 14),
-    (4, 6, 8, 10),
-    (5, 11),
-)
-
-
-def market_categories(a: Assumptions) -> tuple[Category, ...]:
-    """The categories of a market built on ``a``."""
-    return CATEGORIES + CONFUSABLE if a.confusable_categories else CATEGORIES
-
-
-_MENTIONS = {
-    "zh": ("送{}", "配{}", "适用{}", "{}同款"),
-    "en": ("with {}", "for {}", "plus {}", "{} compatible"),
-}
-
-
 def _titles(rng: np.random.Generator, true_cat: np.ndarray, lang: str, a: Assumptions):
     """Titles built as sellers write them: brand, attributes, an attribute+noun
     phrase (what keywords match), shared filler words. Some never name their
@@ -1094,8 +269,8 @@ def _titles(rng: np.random.Generator, true_cat: np.ndarray, lang: str, a: Assump
     a gift, an accessory or a fit (``cross_mention_share``), as real titles
     do — so telling a title's category is not trivial."""
     zh = lang == "zh"
-    shared = np.array(_SHARED_ZH if zh else _SHARED_EN, dtype=object)
-    brands = np.array(_BRANDS_ZH if zh else _BRANDS_EN, dtype=object)
+    shared = np.array(SHARED_ZH if zh else SHARED_EN, dtype=object)
+    brands = np.array(BRANDS_ZH if zh else BRANDS_EN, dtype=object)
     cats = market_categories(a)
     group_of = {
         c: tuple(g for g in group if g < len(cats)) for group in AFFINITY for c in group
@@ -1122,7 +297,7 @@ def _titles(rng: np.random.Generator, true_cat: np.ndarray, lang: str, a: Assump
             others = [c for c in group_of[cat_index] if c != cat_index]
             other = cats[others[rng.integers(len(others))]]
             other_noun = (other.nouns_zh if zh else other.nouns_en)[0]
-            template = _MENTIONS[lang][rng.integers(len(_MENTIONS[lang]))]
+            template = MENTIONS[lang][rng.integers(len(MENTIONS[lang]))]
             words.append(template.format(other_noun))
         order = rng.permutation(len(words) - 1) + 1
         title = sep.join([words[0], *[words[i] for i in order]])
@@ -1199,11 +374,3 @@ def _observe_ranks(rng, catalog, weight, phrases, true_cat, a, lang):
                 )
             )
     return pd.concat(rows, ignore_index=True)
-
-
-def _sigmoid(x):
-    return 1 / (1 + np.exp(-x))
-
-
-def _logit(p):
-    return np.log(p / (1 - p))

@@ -208,7 +208,7 @@ def build_features(
     title → category probabilities (``CatalogProfile.title_fit``). With
     ``families``, only those families' features (for a fix's changed rows).
 
-    >>> from ranking.sim.market import simulate
+    >>> from ranking.sim import simulate
     >>> from ranking.model.profile import ProfilePart
     >>> catalog = simulate(200, seed=1).catalog
     >>> profile = ProfilePart.of(catalog).finish()

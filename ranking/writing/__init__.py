@@ -1,0 +1,1 @@
+"""Files out: written whole or not at all, never over an input."""
