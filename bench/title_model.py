@@ -50,11 +50,11 @@ import numpy as np
 import pandas as pd
 
 from ranking.explain.fixes import misfits
-from ranking.model.features import title_model
+from ranking.model.features import title_grams
 from ranking.model.features._common import categories, listing_keys
+from ranking.model.features.title_grams import HASH_BITS
 from ranking.model.features.title_model import (
     FOLDS,
-    HASH_BITS,
     MIN_LISTINGS,
     MIN_TITLE_CHARS,
     fit_title_model,
@@ -244,7 +244,7 @@ def _rss_mib() -> float:
 
 def child(system: str, listings: int, lang: str, args) -> dict:
     """One system on one catalog, in this process; a JSON-ready result."""
-    title_model._THREADS = args.threads
+    title_grams.THREADS = args.threads
     data = catalog(listings, lang)
     # scikit-learn's import (a second or two) is timed apart: every system
     # needs it, and applying a stored title model does not.
@@ -423,7 +423,7 @@ def main() -> None:
     parser.add_argument("--floor", type=int, default=FLOOR)
     parser.add_argument("--timeout", type=int, default=3600)
     parser.add_argument(
-        "--threads", type=int, default=title_model._THREADS, help="title_model's"
+        "--threads", type=int, default=title_grams.THREADS, help="title_model's"
     )
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--no-quality", action="store_true")

@@ -12,6 +12,7 @@ from conftest import REALDATA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 
+from ranking.model.features import title_grams
 from ranking.model.features import title_model as tm
 from ranking.model.features._common import listing_keys
 from ranking.sim import simulate
@@ -39,7 +40,7 @@ def fitted(catalog):
 def _sklearn_beside_ours(titles: pd.Series, labels: pd.Series):
     """scikit-learn's classifier fitted on our features, and the same weights
     as a TitleModel."""
-    counts = tm.title_features(titles)
+    counts = title_grams.title_features(titles)
     columns, idf = tm._vocabulary(counts, labels.nunique())
     features = tm._select(counts, columns, idf)
     sgd = SGDClassifier(**tm.SGD, random_state=0)
