@@ -129,7 +129,8 @@ def simulate(
     assumptions: Assumptions | None = None,
 ) -> Market:
     """Make a marketplace of ``listings`` listings; the same seed gives the same
-    market."""
+    market (the draws below are made in one fixed order: reordering them
+    makes another market)."""
     if listings < 20:
         raise ValueError("a market needs at least 20 listings")
     if lang not in {"zh", "en"}:
@@ -147,12 +148,44 @@ def simulate(
     placed[wrong] = (true_cat[wrong] + shift[wrong]) % len(cats)
 
     titles, keyword_phrase = _titles(rng, true_cat, lang, a)
-
     quality = rng.normal(0, 1, n)
     popularity = 0.5 * quality + np.sqrt(1 - 0.25) * rng.normal(0, 1, n)
+    signals = _sales(rng, quality, popularity, cats, true_cat)
+    signals |= _reviews(rng, quality, signals["monthly_sales"], a)
+    shops, shop, dsr = _shops(rng, n)
+    signals |= dsr
+    signals |= _media(rng, quality, a)
+
+    ids = _listing_ids(rng, n, lang)
+    catalog = pd.DataFrame(
+        {"listing_id": ids, "title": titles, "category": name_of[placed], **signals}
+    )
+    catalog["shop"] = np.array([f"shop_{i:04d}" for i in range(shops)])[shop]
+    title_category = pd.Series(name_of[true_cat], index=catalog.index)
+    reference = category_reference(catalog, a)
+    parts = true_weight(catalog, title_category, reference, a)
+    catalog["search_visitors"] = _search_visitors(
+        rng, seed, parts["true_weight"].to_numpy(), catalog["visitors"], placed, a
+    )
+    catalog = catalog[list(CATALOG_COLUMNS)]
+
+    truth = pd.concat(
+        [catalog[["listing_id"]], title_category.rename("title_category"), parts],
+        axis=1,
+    )
+    truth["placed_in_wrong_category"] = wrong
+    ranks = _observe_ranks(
+        rng, catalog, parts["true_weight"], keyword_phrase, true_cat, a, lang
+    )
+    return Market(catalog, ranks, truth, reference, a, seed, lang)
+
+
+def _sales(rng, quality, popularity, cats, true_cat) -> dict[str, np.ndarray]:
+    """Price, traffic and what it turns into: orders, paying buyers, amount
+    sold, favourites and add-to-cart."""
+    n = len(quality)
     cat_price = np.array([c.price for c in cats])[true_cat]
     cat_traffic = np.array([c.traffic for c in cats])[true_cat]
-
     price = np.round(np.round(cat_price * np.exp(rng.normal(0, 0.45, n)), 1) - 0.1, 2)
     price = np.maximum(price, 0.9)
     visitors = np.round(
@@ -174,7 +207,21 @@ def simulate(
     add_to_cart = rng.binomial(
         visitors, sigmoid(logit(0.07) + 0.3 * quality + rng.normal(0, 0.35, n))
     )
+    return {
+        "price": price,
+        "visitors": visitors,
+        "page_views": page_views,
+        "monthly_sales": monthly_sales,
+        "payer_count": payers,
+        "gmv": gmv,
+        "favorites": favorites,
+        "add_to_cart": add_to_cart,
+    }
 
+
+def _reviews(rng, quality, monthly_sales, a: Assumptions) -> dict[str, np.ndarray]:
+    """Age, and the reviews and questions a listing gathered over it."""
+    n = len(quality)
     age = np.where(
         rng.random(n) < a.new_share,
         rng.integers(0, a.new_product_window_days, n),
@@ -192,7 +239,19 @@ def simulate(
     negative = rng.binomial(review_count, sigmoid(logit(0.025) - 0.6 * quality))
     photo = rng.binomial(review_count, np.clip(0.14 + 0.05 * quality, 0.01, 0.6))
     qa = rng.poisson(np.log1p(monthly_sales) * 1.5)
+    return {
+        "review_count": review_count,
+        "avg_rating": avg_rating,
+        "negative_reviews": negative,
+        "photo_reviews": photo,
+        "qa_count": qa,
+        "listed_at": listed_at,
+    }
 
+
+def _shops(rng, n: int) -> tuple[int, np.ndarray, dict[str, np.ndarray]]:
+    """Shops (one per ten listings, at least five) and each shop's DSRs,
+    which all its listings share."""
     shops = max(5, n // 10)
     shop = rng.integers(0, shops, n)
     shop_quality = rng.normal(0, 1, shops)
@@ -200,66 +259,37 @@ def simulate(
     for column in DSR:
         level = 4.76 + 0.07 * shop_quality + rng.normal(0, 0.035, shops)
         dsr[column] = np.round(np.clip(level, 4.2, 5.0), 2)[shop]
+    return shops, shop, dsr
 
+
+def _media(rng, quality, a: Assumptions) -> dict[str, np.ndarray]:
+    """Main video, white-background image, and the refund rate."""
+    n = len(quality)
     video = rng.random(n) < np.clip(a.video_share + 0.12 * quality, 0.05, 0.95)
     white_bg = rng.random(n) < a.white_bg_share
     refund = np.round(np.clip(rng.beta(2, 40, n) * np.exp(-0.3 * quality), 0, 1), 4)
+    return {
+        "has_main_video": video.astype(int),
+        "has_white_bg_image": white_bg.astype(int),
+        "refund_rate": refund,
+    }
 
-    ids = _listing_ids(rng, n, lang)
-    catalog = pd.DataFrame(
-        {
-            "listing_id": ids,
-            "title": titles,
-            "category": name_of[placed],
-            "price": price,
-            "visitors": visitors,
-            "page_views": page_views,
-            "monthly_sales": monthly_sales,
-            "payer_count": payers,
-            "gmv": gmv,
-            "favorites": favorites,
-            "add_to_cart": add_to_cart,
-            "review_count": review_count,
-            "avg_rating": avg_rating,
-            "negative_reviews": negative,
-            "photo_reviews": photo,
-            "qa_count": qa,
-            **dsr,
-            "has_main_video": video.astype(int),
-            "has_white_bg_image": white_bg.astype(int),
-            "listed_at": listed_at,
-            "refund_rate": refund,
-        }
-    )
-    catalog["shop"] = np.array([f"shop_{i:04d}" for i in range(shops)])[shop]
-    title_category = pd.Series(name_of[true_cat], index=catalog.index)
-    reference = category_reference(catalog, a)
-    parts = true_weight(catalog, title_category, reference, a)
 
-    log_search = (
-        np.log(a.search_visitors_base)
-        + a.search_visitors_per_unit * parts["true_weight"].to_numpy()
-    )
+def _search_visitors(rng, seed, weight, visitors, placed, a: Assumptions):
+    """Visitors from search: growing exponentially with the true weight, with
+    Poisson noise (and, as assumed, with the listing's own traffic and
+    log-normal noise)."""
+    n = len(weight)
+    log_search = np.log(a.search_visitors_base) + a.search_visitors_per_unit * weight
     if a.search_traffic_elasticity:
-        log_visitors = np.log(np.maximum(visitors, 1))
+        log_visitors = np.log(np.maximum(visitors.to_numpy(), 1))
         typical = pd.Series(log_visitors).groupby(placed).transform("median")
         log_search += a.search_traffic_elasticity * (log_visitors - typical.to_numpy())
     if a.search_visitors_noise:
         # A generator of its own: the market's other draws stay as they were.
         noise = np.random.default_rng([seed, 1]).normal(0, 1, n)
         log_search += a.search_visitors_noise * noise
-    catalog["search_visitors"] = rng.poisson(np.exp(np.minimum(log_search, 12)))
-    catalog = catalog[list(CATALOG_COLUMNS)]
-
-    truth = pd.concat(
-        [catalog[["listing_id"]], title_category.rename("title_category"), parts],
-        axis=1,
-    )
-    truth["placed_in_wrong_category"] = wrong
-    ranks = _observe_ranks(
-        rng, catalog, parts["true_weight"], keyword_phrase, true_cat, a, lang
-    )
-    return Market(catalog, ranks, truth, reference, a, seed, lang)
+    return rng.poisson(np.exp(np.minimum(log_search, 12)))
 
 
 def _titles(rng: np.random.Generator, true_cat: np.ndarray, lang: str, a: Assumptions):

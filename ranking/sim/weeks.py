@@ -68,62 +68,10 @@ def next_week(
     rng = np.random.default_rng([seed, 2])
     old = market.catalog.copy()
     new = old.copy()
-    n = len(new)
-
-    traffic = season * np.exp(rng.normal(0, drift, n))
-    visitors = np.maximum(np.round(old["visitors"] * traffic), 0)
-    new["page_views"] = np.round(old["page_views"] * visitors / old["visitors"].clip(1))
-    new["visitors"] = visitors.astype(int)
-
-    def follow(column):
-        own = np.exp(rng.normal(0, drift / 2, n))
-        return np.round(old[column] * traffic * own)
-
-    new["payer_count"] = follow("payer_count").astype(int)
-    sales_ratio = new["payer_count"] / old["payer_count"].clip(1)
-    new["monthly_sales"] = np.maximum(
-        np.round(old["monthly_sales"] * sales_ratio), new["payer_count"]
-    ).astype(int)
-    new["gmv"] = np.round(
-        old["gmv"] * new["monthly_sales"] / old["monthly_sales"].clip(1), 2
-    )
-    new["favorites"] = follow("favorites").astype(int)
-    new["add_to_cart"] = follow("add_to_cart").astype(int)
-
-    reviews = old["review_count"].fillna(0)
-    weekly = rng.poisson(old["monthly_sales"] * 0.25 / 4)
-    negative_share = old["negative_reviews"] / reviews.clip(1)
-    photo_share = old["photo_reviews"] / reviews.clip(1)
-    new["review_count"] = reviews + weekly
-    new["negative_reviews"] = old["negative_reviews"] + rng.binomial(
-        weekly, negative_share.clip(0, 1)
-    )
-    new["photo_reviews"] = old["photo_reviews"] + rng.binomial(
-        weekly, photo_share.clip(0, 1)
-    )
-
+    _drift_traffic(rng, old, new, drift, season)
+    _add_reviews(rng, old, new)
     reference = market.reference.reindex(old["category"].to_numpy())
-    eligible = {
-        "dsr": np.all(
-            [old[c].to_numpy() >= reference[c].to_numpy() for c in DSR], axis=0
-        ),
-        "main_video": old["has_main_video"].to_numpy() == 1,
-        "monthly_sales": old["payer_count"].to_numpy() >= 1,
-        "review_quality": reviews.to_numpy() >= 20,
-        "favorites_cart": (old["favorites"] + old["add_to_cart"]).to_numpy() >= 20,
-    }
-    taken = np.zeros(n, dtype=bool)
-    rows, factors, whats = [], [], []
-    for i in range(incidents):
-        factor = kinds[i % len(kinds)]
-        pool = np.flatnonzero(eligible[factor] & ~taken)
-        if not len(pool):
-            raise ValueError(f"no listing left that a {factor} incident can happen to")
-        row = int(rng.choice(pool))
-        taken[row] = True
-        rows.append(row)
-        factors.append(factor)
-        whats.append(_incident(old, new, row, factor, reference.iloc[row]))
+    rows, factors, whats = _plant(rng, old, new, reference, incidents, kinds)
 
     incidents_table = pd.DataFrame(
         {
@@ -146,6 +94,77 @@ def next_week(
         }
     )
     return NextWeek(old, new, incidents_table, truth)
+
+
+def _drift_traffic(rng, old, new, drift: float, season: float) -> None:
+    """A week's traffic in ``new``: every listing's visitors move by a
+    log-normal factor (and ``season``), and orders, paying buyers, amount
+    sold, favourites and add-to-cart follow, each with a little of its own."""
+    n = len(new)
+    traffic = season * np.exp(rng.normal(0, drift, n))
+    visitors = np.maximum(np.round(old["visitors"] * traffic), 0)
+    new["page_views"] = np.round(old["page_views"] * visitors / old["visitors"].clip(1))
+    new["visitors"] = visitors.astype(int)
+
+    def follow(column):
+        own = np.exp(rng.normal(0, drift / 2, n))
+        return np.round(old[column] * traffic * own)
+
+    new["payer_count"] = follow("payer_count").astype(int)
+    sales_ratio = new["payer_count"] / old["payer_count"].clip(1)
+    new["monthly_sales"] = np.maximum(
+        np.round(old["monthly_sales"] * sales_ratio), new["payer_count"]
+    ).astype(int)
+    new["gmv"] = np.round(
+        old["gmv"] * new["monthly_sales"] / old["monthly_sales"].clip(1), 2
+    )
+    new["favorites"] = follow("favorites").astype(int)
+    new["add_to_cart"] = follow("add_to_cart").astype(int)
+
+
+def _add_reviews(rng, old, new) -> None:
+    """A week of reviews at each listing's usual rates (negative and photo
+    reviews at the shares it had)."""
+    reviews = old["review_count"].fillna(0)
+    weekly = rng.poisson(old["monthly_sales"] * 0.25 / 4)
+    negative_share = old["negative_reviews"] / reviews.clip(1)
+    photo_share = old["photo_reviews"] / reviews.clip(1)
+    new["review_count"] = reviews + weekly
+    new["negative_reviews"] = old["negative_reviews"] + rng.binomial(
+        weekly, negative_share.clip(0, 1)
+    )
+    new["photo_reviews"] = old["photo_reviews"] + rng.binomial(
+        weekly, photo_share.clip(0, 1)
+    )
+
+
+def _plant(rng, old, new, reference, incidents: int, kinds) -> tuple[list, list, list]:
+    """``incidents`` listings, drawn among those each kind can happen to,
+    changed in ``new``: their rows, factors and what was done."""
+    n = len(new)
+    reviews = old["review_count"].fillna(0)
+    eligible = {
+        "dsr": np.all(
+            [old[c].to_numpy() >= reference[c].to_numpy() for c in DSR], axis=0
+        ),
+        "main_video": old["has_main_video"].to_numpy() == 1,
+        "monthly_sales": old["payer_count"].to_numpy() >= 1,
+        "review_quality": reviews.to_numpy() >= 20,
+        "favorites_cart": (old["favorites"] + old["add_to_cart"]).to_numpy() >= 20,
+    }
+    taken = np.zeros(n, dtype=bool)
+    rows, factors, whats = [], [], []
+    for i in range(incidents):
+        factor = kinds[i % len(kinds)]
+        pool = np.flatnonzero(eligible[factor] & ~taken)
+        if not len(pool):
+            raise ValueError(f"no listing left that a {factor} incident can happen to")
+        row = int(rng.choice(pool))
+        taken[row] = True
+        rows.append(row)
+        factors.append(factor)
+        whats.append(_incident(old, new, row, factor, reference.iloc[row]))
+    return rows, factors, whats
 
 
 def _incident(
