@@ -16,6 +16,7 @@ from ranking.errors import (
     RankingError,
     RejectedRowsError,
     UnknownListingError,
+    WhatIfError,
 )
 
 __version__ = "0.1.0"
@@ -59,6 +60,7 @@ __all__ = [
     "Ranks",
     "RejectedRowsError",
     "UnknownListingError",
+    "WhatIfError",
     "audit",
     "check_export",
     "evaluate_model",

@@ -500,7 +500,8 @@ def test_small_catalogs_do_not_judge_title_fit(model_dir, tmp_path):
     ],
 )
 def test_what_if_values_follow_the_exports_rules(item, message):
-    from ranking.explain.audit import WhatIfError, parse_what_if
+    from ranking.errors import WhatIfError
+    from ranking.explain.audit import parse_what_if
 
     with pytest.raises(WhatIfError) as caught:
         parse_what_if([item])

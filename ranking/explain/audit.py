@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ranking.errors import RankingError, UnknownListingError
-from ranking.explain import blockers, fixes
+from ranking.errors import UnknownListingError
+from ranking.explain import blockers, fixes, placement
 from ranking.lang import fix_words, say, signal_word
-from ranking.model import cache, evaluate
+from ranking.model import cache
 from ranking.model.drift import shifts_of
 from ranking.model.features import FACTORS
 from ranking.model.features._common import categories, column
@@ -23,13 +23,10 @@ from ranking.model.features.dsr import DSR_COLUMNS
 from ranking.model.persist import load_model
 from ranking.model.profile import signal_rates
 from ranking.reading import schema
+from ranking.reading.assign import WHAT_IF, assignments
 from ranking.reading.catalog import export_paths
 from ranking.reading.export import read_ranks
 from ranking.reading.values import id_text
-
-
-class WhatIfError(RankingError):
-    """A ``--what-if COLUMN=VALUE`` that cannot be applied."""
 
 
 def audit(
@@ -123,11 +120,24 @@ def listing_report(
     }
     rivals = None
     if ranks is not None:
-        rivals = keyword_rivals(prepared, ranks, wanted)
-        report["keywords"] = keyword_ranks(scored, applied, rivals, at)
+        rivals = placement.keyword_rivals(prepared, ranks, wanted)
+        now = float(scored.weight[at])
+        report["keywords"] = placement.keyword_ranks(
+            rivals, now, ranks_after_fixes(applied, now, at)
+        )
     if changes:
         report["what_if"] = apply_what_if(prepared, scored, at, changes, rivals)
     return report
+
+
+def ranks_after_fixes(applied, now: float, at) -> dict[str, float]:
+    """The weight after each fix that changes the listing by at least
+    :data:`ranking.explain.fixes.MIN_GAIN` (what keyword placement shows)."""
+    return {
+        factor: float(weights[at])
+        for factor, (_, weights) in applied.items()
+        if at in weights.index and weights[at] - now >= fixes.MIN_GAIN
+    }
 
 
 def gain_range(prepared, scored, fix: fixes.Fix, at) -> dict:
@@ -360,100 +370,11 @@ def action(data: pd.DataFrame, fix: fixes.Fix, at, lang: str = "en") -> str:
     return text + say("action.p75", lang)
 
 
-def keyword_rivals(prepared, ranks, listing_id: str) -> list[dict]:
-    """The keywords the listing was seen for, each with its observed rank (None
-    when censored) and its competitors' current weights."""
-    mine = ranks.data[ranks.data["listing_id"] == listing_id]
-    seen = ranks.data[ranks.data["keyword"].isin(mine["keyword"])]
-    rows = prepared.lookup(list(seen["listing_id"].unique()))
-    weights = prepared.score(rows).weight if len(rows) else pd.Series(dtype=float)
-    ids = rows["listing_id"].to_numpy() if len(rows) else np.empty(0, dtype=object)
-    weight_of = pd.Series(weights.to_numpy(), index=ids)
-
-    groups = evaluate.labelled_groups(seen, pd.Series(ids))
-    out = []
-    for keyword in mine["keyword"].unique():
-        group = groups[groups["keyword"] == keyword]
-        me = group[ids[group["row"].to_numpy()] == listing_id]
-        if me.empty:
-            continue
-        me = me.iloc[0]
-        rival_ids = ids[group["row"].to_numpy()]
-        rival_ids = rival_ids[rival_ids != listing_id]
-        out.append(
-            {
-                "keyword": keyword,
-                "observed": None if me["censored"] else int(me["rank"]),
-                "below": int(me["position"]) - 1,
-                "rivals": weight_of[rival_ids].to_numpy(),
-            }
-        )
-    return out
-
-
-def expected_rank(seen: dict, now: float, weight: float) -> int:
-    """Observed rank moved by as many places as the predicted rank moves; for a
-    listing seen only below the tracked top, its predicted rank."""
-    before = 1 + int((seen["rivals"] > now).sum())
-    after = 1 + int((seen["rivals"] > weight).sum())
-    if seen["observed"] is None:
-        return after
-    return max(1, seen["observed"] - (before - after))
-
-
-def keyword_ranks(scored, applied, rivals: list[dict], at) -> list[dict]:
-    """For each keyword the listing was seen for: its observed rank, and the
-    rank expected after each fix with a gain, placed among the competitors'
-    predicted weights."""
-    now = float(scored.weight[at])
-    out = []
-    for seen in rivals:
-        after = {
-            factor: expected_rank(seen, now, float(weights[at]))
-            for factor, (_, weights) in applied.items()
-            if at in weights.index and weights[at] - now >= fixes.MIN_GAIN
-        }
-        out.append(
-            {
-                "keyword": seen["keyword"],
-                "observed_rank": seen["observed"]
-                if seen["observed"] is not None
-                else f">{seen['below']}",
-                "predicted_rank": 1 + int((seen["rivals"] > now).sum()),
-                "competitors": len(seen["rivals"]),
-                "after_fix": after,
-            }
-        )
-    return out
-
-
-def _what_if_column(name: str) -> str:
-    canonical = schema.EXPORT_ALIASES.get(schema.header_key(name))
-    if canonical not in {*schema.SIGNALS, "main_image"}:
-        raise WhatIfError(
-            f"--what-if {name}: not a signal column; use one of "
-            + ", ".join(schema.SIGNALS)
-        )
-    return canonical
-
-
 def parse_what_if(items) -> dict[str, object]:
-    """``["monthly_sales=500", "主图视频=是"]`` → canonical column → parsed value."""
-    changes = {}
-    for item in items:
-        if "=" not in item:
-            raise WhatIfError(f"--what-if {item}: expected COLUMN=VALUE")
-        name, text = (part.strip() for part in item.split("=", 1))
-        canonical = _what_if_column(name)
-        # The export's own rules: value forms, types and ranges.
-        try:
-            value = schema.read_cell(canonical, text)
-        except ValueError as error:
-            raise WhatIfError(f"--what-if {item}: {error}") from None
-        if isinstance(value, bool):
-            value = float(value)  # as the model reads a yes/no column
-        changes[canonical] = value
-    return changes
+    """``["monthly_sales=500", "主图视频=是"]`` → canonical column → parsed
+    value, by the parser ``--set`` shares
+    (:func:`ranking.reading.assign.assignments`)."""
+    return {name: value for name, (_, value) in assignments(items, WHAT_IF).items()}
 
 
 def apply_what_if(prepared, scored, at, changes: dict, rivals) -> dict:
@@ -480,14 +401,5 @@ def apply_what_if(prepared, scored, at, changes: dict, rivals) -> dict:
         "category_percentile": round(float(percentile), 1),
     }
     if rivals is not None:
-        result["keywords"] = [
-            {
-                "keyword": seen["keyword"],
-                "observed_rank": seen["observed"]
-                if seen["observed"] is not None
-                else f">{seen['below']}",
-                "expected_rank": expected_rank(seen, now, weight),
-            }
-            for seen in rivals
-        ]
+        result["keywords"] = placement.expected_ranks(rivals, now, weight)
     return result
