@@ -106,10 +106,10 @@ def listing_report(
         "fixes": [
             {
                 "factor": factor,
-                "action": action(data, applied[factor][0], at, lang),
-                "expected_weight": round(float(applied[factor][1][at]), 2),
+                "action": action(data, factor, applied[factor], at, lang),
+                "expected_weight": round(float(applied[factor].weight[at]), 2),
                 "expected_gain": round(float(gains.at[at, factor]), 2),
-                **gain_range(prepared, scored, applied[factor][0], at),
+                **gain_range(prepared, scored, applied[factor], at),
             }
             for factor in order[0]
             if factor
@@ -134,20 +134,20 @@ def ranks_after_fixes(applied, now: float, at) -> dict[str, float]:
     """The weight after each fix that changes the listing by at least
     :data:`ranking.explain.fixes.MIN_GAIN` (what keyword placement shows)."""
     return {
-        factor: float(weights[at])
-        for factor, (_, weights) in applied.items()
-        if at in weights.index and weights[at] - now >= fixes.MIN_GAIN
+        factor: float(effect.weight[at])
+        for factor, effect in applied.items()
+        if at in effect.rows and effect.weight[at] - now >= fixes.MIN_GAIN
     }
 
 
-def gain_range(prepared, scored, fix: fixes.Fix, at) -> dict:
+def gain_range(prepared, scored, effect: fixes.Effect, at) -> dict:
     """``expected_gain_range``: the lowest and highest gain of the fix under
     the model's cross-validation fold models (absent for a model without
     them)."""
-    by_fold = fixes.fold_gains(prepared, scored, fix)
+    by_fold = fixes.fold_gains(prepared, scored, effect)
     if by_fold.size == 0:
         return {}
-    column = by_fold[:, fix.changed.index.get_loc(at)]
+    column = by_fold[:, effect.rows.get_loc(at)]
     return {
         "expected_gain_range": [
             round(float(column.min()), 2),
@@ -333,9 +333,11 @@ def _number(value) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-def action(data: pd.DataFrame, fix: fixes.Fix, at, lang: str = "en") -> str:
+def action(
+    data: pd.DataFrame, factor: str, effect: fixes.Effect, at, lang: str = "en"
+) -> str:
     """What the fix asks the seller to do, with this listing's numbers."""
-    before, after = data.loc[at], fix.changed.loc[at]
+    before, after = data.loc[at], effect.changed.loc[at]
 
     def change(name, verb="action.raise"):
         old, new = before.get(name), after.get(name)
@@ -344,7 +346,6 @@ def action(data: pd.DataFrame, fix: fixes.Fix, at, lang: str = "en") -> str:
         label = say(f"action.label.{name}", lang)
         return say(verb, lang, label=label, old=_number(old), new=_number(new))
 
-    factor = fix.factor
     if factor == "category_fit":
         return say(
             "action.move", lang, old=before.get("category"), new=after["category"]
@@ -378,18 +379,15 @@ def parse_what_if(items) -> dict[str, object]:
 
 
 def apply_what_if(prepared, scored, at, changes: dict, rivals) -> dict:
-    """Re-score the listing with some raw values changed."""
-    row = scored.data.loc[[at]].copy()
-    for name, value in changes.items():
-        row[name] = row[name].astype(object) if name in row.columns else None
-        row[name] = [value]
-    title_fit = None if {"title", "category"} & set(changes) else scored.title_fit
-    # A changed title or category is read by the catalog's title model.
-    after = prepared.score(row, title_fit=title_fit)
-    weight = float(after.weight[at])
+    """The listing re-scored with some raw values changed (through the fix
+    engine, :func:`ranking.explain.fixes.apply`)."""
+    effect = fixes.apply(prepared, scored, pd.Index([at]), changes=changes)
+    weight = float(effect.weight[at])
     now = float(scored.weight[at])
     percentile = prepared.scores.percentile_among_others(
-        str(categories(row).iloc[0]), float(after.raw[0]), float(scored.raw[0])
+        str(categories(effect.changed).iloc[0]),
+        float(effect.raw[0]),
+        float(scored.raw[0]),
     )
     result = {
         "changes": {
