@@ -654,3 +654,19 @@ def test_a_what_if_no_feature_reads_moves_nothing(prepared):
     effect = fixes.apply(state, scored, rows, changes={"page_views": 10.0})
     assert list(effect.rows) == list(rows) and effect.after.empty
     np.testing.assert_array_equal(effect.gain, 0.0)
+
+
+def test_fixes_after_a_category_move_aim_at_the_new_categorys_targets(prepared):
+    state, scored, applied, _ = prepared
+    rows = applied["category_fit"].rows
+    assert len(rows) > 0
+    effect = fixes.apply(state, scored, rows, fixes=["monthly_sales", "category_fit"])
+    assert effect.fixes[0] == "category_fit"
+    moved = effect.changed.loc[rows]
+    new_targets = state.profile.targets_for(moved)["monthly_sales"]
+    old = scored.data.loc[rows, "monthly_sales"].astype(float)
+    np.testing.assert_array_equal(
+        moved["monthly_sales"].astype(float), np.fmax(old, new_targets)
+    )
+    by_hand = state.score(moved, title_fit=effect.title_fit)
+    np.testing.assert_allclose(effect.weight, by_hand.weight, rtol=0, atol=1e-9)

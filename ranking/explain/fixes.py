@@ -336,7 +336,7 @@ class _Rows:
             if fix.title_fit is not None:
                 fit = _overlay(fit, fix.title_fit)
                 moved, targets = True, None
-        if pending is not None and len(pending) == touched.sum():
+        if pending is not None and not changes and len(applied) == 1:
             # One fix changed every changed row: its copies are the result
             # (no merge: ``score`` takes eight single fixes of every chunk).
             changed = pending
