@@ -42,9 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality import raw_frame, train_lightgbm  # noqa: E402
 from title_model import move_five_percent  # noqa: E402
 
-from ranking import fixes  # noqa: E402
 from ranking.engines.training import train  # noqa: E402
-from ranking.model import crossval, evaluate
+from ranking.explain import fixes  # noqa: E402
+from ranking.model import crossval, evaluate  # noqa: E402
 from ranking.model.features import FACTORS  # noqa: E402
 from ranking.model.pipeline import catalog_features, prepare  # noqa: E402
 from ranking.model.profile import ProfilePart, signal_rates  # noqa: E402
@@ -101,17 +101,17 @@ def lightgbm_choice(data, train_groups, applied, seed):
     ranker = train_lightgbm(frame.reset_index(drop=True), train_groups, seed)
     base = pd.Series(ranker.predict(frame), index=data.index)
     gains = pd.DataFrame(np.nan, index=data.index, columns=list(FACTORS))
-    for factor, (fix, _) in applied.items():
-        if not len(fix.changed):
+    for factor, effect in applied.items():
+        if not len(effect.changed):
             continue
-        moved = raw_frame(fix.changed)
+        moved = raw_frame(effect.changed)
         # Ages and the category codes must mean what they meant in training.
-        moved["days_listed"] = frame.loc[fix.changed.index, "days_listed"]
+        moved["days_listed"] = frame.loc[effect.changed.index, "days_listed"]
         moved["category"] = pd.Categorical(
-            fix.changed["category"], categories=frame["category"].cat.categories
+            effect.changed["category"], categories=frame["category"].cat.categories
         )
         predicted = ranker.predict(moved)
-        gains.loc[fix.changed.index, factor] = predicted - base[fix.changed.index]
+        gains.loc[effect.changed.index, factor] = predicted - base[effect.changed.index]
     values = gains.fillna(-np.inf).to_numpy()
     choice = np.asarray(FACTORS, dtype=object)[values.argmax(axis=1)]
     return np.where(values.max(axis=1) > 0, choice, "")
@@ -137,11 +137,11 @@ def capture_bench(listings: int, seed: int) -> None:
 
     truth = market.truth["true_weight"].to_numpy()
     true_gain = pd.DataFrame(np.nan, index=data.index, columns=list(FACTORS))
-    for factor, (fix, _) in applied.items():
-        if len(fix.changed):
-            rows = fix.changed.index
+    for factor, effect in applied.items():
+        if len(effect.changed):
+            rows = effect.changed.index
             after = true_weight(
-                fix.changed,
+                effect.changed,
                 market.truth.loc[rows, "title_category"],
                 market.reference,
                 market.assumptions,

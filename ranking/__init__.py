@@ -17,6 +17,7 @@ from ranking.errors import (
     RejectedRowsError,
     TrainingError,
     UnknownListingError,
+    WhatIfError,
 )
 
 __version__ = "0.1.0"
@@ -61,6 +62,7 @@ __all__ = [
     "RejectedRowsError",
     "TrainingError",
     "UnknownListingError",
+    "WhatIfError",
     "audit",
     "check_export",
     "evaluate_model",

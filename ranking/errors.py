@@ -25,6 +25,10 @@ class UnknownListingError(RankingError):
     """A listing id that is not in the export."""
 
 
+class WhatIfError(RankingError):
+    """A ``--what-if COLUMN=VALUE`` that cannot be applied."""
+
+
 class ModelFileError(RankingError):
     """A model directory is missing, altered, or made by another version."""
 

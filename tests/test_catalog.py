@@ -199,3 +199,59 @@ def test_an_id_repeated_across_files_names_the_file_it_first_came_from(tmp_path)
         "part-2.csv: row 3: listing_id 'E' repeats row 3 of part-1.csv",
         "part-2.csv: row 4: listing_id 'A' repeats row 2 of part-0.csv",
     ]
+
+
+def test_set_and_what_if_are_one_parser(monkeypatch):
+    """--set and --what-if read COLUMN=VALUE through one function: a change
+    to it reaches both (issue 23: two parsers had drifted apart)."""
+    from ranking.explain import audit
+    from ranking.reading import assign, catalog
+
+    calls = []
+    real = assign.assignments
+
+    def spy(items, option):
+        calls.append(option.flag)
+        return real(items, option)
+
+    monkeypatch.setattr(catalog, "assignments", spy)
+    monkeypatch.setattr(audit, "assignments", spy)
+    assert parse_sets(["服务态度=4.8"]) == {"dsr_service": ("4.8", 4.8)}
+    assert audit.parse_what_if(["服务态度=4.8"]) == {"dsr_service": 4.8}
+    assert calls == ["--set", "--what-if"]
+
+
+@pytest.mark.parametrize(
+    ("item", "set_message", "what_if_message"),
+    [
+        (
+            "dsr_service",
+            "--set dsr_service: expected COLUMN=VALUE, e.g. dsr_service=4.8",
+            "--what-if dsr_service: expected COLUMN=VALUE",
+        ),
+        ("=4.8", "--set =4.8: expected COLUMN=VALUE", "--what-if : not a signal"),
+        (
+            "colour=red",
+            "--set colour=red: 'colour' is not a signal",
+            "--what-if colour: not a signal column",
+        ),
+        ("main_image=a.jpg", "'main_image' is not a signal", None),
+        (
+            "dsr_service=48",
+            "--set dsr_service=48: dsr_service is 48",
+            "--what-if dsr_service=48: dsr_service is 48",
+        ),
+    ],
+    ids=["no-equals", "no-column", "unknown", "main-image", "out-of-range"],
+)
+def test_each_option_keeps_its_own_words(item, set_message, what_if_message):
+    from ranking.errors import WhatIfError
+    from ranking.explain.audit import parse_what_if
+
+    with pytest.raises(ExportError, match=re.escape(set_message)):
+        parse_sets([item])
+    if what_if_message is None:
+        assert parse_what_if([item]) == {"main_image": "a.jpg"}
+    else:
+        with pytest.raises(WhatIfError, match=re.escape(what_if_message)):
+            parse_what_if([item])

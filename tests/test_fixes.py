@@ -11,7 +11,8 @@ from ranking.cli import cli
 from ranking.explain import fixes
 from ranking.explain.audit import audit
 from ranking.model import pipeline
-from ranking.model.features import FACTORS
+from ranking.model.features import CATEGORY_RELATIVE, FACTORS, FEATURES_OF_FAMILY
+from ranking.model.features.dsr import DSR_COLUMNS
 from ranking.model.persist import load_model
 from ranking.reading import io
 from ranking.reading.export import ExportSource, read_export
@@ -44,9 +45,9 @@ def prepared(market_files, model_dir):
 
 def test_no_fix_ever_makes_a_signal_worse(prepared):
     _, scored, applied, _ = prepared
-    for factor, (fix, _) in applied.items():
-        before = scored.data.loc[fix.changed.index]
-        after = fix.changed
+    for factor, effect in applied.items():
+        before = scored.data.loc[effect.rows]
+        after = effect.changed
         for name in INCREASING:
             old = pd.to_numeric(before[name].astype("Float64"), errors="coerce")
             new = pd.to_numeric(after[name].astype("Float64"), errors="coerce")
@@ -55,12 +56,12 @@ def test_no_fix_ever_makes_a_signal_worse(prepared):
             after["negative_reviews"].fillna(0) <= before["negative_reviews"].fillna(0)
         ).all()
         assert after["refund_rate"].equals(before["refund_rate"])
-        assert len(fix.changed) > 0, factor
+        assert len(effect.changed) > 0, factor
 
 
 def test_payer_fix_keeps_sales_at_least_payers_and_gmv_in_step(prepared):
     _, scored, applied, _ = prepared
-    changed = applied["payer_count"][0].changed
+    changed = applied["payer_count"].changed
     assert (changed["monthly_sales"] >= changed["payer_count"]).all()
     before = scored.data.loc[changed.index]
     raised = changed["monthly_sales"] > before["monthly_sales"]
@@ -73,7 +74,7 @@ def test_payer_fix_keeps_sales_at_least_payers_and_gmv_in_step(prepared):
 def test_fixes_target_the_category_75th_percentile(prepared):
     state, scored, applied, _ = prepared
     targets = state.profile.targets_for(scored.data)
-    changed = applied["monthly_sales"][0].changed
+    changed = applied["monthly_sales"].changed
     target = targets.loc[changed.index, "monthly_sales"]
     assert (changed["monthly_sales"] == target).all()
     for one in scored.data["category"].unique()[:4]:
@@ -137,12 +138,11 @@ def test_contributions_follow_the_direction_of_each_signal(prepared):
 
 def test_fix_gains_from_changed_terms_equal_a_full_rebuild(prepared):
     state, scored, applied, _ = prepared
-    for fix, after in applied.values():
-        if fix.changed.empty:
+    for effect in applied.values():
+        if effect.changed.empty:
             continue
-        fit = fix.title_fit if fix.title_fit is not None else scored.title_fit
-        rebuilt = state.score(fix.changed, title_fit=fit.loc[fix.changed.index])
-        np.testing.assert_allclose(after, rebuilt.weight, rtol=0, atol=1e-9)
+        rebuilt = state.score(effect.changed, title_fit=effect.title_fit)
+        np.testing.assert_allclose(effect.weight, rebuilt.weight, rtol=0, atol=1e-9)
 
 
 # --- audit -----------------------------------------------------------------------
@@ -501,7 +501,8 @@ def test_small_catalogs_do_not_judge_title_fit(model_dir, tmp_path):
     ],
 )
 def test_what_if_values_follow_the_exports_rules(item, message):
-    from ranking.explain.audit import WhatIfError, parse_what_if
+    from ranking.errors import WhatIfError
+    from ranking.explain.audit import parse_what_if
 
     with pytest.raises(WhatIfError) as caught:
         parse_what_if([item])
@@ -535,3 +536,138 @@ def test_audit_text_shows_the_trust_and_each_fix_its_range(
     assert f"{first['expected_gain']:+6.1f} ({low:.1f}–{high:.1f})" in text
     # A Taobao-style export with sales given does not lack a Best Sellers Rank.
     assert "sales_rank" not in report["unknown_signals"]
+
+
+# --- the fix engine: sets of fixes and what-ifs, jointly ----------------------
+
+
+def _by_hand(state, scored, rows, edit, title_fit=None):
+    """The rows scored from scratch after ``edit`` changed a copy of them."""
+    data = scored.data.loc[rows].copy()
+    edit(data)
+    fit = scored.title_fit.loc[rows] if title_fit is None else title_fit
+    return state.score(data, title_fit=fit)
+
+
+def test_joint_fixes_equal_scoring_both_changes_by_hand(prepared):
+    """payer_count also raises sales: applied with monthly_sales, the engine's
+    weight is the rows scored with both changes made by hand, and it is not
+    the sum of the two single gains where they overlap."""
+    state, scored, applied, gains = prepared
+    both = applied["payer_count"].rows.intersection(applied["monthly_sales"].rows)
+    known = scored.data.loc[both]
+    # 坑产 scaled with units (a listing with no sales has it from the price).
+    both = both[(known["monthly_sales"] > 0).to_numpy() & known["gmv"].notna()]
+    assert len(both) > 10
+    effect = fixes.apply(state, scored, both, fixes=["payer_count", "monthly_sales"])
+    assert effect.fixes == ("monthly_sales", "payer_count")  # the order applied
+    assert list(effect.rows) == list(both)
+
+    targets = state.profile.targets_for(scored.data.loc[both])
+
+    def edit(data):
+        sales, gmv = data["monthly_sales"].astype(float), data["gmv"].astype(float)
+        payers = np.fmax(data["payer_count"], targets["payer_count"])
+        new_sales = np.fmax(np.fmax(sales, targets["monthly_sales"]), payers)
+        data["payer_count"] = payers
+        data["monthly_sales"] = new_sales
+        data["gmv"] = gmv * new_sales / sales  # 坑产 in step with units
+
+    by_hand = _by_hand(state, scored, both, edit)
+    np.testing.assert_allclose(effect.weight, by_hand.weight, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        effect.changed[["payer_count", "monthly_sales", "gmv"]].astype(float),
+        by_hand.data[["payer_count", "monthly_sales", "gmv"]].astype(float),
+    )
+    summed = gains.loc[both, "payer_count"] + gains.loc[both, "monthly_sales"]
+    assert np.abs(effect.gain - summed).max() > 0.01  # overlap: not additive
+
+
+def test_one_fix_through_apply_is_that_fix_alone(prepared):
+    state, scored, applied, _ = prepared
+    effect = fixes.apply(state, scored, fixes=["dsr"])
+    pd.testing.assert_series_equal(effect.weight, applied["dsr"].weight)
+    pd.testing.assert_frame_equal(effect.changed, applied["dsr"].changed)
+
+
+def test_a_category_what_if_recomputes_every_category_relative_feature(prepared):
+    state, scored, _, _ = prepared
+    at = scored.data.index[:5]
+    other = scored.data["category"].astype(str).value_counts().index[-1]
+    rows = at[scored.data.loc[at, "category"].astype(str) != other]
+    effect = fixes.apply(state, scored, rows, changes={"category": other})
+    moved = set(effect.after.columns)
+    for family in CATEGORY_RELATIVE:
+        assert set(FEATURES_OF_FAMILY[family]) <= moved, family
+    assert {"has_main_video", "log_sales_rank"}.isdisjoint(moved)
+    # Relative to the new category: some of them changed, and the whole
+    # re-score (new title fit included) agrees.
+    assert not np.allclose(
+        effect.after["rel_sales"].fillna(0), effect.before["rel_sales"].fillna(0)
+    )
+    by_hand = state.score(effect.changed)
+    np.testing.assert_allclose(effect.weight, by_hand.weight, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        effect.title_fit["title_fit"], by_hand.title_fit["title_fit"]
+    )
+
+
+def test_a_what_if_and_a_fix_apply_together(prepared):
+    """A what-if is set first and the fixes see it: a video set by what-if
+    leaves the video fix nothing to do."""
+    state, scored, applied, _ = prepared
+    rows = applied["main_video"].rows[:3]
+    effect = fixes.apply(
+        state,
+        scored,
+        rows,
+        fixes=["main_video", "dsr"],
+        changes={"has_main_video": True, "dsr_service": 4.9},
+    )
+    assert "main_video" not in effect.fixes
+    assert (effect.changed["has_main_video"] == 1.0).all()
+    assert (effect.changed["dsr_service"] >= 4.9).all()
+
+    def edit(data):
+        data["has_main_video"] = 1.0
+        data["dsr_service"] = 4.9
+        targets = state.profile.targets_for(data)
+        for name in DSR_COLUMNS:
+            data[name] = np.fmax(data[name].astype(float), targets[name])
+
+    by_hand = _by_hand(state, scored, rows, edit)
+    np.testing.assert_allclose(effect.weight, by_hand.weight, rtol=0, atol=1e-9)
+    terms = effect.term_changes(state.model.additive)
+    np.testing.assert_allclose(
+        terms.sum(axis=1), effect.raw - scored.raw[scored.data.index.get_indexer(rows)]
+    )
+
+
+def test_unknown_fixes_are_refused(prepared):
+    state, scored, _, _ = prepared
+    with pytest.raises(ValueError, match="unknown fixes"):
+        fixes.apply(state, scored, fixes=["speed"])
+
+
+def test_a_what_if_no_feature_reads_moves_nothing(prepared):
+    state, scored, _, _ = prepared
+    rows = scored.data.index[:3]
+    effect = fixes.apply(state, scored, rows, changes={"page_views": 10.0})
+    assert list(effect.rows) == list(rows) and effect.after.empty
+    np.testing.assert_array_equal(effect.gain, 0.0)
+
+
+def test_fixes_after_a_category_move_aim_at_the_new_categorys_targets(prepared):
+    state, scored, applied, _ = prepared
+    rows = applied["category_fit"].rows
+    assert len(rows) > 0
+    effect = fixes.apply(state, scored, rows, fixes=["monthly_sales", "category_fit"])
+    assert effect.fixes[0] == "category_fit"
+    moved = effect.changed.loc[rows]
+    new_targets = state.profile.targets_for(moved)["monthly_sales"]
+    old = scored.data.loc[rows, "monthly_sales"].astype(float)
+    np.testing.assert_array_equal(
+        moved["monthly_sales"].astype(float), np.fmax(old, new_targets)
+    )
+    by_hand = state.score(moved, title_fit=effect.title_fit)
+    np.testing.assert_allclose(effect.weight, by_hand.weight, rtol=0, atol=1e-9)

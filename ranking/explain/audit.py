@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ranking.errors import RankingError, UnknownListingError
-from ranking.explain import blockers, fixes
+from ranking.errors import UnknownListingError
+from ranking.explain import blockers, fixes, placement
 from ranking.lang import fix_words, say, signal_word
-from ranking.model import evaluate
 from ranking.model.drift import shifts_of
 from ranking.model.features import FACTORS
 from ranking.model.features._common import categories, column
@@ -23,13 +22,10 @@ from ranking.model.features.dsr import DSR_COLUMNS
 from ranking.model.profile import signal_rates
 from ranking.model.workspace import Workspace
 from ranking.reading import schema
+from ranking.reading.assign import WHAT_IF, assignments
 from ranking.reading.catalog import export_paths
 from ranking.reading.export import read_ranks
 from ranking.reading.values import id_text
-
-
-class WhatIfError(RankingError):
-    """A ``--what-if COLUMN=VALUE`` that cannot be applied."""
 
 
 def audit(
@@ -118,10 +114,10 @@ def listing_report(
         "fixes": [
             {
                 "factor": factor,
-                "action": action(data, applied[factor][0], at, lang),
-                "expected_weight": round(float(applied[factor][1][at]), 2),
+                "action": action(data, factor, applied[factor], at, lang),
+                "expected_weight": round(float(applied[factor].weight[at]), 2),
                 "expected_gain": round(float(gains.at[at, factor]), 2),
-                **gain_range(prepared, scored, applied[factor][0], at),
+                **gain_range(prepared, scored, applied[factor], at),
             }
             for factor in order[0]
             if factor
@@ -132,21 +128,34 @@ def listing_report(
     }
     rivals = None
     if ranks is not None:
-        rivals = keyword_rivals(prepared, ranks, wanted)
-        report["keywords"] = keyword_ranks(scored, applied, rivals, at)
+        rivals = placement.keyword_rivals(prepared, ranks, wanted)
+        now = float(scored.weight[at])
+        report["keywords"] = placement.keyword_ranks(
+            rivals, now, ranks_after_fixes(applied, now, at)
+        )
     if changes:
         report["what_if"] = apply_what_if(prepared, scored, at, changes, rivals)
     return report
 
 
-def gain_range(prepared, scored, fix: fixes.Fix, at) -> dict:
+def ranks_after_fixes(applied, now: float, at) -> dict[str, float]:
+    """The weight after each fix that changes the listing by at least
+    :data:`ranking.explain.fixes.MIN_GAIN` (what keyword placement shows)."""
+    return {
+        factor: float(effect.weight[at])
+        for factor, effect in applied.items()
+        if at in effect.rows and effect.weight[at] - now >= fixes.MIN_GAIN
+    }
+
+
+def gain_range(prepared, scored, effect: fixes.Effect, at) -> dict:
     """``expected_gain_range``: the lowest and highest gain of the fix under
     the model's cross-validation fold models (absent for a model without
     them)."""
-    by_fold = fixes.fold_gains(prepared, scored, fix)
+    by_fold = fixes.fold_gains(prepared, scored, effect)
     if by_fold.size == 0:
         return {}
-    column = by_fold[:, fix.changed.index.get_loc(at)]
+    column = by_fold[:, effect.rows.get_loc(at)]
     return {
         "expected_gain_range": [
             round(float(column.min()), 2),
@@ -332,9 +341,11 @@ def _number(value) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-def action(data: pd.DataFrame, fix: fixes.Fix, at, lang: str = "en") -> str:
+def action(
+    data: pd.DataFrame, factor: str, effect: fixes.Effect, at, lang: str = "en"
+) -> str:
     """What the fix asks the seller to do, with this listing's numbers."""
-    before, after = data.loc[at], fix.changed.loc[at]
+    before, after = data.loc[at], effect.changed.loc[at]
 
     def change(name, verb="action.raise"):
         old, new = before.get(name), after.get(name)
@@ -343,7 +354,6 @@ def action(data: pd.DataFrame, fix: fixes.Fix, at, lang: str = "en") -> str:
         label = say(f"action.label.{name}", lang)
         return say(verb, lang, label=label, old=_number(old), new=_number(new))
 
-    factor = fix.factor
     if factor == "category_fit":
         return say(
             "action.move", lang, old=before.get("category"), new=after["category"]
@@ -369,115 +379,23 @@ def action(data: pd.DataFrame, fix: fixes.Fix, at, lang: str = "en") -> str:
     return text + say("action.p75", lang)
 
 
-def keyword_rivals(prepared, ranks, listing_id: str) -> list[dict]:
-    """The keywords the listing was seen for, each with its observed rank (None
-    when censored) and its competitors' current weights."""
-    mine = ranks.data[ranks.data["listing_id"] == listing_id]
-    seen = ranks.data[ranks.data["keyword"].isin(mine["keyword"])]
-    rows = prepared.lookup(list(seen["listing_id"].unique()))
-    weights = prepared.score(rows).weight if len(rows) else pd.Series(dtype=float)
-    ids = rows["listing_id"].to_numpy() if len(rows) else np.empty(0, dtype=object)
-    weight_of = pd.Series(weights.to_numpy(), index=ids)
-
-    groups = evaluate.labelled_groups(seen, pd.Series(ids))
-    out = []
-    for keyword in mine["keyword"].unique():
-        group = groups[groups["keyword"] == keyword]
-        me = group[ids[group["row"].to_numpy()] == listing_id]
-        if me.empty:
-            continue
-        me = me.iloc[0]
-        rival_ids = ids[group["row"].to_numpy()]
-        rival_ids = rival_ids[rival_ids != listing_id]
-        out.append(
-            {
-                "keyword": keyword,
-                "observed": None if me["censored"] else int(me["rank"]),
-                "below": int(me["position"]) - 1,
-                "rivals": weight_of[rival_ids].to_numpy(),
-            }
-        )
-    return out
-
-
-def expected_rank(seen: dict, now: float, weight: float) -> int:
-    """Observed rank moved by as many places as the predicted rank moves; for a
-    listing seen only below the tracked top, its predicted rank."""
-    before = 1 + int((seen["rivals"] > now).sum())
-    after = 1 + int((seen["rivals"] > weight).sum())
-    if seen["observed"] is None:
-        return after
-    return max(1, seen["observed"] - (before - after))
-
-
-def keyword_ranks(scored, applied, rivals: list[dict], at) -> list[dict]:
-    """For each keyword the listing was seen for: its observed rank, and the
-    rank expected after each fix with a gain, placed among the competitors'
-    predicted weights."""
-    now = float(scored.weight[at])
-    out = []
-    for seen in rivals:
-        after = {
-            factor: expected_rank(seen, now, float(weights[at]))
-            for factor, (_, weights) in applied.items()
-            if at in weights.index and weights[at] - now >= fixes.MIN_GAIN
-        }
-        out.append(
-            {
-                "keyword": seen["keyword"],
-                "observed_rank": seen["observed"]
-                if seen["observed"] is not None
-                else f">{seen['below']}",
-                "predicted_rank": 1 + int((seen["rivals"] > now).sum()),
-                "competitors": len(seen["rivals"]),
-                "after_fix": after,
-            }
-        )
-    return out
-
-
-def _what_if_column(name: str) -> str:
-    canonical = schema.EXPORT_ALIASES.get(schema.header_key(name))
-    if canonical not in {*schema.SIGNALS, "main_image"}:
-        raise WhatIfError(
-            f"--what-if {name}: not a signal column; use one of "
-            + ", ".join(schema.SIGNALS)
-        )
-    return canonical
-
-
 def parse_what_if(items) -> dict[str, object]:
-    """``["monthly_sales=500", "主图视频=是"]`` → canonical column → parsed value."""
-    changes = {}
-    for item in items:
-        if "=" not in item:
-            raise WhatIfError(f"--what-if {item}: expected COLUMN=VALUE")
-        name, text = (part.strip() for part in item.split("=", 1))
-        canonical = _what_if_column(name)
-        # The export's own rules: value forms, types and ranges.
-        try:
-            value = schema.read_cell(canonical, text)
-        except ValueError as error:
-            raise WhatIfError(f"--what-if {item}: {error}") from None
-        if isinstance(value, bool):
-            value = float(value)  # as the model reads a yes/no column
-        changes[canonical] = value
-    return changes
+    """``["monthly_sales=500", "主图视频=是"]`` → canonical column → parsed
+    value, by the parser ``--set`` shares
+    (:func:`ranking.reading.assign.assignments`)."""
+    return {name: value for name, (_, value) in assignments(items, WHAT_IF).items()}
 
 
 def apply_what_if(prepared, scored, at, changes: dict, rivals) -> dict:
-    """Re-score the listing with some raw values changed."""
-    row = scored.data.loc[[at]].copy()
-    for name, value in changes.items():
-        row[name] = row[name].astype(object) if name in row.columns else None
-        row[name] = [value]
-    title_fit = None if {"title", "category"} & set(changes) else scored.title_fit
-    # A changed title or category is read by the catalog's title model.
-    after = prepared.score(row, title_fit=title_fit)
-    weight = float(after.weight[at])
+    """The listing re-scored with some raw values changed (through the fix
+    engine, :func:`ranking.explain.fixes.apply`)."""
+    effect = fixes.apply(prepared, scored, pd.Index([at]), changes=changes)
+    weight = float(effect.weight[at])
     now = float(scored.weight[at])
     percentile = prepared.scores.percentile_among_others(
-        str(categories(row).iloc[0]), float(after.raw[0]), float(scored.raw[0])
+        str(categories(effect.changed).iloc[0]),
+        float(effect.raw[0]),
+        float(scored.raw[0]),
     )
     result = {
         "changes": {
@@ -489,14 +407,5 @@ def apply_what_if(prepared, scored, at, changes: dict, rivals) -> dict:
         "category_percentile": round(float(percentile), 1),
     }
     if rivals is not None:
-        result["keywords"] = [
-            {
-                "keyword": seen["keyword"],
-                "observed_rank": seen["observed"]
-                if seen["observed"] is not None
-                else f">{seen['below']}",
-                "expected_rank": expected_rank(seen, now, weight),
-            }
-            for seen in rivals
-        ]
+        result["keywords"] = placement.expected_ranks(rivals, now, weight)
     return result

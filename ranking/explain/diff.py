@@ -37,8 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ranking.explain.audit import expected_rank
 from ranking.explain.fixes import FIX_COLUMNS
+from ranking.explain.placement import expected_rank, predicted_rank
 from ranking.lang import say, signal_word
 from ranking.model import evaluate
 from ranking.model.drift import DriftCounts, factor_contributions
@@ -282,7 +282,7 @@ def _positions_lost(table: pd.DataFrame, new_all: Scored, ranks) -> list[dict]:
         }
         # Where the old weight would stand, as audit places a fix.
         at_old = expected_rank(seen, now, then)
-        rank_now = seen["observed"] or 1 + int((rivals > now).sum())
+        rank_now = seen["observed"] or predicted_rank(seen, now)
         out.append(
             {
                 "listing_id": listing,

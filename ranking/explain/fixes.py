@@ -9,14 +9,19 @@ family), against the catalog's fixed yardsticks. Targets are the catalog
 profile's per-category percentiles (catalog-wide for a category with fewer
 than ``MIN_CATEGORY_LISTINGS`` known values).
 
+One engine, :func:`apply`, gives the joint effect of any set of these fixes
+and of raw-value changes (``audit --what-if``) on any rows: each factor's
+fix alone (``score``'s and ``audit``'s gains) is that engine with one fix.
+
 >>> applied = apply_fixes(prepared, scored)       # doctest: +SKIP
 >>> gains = gain_table(scored, applied)           # rows × factors  # doctest: +SKIP
+>>> both = apply(prepared, scored, rows, fixes=["dsr", "main_video"])  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -222,73 +227,243 @@ FIXES: dict[str, Callable[..., Fix]] = {
 }
 
 
-def _moved_features(prepared, scored, fix: Fix) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The features a fix moves, after and before, for its changed rows."""
-    changed = fix.changed
-    families = families_reading(FIX_COLUMNS[fix.factor])
-    fit = fix.title_fit if fix.title_fit is not None else scored.title_fit
-    after = build_features(changed, prepared.profile.reference, fit, families=families)
-    return after, scored.features.loc[changed.index, after.columns]
+# ----------------------------------------------------------------- engine
+#
+# Every effect goes through :func:`apply`: one factor's fix for a whole chunk
+# (``score``), each fix of one listing and its what-if (``audit``), and sets
+# of fixes evaluated together (issue 25's ``--target-rank``).
+
+#: The order fixes are applied in: a category move first, so that the other
+#: fixes aim at the new category's targets; then the factors' order.
+FIX_ORDER: tuple[str, ...] = (
+    "category_fit",
+    *(f for f in FACTORS if f != "category_fit"),
+)
 
 
-def gain_of(prepared, scored, fix: Fix) -> pd.Series:
-    """0-100 weight of a fix's changed rows: the rows' raw scores plus the
-    change in the terms of the features the fix moves (exact for an additive
-    model), against the catalog's fixed yardsticks."""
-    changed = fix.changed
-    if changed.empty:
-        return pd.Series(dtype="float64")
-    after, before = _moved_features(prepared, scored, fix)
-    additive = prepared.model.additive
-    delta = additive.partial_terms(after) - additive.partial_terms(before)
-    raw = pd.Series(scored.raw, index=scored.data.index)[changed.index]
-    return pd.Series(
-        prepared.model.to_weight(raw.to_numpy() + delta), index=changed.index
-    )
+@dataclass
+class Effect:
+    """The joint effect of a set of fixes and raw-value changes on some rows,
+    as :func:`apply` returns it. Rows nothing changed are left out: ``changed``
+    and every field below are for the rows something changed, in the rows'
+    order."""
+
+    #: The fixes that changed at least one row, in the order applied.
+    fixes: tuple[str, ...]
+    #: The raw values set on every row (canonical column → value).
+    changes: dict[str, object]
+    #: Changed copies of the rows: their raw signals after everything applied.
+    changed: pd.DataFrame
+    #: Their title → category fit after (a moved category's, a changed title's).
+    title_fit: pd.DataFrame
+    #: The features the changes move, after and before (rows × those features;
+    #: every other feature keeps its value).
+    after: pd.DataFrame
+    before: pd.DataFrame
+    #: Raw scores and 0-100 weights after, and the weight gained.
+    raw: np.ndarray
+    weight: pd.Series
+    gain: pd.Series
+
+    @property
+    def rows(self) -> pd.Index:
+        """The labels of the rows something changed."""
+        return self.changed.index
+
+    def term_changes(self, additive) -> pd.DataFrame:
+        """Rows × moved features: how much each feature's term moved the raw
+        score (``additive``: the model's ``additive`` shapes); they add up to
+        the raw score's change."""
+        return pd.DataFrame(
+            {
+                name: additive.partial_terms(self.after[[name]])
+                - additive.partial_terms(self.before[[name]])
+                for name in self.after.columns
+            },
+            index=self.rows,
+        )
 
 
-def fold_gains(prepared, scored, fix: Fix) -> np.ndarray:
-    """The fix's gain for each changed row under each of the model's
+class _Rows:
+    """The rows effects are computed for, with what every fix reads of them
+    (their category targets, their title fit) taken once: the eight single
+    fixes of a chunk share it."""
+
+    def __init__(self, prepared, scored, rows: pd.Index | None):
+        self.prepared = prepared
+        self.scored = scored
+        self.data = scored.data if rows is None else scored.data.loc[rows]
+        self.fit = scored.title_fit.loc[self.data.index]
+        self._targets: pd.DataFrame | None = None
+
+    @property
+    def targets(self) -> pd.DataFrame:
+        if self._targets is None:
+            self._targets = self.prepared.profile.targets_for(self.data)
+        return self._targets
+
+    def effect(self, fixes: Sequence[str], changes: dict[str, object]) -> Effect:
+        unknown = [f for f in fixes if f not in FIXES]
+        if unknown:
+            raise ValueError(f"unknown fixes {unknown}; fixes are {list(FIXES)}")
+        profile = self.prepared.profile
+        data, fit = self.data, self.fit
+        columns: set[str] = set(changes)
+        touched = np.zeros(len(data), dtype=bool)  # the rows something changed
+        if changes:
+            data = _with_values(data, changes)
+            touched[:] = True
+            if {"title", "category"} & columns:
+                # A changed title or category is read by the catalog's title model.
+                fit = profile.title_fit(data)
+        # Targets are the category's: the rows' own until a category moves.
+        moved = "category" in columns
+        targets = None
+        applied: list[str] = []
+        pending: pd.DataFrame | None = None  # the last fix's rows, not yet merged
+        for factor in sorted(set(fixes), key=FIX_ORDER.index):
+            if pending is not None:
+                data, pending = _overlay(data, pending), None
+            if targets is None:
+                targets = profile.targets_for(data) if moved else self.targets
+            fix = FIXES[factor](data, targets, fit, profile)
+            if fix.changed.empty:
+                continue
+            applied.append(factor)
+            columns |= FIX_COLUMNS[factor]
+            touched |= data.index.isin(fix.changed.index)
+            pending = fix.changed
+            if fix.title_fit is not None:
+                fit = _overlay(fit, fix.title_fit)
+                moved, targets = True, None
+        if pending is not None and not changes and len(applied) == 1:
+            # One fix changed every changed row: its copies are the result
+            # (no merge: ``score`` takes eight single fixes of every chunk).
+            changed = pending
+        else:
+            if pending is not None:
+                data = _overlay(data, pending)
+            changed = data[touched]
+        return self._scored(tuple(applied), changes, changed, fit, columns)
+
+    def _scored(self, applied, changes, changed, fit, columns) -> Effect:
+        """Re-extract the families the changed columns feed, score once."""
+        prepared, scored = self.prepared, self.scored
+        families = families_reading(columns) if len(changed) else []
+        if families:
+            # Image files are read again only for a changed image.
+            root = prepared.image_root if "main_image" in columns else None
+            after = build_features(
+                changed, prepared.profile.reference, fit, root, families=families
+            )
+        else:  # nothing changed, or only what no feature reads (page views)
+            after = pd.DataFrame(index=changed.index)
+        before = scored.features.loc[changed.index, after.columns]
+        additive = prepared.model.additive
+        # Exact for an additive model: the other features' terms do not move.
+        delta = additive.partial_terms(after) - additive.partial_terms(before)
+        raw = pd.Series(scored.raw, index=scored.data.index)[changed.index]
+        raw = raw.to_numpy() + delta
+        weight = pd.Series(prepared.model.to_weight(raw), index=changed.index)
+        gain = weight - scored.weight[changed.index]
+        return Effect(
+            applied,
+            dict(changes),
+            changed,
+            fit.loc[changed.index],
+            after,
+            before,
+            raw,
+            weight,
+            gain,
+        )
+
+
+def _with_values(data: pd.DataFrame, changes: dict[str, object]) -> pd.DataFrame:
+    """A copy of ``data`` with each changed column set to its value on every
+    row (a yes/no as the model reads it, 1.0 or 0.0)."""
+    out = data.copy()
+    for name, value in changes.items():
+        value = float(value) if isinstance(value, bool) else value
+        # A list, not a scalar: the column's type is inferred from the value
+        # (a date stays a date in a column the export gave as text).
+        out[name] = [value] * len(out)
+    return out
+
+
+def _overlay(data: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with the rows of ``rows`` (changed copies of some of its rows,
+    in its order; perhaps with a column it lacks) in their place."""
+    mine = data.index.isin(rows.index)
+    merged = pd.concat([data[~mine], rows])
+    # Back in ``data``'s order by position: a folder export's labels repeat.
+    order = np.r_[np.flatnonzero(~mine), np.flatnonzero(mine)]
+    return merged.iloc[np.argsort(order, kind="stable")]
+
+
+def apply(
+    prepared,
+    scored,
+    rows: pd.Index | None = None,
+    fixes: Sequence[str] = (),
+    changes: dict[str, object] | None = None,
+) -> Effect:
+    """The joint effect of some of the eight default fixes and some raw-value
+    changes (what-ifs) on ``rows`` of ``scored`` (labels; default: all).
+
+    Changes are set first, on every row; then the fixes, a category move
+    first (the other fixes then aim at the new category's targets), each
+    fix seeing the others' changes: a payer-count fix raises sales (and
+    坑产 with them) on top of a monthly-sales fix, never twice. The features
+    of every family the changed columns feed are extracted again (a category
+    move: every category-relative family) against the catalog's fixed
+    yardsticks, and the rows scored once. ``fixes``: factor names
+    (:data:`FIXES`); ``changes``: canonical column → value, as
+    :func:`ranking.explain.audit.parse_what_if` reads them.
+
+    >>> effect = apply(prepared, scored, rows,
+    ...                fixes=["payer_count", "monthly_sales"],
+    ...                changes={"has_main_video": 1.0})      # doctest: +SKIP
+    >>> effect.weight, effect.gain                            # doctest: +SKIP
+    >>> effect.term_changes(prepared.model.additive)          # doctest: +SKIP
+    """
+    return _Rows(prepared, scored, rows).effect(list(fixes), dict(changes or {}))
+
+
+def fold_gains(prepared, scored, effect: Effect) -> np.ndarray:
+    """The effect's gain for each changed row under each of the model's
     cross-validation fold models (folds × rows; empty without fold models):
     how much the expected gain depends on the data it was learned from."""
     folds = prepared.model.folds
-    if fix.changed.empty or not folds:
-        return np.empty((len(folds), len(fix.changed)))
-    after, before = _moved_features(prepared, scored, fix)
-    whole = scored.features.loc[fix.changed.index]
+    if effect.changed.empty or not folds:
+        return np.empty((len(folds), len(effect.changed)))
+    whole = scored.features.loc[effect.rows]
     gains = []
     for fold in folds:
         raw = fold.raw(whole)
-        delta = fold.additive.partial_terms(after) - fold.additive.partial_terms(before)
+        delta = fold.additive.partial_terms(effect.after) - fold.additive.partial_terms(
+            effect.before
+        )
         gains.append(fold.to_weight(raw + delta) - fold.to_weight(raw))
     return np.vstack(gains)
 
 
-def apply_fixes(
-    prepared, scored, rows: pd.Index | None = None
-) -> dict[str, tuple[Fix, pd.Series]]:
-    """Every factor's fix for ``rows`` (default: all rows of ``scored``), with
-    the weight after it for each listing it changes:
-    ``{factor: (fix, weight_after)}``."""
-    data = scored.data if rows is None else scored.data.loc[rows]
-    targets = prepared.profile.targets_for(data)
-    fit = scored.title_fit.loc[data.index]
-    results = {}
-    for factor, make in FIXES.items():
-        fix = make(data, targets, fit, prepared.profile)
-        results[factor] = (fix, gain_of(prepared, scored, fix))
-    return results
+def apply_fixes(prepared, scored, rows: pd.Index | None = None) -> dict[str, Effect]:
+    """Each factor's fix alone for ``rows`` (default: all rows of ``scored``):
+    ``{factor: effect}`` (:func:`apply` of that one fix)."""
+    each = _Rows(prepared, scored, rows)
+    return {factor: each.effect([factor], {}) for factor in FIXES}
 
 
 def gain_table(
-    scored, applied: dict[str, tuple[Fix, pd.Series]], rows: pd.Index | None = None
+    scored, applied: dict[str, Effect], rows: pd.Index | None = None
 ) -> pd.DataFrame:
     """Rows × factors: expected gain of each factor's fix (NaN where the fix
     does not apply)."""
     index = scored.data.index if rows is None else rows
     table = pd.DataFrame(np.nan, index=index, columns=list(FACTORS))
-    for factor, (_, after) in applied.items():
-        table.loc[after.index, factor] = after - scored.weight[after.index]
+    for factor, effect in applied.items():
+        table.loc[effect.rows, factor] = effect.gain
     return table
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 from ranking.errors import ExportError
 from ranking.lang import Said
 from ranking.reading import io, schema
+from ranking.reading.assign import SET, assignments
 from ranking.reading.export import (
     MEMORY_ROWS,
     REJECT_REASON,
@@ -239,30 +240,13 @@ def common_folder(files: Sequence[Path]) -> Path:
 def parse_sets(sets: Sequence[str]) -> dict[str, tuple[str, object]]:
     """``--set COLUMN=VALUE`` as ``{canonical: (as written, value)}``; the
     column by its canonical name or any alias, the value read as an export's
-    cell of that column would be.
+    cell of that column would be (the parser ``--what-if`` shares,
+    :func:`ranking.reading.assign.assignments`).
 
     >>> parse_sets(["服务态度=4.8", "dsr_logistics=487"])
     {'dsr_service': ('4.8', 4.8), 'dsr_logistics': ('487', 4.87)}
     """
-    parsed: dict[str, tuple[str, object]] = {}
-    for item in sets:
-        column, sep, written = item.partition("=")
-        name = schema.EXPORT_ALIASES.get(schema.header_key(column))
-        if not sep or not column.strip():
-            raise ExportError(
-                f"--set {item}: expected COLUMN=VALUE, e.g. dsr_service=4.8"
-            )
-        if name is None or name == "listing_id" or name not in schema.SIGNALS:
-            raise ExportError(
-                f"--set {item}: '{column}' is not a signal; one of "
-                + ", ".join(schema.SIGNALS)
-            )
-        try:
-            value = schema.read_cell(name, written)
-        except ValueError as error:
-            raise ExportError(f"--set {item}: {error}") from None
-        parsed[name] = (written.strip(), value)
-    return parsed
+    return assignments(sets, SET)
 
 
 class _Held:
