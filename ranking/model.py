@@ -137,8 +137,15 @@ class AdditiveWeightModel(RegressorMixin, BaseEstimator):
                 raise ValueError("pairs must be a non-empty (n, 2) array")
             # Only listings in some pair move the loss: fit on those rows (a
             # tracker sees a few hundred listings of a catalog of thousands).
-            used, flat = np.unique(pairs, return_inverse=True)
-            pairs = np.asfortranarray(flat.reshape(pairs.shape))
+            # np.unique(pairs, return_inverse=True) without its sort (85 ms
+            # a fold fit of 150,000 pairs): rows marked, then numbered.
+            if pairs.min() < 0 or pairs.max() >= len(X):
+                raise ValueError(f"pairs must be row positions in 0..{len(X) - 1}")
+            in_pair = np.zeros(len(X), dtype=bool)
+            in_pair[pairs] = True
+            used = np.flatnonzero(in_pair)
+            number = np.cumsum(in_pair, dtype=np.intp) - 1
+            pairs = np.asfortranarray(number[pairs])
             design = _Design(self.knots_, X.iloc[used])
         else:
             design = _Design(self.knots_, X)
