@@ -147,3 +147,53 @@ def test_many_keywords_are_judged_on_a_draw_and_learned_from_whole(monkeypatch):
     labels.fit(features, None, crossval.Config(4, 1e-2))
     assert len(seen[0]) == 4 * 15  # four drawn groups of six: 15 pairs each
     assert len(seen[1]) == 12 * 15  # the final fit: every group
+
+
+def test_has_ranking_pairs_agrees_with_making_them():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n = int(rng.integers(1, 8))
+        groups = pd.DataFrame(
+            {
+                "keyword": rng.choice(["a", "b", "c"], n),
+                "row": np.arange(n),
+                "position": rng.choice([1.0, 2.0, 3.0, np.nan], n),
+                "censored": rng.random(n) < 0.4,
+            }
+        )
+        made = len(evaluate.ranking_pairs(groups)) > 0
+        assert evaluate.has_ranking_pairs(groups) == made
+
+
+def test_parallel_folds_and_cached_pairs_and_knots_equal_a_serial_fresh_run(
+    monkeypatch,
+):
+    # The folds run on two threads, each fold's pairs and the catalog's knots
+    # are made once per selection: the fold models and the curve are the
+    # same, bit for bit, as fitting every fold in turn from scratch.
+    _, features, groups = _market(20, 10, noise=0.5, seed=5)
+    complexities = [(4, 1e-2), (12, 3e-3)]
+    labels = crossval.rank_labels(groups)
+    parallel = crossval.select(features, labels, complexities=complexities)
+    made = []
+    real_pairs = evaluate.ranking_pairs
+    monkeypatch.setattr(
+        evaluate, "ranking_pairs", lambda g: made.append(1) or real_pairs(g)
+    )
+    import joblib
+
+    monkeypatch.setattr(crossval, "Parallel", lambda **_: joblib.Parallel(n_jobs=1))
+    fresh = crossval.rank_labels(groups)
+    # No cache kept between fits: new labels (new pairs) and no knots dict.
+    fresh.fit = lambda f, fold, c, seed=0, init=None, knots=None: crossval.rank_labels(
+        groups
+    ).fit(f, fold, c, seed, init)
+    serial = crossval.select(features, fresh, complexities=complexities)
+    assert len(made) == 5 * len(serial.curve)  # serial made pairs every fit
+    assert serial.config == parallel.config
+    assert serial.curve == parallel.curve
+    for a, b in zip(serial.fold_models, parallel.fold_models, strict=True):
+        for x, y in zip(a.shapes, b.shapes, strict=True):
+            np.testing.assert_array_equal(x, y)
+        for x, y in zip(a.knots, b.knots, strict=True):
+            np.testing.assert_array_equal(x, y)

@@ -283,7 +283,7 @@ def _enough_groups(groups: pd.DataFrame) -> None:
             f"export; at least {MIN_GROUPS} are needed (check that the listing ids "
             "in the ranks file are the export's)"
         )
-    if len(evaluate.ranking_pairs(groups)) == 0:
+    if not evaluate.has_ranking_pairs(groups):
         raise TrainingError("the ranks give no ordered pairs of listings to learn from")
 
 

@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from threadpoolctl import threadpool_limits
 
 from ranking.model import evaluate
 from ranking.model.cliffs import CLIFF_FEATURES
@@ -179,14 +180,28 @@ def rank_labels(groups: pd.DataFrame, folds: int = FOLDS, seed: int = 0) -> Labe
     folds = min(folds, judged["keyword"].nunique())
     judged = judged.assign(fold=assign_folds(judged["keyword"], folds, seed))
 
-    def fit(features, fold, config, seed=0, init=None):
-        train = groups if fold is None else judged[judged["fold"] != fold]
-        pairs = evaluate.ranking_pairs(train)
-        if fold is not None and len(pairs) > MAX_CV_PAIRS:
-            rng = np.random.default_rng(seed + 1000 * (fold + 1))
-            keep = np.sort(rng.choice(len(pairs), MAX_CV_PAIRS, replace=False))
-            pairs = np.asfortranarray(pairs[keep])
-        return _fit(features, config, pairs=pairs, final=fold is None, init=init)
+    # A fold's pairs depend on the fold and the seed only, not on the
+    # candidate: made once, not for each of the ~20 candidates (making them
+    # was a third of the selection's time at 2,000 keywords).
+    fold_pairs: dict[tuple[int, int], np.ndarray] = {}
+
+    def pairs_of(fold, seed):
+        if fold is None:
+            return evaluate.ranking_pairs(groups)
+        if (fold, seed) not in fold_pairs:
+            pairs = evaluate.ranking_pairs(judged[judged["fold"] != fold])
+            if len(pairs) > MAX_CV_PAIRS:
+                rng = np.random.default_rng(seed + 1000 * (fold + 1))
+                keep = np.sort(rng.choice(len(pairs), MAX_CV_PAIRS, replace=False))
+                pairs = np.asfortranarray(pairs[keep])
+            fold_pairs[fold, seed] = pairs
+        return fold_pairs[fold, seed]
+
+    def fit(features, fold, config, seed=0, init=None, knots=None):
+        pairs = pairs_of(fold, seed)
+        return _fit(
+            features, config, pairs=pairs, final=fold is None, init=init, knots=knots
+        )
 
     return Labels(judged, fit, folds)
 
@@ -229,13 +244,19 @@ def visitor_labels(
     )
     frame["censored"] = False
 
-    def fit(features, fold, config, seed=0, init=None):
+    def fit(features, fold, config, seed=0, init=None, knots=None):
         # A fold learns from the other folds' listings, never from those left
         # out of the draw; the final fit from every labelled listing.
         drawn_elsewhere = (fold_of_row >= 0) & (fold_of_row != fold)
         train = labelled if fold is None else drawn_elsewhere
         return _fit(
-            features, config, rows=train, y=target, final=fold is None, init=init
+            features,
+            config,
+            rows=train,
+            y=target,
+            final=fold is None,
+            init=init,
+            knots=knots,
         )
 
     return Labels(frame, fit, folds)
@@ -250,11 +271,26 @@ def _fit(
     y=None,
     final=True,
     init=None,
+    knots=None,
 ):
     """An estimator fitted on the features not in a dropped factor; the
-    knots come from every row of the catalog."""
+    knots come from every row of the catalog. ``knots``: a dict kept across
+    the fits on one ``features`` frame, (column, count) -> knots, so the
+    catalog's quantiles are found once per column and count, not on every
+    fit (sorting 200,000 values 25 times a fit was a fifth of the
+    selection's time)."""
     kept = [f for f in FEATURES if unit_of(f.name) not in config.dropped]
     columns = [f.name for f in kept]
+    placed = None
+    if knots is not None:
+        placed = {}
+        for name in columns:
+            count = max(config.n_knots, CLIFF_KNOTS.get(name, 0))
+            if (name, count) not in knots:
+                knots[name, count] = AdditiveWeightModel.place_knots(
+                    features[name].to_numpy(dtype="float64"), count
+                )
+            placed[name] = knots[name, count]
     estimator = AdditiveWeightModel(
         n_knots=config.n_knots,
         alpha=config.alpha,
@@ -263,9 +299,13 @@ def _fit(
         **({} if final else {"tol": CV_TOLERANCE}),
     )
     if pairs is not None:
-        return estimator.fit(features[columns], pairs=pairs, init=init)
+        return estimator.fit(features[columns], pairs=pairs, init=init, knots=placed)
     return estimator.fit(
-        features.loc[rows, columns], y[rows], bin_sample=features[columns], init=init
+        features.loc[rows, columns],
+        y[rows],
+        bin_sample=features[columns],
+        init=init,
+        knots=placed,
     )
 
 
@@ -297,18 +337,27 @@ def out_of_fold(
     config: Config,
     seed: int = 0,
     start: Sequence[AdditiveShapes] | None = None,
+    knots: dict | None = None,
 ) -> tuple[pd.DataFrame, list[AdditiveShapes]]:
     """Per held-out group, the model's NDCG@10 and Spearman when fitted on the
     other folds; and the fold models. ``start``: fold models of
-    a nearby candidate to start each fold's search from."""
+    a nearby candidate to start each fold's search from; ``knots``: the
+    knots placed so far on ``features`` (see :func:`_fit`)."""
+    knots = {} if knots is None else knots
     # Folds run in parallel: the fit is numpy work over whole columns, which
     # releases the GIL for most of its time.
-    fitted = Parallel(n_jobs=2, prefer="threads")(
-        delayed(labels.fit)(
-            features, fold, config, seed, None if start is None else start[fold]
+    with one_blas_thread():
+        fitted = Parallel(n_jobs=2, prefer="threads")(
+            delayed(labels.fit)(
+                features,
+                fold,
+                config,
+                seed,
+                None if start is None else start[fold],
+                knots,
+            )
+            for fold in range(labels.folds)
         )
-        for fold in range(labels.folds)
-    )
     shapes = [full_shapes(estimator) for estimator in fitted]
     parts = []
     for fold, additive in enumerate(shapes):
@@ -323,6 +372,14 @@ def out_of_fold(
     return pd.concat(parts, ignore_index=True), shapes
 
 
+def one_blas_thread():
+    """BLAS on one thread while fitting: L-BFGS-B's steps are BLAS calls on
+    vectors of ~800 coefficients, which OpenBLAS's threads made 2.3× slower
+    (a fold fit at 200,000 listings: 1.6 CPU-s against 3.8, the same
+    coefficients), more so with two fits side by side."""
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def cv_score(per_group: pd.DataFrame) -> float:
     """The selection criterion: the mean of per-group NDCG@10 and Spearman."""
     ndcg = per_group["ndcg@10"].mean()
@@ -335,15 +392,18 @@ def select(
     labels: Labels,
     seed: int = 0,
     complexities: Sequence[tuple[int, float]] = COMPLEXITIES,
+    knots: dict | None = None,
 ) -> Selection:
     """Choose knots, smoothness and the factors to keep by cross-validation
-    over keyword groups (see the module docstring)."""
+    over keyword groups (see the module docstring). ``knots``: see
+    :func:`_fit`."""
+    knots = {} if knots is None else knots
     curve: list[dict] = []
     tried: dict[Config, tuple[pd.DataFrame, list]] = {}
 
     def run(config: Config, start=None) -> float:
         if config not in tried:
-            tried[config] = out_of_fold(features, labels, config, seed, start)
+            tried[config] = out_of_fold(features, labels, config, seed, start, knots)
             per = tried[config][0]
             tried_here = config.to_dict()
             tried_here["dropped"] = [u for u in config.dropped if u not in absent]
@@ -402,8 +462,11 @@ def fit_selected(
     """What ``ranking train`` fits: the complexity chosen by :func:`select`,
     refitted on every fold; the shapes over every feature, and the
     selection."""
-    chosen = select(features, labels, seed=seed)
-    return full_shapes(labels.fit(features, None, chosen.config, seed)), chosen
+    knots: dict = {}
+    chosen = select(features, labels, seed=seed, knots=knots)
+    with one_blas_thread():
+        final = labels.fit(features, None, chosen.config, seed, knots=knots)
+    return full_shapes(final), chosen
 
 
 def signal_orderings(data: pd.DataFrame) -> dict[str, np.ndarray]:
