@@ -34,6 +34,7 @@ from ranking.reading.kinds import (
     BETWEEN_COLUMNS,
     KINDS,
     Check,
+    Kind,
     Reading,
     quoted,
 )
@@ -296,81 +297,89 @@ def validate(
     """
     kinds = {c.name: KINDS[c.kind] for c in spec}
     data = pd.DataFrame(index=raw.index)
-    problems: list[pd.Series] = []
+    problems = Problems()
     notes: list[str] = []
     aside = pd.Series(pd.NA, index=raw.index, dtype="string")
+    shared = dict(raw=raw, notes=notes, unique_id=unique_id, seen=seen, data=data)
+    shared |= dict(hundredfold=hundredfold, decimal_comma=decimal_comma)
+    readings: dict[str, Reading] = {}
+    for name, header in columns.items():
+        reading = Reading(name=name, cells=raw[header], header=header, **shared)
+        readings[name] = reading
+        _read_column(kinds[name], reading, data, problems)
+        if reading.aside is not None:
+            aside = reading.aside
+    for (part, whole), check in BETWEEN_COLUMNS:
+        if part in data.columns and whole in data.columns:
+            problems.run(check, data, readings[part])
+    for name in data.columns:
+        for check in kinds[name].later if name in kinds else ():
+            problems.run(check, data[name], readings[name])
+    reasons = problems.joined(aside, raw.index)
+    return Validated(
+        data=derive(data),
+        rejected=reasons.ne("").astype(bool),
+        reasons=reasons,
+        notes=notes,
+        not_listings=aside.notna(),
+    )
 
-    def complain(mask: pd.Series, message) -> None:
+
+class Problems:
+    """The reasons :func:`validate` finds, in the order found."""
+
+    def __init__(self) -> None:
+        self.found: list[pd.Series] = []
+
+    def complain(self, mask: pd.Series, message) -> None:
         """Record ``message`` for the rows of ``mask``: a string, or a function
         of the masked row labels returning their messages (built only for the
         rows that need one, not for a million good ones)."""
         if mask.any():
             at = mask.index[mask.to_numpy(dtype=bool)]
             text = message(at) if callable(message) else message
-            problems.append(pd.Series(text, index=at, dtype="string"))
+            self.found.append(pd.Series(text, index=at, dtype="string"))
 
-    def run(check: Check, values, reading: Reading) -> pd.Series:
+    def run(self, check: Check, values, reading: Reading) -> pd.Series:
         """Reject the rows ``check`` finds in ``values``, with its reason."""
         bad = check.rejects(values, reading)
-        complain(bad, lambda at: check.reason(values, reading, at))
+        self.complain(bad, lambda at: check.reason(values, reading, at))
         return bad
 
-    readings: dict[str, Reading] = {}
-    for name, header in columns.items():
-        kind = kinds[name]
-        reading = readings[name] = Reading(
-            name=name,
-            cells=raw[header],
-            raw=raw,
-            header=header,
-            notes=notes,
-            unique_id=unique_id,
-            seen=seen,
-            hundredfold=hundredfold,
-            decimal_comma=decimal_comma,
-            data=data,
+    def joined(self, aside: pd.Series, index: pd.Index) -> pd.Series:
+        """Each row's reasons, in the order found, joined by ``"; "`` after
+        its row number (``""`` for a kept row); a row set aside as not a
+        listing says that alone."""
+        reasons = pd.Series(pd.NA, index=index, dtype="string")
+        for problem in self.found:
+            problem = problem.reindex(index)
+            reasons = (reasons + "; " + problem).fillna(reasons).fillna(problem)
+        reasons = ("not a listing: " + aside).fillna(reasons)
+        row = pd.Series(index, index=index).astype("string")
+        return ("row " + row + ": " + reasons).fillna("")
+
+
+def _read_column(
+    kind: Kind, reading: Reading, data: pd.DataFrame, problems: Problems
+) -> None:
+    """One column into ``data``, as its kind says: parsed (an unreadable
+    cell rejected), read column-wide, then checked in order."""
+    values, bad = kind.parse(reading)
+    if bad is not None:
+        problems.complain(
+            bad, quoted(reading.cells, f"{reading.name} is '", kind.unreadable)
         )
-        values, bad = kind.parse(reading)
-        if reading.aside is not None:
-            aside = reading.aside
-        if bad is not None:
-            complain(bad, quoted(reading.cells, f"{name} is '", kind.unreadable))
-        for read in kind.readings:
-            values = read(values, reading)
-        if isinstance(values, pd.DataFrame):  # a rank: its position and bound
-            for column in values.columns:
-                data[column] = values[column]
-        else:
-            data[name] = values
-        for check in kind.checks:
-            dropped = run(check, values, reading)
-            if check.drops:
-                values = values.mask(dropped)
-
-    for (part, whole), check in BETWEEN_COLUMNS:
-        if part in data.columns and whole in data.columns:
-            run(check, data, readings.get(part))
-
-    for name in data.columns:
-        for check in kinds[name].later if name in kinds else ():
-            run(check, data[name], readings[name])
-
-    data = derive(data)
-    reasons = pd.Series(pd.NA, index=raw.index, dtype="string")
-    for problem in problems:
-        problem = problem.reindex(raw.index)
-        reasons = (reasons + "; " + problem).fillna(reasons).fillna(problem)
-    reasons = ("not a listing: " + aside).fillna(reasons)
-    rejected = reasons.notna()
-    row = pd.Series(raw.index, index=raw.index).astype("string")
-    reasons = ("row " + row + ": " + reasons).fillna("")
-    return Validated(
-        data=data,
-        rejected=rejected,
-        reasons=reasons,
-        notes=notes,
-        not_listings=aside.notna(),
-    )
+    for read in kind.readings:
+        values = read(values, reading)
+    if isinstance(values, pd.DataFrame):  # a rank: its position and bound
+        for column in values.columns:
+            data[column] = values[column]
+    else:
+        data[reading.name] = values
+    for check in kind.checks:
+        dropped = problems.run(check, values, reading)
+        if check.drops:
+            values = values.mask(dropped)
 
 
 def read_cell(name: str, written: str) -> object:
