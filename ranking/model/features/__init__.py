@@ -9,8 +9,8 @@ stays NaN: unknown, never zero.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +51,7 @@ class Feature:
     of them recomputes it); ``transform`` names how they become the feature,
     and ``yardstick`` the catalog quantity it is measured against (a
     :class:`Reference` centre, per category unless the transform says the
-    whole export), None when it stands alone."""
+    whole export), None when it stands alone. ``fills``: see below."""
 
     name: str
     factor: str
@@ -61,6 +61,10 @@ class Feature:
     transform: str
     yardstick: str | None
     meaning: str
+    #: The input column this feature measures where the export leaves it
+    #: empty (from its other inputs); the pipeline writes the measured values
+    #: back into the rows, so no later pass measures again.
+    fills: str | None = None
 
     def to_data(self) -> dict:
         """The feature as JSON-ready data (:func:`feature_table`)."""
@@ -73,6 +77,7 @@ class Feature:
             "transform": self.transform,
             "yardstick": self.yardstick,
             "meaning": self.meaning,
+            "fills": self.fills,
         }
 
 
@@ -179,7 +184,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "has_white_bg_image", "white_bg_image", "media", 1,
         ("has_white_bg_image", "main_image"), "yes_no_else_measured_from_image",
-        None, "white-background image",
+        None, "white-background image", fills="has_white_bg_image",
     ),
     Feature(
         "days_listed", "other", "listing", -1, ("listed_at",),
@@ -252,12 +257,18 @@ class Family:
     yardsticks; ``title_fit``, the rows' title → category probabilities;
     ``image_root``, where ``main_image`` files may be read).
     ``category_relative``: measured against the listing's category, so a
-    category move recomputes it."""
+    category move recomputes it. A family with ``centers`` gives the catalog
+    profile its yardsticks (:data:`ranking.model.profile.CENTERS`)."""
 
     name: str
     extract: Callable[..., pd.DataFrame]
     needs: tuple[str, ...]
     category_relative: bool
+    #: The quantities the catalog's yardsticks are taken of (per listing) and
+    #: how each is centred ("median" or "mean"); none for a family measured
+    #: against nothing of the catalog.
+    quantities: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    centers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -277,6 +288,7 @@ class Family:
             "needs": list(self.needs),
             "category_relative": self.category_relative,
             "features": list(self.features),
+            "yardsticks": dict(self.centers),
         }
 
 
@@ -284,13 +296,48 @@ class Family:
 FAMILIES: dict[str, Family] = {
     family.name: family
     for family in (
-        Family("sales", sales.extract, ("reference",), True),
-        Family("engagement", engagement.extract, ("reference",), True),
-        Family("reviews", reviews.extract, ("reference",), True),
-        Family("dsr", dsr.extract, ("reference",), True),
+        Family(
+            "sales",
+            sales.extract,
+            ("reference",),
+            True,
+            sales.quantities,
+            sales.CENTERS,
+        ),
+        Family(
+            "engagement",
+            engagement.extract,
+            ("reference",),
+            True,
+            engagement.quantities,
+            engagement.CENTERS,
+        ),
+        Family(
+            "reviews",
+            reviews.extract,
+            ("reference",),
+            True,
+            reviews.quantities,
+            reviews.CENTERS,
+        ),
+        Family(
+            "dsr",
+            dsr.extract,
+            ("reference",),
+            True,
+            dsr.quantities,
+            dsr.CENTERS,
+        ),
         Family("category_fit", category_fit.extract, ("title_fit",), True),
         Family("media", media.extract, ("image_root",), False),
-        Family("listing", listing.extract, ("reference",), True),
+        Family(
+            "listing",
+            listing.extract,
+            ("reference",),
+            True,
+            listing.quantities,
+            listing.CENTERS,
+        ),
         # Not category-relative: a BSR is a place in Amazon's own category list.
         Family("sales_rank", sales.extract_sales_rank, ("reference",), False),
     )
@@ -300,6 +347,23 @@ CATEGORY_RELATIVE = frozenset(f.name for f in FAMILIES.values() if f.category_re
 FEATURES_OF_FAMILY: dict[str, tuple[str, ...]] = {
     name: family.features for name, family in FAMILIES.items()
 }
+
+
+def measured_columns(columns) -> dict[str, str]:
+    """Input column → the feature that measures it where the export leaves
+    it empty (``Feature.fills``), for the features that can with these
+    ``columns`` (their other inputs given: ``main_image`` paths for a white
+    background).
+
+    >>> measured_columns(["listing_id", "main_image"])
+    {'has_white_bg_image': 'has_white_bg_image'}
+    """
+    given = set(columns)
+    return {
+        f.fills: f.name
+        for f in FEATURES
+        if f.fills is not None and set(f.inputs) - {f.fills} <= given
+    }
 
 
 def families_reading(columns: set[str] | frozenset[str]) -> list[str]:
@@ -359,6 +423,7 @@ __all__ = [
     "Reference",
     "build_features",
     "feature_table",
+    "measured_columns",
     "families_reading",
     "sum_by_factor",
 ]
