@@ -14,12 +14,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Column:
-    """One canonical column: its name, how its cells are read, its aliases."""
+    """One canonical column: its name, its kind (how its cells are read and
+    checked), its aliases, what it means; whether it is a ``signal`` (feeds
+    the weight: an absent one is reported as unknown), and the columns that
+    stand for it when it is absent (``covered_by``: not reported then)."""
 
     name: str
     kind: str
     aliases: tuple[str, ...]
     meaning: str
+    signal: bool = True
+    covered_by: tuple[str, ...] = ()
 
 
 #: Headers that can name the listing, best first. When a file has several
@@ -61,6 +66,7 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
         "id",
         tuple(alias for _, aliases in ID_TIERS for alias in aliases),
         "the listing's id; required, unique",
+        signal=False,
     ),
     Column(
         "title",
@@ -100,9 +106,15 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
     ),
     # 京东商智 and 拼多多 write the category as three columns; they form the
     # path 一级 > 二级 > 三级 (see CATEGORY_LEVELS).
-    Column("category_level_1", "text", ("一级类目",), "top category level"),
-    Column("category_level_2", "text", ("二级类目",), "second category level"),
-    Column("category_level_3", "text", ("三级类目",), "third category level"),
+    Column(
+        "category_level_1", "text", ("一级类目",), "top category level", signal=False
+    ),
+    Column(
+        "category_level_2", "text", ("二级类目",), "second category level", signal=False
+    ),
+    Column(
+        "category_level_3", "text", ("三级类目",), "third category level", signal=False
+    ),
     Column(
         "price",
         "money",
@@ -197,6 +209,7 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
             "revenue",
         ),
         "amount paid; monthly_sales × price when absent",
+        covered_by=("monthly_sales", "price"),
     ),
     Column(
         "favorites",
@@ -274,12 +287,15 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
         "bool",
         ("白底图", "white_background"),
         "white-background image",
+        # Measured from the main image's file where the export does not say.
+        covered_by=("main_image",),
     ),
     Column(
         "main_image",
         "text",
         ("主图", "主图路径", "image_path", "image"),
         "main image file, relative to the export's folder",
+        signal=False,
     ),
     Column(
         "listed_at",
@@ -300,6 +316,7 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
         "count",
         ("搜索访客数", "手淘搜索访客数", "搜索引导访客数", "search_traffic"),
         "visitors from organic search (a training label)",
+        signal=False,
     ),
     # Amazon's Best Sellers Rank: a sales signal, lower is better, what a
     # search-page capture has where no sales count is given (spec "Training
@@ -309,6 +326,8 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
         "bsr",
         ("Best Sellers Rank", "BSR", "sales_rank"),
         "Best Sellers Rank in the top-level category, 1 = best selling",
+        # It stands in for a sales count only where none is given.
+        covered_by=("monthly_sales",),
     ),
     # Parts of signals and facts about the file, not signals themselves.
     Column(
@@ -316,12 +335,14 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
         "money",
         ("成功退款金额", "取消及售后退款金额"),
         "amount refunded in the window; refund_rate = refunded_amount / gmv",
+        signal=False,
     ),
     Column(
         "period",
         "period",
         ("统计日期", "时间"),
         "the window the row covers (2024-05-01至2024-05-30, or one day)",
+        signal=False,
     ),
 )
 
@@ -356,24 +377,17 @@ RANK_COLUMNS: tuple[Column, ...] = (
 COLUMNS_BY_NAME = {column.name: column for column in EXPORT_COLUMNS}
 
 #: Columns that feed the weight; an absent one is reported as unknown.
-SIGNALS: tuple[str, ...] = tuple(
-    c.name
-    for c in EXPORT_COLUMNS
-    if c.name
-    not in {
-        "listing_id",
-        "main_image",
-        "search_visitors",
-        "refunded_amount",
-        "period",
-        *CATEGORY_LEVELS,
-    }
-)
+SIGNALS: tuple[str, ...] = tuple(c.name for c in EXPORT_COLUMNS if c.signal)
+#: Signal → the columns that stand for it when the export lacks it.
+COVERED_BY: dict[str, tuple[str, ...]] = {
+    c.name: c.covered_by for c in EXPORT_COLUMNS if c.covered_by
+}
 
 
 __all__ = [
     "CATEGORY_LEVELS",
     "COLUMNS_BY_NAME",
+    "COVERED_BY",
     "Column",
     "EXPORT_COLUMNS",
     "ID_TIERS",

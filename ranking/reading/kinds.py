@@ -82,6 +82,22 @@ class Kind:
     checks: tuple[Check, ...] = ()
     later: tuple[Check, ...] = ()
 
+    @property
+    def numeric(self) -> bool:
+        """Read as decimal numbers: the whole file decides where a decimal
+        comma is written (``ExportSource``'s survey)."""
+        return self.parse is _read_number
+
+    @property
+    def zero_is_unknown(self) -> bool:
+        """A 0 is read as unknown (counted over the whole file for its note)."""
+        return _zero_is_unknown in self.readings
+
+    @property
+    def may_be_hundredfold(self) -> bool:
+        """The column may be written ×100, which only the whole file tells."""
+        return _hundredfold_divided in self.readings
+
 
 def quoted(cells: pd.Series, before: str, after: str):
     """A reason maker: the rows' cells as written, between ``before`` and

@@ -24,6 +24,7 @@ from ranking.lang import Said
 from ranking.reading.columns import (
     CATEGORY_LEVELS,
     COLUMNS_BY_NAME,
+    COVERED_BY,
     EXPORT_COLUMNS,
     ID_TIERS,
     RANK_COLUMNS,
@@ -467,20 +468,15 @@ def derived_signals(columns: dict[str, str]) -> list[str]:
 
 
 def without_covered(unknown: list[str], known) -> list[str]:
-    """``unknown`` less the signals that others given stand for: ``gmv`` is
-    derived from monthly_sales and price, ``has_white_bg_image`` measured
-    from ``main_image`` paths, and ``sales_rank`` (Best Sellers Rank) stands
-    in for a sales count only where none is given. ``known(name)`` says
-    whether a signal is given."""
-    covers = {
-        "gmv": ("monthly_sales", "price"),
-        "has_white_bg_image": ("main_image",),
-        "sales_rank": ("monthly_sales",),
-    }
+    """``unknown`` less the signals that others given stand for (each
+    column's ``covered_by``: ``gmv`` is derived from monthly_sales and price,
+    ``has_white_bg_image`` measured from ``main_image`` paths, and
+    ``sales_rank`` (Best Sellers Rank) stands in for a sales count only where
+    none is given). ``known(name)`` says whether a signal is given."""
     return [
         name
         for name in unknown
-        if not (name in covers and all(known(other) for other in covers[name]))
+        if not (name in COVERED_BY and all(known(other) for other in COVERED_BY[name]))
     ]
 
 
