@@ -9,6 +9,7 @@ from conftest import REALDATA
 from PIL import Image, ImageDraw, ImageFilter
 
 from ranking.model.features import (
+    FACTORS,
     FAMILIES,
     FEATURE_NAMES,
     FEATURES,
@@ -288,6 +289,7 @@ def test_the_feature_table_is_consistent_with_what_the_code_reads():
         assert set(feature.inputs) <= set(COLUMNS_BY_NAME), feature.name
         assert feature.yardstick is None or feature.yardstick in CENTERS
         assert feature.family in FAMILIES
+        assert feature.factor in (*FACTORS, "other")
     catalog = simulate(200, seed=1).catalog
     profile = ProfilePart.of(catalog).finish()
     given = {

@@ -67,7 +67,7 @@ from scipy import stats
 from ranking.lang import factor_word, say, signal_word
 from ranking.model.features import FACTOR_OF, FAMILIES, sum_by_factor
 from ranking.reading import schema
-from ranking.reading.platforms import FACTOR_SIGNALS
+from ranking.reading.columns import FACTOR_SIGNALS
 
 #: PSI from which a shift is mentioned, and from which it is a warning.
 NOTICE = 0.1

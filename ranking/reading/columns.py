@@ -383,6 +383,20 @@ COVERED_BY: dict[str, tuple[str, ...]] = {
     c.name: c.covered_by for c in EXPORT_COLUMNS if c.covered_by
 }
 
+#: The eight factors (spec §3), in the order every output lists them, and the
+#: signals each is judged from: a factor with none known is not judged. The
+#: model's factors are these (:data:`ranking.model.features.FACTORS`).
+FACTOR_SIGNALS: dict[str, tuple[str, ...]] = {
+    "monthly_sales": ("monthly_sales", "gmv", "sales_rank"),
+    "payer_count": ("payer_count",),
+    "favorites_cart": ("favorites", "add_to_cart"),
+    "review_quality": ("avg_rating", "negative_reviews", "photo_reviews"),
+    "dsr": ("dsr_description", "dsr_service", "dsr_logistics"),
+    "category_fit": ("category", "title"),
+    "main_video": ("has_main_video",),
+    "white_bg_image": ("has_white_bg_image",),
+}
+
 
 __all__ = [
     "CATEGORY_LEVELS",
@@ -390,6 +404,7 @@ __all__ = [
     "COVERED_BY",
     "Column",
     "EXPORT_COLUMNS",
+    "FACTOR_SIGNALS",
     "ID_TIERS",
     "RANK_COLUMNS",
     "SIGNALS",

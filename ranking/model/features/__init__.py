@@ -26,17 +26,11 @@ from ranking.model.features import (
     sales,
 )
 from ranking.model.features._common import Reference
+from ranking.reading.columns import FACTOR_SIGNALS
 
-FACTORS: tuple[str, ...] = (
-    "monthly_sales",
-    "payer_count",
-    "favorites_cart",
-    "review_quality",
-    "dsr",
-    "category_fit",
-    "main_video",
-    "white_bg_image",
-)
+#: The eight factors (spec §3), declared with the signals each is judged
+#: from in the reading stage's table.
+FACTORS: tuple[str, ...] = tuple(FACTOR_SIGNALS)
 
 
 @dataclass(frozen=True)
@@ -220,11 +214,14 @@ def feature_table() -> dict:
     direction, raw inputs and transform — without this package.
 
     >>> table = feature_table()
-    >>> table["features"][0]["inputs"], table["factors"][-1]
+    >>> table["features"][0]["inputs"], table["factors"][-1]["name"]
     (['monthly_sales'], 'white_bg_image')
     """
     return {
-        "factors": list(FACTORS),
+        "factors": [
+            {"name": factor, "judged_from": list(FACTOR_SIGNALS[factor])}
+            for factor in FACTORS
+        ],
         "families": [family.to_data() for family in FAMILIES.values()],
         "features": [feature.to_data() for feature in FEATURES],
     }
