@@ -22,7 +22,14 @@ from ranking.model import persist
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO / "data" / "catalog.csv"
-SHIPPED_FILES = {"model.json", "model.npz", "card.json", "card.txt", "SHA256SUMS"}
+SHIPPED_FILES = {
+    "model.json",
+    "model.npz",
+    "card.json",
+    "card.txt",
+    "features.json",
+    "SHA256SUMS",
+}
 
 
 @pytest.fixture(scope="session")
@@ -178,3 +185,26 @@ def test_model_differences_ignore_the_date_but_not_a_term(tmp_path):
     (copy / "model.json").write_text(json.dumps(meta), encoding="utf-8")
     found = persist.model_differences(DEFAULT_MODEL, copy)
     assert found[0].startswith(f"model.json.{name}: ")
+
+
+def test_the_shipped_feature_table_is_the_declared_one():
+    """``features.json`` beside the shipped model is the code's table, which
+    a browser can read without ranking: each feature's raw inputs and
+    transform."""
+    from ranking.model.features import FEATURE_NAMES, feature_table
+
+    shipped = json.loads((DEFAULT_MODEL / "features.json").read_text("utf-8"))
+    assert shipped == feature_table()
+    assert [f["name"] for f in shipped["features"]] == list(FEATURE_NAMES)
+    white = next(f for f in shipped["features"] if f["name"] == "has_white_bg_image")
+    assert white["inputs"] == ["has_white_bg_image", "main_image"]
+    assert white["factor"] == "white_bg_image" and white["direction"] == 1
+
+
+def test_a_model_without_its_feature_table_still_loads(tmp_path):
+    """features.json is a view, not part of the checksummed format: a model
+    directory written before it existed loads as before."""
+    copy = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL, copy)
+    (copy / "features.json").unlink()
+    assert persist.is_usable(copy)

@@ -1,5 +1,7 @@
 """Feature extractors: each DataFrame in → named columns out, unknown stays NaN."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,16 +9,22 @@ from conftest import REALDATA
 from PIL import Image, ImageDraw, ImageFilter
 
 from ranking.model.features import (
+    FACTORS,
+    FAMILIES,
     FEATURE_NAMES,
+    FEATURES,
     dsr,
     engagement,
+    feature_table,
     listing,
     media,
     reviews,
     sales,
 )
 from ranking.model.pipeline import catalog_features
-from ranking.model.profile import ProfilePart, category_reference
+from ranking.model.profile import CENTERS, ProfilePart, category_reference
+from ranking.reading.columns import COLUMNS_BY_NAME
+from ranking.sim.market import simulate
 
 
 def title_fit(frame):
@@ -271,3 +279,25 @@ def test_missing_signals_stay_unknown(market):
     assert features["gap_dsr_service"].isna().all()
     assert features["has_main_video"].isna().all()
     assert features["rel_sales"].notna().all()
+
+
+def test_the_feature_table_is_consistent_with_what_the_code_reads():
+    """The declared table (issue 23): every input is a canonical export
+    column, every yardstick a centre the profile keeps, every feature in one
+    family, and each family computes exactly its declared features."""
+    for feature in FEATURES:
+        assert set(feature.inputs) <= set(COLUMNS_BY_NAME), feature.name
+        assert feature.yardstick is None or feature.yardstick in CENTERS
+        assert feature.family in FAMILIES
+        assert feature.factor in (*FACTORS, "other")
+    catalog = simulate(200, seed=1).catalog
+    profile = ProfilePart.of(catalog).finish()
+    given = {
+        "reference": profile.reference,
+        "title_fit": profile.title_fit(catalog),
+        "image_root": None,
+    }
+    for family in FAMILIES.values():
+        out = family.extract(catalog, *(given[n] for n in family.needs))
+        assert sorted(out.columns) == sorted(family.features), family.name
+    assert json.loads(json.dumps(feature_table())) == feature_table()

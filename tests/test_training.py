@@ -43,6 +43,7 @@ def test_model_directory_and_card(trained, market_files):
         "SHA256SUMS",
         "card.json",
         "card.txt",
+        "features.json",
         "model.json",
         "model.npz",
     ]

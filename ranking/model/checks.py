@@ -27,6 +27,7 @@ MODEL_JSON = "model.json"
 MODEL_ARRAYS = "model.npz"
 CARD_JSON = "card.json"
 CARD_TEXT = "card.txt"
+FEATURES_JSON = "features.json"
 CHECKSUMS = "SHA256SUMS"
 CHECKED = (MODEL_JSON, MODEL_ARRAYS, CARD_JSON)
 

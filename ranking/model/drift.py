@@ -65,14 +65,9 @@ import pandas as pd
 from scipy import stats
 
 from ranking.lang import factor_word, say, signal_word
-from ranking.model.features import (
-    FACTOR_OF,
-    FAMILIES,
-    FEATURES_OF_FAMILY,
-    sum_by_factor,
-)
+from ranking.model.features import FACTOR_OF, FAMILIES, sum_by_factor
 from ranking.reading import schema
-from ranking.reading.platforms import FACTOR_SIGNALS
+from ranking.reading.columns import FACTOR_SIGNALS
 
 #: PSI from which a shift is mentioned, and from which it is a warning.
 NOTICE = 0.1
@@ -164,9 +159,11 @@ def _reads() -> dict[str, frozenset[str]]:
     """Factor → the signals its features read: the feature families' map of
     what they read (what recomputing a fix relies on), and the spec's table."""
     reads = {factor: set(signals) for factor, signals in FACTOR_SIGNALS.items()}
-    for family, (_, columns) in FAMILIES.items():
-        for feature in FEATURES_OF_FAMILY.get(family, ()):
-            reads.setdefault(FACTOR_OF.get(feature, "other"), set()).update(columns)
+    for family in FAMILIES.values():
+        for feature in family.features:
+            reads.setdefault(FACTOR_OF.get(feature, "other"), set()).update(
+                family.reads
+            )
     return {f: frozenset(c & set(schema.SIGNALS)) for f, c in reads.items()}
 
 

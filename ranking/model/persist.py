@@ -7,7 +7,11 @@ code, and a scikit-learn or numpy upgrade does not invalidate it. Every file
 is listed with its SHA-256 in ``SHA256SUMS``; :func:`load_model` refuses a
 directory whose files do not match, or whose ``format`` this version cannot
 read, with a message that says what to do. (Checksums guard against damaged
-or swapped files; they are not a signature.)
+or swapped files; they are not a signature.) ``features.json`` is the
+declared feature table (:func:`ranking.model.features.feature_table`) for
+readers outside Python, such as a browser's what-if; like ``card.txt`` it is a
+view, not read back, so a directory without it (made before it was written)
+still loads.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from ranking.model.checks import (
     CARD_TEXT,
     CHECKED,
     CHECKSUMS,
+    FEATURES_JSON,
     MAX_JSON_BYTES,
     MAX_NPZ_BYTES,
     MODEL_ARRAYS,
@@ -43,6 +48,7 @@ from ranking.model.checks import (
     load_npz,
     read_bounded,
 )
+from ranking.model.features import feature_table
 from ranking.model.weight import WeightModel
 from ranking.writing import atomic
 
@@ -151,6 +157,7 @@ def _write_model(model, folder, card, arrays, parent, staging) -> None:
     }
     _write_json(staging / CARD_JSON, card)
     (staging / CARD_TEXT).write_text(card_text(card), encoding="utf-8")
+    _write_json(staging / FEATURES_JSON, feature_table())
     sums = "".join(f"{sha256(staging / name)}  {name}\n" for name in CHECKED)
     (staging / CHECKSUMS).write_text(sums, encoding="utf-8")
     os.chmod(staging, 0o755)
@@ -196,7 +203,7 @@ def _plain(value):
     return str(value)
 
 
-MODEL_FILES = {*CHECKED, CARD_TEXT, CHECKSUMS}
+MODEL_FILES = {*CHECKED, CARD_TEXT, FEATURES_JSON, CHECKSUMS}
 
 
 def model_inputs(folder: str | Path | None) -> list[Path]:
@@ -344,6 +351,7 @@ def model_differences(
     """What differs between two model directories, ignoring what cannot be
     reproduced (:data:`UNREPRODUCIBLE`: the card's date and versions), so two
     trainings on the same data compare equal although their bytes do not.
+    ``features.json`` is compared when either directory has it.
 
     Generic on purpose: every array of ``model.npz``, every value of
     ``model.json`` and of the card, whatever the format holds. Floats agree
@@ -362,6 +370,16 @@ def model_differences(
                 {k: v for k, v in d.items() if k not in UNREPRODUCIBLE} for d in (a, b)
             )
         found += _json_differences(a, b, name, rtol, atol)
+    # The feature table too: a model whose arrays are the same but whose
+    # declared table changed (a transform renamed) is another model to ship.
+    tables = [folder / FEATURES_JSON for folder in (first, second)]
+    if any(table.exists() for table in tables):
+        missing = [str(t.parent) for t in tables if not t.exists()]
+        if missing:
+            found.append(f"{FEATURES_JSON}: missing in {missing[0]}")
+        else:
+            a, b = (json.loads(t.read_text(encoding="utf-8")) for t in tables)
+            found += _json_differences(a, b, FEATURES_JSON, rtol, atol)
     with (
         np.load(first / MODEL_ARRAYS, allow_pickle=False) as x,
         np.load(second / MODEL_ARRAYS, allow_pickle=False) as y,

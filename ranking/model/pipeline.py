@@ -26,7 +26,13 @@ from joblib import Parallel, delayed
 
 from ranking.errors import ExportError
 from ranking.model.drift import DriftCounts
-from ranking.model.features import FACTORS, FEATURES, build_features, sum_by_factor
+from ranking.model.features import (
+    FACTORS,
+    FEATURES,
+    build_features,
+    measured_columns,
+    sum_by_factor,
+)
 from ranking.model.features._common import by_category, categories, category_positions
 from ranking.model.profile import CatalogProfile, ProfilePart
 from ranking.model.weight import KNOT_UNIT, WeightModel
@@ -116,10 +122,12 @@ def feature_rows(
     if title_fit is None:
         title_fit = profile.title_fit(data)
     features = build_features(data, profile.reference, title_fit, image_root)
-    if "main_image" in data.columns:
+    filled = measured_columns(data.columns)
+    if filled:
         data = data.copy()
         # Measured once: what-if copies and later passes must not re-open files.
-        data["has_white_bg_image"] = features["has_white_bg_image"]
+        for column, feature in filled.items():
+            data[column] = features[feature]
     return data, title_fit, features
 
 
@@ -237,8 +245,8 @@ def scores_part(
         scored = score_rows(chunk.data, profile, model, image_root)
         if kept is not None:
             kept.append(scored)
-        if "main_image" in chunk.data.columns:
-            chunk.data["has_white_bg_image"] = scored.data["has_white_bg_image"]
+        for column in measured_columns(chunk.data.columns):
+            chunk.data[column] = scored.data[column]
         part = ScoresPart.of(scored, names, model)
         whole = part if whole is None else whole + part
     return whole

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ranking.model.features import dsr, engagement, listing, reviews, sales
+from ranking.model.features import FAMILIES, listing
 from ranking.model.features._common import (
     Reference,
     by_category,
@@ -57,10 +57,11 @@ MIN_CATEGORY_LISTINGS = 5
 TITLE_SAMPLE = 40_000
 TITLE_SAMPLE_PER_CATEGORY = 200
 
-#: Families whose yardsticks the profile holds, and how each is centred.
-FAMILIES = (sales, engagement, reviews, dsr, listing)
+#: Families whose yardsticks the profile holds (those that declare centres,
+#: in the features' table), and how each quantity is centred.
+YARDSTICK_FAMILIES = tuple(f for f in FAMILIES.values() if f.centers)
 CENTERS: dict[str, str] = {
-    name: how for family in FAMILIES for name, how in family.CENTERS.items()
+    name: how for family in YARDSTICK_FAMILIES for name, how in family.centers.items()
 }
 #: Percentile targets of the default fixes (spec §3): the 75th, or the 25th
 #: for the negative-review share, which a fix lowers.
@@ -229,7 +230,7 @@ def _round_significant(values: np.ndarray, digits: int) -> np.ndarray:
 
 def profile_quantities(data: pd.DataFrame) -> pd.DataFrame:
     """Every quantity a yardstick or a fix target is taken of, per listing."""
-    parts = [family.quantities(data) for family in FAMILIES]
+    parts = [family.quantities(data) for family in YARDSTICK_FAMILIES]
     parts.append(target_signals(data).add_prefix("target:"))
     return pd.concat(parts, axis=1)
 

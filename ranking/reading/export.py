@@ -17,6 +17,7 @@ import pandas as pd
 from ranking.errors import ExportError, RejectedRowsError
 from ranking.lang import Said
 from ranking.reading import io, schema
+from ranking.reading.kinds import KINDS
 from ranking.reading.platforms import detect, judged_factors
 from ranking.reading.values import (
     decimal_marks,
@@ -140,7 +141,6 @@ class Chunk:
 #: file; this many or fewer are rejected one by one (a typo, not an export).
 LOST_IDS_TOLERATED = 2
 
-NUMERIC_KINDS = frozenset({"money", "count", "share", "score", "dsr"})
 #: Merging rows of one listing: what adds up, and the traffic that each of
 #: its rows repeats.
 ADDED_OVER_ROWS = ("monthly_sales", "gmv", "payer_count", "refunded_amount")
@@ -218,12 +218,12 @@ class ExportSource:
         scored = {
             name: header
             for name, header in self.columns.items()
-            if schema.COLUMNS_BY_NAME[name].kind in {"dsr", "score"}
+            if KINDS[schema.COLUMNS_BY_NAME[name].kind].zero_is_unknown
         }
         numeric = {
             name: header
             for name, header in self.columns.items()
-            if schema.COLUMNS_BY_NAME[name].kind in NUMERIC_KINDS
+            if KINDS[schema.COLUMNS_BY_NAME[name].kind].numeric
         }
         frames: list[pd.DataFrame] = []
         state: dict = {}
@@ -289,7 +289,7 @@ class ExportSource:
         self.hundredfold = {
             name
             for name in scored
-            if schema.COLUMNS_BY_NAME[name].kind == "dsr"
+            if KINDS[schema.COLUMNS_BY_NAME[name].kind].may_be_hundredfold
             and state["known"][name]
             and state["low"][name] == 0
         }

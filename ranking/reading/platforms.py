@@ -11,19 +11,7 @@ a factor the file lacks.
 from __future__ import annotations
 
 from ranking.reading import schema
-
-#: Signals each factor is judged from (spec §3); a factor with none known is
-#: not judged.
-FACTOR_SIGNALS: dict[str, tuple[str, ...]] = {
-    "monthly_sales": ("monthly_sales", "gmv", "sales_rank"),
-    "payer_count": ("payer_count",),
-    "favorites_cart": ("favorites", "add_to_cart"),
-    "review_quality": ("avg_rating", "negative_reviews", "photo_reviews"),
-    "dsr": ("dsr_description", "dsr_service", "dsr_logistics"),
-    "category_fit": ("category", "title"),
-    "main_video": ("has_main_video",),
-    "white_bg_image": ("has_white_bg_image",),
-}
+from ranking.reading.columns import FACTOR_SIGNALS
 
 #: (name, headers only that export writes: at least two must be present).
 SIGNATURES: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 
 
-def extract(fit: pd.DataFrame) -> pd.DataFrame:
-    """Model features from ``CatalogProfile.title_fit``: the placed category's
-    probability, and how much better the best category fits (log odds, 0 when
-    the placed one is best)."""
+def extract(data: pd.DataFrame, fit: pd.DataFrame) -> pd.DataFrame:
+    """Model features of the rows of ``data`` from their
+    ``CatalogProfile.title_fit`` (``fit``, the same rows): the placed
+    category's probability, and how much better the best category fits (log
+    odds, 0 when the placed one is best)."""
     out = pd.DataFrame(index=fit.index)
     out["title_fit"] = fit["title_fit"]
     eps = 1e-4
