@@ -9,7 +9,7 @@ import pytest
 from ranking.cli import cli
 from ranking.engines.training import train
 from ranking.explain import blockers, fixes
-from ranking.model import cliffs, pipeline
+from ranking.model import cliff_lines, cliffs, pipeline
 from ranking.model.persist import load_model
 from ranking.reading.export import ExportSource
 from ranking.sim import DSR, Assumptions, simulate
@@ -114,7 +114,7 @@ def test_no_dsr_penalty_means_no_dsr_blocker(tmp_path_factory):
     assert result.card["blockers"]["dsr_min_gap"] is None
     table = blockers.blocker_table(scored, prepared.profile, prepared.model)
     assert not table["blockers"].str.contains("dsr").any()
-    lines = cliffs.card_lines(result.card["blockers"])
+    lines = cliff_lines.card_lines(result.card["blockers"])
     assert any("dsr_min_gap" in line and "no cliff" in line for line in lines)
 
 

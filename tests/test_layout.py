@@ -23,6 +23,7 @@ BASE = {"ranking", "ranking.errors", "ranking.lang", "ranking.text"}
 BASE |= {"ranking.defaults"}
 #: Loaded only where used: a second or more at import, or an optional extra.
 HEAVY = ("scipy", "sklearn", "threadpoolctl", "distributed", "xlsxwriter", "pandas")
+HEAVY += ("joblib",)
 
 
 def _modules() -> dict[str, Path]:

@@ -4,7 +4,7 @@ train` wrote and a person reads."""
 from __future__ import annotations
 
 from ranking.defaults import DEFAULT_MODEL  # noqa: F401  (re-exported)
-from ranking.model.cliffs import card_lines
+from ranking.model.cliff_lines import card_lines
 
 #: Bumped whenever a saved model could not be read by this code. Format 1 was
 #: a joblib pickle (refused: retrain); format 3 added the learned blocker

@@ -34,16 +34,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ranking.lang import factor_word, say
-
-#: The features whose shapes are searched for a cliff: the factor each one
-#: blocks, and which way is better.
-CLIFF_FEATURES: dict[str, tuple[str, int]] = {
-    "dsr_min_gap": ("dsr", 1),
-    "title_fit": ("category_fit", 1),
-    "fit_margin": ("category_fit", -1),
-}
-BLOCKING_FACTORS = ("dsr", "category_fit")
+from ranking.model.cliff_lines import BLOCKING_FACTORS, CLIFF_FEATURES
 
 #: A cliff takes at least this share of the shape's whole rise ...
 MIN_SHARE = 0.4
@@ -194,39 +185,3 @@ def card_entries(
         cost = median_cost(cliff.height, scale)
         entries[feature] = {**cliff.to_dict(), "median_cost": cost}
     return entries
-
-
-def card_lines(entries: dict[str, dict | None], lang: str = "en") -> list[str]:
-    """The learned blocker thresholds, as ``train`` prints them and the model
-    card shows them."""
-    lines = []
-    for feature, (factor, direction) in CLIFF_FEATURES.items():
-        if feature not in entries:
-            continue
-        entry = entries[feature]
-        named = {"feature": feature, "factor": factor_word(factor, lang)}
-        if entry is None:
-            lines.append(say("cliff.none", lang, **named))
-            continue
-        costs = {
-            "low": entry["low"],
-            "high": entry["high"],
-            "cost": entry["median_cost"],
-        }
-        if factor == "category_fit":
-            # Which titles misfit is the title model's call (fixes.misfits);
-            # the cliff says that the platform punishes it, and how hard.
-            lines.append(say("cliff.over", lang, **named, **costs))
-            continue
-        side = say("cliff.at_or_below" if direction > 0 else "cliff.above", lang)
-        lines.append(
-            say(
-                "cliff.at",
-                lang,
-                side=side,
-                threshold=entry["threshold"],
-                **named,
-                **costs,
-            )
-        )
-    return lines

@@ -37,7 +37,7 @@ from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from ranking.model import evaluate
-from ranking.model.cliffs import CLIFF_FEATURES
+from ranking.model.cliff_lines import CLIFF_FEATURES
 from ranking.model.features import FACTOR_OF, FEATURES
 from ranking.model.fitting import AdditiveWeightModel
 from ranking.model.weight import AdditiveShapes

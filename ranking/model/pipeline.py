@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
 from ranking.errors import ExportError
 from ranking.model.drift import DriftCounts
@@ -54,6 +53,10 @@ def in_threads(work: Callable, items: Iterable[tuple], threads: int = THREADS):
     generator of chunks is never read far ahead."""
     if threads == 1:
         return (work(*item) for item in items)
+    # joblib brings multiprocessing, asyncio and ssl (~70 ms): loaded when
+    # there are threads to run, not by every audit that imports this module.
+    from joblib import Parallel, delayed
+
     return Parallel(n_jobs=threads, prefer="threads", return_as="generator")(
         delayed(work)(*item) for item in items
     )

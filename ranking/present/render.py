@@ -7,7 +7,7 @@ so that tables of Chinese titles and categories line up.
 from __future__ import annotations
 
 from ranking.lang import factor_word, in_language, say, signal_word
-from ranking.model.cliffs import card_lines
+from ranking.model.cliff_lines import card_lines
 from ranking.text import display_width
 
 

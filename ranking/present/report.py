@@ -33,7 +33,7 @@ from ranking.engines.outputs import (
 from ranking.explain.audit import listing_report
 from ranking.explain.diff import diff
 from ranking.lang import factor_word, say, signal_word
-from ranking.model.cliffs import card_lines
+from ranking.model.cliff_lines import card_lines
 from ranking.model.drift import absent_note, message, shifts_of
 from ranking.model.features import FACTORS
 from ranking.model.workspace import Workspace
