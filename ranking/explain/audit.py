@@ -84,15 +84,7 @@ def listing_report(
     what-if values; ``rows``: the export's rows of several listings already
     looked up, so that cards of many listings read a streamed export once).
     The report's listing cards come from here too."""
-    wanted = id_text(pd.Series([str(listing_id)])).iloc[0]
-    row = prepared.lookup([wanted]) if rows is None else rows
-    row = row[row["listing_id"] == wanted]
-    if row.empty:
-        raise UnknownListingError(
-            f"{' + '.join(map(str, export_paths(export_path)))}: no listing with "
-            f"id '{listing_id}' "
-            f"(the export has {prepared.profile.rows:,}; `ranking check` lists them)"
-        )
+    wanted, row = _listing_row(prepared, listing_id, export_path, rows)
     scored = prepared.score(row)
     at = row.index[0]
     applied = fixes.apply_fixes(prepared, scored)
@@ -111,17 +103,7 @@ def listing_report(
         "blockers": blocker_list(prepared, scored, at, lang),
         "notes": notes(prepared, scored, at, lang),
         "factors": factor_table(prepared, scored, at),
-        "fixes": [
-            {
-                "factor": factor,
-                "action": action(data, factor, applied[factor], at, lang),
-                "expected_weight": round(float(applied[factor].weight[at]), 2),
-                "expected_gain": round(float(gains.at[at, factor]), 2),
-                **gain_range(prepared, scored, applied[factor], at),
-            }
-            for factor in order[0]
-            if factor
-        ],
+        "fixes": fix_list(prepared, scored, at, (applied, gains, order[0]), lang),
         "trust": prepared.model.trust,
         "order": by,
         "drift": shifts_of(prepared),
@@ -136,6 +118,40 @@ def listing_report(
     if changes:
         report["what_if"] = apply_what_if(prepared, scored, at, changes, rivals)
     return report
+
+
+def _listing_row(prepared, listing_id: str, export_path, rows):
+    """The listing's id as the export writes ids, and its row (from ``rows``
+    when given, else looked up in the prepared export); an unknown id is
+    refused with the export's name and size."""
+    wanted = id_text(pd.Series([str(listing_id)])).iloc[0]
+    row = prepared.lookup([wanted]) if rows is None else rows
+    row = row[row["listing_id"] == wanted]
+    if row.empty:
+        raise UnknownListingError(
+            f"{' + '.join(map(str, export_paths(export_path)))}: no listing with "
+            f"id '{listing_id}' "
+            f"(the export has {prepared.profile.rows:,}; `ranking check` lists them)"
+        )
+    return wanted, row
+
+
+def fix_list(prepared, scored, at, ranked, lang: str = "en") -> list[dict]:
+    """The listing's fixes in the order chosen (``ranked``: each factor's
+    effect, the gain table and the factors in order), each with what to do
+    (in ``lang``), the weight after it, its gain and the gain's range."""
+    applied, gains, order = ranked
+    return [
+        {
+            "factor": factor,
+            "action": action(scored.data, factor, applied[factor], at, lang),
+            "expected_weight": round(float(applied[factor].weight[at]), 2),
+            "expected_gain": round(float(gains.at[at, factor]), 2),
+            **gain_range(prepared, scored, applied[factor], at),
+        }
+        for factor in order
+        if factor
+    ]
 
 
 def ranks_after_fixes(applied, now: float, at) -> dict[str, float]:
@@ -272,6 +288,19 @@ def _signal(data, at, name):
     return _plain(column(data.loc[[at]], name).iloc[0])
 
 
+def _worst_dsr(data, at, targets) -> str:
+    """The DSR score furthest below its category's target (the first when
+    none is known): the one the dsr factor's row shows."""
+    return min(
+        DSR_COLUMNS,
+        key=lambda n: (
+            (column(data.loc[[at]], n).iloc[0] - targets[n])
+            if pd.notna(column(data.loc[[at]], n).iloc[0])
+            else np.inf
+        ),
+    )
+
+
 def factor_table(prepared, scored, at) -> list[dict]:
     """For each of the eight factors: its headline signal's value, the
     category's 75th percentile of it, and its contribution in weight points
@@ -280,14 +309,7 @@ def factor_table(prepared, scored, at) -> list[dict]:
     data = scored.data
     targets = prepared.profile.targets_for(data.loc[[at]]).loc[at]
     rates = signal_rates(data.loc[[at]]).iloc[0]
-    worst_dsr = min(
-        DSR_COLUMNS,
-        key=lambda n: (
-            (column(data.loc[[at]], n).iloc[0] - targets[n])
-            if pd.notna(column(data.loc[[at]], n).iloc[0])
-            else np.inf
-        ),
-    )
+    worst_dsr = _worst_dsr(data, at, targets)
     fav_cart = rates[["favorite_rate", "cart_rate"]].sum(min_count=2)
     rows = {
         "monthly_sales": (

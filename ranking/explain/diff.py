@@ -12,18 +12,19 @@ curve's steepest slope): the parts add up to the weight change exactly.
 
 A drop is **unusual** when at least :data:`MIN_DROP` weight points were lost
 to parts whose own signals moved far more than their category's usual move
-that week (:func:`unusual_signals`: robust z-scores — median and MAD of the
-category, or Anscombe residuals for counts — beyond ±3.5, Iglewicz and
-Hoaglin's cut-off). The weight change alone cannot tell: the model's shapes
-are steps, so half the listings do not move at all while a 6% sales move
-that crosses a bin edge jumps 2–5 points; judged on the weight change's own
-robust z-score, 5,000 simulated listings drifting ±10% gave 33 of 50
-incidents flagged and 125 false flags. Judged on the signals, a season (every
-listing −15%) moves the category's median, not the listing, and 3 → 1 orders
-is counting noise, and a review total 2% lower is Taobao folding reviews
-(35–44% of real Tmall totals fall on an ordinary day); a bulk order leaving
-the window, a DSR pushed below the line, a video taken down, a week of 差评 or
-a fifth of the reviews purged are not (``bench/diff.py``, ``tests/``).
+that week (:func:`ranking.explain.unusual.unusual_signals`: robust z-scores —
+median and MAD of the category, or Anscombe residuals for counts — beyond
+±3.5, Iglewicz and Hoaglin's cut-off). The weight change alone cannot tell:
+the model's shapes are steps, so half the listings do not move at all while a
+6% sales move that crosses a bin edge jumps 2–5 points; judged on the weight
+change's own robust z-score, 5,000 simulated listings drifting ±10% gave 33
+of 50 incidents flagged and 125 false flags. Judged on the signals, a season
+(every listing −15%) moves the category's median, not the listing, and 3 → 1
+orders is counting noise, and a review total 2% lower is Taobao folding
+reviews (35–44% of real Tmall totals fall on an ordinary day); a bulk order
+leaving the window, a DSR pushed below the line, a video taken down, a week
+of 差评 or a fifth of the reviews purged are not (``bench/diff.py``,
+``tests/``).
 
 >>> result = diff("last_week.csv", "this_week.csv", "models/default")  # doctest: +SKIP
 >>> result["table"].query("flagged")[["listing_id", "main_factor"]]    # doctest: +SKIP
@@ -39,20 +40,17 @@ import pandas as pd
 
 from ranking.explain.fixes import FIX_COLUMNS
 from ranking.explain.placement import expected_rank, predicted_rank
+from ranking.explain.unusual import SIGNALS_OF, unusual_signals
 from ranking.lang import say, signal_word
 from ranking.model import evaluate
 from ranking.model.drift import DriftCounts, factor_contributions
 from ranking.model.features import FACTORS, sum_by_factor
 from ranking.model.features._common import categories
-from ranking.model.features.dsr import DSR_COLUMNS
 from ranking.model.pipeline import Scored, prepare
 from ranking.model.workspace import Workspace
 from ranking.reading.export import read_ranks
 from ranking.writing import atomic, writers
 
-#: Modified z-score at or below which a drop is unusual (Iglewicz and
-#: Hoaglin's outlier cut-off).
-Z_FLAG = -3.5
 #: Smallest drop, in weight points, ever flagged: a category whose listings
 #: barely move has a tiny MAD, and rounding would look unusual.
 MIN_DROP = 1.0
@@ -86,12 +84,7 @@ def diff(
     old = Workspace.of(old, model_dir, sets=sets, images_root=images_root)
     new = new if isinstance(new, Workspace) else old.on(new)
     then = old.with_model(old_model_dir) if old_model_dir is not None else None
-    if output is not None:
-        output = Path(output)
-        atomic.check_writable(output)
-        inputs = [*old.inputs, *new.files, *(then.inputs if then else [])]
-        inputs += [Path(ranks_path)] if ranks_path is not None else []
-        atomic.refuse_overwriting(output, *inputs)
+    output = _checked_output(output, old, new, then, ranks_path)
     model = old.model
     old_model = then.model if then is not None else None
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
@@ -102,6 +95,63 @@ def diff(
     drift = DriftCounts(model.training_profile)
     drift.add(new_all.data, factor_contributions(model, new_all.features))
 
+    both, old_scored, new_scored, gone, added = _paired(old_all, new_all)
+    table = split_changes(model, old_scored, new_scored)
+    gone_weight = None
+    if old_model is not None:
+        table, gone_weight = _refit_split(
+            table, old_model, old_source, prepared, (old_scored, new_scored, gone)
+        )
+    table.insert(0, "listing_id", both)
+    table.insert(1, "status", "both")
+    _flag_drops(table, old_scored, new_scored, prepared, lang)
+
+    table = pd.concat(
+        [table, _alone(gone, gone_weight, "gone"), _alone(added, None, "new")],
+        ignore_index=True,
+    )
+    table["flagged"] = table["flagged"].astype(bool)
+    keywords = [] if ranks is None else _positions_lost(table, new_all, ranks)
+    table = table[[*COLUMNS, *(c for c in table.columns if c not in COLUMNS)]]
+    if output is not None:
+        writers.write_table(table, output)
+    return _summary(table, keywords, drift, old.model_dir, old_model_dir, output)
+
+
+def _checked_output(output, old, new, then, ranks_path) -> Path | None:
+    """``output`` as a path, refused before any work when it cannot be
+    written or would overwrite one of the run's inputs (either export, the
+    old model's, the ranks)."""
+    if output is None:
+        return None
+    output = Path(output)
+    atomic.check_writable(output)
+    inputs = [*old.inputs, *new.files, *(then.inputs if then else [])]
+    inputs += [Path(ranks_path)] if ranks_path is not None else []
+    atomic.refuse_overwriting(output, *inputs)
+    return output
+
+
+def _refit_split(table, old_model, old_source, prepared, rows):
+    """With the model the old export was weighed by then: ``table``'s change
+    split between the data and the refit (:func:`_shapley`), and the weight
+    of the listings gone (``rows``: the old, new and gone rows), both on the
+    old export's prepared state."""
+    old_scored, new_scored, gone = rows
+    then = prepare(old_source, old_model, profile=prepared.profile)
+    table = _shapley(
+        table,
+        split_changes(
+            old_model, then.score(old_scored.data), then.score(new_scored.data)
+        ),
+    )
+    return table, then.score(gone.data).weight.to_numpy()
+
+
+def _paired(old_all: Scored, new_all: Scored):
+    """The listings in both exports — their ids, their old and new rows
+    aligned — then those only in the old export (gone) and only in the new
+    one (added)."""
     old_ids = old_all.data["listing_id"]
     new_ids = new_all.data["listing_id"]
     kept = old_ids.isin(set(new_ids)).to_numpy()
@@ -110,19 +160,16 @@ def diff(
     old_scored = _reindexed(old_all.take(np.flatnonzero(kept)))
     new_scored = _reindexed(new_all.take(new_at[both].to_numpy()))
     gone = _reindexed(old_all.take(np.flatnonzero(~kept)))
-    table = split_changes(model, old_scored, new_scored)
-    gone_weight = None
-    if old_model is not None:
-        then = prepare(old_source, old_model, profile=prepared.profile)
-        table = _shapley(
-            table,
-            split_changes(
-                old_model, then.score(old_scored.data), then.score(new_scored.data)
-            ),
-        )
-        gone_weight = then.score(gone.data).weight.to_numpy()
-    table.insert(0, "listing_id", both)
-    table.insert(1, "status", "both")
+    added = ~new_ids.isin(set(old_ids)).to_numpy()
+    new_only = _reindexed(new_all.take(np.flatnonzero(added)))
+    return both, old_scored, new_scored, gone, new_only
+
+
+def _flag_drops(table, old_scored, new_scored, prepared, lang) -> None:
+    """Adds to ``table`` (the listings in both exports) each listing's
+    category, the weight it lost to parts whose signals moved unusually,
+    whether that makes an unusual drop, and for those its main factor, the
+    reason (in ``lang``) and what reverting it would win back."""
     table["category"] = categories(new_scored.data).to_numpy()
     moved = unusual_signals(old_scored.data, new_scored.data, table["category"])
     unusual = _unusual_parts(table, moved)
@@ -137,20 +184,11 @@ def diff(
         table.loc[flagged, "main_factor"] = np.asarray(PARTS)[lost.argmin(axis=1)]
         _explain(table, flagged, old_scored, new_scored, prepared, moved, lang)
 
-    added = ~new_ids.isin(set(old_ids)).to_numpy()
-    table = pd.concat(
-        [
-            table,
-            _alone(gone, gone_weight, "gone"),
-            _alone(_reindexed(new_all.take(np.flatnonzero(added))), None, "new"),
-        ],
-        ignore_index=True,
-    )
-    table["flagged"] = table["flagged"].astype(bool)
-    keywords = [] if ranks is None else _positions_lost(table, new_all, ranks)
-    table = table[[*COLUMNS, *(c for c in table.columns if c not in COLUMNS)]]
-    if output is not None:
-        writers.write_table(table, output)
+
+def _summary(table, keywords, drift, model_dir, old_model_dir, output) -> dict:
+    """What :func:`diff` returns around the table: counts, the median change
+    catalog-wide and per category, the unusual drops largest first, the
+    positions lost per keyword, the models and the drift."""
     paired = table[table["status"] == "both"]
     drops = paired[paired["flagged"]].sort_values("lost_unusually")
     by_category = paired.groupby("category")["change"].median()
@@ -165,7 +203,7 @@ def diff(
         "flagged": int(len(drops)),
         "drops": [_drop_record(row) for row in drops.itertuples(index=False)],
         "keywords": keywords,
-        "model": str(old.model_dir),
+        "model": str(model_dir),
         "old_model": None if old_model_dir is None else str(old_model_dir),
         "model_change": float(paired["part_model"].median())
         if "part_model" in paired
@@ -333,172 +371,6 @@ def _term_changes(model, old_scored, new_scored) -> tuple[np.ndarray, np.ndarray
     moved = np.abs(raw_change) > 1e-12
     slope = np.where(moved, change / np.where(moved, raw_change, 1.0), tangent)
     return new_terms - old_terms, slope
-
-
-#: The export columns behind each part: a part's fall counts towards an
-#: unusual drop only when one of these moved unusually. Rates read visitors;
-#: amount sold (gmv) follows orders and is judged through them.
-SIGNALS_OF: dict[str, tuple[str, ...]] = {
-    "monthly_sales": ("monthly_sales",),
-    "payer_count": ("payer_count", "visitors"),
-    "favorites_cart": ("favorites", "add_to_cart", "visitors"),
-    "review_quality": ("negative_reviews", "photo_reviews", "review_count", "qa_count"),
-    "dsr": DSR_COLUMNS,
-    "category_fit": ("category", "title"),
-    "main_video": ("has_main_video",),
-    "white_bg_image": ("has_white_bg_image", "main_image"),
-    "other": ("price", "listed_at", "refund_rate"),
-}
-#: Counts that follow traffic week to week.
-TRAFFIC_COUNTS = (
-    "monthly_sales",
-    "payer_count",
-    "visitors",
-    "favorites",
-    "add_to_cart",
-)
-#: Running totals of reviews of a kind: judged by how many arrived against
-#: how many the listing's own rate predicts.
-REVIEW_KINDS = ("negative_reviews", "photo_reviews")
-#: Running totals the platform thins every day: Taobao folds (折叠) reviews and
-#: Q&A answers it finds unhelpful, so these fall by a share of the total on an
-#: ordinary day; judged by how many went against the category's usual share.
-FOLDED_TOTALS = ("review_count", "qa_count")
-#: Columns written to a fixed precision (DSR to 0.01, prices and refund
-#: rates as relative moves): a move of one such step is never unusual alone.
-RESOLUTION = {**dict.fromkeys(DSR_COLUMNS, 0.01), "price": 0.01, "refund_rate": 0.01}
-
-
-def unusual_signals(old: pd.DataFrame, new: pd.DataFrame, category) -> pd.DataFrame:
-    """Per listing (rows aligned) and export column: True where the column
-    moved more than its category's usual move explains (|z| ≥ −:data:`Z_FLAG`).
-
-    - Traffic counts: the Anscombe residual of the new count against the old
-      one times the category's median ratio (a season moves the median, not
-      the listing), its variance Poisson plus the category's spread of log
-      ratios (1.4826 · MAD over listings with ≥ 20 counted), so 3 → 1 orders
-      is noise and 300 → 90 is not.
-    - 差评 and buyer-photo reviews: the Anscombe residual of those that arrived
-      against the new reviews times the listing's own old share; a total
-      that fell (reviews removed) is a move.
-    - Review and Q&A totals (:data:`FOLDED_TOTALS`): only a loss, and only
-      one beyond folding — the Anscombe residual of the reviews that went
-      against the old total times the category's mean share lost, its
-      variance Poisson plus the category's spread (:func:`_fold_residual`).
-    - DSR, price, refund rate: the modified z-score of the change, its MAD at
-      least the column's written resolution (:data:`RESOLUTION`).
-    - Anything else (media flags, category, title, listing date): any change.
-    """
-    key = np.asarray(category)
-    out = {}
-    for name in dict.fromkeys(c for cols in SIGNALS_OF.values() for c in cols):
-        if name not in old.columns or name not in new.columns:
-            continue
-        before, after = (
-            old[name].reset_index(drop=True),
-            new[name].reset_index(drop=True),
-        )
-        if name in TRAFFIC_COUNTS:
-            z = _count_residual(before.astype(float), after.astype(float), key)
-        elif name in REVIEW_KINDS and "review_count" in old.columns:
-            z = _arrival_residual(
-                before.astype(float),
-                after.astype(float),
-                old["review_count"].reset_index(drop=True).astype(float),
-                new["review_count"].reset_index(drop=True).astype(float),
-            )
-        elif name in FOLDED_TOTALS:
-            z = _fold_residual(before.astype(float), after.astype(float), key)
-        elif name in RESOLUTION:
-            now, then = after.astype(float), before.astype(float)
-            move = np.log(now / then) if name == "price" else now - then
-            z = _modified_z(move, key, RESOLUTION[name])
-        else:
-            # Nullable columns compare to <NA> where a side is missing: that
-            # case is ``appeared`` below.
-            changed = (before != after).fillna(False).astype(bool)
-            changed &= ~(before.isna() & after.isna())
-            z = np.where(changed.to_numpy(), np.inf, 0.0)
-        z = np.asarray(z, dtype="float64")
-        appeared = before.isna().to_numpy() != after.isna().to_numpy()
-        out[name] = (np.abs(np.nan_to_num(z)) >= -Z_FLAG) | appeared
-    return pd.DataFrame(out)
-
-
-def _count_residual(before: pd.Series, after: pd.Series, key) -> np.ndarray:
-    ratio = np.log((after + 0.5) / (before + 0.5))
-    usual = ratio.groupby(key).transform("median")
-    expected = before * np.exp(usual)
-    return _residual(after, expected, _spread(ratio, before >= 20, key))
-
-
-def _fold_residual(before: pd.Series, after: pd.Series, key) -> np.ndarray:
-    """A running total's loss beyond its category's usual folding, as a
-    negative z (0 where it grew, or lost no more than usual).
-
-    What went (``before - after``; net of what arrived, which a snapshot
-    cannot tell apart) is a count of the period, judged as
-    :func:`_count_residual` judges one: against the old total times the
-    category's share lost, its variance Poisson — 20 → 18 is two reviews,
-    counting noise — plus the category's spread of log(lost / expected),
-    since folding hits some listings harder than others. The share is the
-    mean over the category's listings with ≥ 20 (else all): most lose
-    nothing net in a day, so a median would be 0 and call every fold news.
-    Why not the rules next to it: on tmall_daily (3,497 real Tmall listings,
-    9 pairs of days) 35–44% of review totals fell each day and 29–43% did not
-    move, the falls by a share that does not shrink with the total (median
-    0.6%, 90th percentile 2%, at 30 reviews as at 3,000). Folding thins a
-    total: the traffic counts' rule on the total itself (Poisson on 1,000
-    reviews, ±32) lets a 10% purge pass, and a modified z of the log ratio
-    (1.4826 · MAD 0.3–0.7%) calls a 2% fold news. This rule calls 0–9
-    totals a day unusual, each ≥ 2.9% lost, mostly listings losing several
-    percent day after day."""
-    lost = (before - after).clip(lower=0)
-    counted = before >= 20
-    share = lost / before.where(before > 0)
-    rate = share.where(counted).groupby(key).transform("mean")
-    rate = rate.fillna(share.groupby(key).transform("mean")).fillna(0.0)
-    expected = before * rate
-    ratio = np.log((lost + 0.5) / (expected + 0.5))
-    z = _residual(lost, expected, _spread(ratio, counted, key))
-    # Losing less than the category is no drop: only the excess is news.
-    return -np.clip(np.nan_to_num(z), 0, None)
-
-
-def _spread(ratio: pd.Series, counted: pd.Series, key) -> pd.Series:
-    """The category's spread of ``ratio`` (1.4826 · MAD) over the listings
-    with enough counted that Poisson noise does not dominate, else over all."""
-
-    def mad(values: pd.Series) -> pd.Series:
-        centre = values.groupby(key).transform("median")
-        return 1.4826 * (values - centre).abs().groupby(key).transform("median")
-
-    return mad(ratio.where(counted)).fillna(mad(ratio))
-
-
-def _residual(observed: pd.Series, expected: pd.Series, spread) -> np.ndarray:
-    """Anscombe residual of a Poisson count, its variance widened by the
-    category's spread (a negative binomial's ``1 + σ² μ``)."""
-    residual = 2 * (np.sqrt(observed + 3 / 8) - np.sqrt(expected + 3 / 8))
-    return (residual / np.sqrt(1 + spread**2 * expected)).to_numpy()
-
-
-def _arrival_residual(before, after, reviews_before, reviews_after) -> np.ndarray:
-    arrived = after - before
-    expected = (
-        (reviews_after - reviews_before).clip(lower=0)
-        * (before + 0.5)
-        / (reviews_before + 1)
-    )
-    residual = 2 * (np.sqrt(arrived.clip(lower=0) + 3 / 8) - np.sqrt(expected + 3 / 8))
-    return np.where(arrived < 0, np.inf, residual)
-
-
-def _modified_z(move: pd.Series, key, resolution: float) -> np.ndarray:
-    median = move.groupby(key).transform("median")
-    deviation = (move - median).abs()
-    mad = deviation.groupby(key).transform("median").clip(lower=resolution)
-    return (0.6745 * deviation / mad).to_numpy()
 
 
 def unusual_drops(lost_unusually: pd.Series) -> np.ndarray:

@@ -70,6 +70,18 @@ def _cell(value: object) -> str:
 
 def render_check(summary: dict, lang: str = "en") -> str:
     """The text ``ranking check`` prints: mapping, unknowns, rejects, categories."""
+    lines = [*_check_headline(summary, lang), *_check_sources(summary, lang)]
+    lines += _check_columns(summary, lang)
+    if factors := summary.get("factors"):
+        lines += _check_factors(factors, lang)
+    lines += _check_rejects(summary, lang)
+    if summary["categories"]:
+        lines += ["", _category_table(summary["categories"], lang)]
+    return "\n".join(lines)
+
+
+def _check_headline(summary: dict, lang: str) -> list[str]:
+    """What was kept, rejected and set aside, and where the header was found."""
     aside = summary.get("not_listings")
     where = (
         say(
@@ -81,7 +93,7 @@ def render_check(summary: dict, lang: str = "en") -> str:
         if summary.get("encoding")
         else say("check.header", lang, row=summary["header_row"])
     )
-    lines = [
+    return [
         say(
             "check.kept",
             lang,
@@ -93,6 +105,12 @@ def render_check(summary: dict, lang: str = "en") -> str:
         + where,
         "",
     ]
+
+
+def _check_sources(summary: dict, lang: str) -> list[str]:
+    """Which back office each file looks written by, and how much of the
+    catalog each file covers."""
+    lines = []
     for name, platform in summary.get("platforms", {}).items():
         lines.append(
             say(
@@ -110,7 +128,13 @@ def render_check(summary: dict, lang: str = "en") -> str:
             f"  {share:6.1%}  {name}" for name, share in summary["coverage"].items()
         ]
         lines.append("")
-    lines.append(say("check.columns", lang))
+    return lines
+
+
+def _check_columns(summary: dict, lang: str) -> list[str]:
+    """Each canonical column and the header it was read from, the columns
+    passed through, the signals unknown, and the notes on them."""
+    lines = [say("check.columns", lang)]
     width = max(map(len, summary["columns"]), default=0)
     for name, header in summary["columns"].items():
         arrow = "" if header == name else f"  ← {header}"
@@ -127,29 +151,41 @@ def render_check(summary: dict, lang: str = "en") -> str:
     )
     for note in summary["notes"]:
         lines.append(say("audit.note", lang, note=in_language(note, lang)))
-    if factors := summary.get("factors"):
-        judged = [factor_word(f, lang) for f, v in factors.items() if v["judged"]]
-        lines += [
-            "",
-            say(
-                "check.judged",
-                lang,
-                factors=", ".join(judged) or say("check.none", lang),
-            ),
-        ]
-        for factor, verdict in factors.items():
-            if not verdict["judged"]:
-                where = verdict["where"] or say(
-                    "check.a_column_of", lang, columns=", ".join(verdict["missing"])
+    return lines
+
+
+def _check_factors(factors: dict, lang: str) -> list[str]:
+    """The factors the export lets the model judge, then each one it does
+    not, with the column that is missing."""
+    judged = [factor_word(f, lang) for f, v in factors.items() if v["judged"]]
+    lines = [
+        "",
+        say(
+            "check.judged",
+            lang,
+            factors=", ".join(judged) or say("check.none", lang),
+        ),
+    ]
+    for factor, verdict in factors.items():
+        if not verdict["judged"]:
+            where = verdict["where"] or say(
+                "check.a_column_of", lang, columns=", ".join(verdict["missing"])
+            )
+            lines.append(
+                say(
+                    "check.not_judged",
+                    lang,
+                    factor=factor_word(factor, lang),
+                    where=where,
                 )
-                lines.append(
-                    say(
-                        "check.not_judged",
-                        lang,
-                        factor=factor_word(factor, lang),
-                        where=where,
-                    )
-                )
+            )
+    return lines
+
+
+def _check_rejects(summary: dict, lang: str) -> list[str]:
+    """The reasons rows were rejected (the first ones when there are more),
+    and why rows were set aside as not listings."""
+    lines = []
     if summary["reject_reasons"]:
         shown = len(summary["reject_reasons"])
         more = summary["rejects"] - shown
@@ -159,15 +195,15 @@ def render_check(summary: dict, lang: str = "en") -> str:
     if summary.get("not_listing_reasons"):
         lines += ["", say("check.set_aside", lang)]
         lines += [f"  {reason}" for reason in summary["not_listing_reasons"]]
-    if summary["categories"]:
-        keys = [k for k in summary["categories"][0] if k != "category"]
-        rows = [
-            [clip(c["category"], 30), *[c[k] for k in keys]]
-            for c in summary["categories"]
-        ]
-        header = [say("check.category", lang), *[_column_word(k, lang) for k in keys]]
-        lines += ["", table(rows, header, numeric=set(range(1, len(header))))]
-    return "\n".join(lines)
+    return lines
+
+
+def _category_table(categories: list[dict], lang: str) -> str:
+    """The per-category summary as a table, numbers aligned right."""
+    keys = [k for k in categories[0] if k != "category"]
+    rows = [[clip(c["category"], 30), *[c[k] for k in keys]] for c in categories]
+    header = [say("check.category", lang), *[_column_word(k, lang) for k in keys]]
+    return table(rows, header, numeric=set(range(1, len(header))))
 
 
 def _column_word(key: str, lang: str) -> str:
@@ -402,53 +438,73 @@ def render_audit(report: dict, lang: str = "en") -> str:
     ]
     lines.append(table(rows, header, numeric={1, 2, 3}))
     lines.append("")
-    if report["fixes"]:
-        by_effort = report.get("order") == "gain-per-effort"
-        order = say("audit.by_effort" if by_effort else "audit.by_gain", lang)
-        lines.append(say("audit.fix_first", lang, order=order))
-        for number, fix in enumerate(report["fixes"], 1):
-            spread = fix.get("expected_gain_range")
-            shown = "" if spread is None else f" ({spread[0]:.1f}–{spread[1]:.1f})"
-            lines.append(
-                f"  {number}. {pad(factor_word(fix['factor'], lang), 15)} "
-                f"{fix['expected_gain']:+6.1f}{shown}  → {fix['expected_weight']:.1f}"
-                f"   {fix['action']}"
-            )
-    else:
-        lines.append(say("audit.no_fix", lang))
+    lines += _fix_lines(report, lang)
     if report.get("keywords"):
         lines += ["", say("audit.keywords", lang)]
-        for k in report["keywords"]:
-            after = ", ".join(
-                f"{factor_word(f, lang)} {r}" for f, r in k["after_fix"].items()
-            )
-            now = say(
-                "audit.keyword_line",
-                lang,
-                rank=k["observed_rank"],
-                of=k["competitors"] + 1,
-            )
-            lines.append(f"  {pad(clip(k['keyword'], 24), 24)} {now}   {after}")
+        lines += _keyword_lines(report["keywords"], lang)
     if report.get("what_if"):
-        w = report["what_if"]
-        changes = ", ".join(f"{k}={v}" for k, v in w["changes"].items())
-        lines += [
-            "",
-            say(
-                "audit.what_if",
-                lang,
-                changes=changes,
-                weight=w["weight"],
-                gain=w["expected_gain"],
-                percentile=w["category_percentile"],
-            ),
-        ]
-        for k in w.get("keywords", []):
-            lines.append(
-                f"  {pad(clip(k['keyword'], 24), 24)} {k['observed_rank']} → "
-                f"{k['expected_rank']}"
-            )
+        lines += _what_if_lines(report["what_if"], lang)
     return "\n".join(lines)
+
+
+def _fix_lines(report: dict, lang: str) -> list[str]:
+    """The fixes in the order asked for, each with its gain, the gain's range
+    over the fold models, the weight after it and what to do."""
+    if not report["fixes"]:
+        return [say("audit.no_fix", lang)]
+    by_effort = report.get("order") == "gain-per-effort"
+    order = say("audit.by_effort" if by_effort else "audit.by_gain", lang)
+    lines = [say("audit.fix_first", lang, order=order)]
+    for number, fix in enumerate(report["fixes"], 1):
+        spread = fix.get("expected_gain_range")
+        shown = "" if spread is None else f" ({spread[0]:.1f}–{spread[1]:.1f})"
+        lines.append(
+            f"  {number}. {pad(factor_word(fix['factor'], lang), 15)} "
+            f"{fix['expected_gain']:+6.1f}{shown}  → {fix['expected_weight']:.1f}"
+            f"   {fix['action']}"
+        )
+    return lines
+
+
+def _keyword_lines(keywords: list[dict], lang: str) -> list[str]:
+    """Per keyword: the rank seen among its competitors, and the rank after
+    each fix."""
+    lines = []
+    for k in keywords:
+        after = ", ".join(
+            f"{factor_word(f, lang)} {r}" for f, r in k["after_fix"].items()
+        )
+        now = say(
+            "audit.keyword_line",
+            lang,
+            rank=k["observed_rank"],
+            of=k["competitors"] + 1,
+        )
+        lines.append(f"  {pad(clip(k['keyword'], 24), 24)} {now}   {after}")
+    return lines
+
+
+def _what_if_lines(w: dict, lang: str) -> list[str]:
+    """The what-if: the values changed, the weight and percentile they give,
+    and each keyword's rank before and after."""
+    changes = ", ".join(f"{k}={v}" for k, v in w["changes"].items())
+    lines = [
+        "",
+        say(
+            "audit.what_if",
+            lang,
+            changes=changes,
+            weight=w["weight"],
+            gain=w["expected_gain"],
+            percentile=w["category_percentile"],
+        ),
+    ]
+    for k in w.get("keywords", []):
+        lines.append(
+            f"  {pad(clip(k['keyword'], 24), 24)} {k['observed_rank']} → "
+            f"{k['expected_rank']}"
+        )
+    return lines
 
 
 #: Drops the text view of ``diff`` lists; the rest are in its output file.

@@ -333,6 +333,8 @@ def _cards(cards: list[dict], lang: str) -> str:
 
 
 def _card_html(card: dict, lang: str) -> str:
+    """One listing's card: its weight and waterfall, blockers, fixes, notes
+    and keyword ranks."""
     fall = card["waterfall"]
     chart = svg.waterfall(
         (say("report.typical", lang), fall["start"]),
@@ -340,28 +342,8 @@ def _card_html(card: dict, lang: str) -> str:
         say("report.this_listing", lang),
         label=say("report.waterfall", lang),
     )
-    blockers = "".join(
-        f'<li class="blocker">{_e(factor_word(b["factor"], lang))}'
-        f"{'' if cost is None else f' −{cost:.1f}'}: {_e(b['message'])}</li>"
-        for b, cost in costed(card["blockers"])
-    )
-    fixes = "".join(
-        f"<li><b>{_e(factor_word(f['factor'], lang))}</b> "
-        f"{f['expected_gain']:+.1f} → {f['expected_weight']:.1f} — "
-        f"{_e(f['action'])}</li>"
-        for f in card["fixes"]
-    )
-    keywords = ""
-    if card.get("keywords"):
-        header = [say("diff.keyword", lang), say("report.rank_now", lang)]
-        header += [factor_word(f, lang) for f in FACTORS]
-        rows = []
-        for k in card["keywords"]:
-            after = [k["after_fix"].get(f, "") for f in FACTORS]
-            rows.append([k["keyword"], k["observed_rank"], *after])
-        keywords = f"<h3>{_e(say('report.keywords', lang))}</h3>" + _html_table(
-            header, rows, sortable=False
-        )
+    blockers, fixes = _card_items(card, lang)
+    keywords = _card_keywords(card["keywords"], lang) if card.get("keywords") else ""
     unknown = ", ".join(signal_word(n, lang) for n in card["unknown_signals"])
     return (
         '<div class="card">'
@@ -397,6 +379,37 @@ def _card_html(card: dict, lang: str) -> str:
         + "</div></div>"
         + keywords
         + "</div>"
+    )
+
+
+def _card_items(card: dict, lang: str) -> tuple[str, str]:
+    """The card's blockers and fixes as list items (a shared cost shown
+    once)."""
+    blockers = "".join(
+        f'<li class="blocker">{_e(factor_word(b["factor"], lang))}'
+        f"{'' if cost is None else f' −{cost:.1f}'}: {_e(b['message'])}</li>"
+        for b, cost in costed(card["blockers"])
+    )
+    fixes = "".join(
+        f"<li><b>{_e(factor_word(f['factor'], lang))}</b> "
+        f"{f['expected_gain']:+.1f} → {f['expected_weight']:.1f} — "
+        f"{_e(f['action'])}</li>"
+        for f in card["fixes"]
+    )
+    return blockers, fixes
+
+
+def _card_keywords(keywords: list[dict], lang: str) -> str:
+    """The card's keywords: the rank now and after each factor's fix, as a
+    table under its heading."""
+    header = [say("diff.keyword", lang), say("report.rank_now", lang)]
+    header += [factor_word(f, lang) for f in FACTORS]
+    rows = []
+    for k in keywords:
+        after = [k["after_fix"].get(f, "") for f in FACTORS]
+        rows.append([k["keyword"], k["observed_rank"], *after])
+    return f"<h3>{_e(say('report.keywords', lang))}</h3>" + _html_table(
+        header, rows, sortable=False
     )
 
 
