@@ -378,21 +378,6 @@ def score(
     from ranking.engines.local import score_catalog
 
     stderr = sys.stderr
-    chunks = 0
-
-    def progress(step: str) -> None:
-        nonlocal chunks
-        if not stderr.isatty():
-            return
-        chunks += step == "chunk"
-        shown = (
-            say("score.progress_chunks", lang, count=chunks)
-            if step == "chunk"
-            else say("score.progress_step", lang, step=step)
-        )
-        line = say("score.progress", lang, shown=shown)
-        click.echo(f"\r{line}   ", file=stderr, nl=False)
-
     summary = score_catalog(
         export,
         output,
@@ -401,7 +386,7 @@ def score(
         strict=strict,
         by=by,
         effort=effort_table(effort),
-        progress=progress,
+        progress=_score_progress(stderr, lang),
         sets=sets,
         engine=engine,
         scheduler=scheduler,
@@ -421,17 +406,44 @@ def score(
     )
     warn_drift(summary["drift"], model_dir, lang)
     if summary["rejects"] or summary.get("not_listings"):
-        aside = summary.get("not_listings")
-        click.echo(
-            say(
-                "score.rejects",
-                lang,
-                count=summary["rejects"],
-                aside=say("score.aside", lang, count=aside) if aside else "",
-                file=summary["rejects_file"],
-            ),
-            err=True,
+        _echo_score_rejects(summary, lang)
+
+
+def _score_progress(stderr, lang: str):
+    """``score``'s progress callback: one line on a terminal, rewritten in
+    place, counting the chunks written (nothing when not a terminal)."""
+    chunks = 0
+
+    def progress(step: str) -> None:
+        nonlocal chunks
+        if not stderr.isatty():
+            return
+        chunks += step == "chunk"
+        shown = (
+            say("score.progress_chunks", lang, count=chunks)
+            if step == "chunk"
+            else say("score.progress_step", lang, step=step)
         )
+        line = say("score.progress", lang, shown=shown)
+        click.echo(f"\r{line}   ", file=stderr, nl=False)
+
+    return progress
+
+
+def _echo_score_rejects(summary: dict, lang: str) -> None:
+    """Tell on stderr how many rows ``score`` rejected and set aside as not
+    listings, and the file they went to."""
+    aside = summary.get("not_listings")
+    click.echo(
+        say(
+            "score.rejects",
+            lang,
+            count=summary["rejects"],
+            aside=say("score.aside", lang, count=aside) if aside else "",
+            file=summary["rejects_file"],
+        ),
+        err=True,
+    )
 
 
 @cli.command()

@@ -449,7 +449,6 @@ def score_on_cluster(
     export = _one_export(export_path, sets, images_root)
     dataset = writers.is_dataset(output)
     chunk_rows = chunk_rows or io.CHUNK_ROWS
-    get = operator.itemgetter
     # Faults outermost: closing a client whose scheduler is gone fails too.
     with cluster_faults("scoring"), cluster_client(scheduler) as client:
         profiled = _profile_on_cluster(
@@ -460,41 +459,24 @@ def score_on_cluster(
         profile, held, sources = profiled.profile, profiled.held, profiled.sources
         del profiled
         model_f = send_to_workers(client, model, "model")
-        scored = [
-            client.submit(_scores_part, s, profile, model_f, pure=False)
-            for s in (held or sources)
-        ]
-        kept = [client.submit(get(1), f) for f in scored]
-        scored = client.gather([client.submit(get(0), f) for f in scored])
-        categories = client.submit(_categories, profile).result()
-        total = scored[0]
-        for part in scored[1:]:
-            total = total + part
-        scores = total.finish(categories, model)
-        del scored, total
+        scores, kept = _catalog_scores(client, held or sources, profile, model, model_f)
         if progress:
             progress("scores")
         scores_f = send_to_workers(client, scores, "catalog scores")
         staging = writers.staging_folder(output) if dataset else None
         try:
-            written = [
-                client.submit(
-                    _write,
-                    source,
-                    name,
-                    staging / writers.PART.format(k) if staging else None,
-                    profile,
-                    model_f,
-                    scores_f,
-                    by,
-                    effort,
-                    kept[k],
-                    pure=False,
-                )
-                for k, (source, name) in enumerate(
-                    zip(held or sources, export.names, strict=True)
-                )
-            ]
+            written = _submit_writes(
+                client,
+                held or sources,
+                export.names,
+                staging,
+                profile,
+                model_f,
+                scores_f,
+                by,
+                effort,
+                kept,
+            )
             del held, kept
             rows, rejects, blocked = _collect(written, output, dataset, progress, lang)
             if staging is not None:
@@ -505,6 +487,48 @@ def score_on_cluster(
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)
     return rows, rejects, blocked, [s.to_dict() for s in scores.shifts(model)]
+
+
+def _catalog_scores(client, sources: list, profile, model, model_f) -> tuple:
+    """The catalog-wide scores, summed from every part's on the workers, and
+    per part the future of what it keeps for writing its rows."""
+    get = operator.itemgetter
+    scored = [
+        client.submit(_scores_part, s, profile, model_f, pure=False) for s in sources
+    ]
+    kept = [client.submit(get(1), f) for f in scored]
+    scored = client.gather([client.submit(get(0), f) for f in scored])
+    categories = client.submit(_categories, profile).result()
+    # The parts' sums are freed on return, before the catalog's scores are
+    # sent back out to the workers.
+    total = scored[0]
+    for part in scored[1:]:
+        total = total + part
+    return total.finish(categories, model), kept
+
+
+def _submit_writes(
+    client, sources, names, staging, profile, model_f, scores_f, by, effort, kept
+) -> list:
+    """One write task per part of the export (its source, its name and what
+    its scoring kept), each writing its rows into ``staging`` (a dataset
+    folder) or sending them back to be written here."""
+    return [
+        client.submit(
+            _write,
+            source,
+            name,
+            staging / writers.PART.format(k) if staging else None,
+            profile,
+            model_f,
+            scores_f,
+            by,
+            effort,
+            kept[k],
+            pure=False,
+        )
+        for k, (source, name) in enumerate(zip(sources, names, strict=True))
+    ]
 
 
 def features_on_cluster(

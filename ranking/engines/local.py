@@ -68,13 +68,36 @@ def score_catalog(
         chunk_rows=chunk_rows,
         progress=progress,
     )
+    output, rejects_file = _checked_outputs(output, rejects_path, workspace.inputs)
+    rows, rejects, blocked, drift = _scored(
+        engine, workspace, output, scheduler, by, effort, progress, lang
+    )
+    written_rejects = _write_rejects(rejects, rejects_file)
+    aside = _not_listings(rejects)
+    return {
+        "rows": rows,
+        "rejects": len(rejects) - aside,
+        "not_listings": aside,
+        "output": str(output),
+        "rejects_file": str(written_rejects) if written_rejects else None,
+        "blocked": blocked,
+        "drift": drift,
+        "engine": engine,
+    }
+
+
+def _checked_outputs(
+    output: str | Path, rejects_path: str | Path | None, inputs
+) -> tuple[Path, Path]:
+    """The output and the rejects file (``rejects_path``, else
+    ``<output stem>.rejects.csv`` beside the output), each checked writable,
+    neither an input nor the other."""
     output = Path(output)
     dataset = writers.is_dataset(output)
     if dataset:
         writers.check_dataset(output)
     else:
         atomic.check_writable(output)
-    inputs = workspace.inputs
     atomic.refuse_overwriting(output, *inputs)
     # The rejects file is checked before any work, the default one too:
     # `score scored.rejects.csv -o scored.csv` once replaced its own input.
@@ -89,8 +112,22 @@ def score_catalog(
         raise OutputError(
             f"{rejects_file}: is the output too; give --rejects another name"
         )
+    return output, rejects_file
+
+
+def _not_listings(rejects: pd.DataFrame) -> int:
+    """How many rejected rows were set aside as not listings (a shop's
+    summary line, a blank row), told apart from the rows found wrong."""
+    if not len(rejects):
+        return 0
+    return int(rejects[REJECT_REASON].str.contains(NOT_LISTING).sum())
+
+
+def _scored(engine, workspace, output, scheduler, by, effort, progress, lang):
+    """The table written by the chosen engine (the same, row for row): (rows
+    written, rejects, rows blocked, drift)."""
     if engine == "dask":
-        written = score_on_cluster(
+        return score_on_cluster(
             workspace.paths,
             workspace.model,
             output,
@@ -104,28 +141,16 @@ def score_catalog(
             lang=lang,
             images_root=workspace.images_root,
         )
-    else:
-        written = _score_here(workspace, output, by, effort, progress, lang)
-    rows, rejects, blocked, drift = written
-    written_rejects = None
-    if len(rejects):
-        written_rejects = rejects_file
-        writers.write_table(rejects, written_rejects)
-    aside = (
-        int(rejects[REJECT_REASON].str.contains(NOT_LISTING).sum())
-        if len(rejects)
-        else 0
-    )
-    return {
-        "rows": rows,
-        "rejects": len(rejects) - aside,
-        "not_listings": aside,
-        "output": str(output),
-        "rejects_file": str(written_rejects) if written_rejects else None,
-        "blocked": blocked,
-        "drift": drift,
-        "engine": engine,
-    }
+    return _score_here(workspace, output, by, effort, progress, lang)
+
+
+def _write_rejects(rejects: pd.DataFrame, rejects_file: Path) -> Path | None:
+    """Write the rejected rows, when there are any, to ``rejects_file``;
+    the file written, else None."""
+    if not len(rejects):
+        return None
+    writers.write_table(rejects, rejects_file)
+    return rejects_file
 
 
 def _score_here(workspace, output, by, effort, progress, lang):

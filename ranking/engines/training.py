@@ -21,7 +21,8 @@ from ranking.model.cliffs import card_entries
 from ranking.model.drift import factor_contributions
 from ranking.model.features import FEATURES
 from ranking.model.persist import check_model_output, load_model, save_model, sha256
-from ranking.model.weight import WeightModel
+from ranking.model.profile import CatalogProfile
+from ranking.model.weight import AdditiveShapes, WeightModel
 from ranking.model.workspace import Workspace
 from ranking.reading import schema
 from ranking.reading.catalog import (
@@ -161,6 +162,63 @@ def train(
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     images_root = None if images_root is None else Path(images_root)
+    ranks, from_export = _training_ranks(export_path, ranks_path, output)
+    rows = _training_rows(export_path, engine, sets, scheduler, seed, images_root)
+    fit = _fit_selected(rows, ranks, seed)
+    metrics, comparison = _held_out_metrics(fit, rows, baseline)
+    model = WeightModel.from_training(
+        fit.final,
+        rows.features,
+        fit.label,
+        n_knots=fit.selection.config.n_knots,
+        alpha=fit.selection.config.alpha,
+        folds=fit.selection.fold_models,
+    )
+    model.trust = crossval.trust_summary(fit.trust)
+    card = _model_card(model, rows, fit, metrics, seed)
+    if ranks is not None:
+        card["ranks"] = _ranks_entry(ranks, card, from_export)
+    if comparison is not None:
+        card["comparison"] = comparison
+    if output is not None:
+        arrays = training_profile(rows.data, rows.features, model)
+        save_model(model, output, card, arrays=arrays)
+    return TrainResult(model, metrics, card, comparison)
+
+
+@dataclass(frozen=True)
+class _TrainingRows:
+    """The export's rows as training needs them: the file named on the card,
+    its canonical data and features (positionally indexed), its category
+    profile and its rejected rows."""
+
+    path: Path
+    data: pd.DataFrame
+    features: pd.DataFrame
+    profile: CatalogProfile
+    rejects: int
+
+
+@dataclass(frozen=True)
+class _SelectedFit:
+    """What cross-validated fitting produced: the labels and their name, the
+    ranks' matched groups (None when the label is search visitors), the model
+    refitted on everything, the chosen complexity and the trust figures."""
+
+    labels: crossval.Labels
+    label: str
+    groups: pd.DataFrame | None
+    final: AdditiveShapes
+    selection: crossval.Selection
+    trust: dict
+
+
+def _training_ranks(
+    export_path, ranks_path: str | Path | None, output: str | Path | None
+) -> tuple[Ranks | None, bool]:
+    """The observed ranks (None when training on search visitors) and
+    whether they come from the export itself, once the output folder is
+    known to be safe to write."""
     ranks_path, from_export = ranks_in_export(export_path, ranks_path)
     if output is not None:
         # Before the fit: a model folder replaced whole must not take an
@@ -170,6 +228,14 @@ def train(
         atomic.refuse_overwriting(Path(output), *inputs)
         check_model_output(Path(output))
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
+    return ranks, from_export
+
+
+def _training_rows(
+    export_path, engine: str, sets, scheduler, seed: int, images_root
+) -> _TrainingRows:
+    """The export's data, features and profile, built by the chosen engine;
+    both give the same rows and features."""
     if engine == "dask":
         path = export_paths(export_path)[0]
         data, features, profile, rejects = features_on_cluster(
@@ -183,54 +249,72 @@ def train(
         source = open_catalog(export_path, sets=sets, images_root=images_root)
         path = source.path
         data, features, profile, rejects = prepared_features(source, seed=seed)
+    return _TrainingRows(path, data, features, profile, rejects)
+
+
+def _fit_selected(rows: _TrainingRows, ranks: Ranks | None, seed: int) -> _SelectedFit:
+    """Label the rows (by the observed ranks, else by search visitors), then
+    fit with the complexity chosen by cross-validation and measure trust on
+    the folds' held-out groups."""
+    groups = None
     if ranks is not None:
-        groups = evaluate.labelled_groups(ranks.data, data["listing_id"])
+        groups = evaluate.labelled_groups(ranks.data, rows.data["listing_id"])
         _enough_groups(groups)
         labels = crossval.rank_labels(groups, seed=seed)
         label = "ranks"
     else:
-        labelled, target = _visitor_target(path, data)
-        labels = crossval.visitor_labels(data, target, labelled, seed=seed)
+        labelled, target = _visitor_target(rows.path, rows.data)
+        labels = crossval.visitor_labels(rows.data, target, labelled, seed=seed)
         label = "search_visitors"
-    final, selection = crossval.fit_selected(features, labels, seed=seed)
-    trust = crossval.trust(selection.per_group, labels.groups, data, seed=seed)
+    final, selection = crossval.fit_selected(rows.features, labels, seed=seed)
+    trust = crossval.trust(selection.per_group, labels.groups, rows.data, seed=seed)
+    return _SelectedFit(labels, label, groups, final, selection, trust)
+
+
+def _held_out_metrics(
+    fit: _SelectedFit, rows: _TrainingRows, baseline: str | Path | None
+) -> tuple[dict, dict | None]:
+    """The model's held-out metrics beside each single signal's and, with a
+    ``baseline`` model, the model in use's on the same held-out groups and
+    the comparison of the two."""
+    trust = fit.trust
     metrics = {"model": trust["model"] | {"groups": trust["groups"]}}
-    for name in evaluate.baseline_scores(data):
+    for name in evaluate.baseline_scores(rows.data):
         unknown = {"ndcg@10": float("nan"), "spearman": float("nan")}
         metrics[name] = trust["signals"].get(name, unknown) | {
             "groups": trust["groups"]
         }
-    comparison = None
-    if baseline is not None:
-        in_use, _ = load_model(baseline)
-        held = selection.per_group["keyword"]
-        metrics["model_in_use"] = evaluate.group_metrics(
-            labels.groups[labels.groups["keyword"].isin(held)], in_use.raw(features)
-        )
-        comparison = _compare(metrics, "ndcg@10")
-    extra = _label_counts(labels, groups if ranks is not None else None)
-    model = WeightModel.from_training(
-        final,
-        features,
-        label,
-        n_knots=selection.config.n_knots,
-        alpha=selection.config.alpha,
-        folds=selection.fold_models,
+    if baseline is None:
+        return metrics, None
+    in_use, _ = load_model(baseline)
+    held = fit.selection.per_group["keyword"]
+    groups = fit.labels.groups
+    metrics["model_in_use"] = evaluate.group_metrics(
+        groups[groups["keyword"].isin(held)], in_use.raw(rows.features)
     )
-    model.trust = crossval.trust_summary(trust)
-    card = {
-        "label": label,
+    return metrics, _compare(metrics, "ndcg@10")
+
+
+def _model_card(
+    model: WeightModel, rows: _TrainingRows, fit: _SelectedFit, metrics: dict, seed
+) -> dict:
+    """The card written beside the model: what it was trained on, how it
+    was chosen and measured, and what it leans on (the ranks' entry and the
+    comparison are added by :func:`train` when there are any)."""
+    path, data = rows.path, rows.data
+    return {
+        "label": fit.label,
         "data": {
             "file": str(path),
             **export_digests(path),
             "rows": len(data),
-            "rejects": rejects,
-            "categories": int(len(profile.sizes)),
+            "rejects": rows.rejects,
+            "categories": int(len(rows.profile.sizes)),
         },
         "metrics": metrics,
-        "cross_validation": selection.to_card(),
-        "leaned_on": leaned_on(final, features),
-        "trust": trust,
+        "cross_validation": fit.selection.to_card(),
+        "leaned_on": leaned_on(fit.final, rows.features),
+        "trust": fit.trust,
         "seed": seed,
         "features": [
             {
@@ -244,23 +328,22 @@ def train(
         "unknown_signals": schema.absent_signals(data),
         "scale": {"center": model.center, "scale": model.scale},
         "blockers": card_entries(model.cliffs, model.scale),
-        **extra,
+        **_label_counts(fit.labels, fit.groups),
     }
-    if ranks is not None:
-        card["ranks"] = {
-            "file": str(ranks.path),
-            "sha256": sha256(ranks.path),
-            "groups": ranks.groups,
-            "observations": len(ranks.data),
-            "censored": int(ranks.data["censored"].sum()),
-            "unmatched": int(len(ranks.data) - extra["matched_observations"]),
-            "from_export": from_export,
-        }
-    if comparison is not None:
-        card["comparison"] = comparison
-    if output is not None:
-        save_model(model, output, card, arrays=training_profile(data, features, model))
-    return TrainResult(model, metrics, card, comparison)
+
+
+def _ranks_entry(ranks: Ranks, card: dict, from_export: bool) -> dict:
+    """The card's account of the ranks file: its digest, its groups and
+    observations, and how many of them matched no listing of the export."""
+    return {
+        "file": str(ranks.path),
+        "sha256": sha256(ranks.path),
+        "groups": ranks.groups,
+        "observations": len(ranks.data),
+        "censored": int(ranks.data["censored"].sum()),
+        "unmatched": int(len(ranks.data) - card["matched_observations"]),
+        "from_export": from_export,
+    }
 
 
 def leaned_on(shapes, features: pd.DataFrame) -> list[dict]:

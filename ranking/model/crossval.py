@@ -397,26 +397,6 @@ def select(
     """Choose knots, smoothness and the factors to keep by cross-validation
     over keyword groups (see the module docstring). ``knots``: see
     :func:`_fit`."""
-    knots = {} if knots is None else knots
-    curve: list[dict] = []
-    tried: dict[Config, tuple[pd.DataFrame, list]] = {}
-
-    def run(config: Config, start=None) -> float:
-        if config not in tried:
-            tried[config] = out_of_fold(features, labels, config, seed, start, knots)
-            per = tried[config][0]
-            tried_here = config.to_dict()
-            tried_here["dropped"] = [u for u in config.dropped if u not in absent]
-            curve.append(
-                {
-                    **tried_here,
-                    "score": cv_score(per),
-                    "ndcg@10": float(per["ndcg@10"].mean()),
-                    "spearman": float(per["spearman"].mean()),
-                }
-            )
-        return cv_score(tried[config][0])
-
     # Units the export does not carry at all are out from the start.
     absent = tuple(
         sorted(
@@ -425,35 +405,84 @@ def select(
             if not features[list(names)].notna().any().any()
         )
     )
+    trials = _Trials(features, labels, seed, {} if knots is None else knots, absent)
+    best, best_score = _best_complexity(trials, complexities)
+    best = _without_harmless_units(trials, best, best_score)
+    per_group, shapes = trials.tried[best]
+    return Selection(best, trials.curve, per_group, shapes, absent)
+
+
+class _Trials:
+    """The candidates :func:`select` has cross-validated: each one's
+    out-of-fold metrics and fold models, fitted once, and the CV curve in
+    the order they were tried."""
+
+    def __init__(self, features, labels: Labels, seed: int, knots: dict, absent):
+        self.features, self.labels, self.seed = features, labels, seed
+        self.knots, self.absent = knots, absent
+        self.tried: dict[Config, tuple[pd.DataFrame, list]] = {}
+        self.curve: list[dict] = []
+
+    def score(self, config: Config, start=None) -> float:
+        """``config``'s CV score, fitting its folds (from ``start``'s fold
+        models when given) the first time it is asked for."""
+        if config not in self.tried:
+            self.tried[config] = out_of_fold(
+                self.features, self.labels, config, self.seed, start, self.knots
+            )
+            per = self.tried[config][0]
+            tried_here = config.to_dict()
+            tried_here["dropped"] = [u for u in config.dropped if u not in self.absent]
+            self.curve.append(
+                {
+                    **tried_here,
+                    "score": cv_score(per),
+                    "ndcg@10": float(per["ndcg@10"].mean()),
+                    "spearman": float(per["spearman"].mean()),
+                }
+            )
+        return cv_score(self.tried[config][0])
+
+
+def _best_complexity(trials: _Trials, complexities) -> tuple[Config, float]:
+    """The candidate complexity with the best CV score and that score; a
+    later one must beat it by more than rounding (ties to the simpler)."""
     best, best_score = None, -np.inf
     for n_knots, alpha in complexities:
-        config = Config(n_knots, alpha, absent)
-        score = run(config)
+        config = Config(n_knots, alpha, trials.absent)
+        score = trials.score(config)
         if score > best_score + 1e-12:
             best, best_score = config, score
     assert best is not None
+    return best, best_score
+
+
+def _without_harmless_units(trials: _Trials, best: Config, best_score: float) -> Config:
+    """``best`` with the units that do not help dropped: the most harmless
+    one alone, or every harmless one when dropping them together scores at
+    least as well."""
     # One backward pass over the units the export carries: a unit whose
     # removal does not lower the score does not help. Each drop starts from
     # the chosen candidate's fold models (the unit's terms simply absent): a
     # few iterations, not a fit from zero.
     present = [unit for unit in UNITS if unit not in best.dropped]
-    start = tried[best][1]
+    start = trials.tried[best][1]
     harmless = []
     for unit in present if len(present) > 1 else []:
         trial = replace(best, dropped=tuple(sorted((*best.dropped, unit))))
-        score = run(trial, start)
+        score = trials.score(trial, start)
         if score >= best_score:
             harmless.append((score, unit))
-    if harmless:
-        single = replace(best, dropped=tuple(sorted((*best.dropped, max(harmless)[1]))))
-        combined = replace(
-            best, dropped=tuple(sorted({*best.dropped, *(u for _, u in harmless)}))
-        )
-        best = single
-        if len(combined.dropped) < len(UNITS) and run(combined, start) >= run(single):
-            best = combined
-    per_group, shapes = tried[best]
-    return Selection(best, curve, per_group, shapes, absent)
+    if not harmless:
+        return best
+    single = replace(best, dropped=tuple(sorted((*best.dropped, max(harmless)[1]))))
+    combined = replace(
+        best, dropped=tuple(sorted({*best.dropped, *(u for _, u in harmless)}))
+    )
+    run = trials.score
+    if len(combined.dropped) < len(UNITS) and run(combined, start) >= run(single):
+        return combined
+    return single
 
 
 def fit_selected(

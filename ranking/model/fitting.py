@@ -110,64 +110,15 @@ class AdditiveWeightModel(RegressorMixin, BaseEstimator):
         X = self._frame(X)
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
-        directions = (
-            np.zeros(self.n_features_in_, dtype=int)
-            if self.directions is None
-            else np.asarray(self.directions, dtype=int)
-        )
-        if len(directions) != self.n_features_in_:
-            raise ValueError(
-                f"directions has {len(directions)} entries for "
-                f"{self.n_features_in_} features"
-            )
-        source = X if bin_sample is None else self._frame(bin_sample)
-        least = self.feature_knots or {}
-        given = knots or {}
-        self.knots_ = [
-            given[c]
-            if c in given
-            else self.place_knots(
-                source[c].to_numpy(), max(self.n_knots, least.get(c, 0))
-            )
-            for c in X.columns
-        ]
-        if pairs is not None:
-            pairs = np.asarray(pairs, dtype=np.int64)
-            if pairs.ndim != 2 or pairs.shape[1] != 2 or len(pairs) == 0:
-                raise ValueError("pairs must be a non-empty (n, 2) array")
-            # Only listings in some pair move the loss: fit on those rows (a
-            # tracker sees a few hundred listings of a catalog of thousands).
-            # np.unique(pairs, return_inverse=True) without its sort (85 ms
-            # a fold fit of 150,000 pairs): rows marked, then numbered.
-            if pairs.min() < 0 or pairs.max() >= len(X):
-                raise ValueError(f"pairs must be row positions in 0..{len(X) - 1}")
-            in_pair = np.zeros(len(X), dtype=bool)
-            in_pair[pairs] = True
-            used = np.flatnonzero(in_pair)
-            number = np.cumsum(in_pair, dtype=np.intp) - 1
-            pairs = np.asfortranarray(number[pairs])
-            design = _Design(self.knots_, X.iloc[used])
-        else:
-            design = _Design(self.knots_, X)
+        directions = self._checked_directions()
+        self.knots_ = self._feature_knots(X, bin_sample, knots)
+        design, pairs = self._design(X, pairs)
         # Per feature: one increment per interval between knots, then the
         # missing value's term.
         sizes = np.array([len(k) for k in self.knots_])
         self._offsets = np.r_[0, np.cumsum(sizes)]
-        bounds = []
-        for direction, knots in zip(directions, self.knots_, strict=True):
-            bounds += [_increment_bound(direction)] * (len(knots) - 1)
-            bounds += [(None, None)]
-
-        if pairs is not None:
-            objective = self._pairwise_objective(design, pairs)
-            intercept = 0.0
-        else:
-            if y is None:
-                raise ValueError("fit needs y or pairs")
-            target = np.asarray(y, dtype="float64")
-            intercept = float(target.mean())
-            objective = self._squared_objective(design, target - intercept)
-
+        bounds = _parameter_bounds(directions, self.knots_)
+        objective, intercept = self._objective(design, y, pairs)
         start = np.clip(self._start(init), *_bound_arrays(bounds))
         result = minimize(
             objective,
@@ -181,12 +132,7 @@ class AdditiveWeightModel(RegressorMixin, BaseEstimator):
         self.intercept_ = intercept
         self.n_iter_ = int(result.nit)
         self.shapes_ = self._shapes(self.coef_)
-        # A feature never missing in training has learned nothing for "unknown":
-        # give an unknown value the average listing's term, not the lowest one.
-        terms = design.terms(self.coef_)
-        for j, shape in enumerate(self.shapes_):
-            if design.never_missing[j]:
-                shape[-1] = terms[:, j].mean()
+        self._average_unknown_terms(design)
         self.additive_ = AdditiveShapes(
             list(self.feature_names_in_),
             directions,
@@ -195,6 +141,80 @@ class AdditiveWeightModel(RegressorMixin, BaseEstimator):
             self.intercept_,
         )
         return self
+
+    def _checked_directions(self) -> np.ndarray:
+        """Each feature's direction (+1, -1 or 0; all 0 when ``directions``
+        is None), checked to have one entry per feature."""
+        directions = (
+            np.zeros(self.n_features_in_, dtype=int)
+            if self.directions is None
+            else np.asarray(self.directions, dtype=int)
+        )
+        if len(directions) != self.n_features_in_:
+            raise ValueError(
+                f"directions has {len(directions)} entries for "
+                f"{self.n_features_in_} features"
+            )
+        return directions
+
+    def _feature_knots(self, X: pd.DataFrame, bin_sample, knots) -> list[np.ndarray]:
+        """Each column's knots: those given in ``knots``, else placed on the
+        column's values in ``bin_sample`` (``X`` when None), with at least
+        ``feature_knots``' count where it names the column."""
+        source = X if bin_sample is None else self._frame(bin_sample)
+        least = self.feature_knots or {}
+        given = knots or {}
+        return [
+            given[c]
+            if c in given
+            else self.place_knots(
+                source[c].to_numpy(), max(self.n_knots, least.get(c, 0))
+            )
+            for c in X.columns
+        ]
+
+    def _design(self, X: pd.DataFrame, pairs):
+        """The rows to fit on, placed on the knots, and ``pairs`` checked and
+        renumbered onto those rows (None when fitting squared error)."""
+        if pairs is None:
+            return _Design(self.knots_, X), None
+        pairs = np.asarray(pairs, dtype=np.int64)
+        if pairs.ndim != 2 or pairs.shape[1] != 2 or len(pairs) == 0:
+            raise ValueError("pairs must be a non-empty (n, 2) array")
+        # Only listings in some pair move the loss: fit on those rows (a
+        # tracker sees a few hundred listings of a catalog of thousands).
+        # np.unique(pairs, return_inverse=True) without its sort (85 ms
+        # a fold fit of 150,000 pairs): rows marked, then numbered.
+        if pairs.min() < 0 or pairs.max() >= len(X):
+            raise ValueError(f"pairs must be row positions in 0..{len(X) - 1}")
+        in_pair = np.zeros(len(X), dtype=bool)
+        in_pair[pairs] = True
+        used = np.flatnonzero(in_pair)
+        number = np.cumsum(in_pair, dtype=np.intp) - 1
+        pairs = np.asfortranarray(number[pairs])
+        return _Design(self.knots_, X.iloc[used]), pairs
+
+    def _objective(self, design, y, pairs):
+        """The loss to minimise (with its gradient) and the intercept: the
+        pairwise loss with intercept 0 given ``pairs``, else squared error
+        around ``y``'s mean."""
+        if pairs is not None:
+            return self._pairwise_objective(design, pairs), 0.0
+        if y is None:
+            raise ValueError("fit needs y or pairs")
+        target = np.asarray(y, dtype="float64")
+        intercept = float(target.mean())
+        return self._squared_objective(design, target - intercept), intercept
+
+    def _average_unknown_terms(self, design) -> None:
+        """Give each feature never missing in training the average listing's
+        term for an unknown value."""
+        # It has learned nothing for "unknown": the average term, not the
+        # lowest one (where the untouched parameter would leave it).
+        terms = design.terms(self.coef_)
+        for j, shape in enumerate(self.shapes_):
+            if design.never_missing[j]:
+                shape[-1] = terms[:, j].mean()
 
     def _pairwise_objective(self, design, pairs):
         # Contiguous, not strided views: each is gathered from and counted
@@ -420,6 +440,16 @@ class _Design:
 #: monotone shape then rises (or falls) strictly, so listings that differ in a
 #: signal never tie on its term (a one-signal model keeps the signal's order).
 MIN_INCREMENT = 1e-6
+
+
+def _parameter_bounds(directions, knots) -> list[tuple[float | None, float | None]]:
+    """L-BFGS-B's bounds, feature by feature: each increment's by the
+    feature's direction, then none on its missing value's term."""
+    bounds = []
+    for direction, feature_knots in zip(directions, knots, strict=True):
+        bounds += [_increment_bound(direction)] * (len(feature_knots) - 1)
+        bounds += [(None, None)]
+    return bounds
 
 
 def _bound_arrays(bounds) -> tuple[np.ndarray, np.ndarray]:
