@@ -58,8 +58,8 @@ from ranking.model.features.title_model import (
     MIN_LISTINGS,
     MIN_TITLE_CHARS,
     fit_title_model,
-    sample_mask,
 )
+from ranking.model.features.title_sample import sample_mask
 from ranking.sim import simulate
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"

@@ -1,5 +1,5 @@
 """How big an .xlsx sheet gets, and what reading it costs: the numbers
-behind ranking.reading.io's cap on the sheet (MAX_SHEET_BYTES, MAX_SHEET_RATIO).
+behind ranking.reading.excel's cap on the sheet (MAX_SHEET_BYTES, MAX_SHEET_RATIO).
 
     .venv/bin/python bench/xlsx_bomb.py [ROWS] [FOLDER]
 

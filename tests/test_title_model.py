@@ -15,6 +15,7 @@ from sklearn.linear_model import SGDClassifier
 from ranking.model.features import title_grams
 from ranking.model.features import title_model as tm
 from ranking.model.features._common import listing_keys
+from ranking.model.features.title_sample import sample_mask
 from ranking.sim import simulate
 
 PRICERUNNER = REALDATA / "pricerunner" / "pricerunner_title_category.csv"
@@ -203,22 +204,22 @@ def test_sample_mask_takes_the_smallest_keys_overall_and_per_category(total, flo
     rng = np.random.default_rng(total + floor)
     keys = rng.permutation(np.arange(400, dtype=np.uint64) * np.uint64(977))
     category = rng.choice(["a", "b", "c", "d"], 400, p=[0.7, 0.2, 0.08, 0.02])
-    mask = tm.sample_mask(category, keys, total, floor)
+    mask = sample_mask(category, keys, total, floor)
     assert np.array_equal(mask, _reference_sample(category, keys, total, floor))
     if floor == 0:
         assert mask.sum() == total
     order = rng.permutation(400)
     assert np.array_equal(
-        tm.sample_mask(category[order], keys[order], total, floor), mask[order]
+        sample_mask(category[order], keys[order], total, floor), mask[order]
     )
 
 
 def test_sample_mask_takes_all_rows_tied_at_the_last_key():
     keys = np.array([3, 1, 2, 2, 9], dtype=np.uint64)
     category = np.array(["a", "a", "b", "b", "b"])
-    assert tm.sample_mask(category, keys, 2, 0).tolist() == [0, 1, 1, 1, 0]
-    assert tm.sample_mask(category, keys, 0, 1).tolist() == [0, 1, 1, 1, 0]
-    assert tm.sample_mask(category, keys, 9, 0).all()
+    assert sample_mask(category, keys, 2, 0).tolist() == [0, 1, 1, 1, 0]
+    assert sample_mask(category, keys, 0, 1).tolist() == [0, 1, 1, 1, 0]
+    assert sample_mask(category, keys, 9, 0).all()
 
 
 @pytest.mark.skipif(not PRICERUNNER.exists(), reason=f"{PRICERUNNER} not present")
@@ -231,7 +232,7 @@ def test_accuracy_on_real_pricerunner_titles_in_the_production_setting():
     )
     frame = frame.dropna(subset=["category"]).reset_index(drop=True)
     keys = listing_keys(frame)
-    sample = tm.sample_mask(frame["category"].to_numpy(), keys, TOTAL // 2, FLOOR)
+    sample = sample_mask(frame["category"].to_numpy(), keys, TOTAL // 2, FLOOR)
     assert 0 < (~sample).sum() < sample.sum()  # both paths are exercised
     model, fit = tm.fit_title_model(
         frame["title"][sample], frame["category"][sample], keys[sample]

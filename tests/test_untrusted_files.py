@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from ranking.model.features import media
-from ranking.reading import io
+from ranking.reading import excel, io
 from ranking.writing import writers
 
 
@@ -475,7 +475,7 @@ def test_a_bomb_in_a_sheet_not_read_does_not_stop_the_first(tmp_path):
 def test_a_sheet_above_the_size_cap_is_refused(tmp_path, monkeypatch):
     book = _workbook(tmp_path / "e.xlsx", {"sheet1.xml": _EXPORT_ROWS}, "sheet1.xml")
     assert io.read_table(book).frame["title"].tolist() == ["red dress", "shoe"]
-    monkeypatch.setattr(io, "MAX_SHEET_BYTES", 200)
+    monkeypatch.setattr(excel, "MAX_SHEET_BYTES", 200)
     _no_read_excel(monkeypatch)
     with pytest.raises(io.ExportError, match=r"its sheet expands to 0\.00 GB, above"):
         io.read_table(book)
@@ -487,14 +487,14 @@ def test_the_real_exports_are_under_the_caps():
     fixtures = sorted(Path(__file__).parent.glob("fixtures/**/*.xlsx"))
     assert len(fixtures) >= 3
     for path in fixtures:
-        io.check_sheet_size(path)  # nothing raised
+        excel.check_sheet_size(path)  # nothing raised
 
 
 def test_an_xls_above_the_size_cap_is_refused(tmp_path, monkeypatch):
     # .xls is not compressed (an OLE2 file): its size is what would be read.
     xls = tmp_path / "old.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096))
-    monkeypatch.setattr(io, "MAX_SHEET_BYTES", 1000)
+    monkeypatch.setattr(excel, "MAX_SHEET_BYTES", 1000)
     _no_read_excel(monkeypatch)
     with pytest.raises(io.ExportError, match=r"old\.xls: 0\.00 GB, above the"):
         io.read_table(xls)

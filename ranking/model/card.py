@@ -14,6 +14,33 @@ from ranking.model.cliff_lines import card_lines
 
 def card_text(card: dict) -> str:
     """The readable model card."""
+    lines = _data_lines(card) + _metric_lines(card)
+    cv = card.get("cross_validation")
+    if cv:
+        lines += _cross_validation_lines(cv)
+    trust = card.get("trust")
+    if trust:
+        lines += _trust_lines(trust)
+    if card.get("leaned_on"):
+        lines += ["", "leaned on (sd of each term over the training listings)"]
+        lines += [
+            f"  {entry['feature']:22} {entry['term_sd']:.3f}"
+            for entry in card["leaned_on"][:10]
+        ]
+    if "blockers" in card:
+        lines += ["", "blockers learned (where a shape falls off a cliff)"]
+        lines += card_lines(card["blockers"])
+    lines += ["", "features (factor, constraint)"]
+    for feature in card.get("features", []):
+        sign = {1: "increasing", -1: "decreasing", 0: "free"}[feature["direction"]]
+        lines.append(f"  {feature['name']:22} {feature['factor']:16} {sign}")
+    lines += ["", "versions"]
+    lines += [f"  {k:14} {v}" for k, v in card.get("versions", {}).items()]
+    return "\n".join(lines) + "\n"
+
+
+def _data_lines(card: dict) -> list[str]:
+    """The card's head: when, what it was trained on (and the ranks), the label."""
     lines = [
         "ranking weight model",
         "====================",
@@ -32,60 +59,58 @@ def card_text(card: dict) -> str:
             f"{ranks.get('observations')} observations "
             f"({ranks.get('censored')} censored)",
         ]
+    return lines
+
+
+def _metric_lines(card: dict) -> list[str]:
+    """The held-out metrics, a line per system (the model and its baselines)."""
     held = (
         "whole keyword groups never seen in training"
         if card.get("label") == "ranks"
         else "listings never seen in training"
     )
-    lines += ["", f"held-out metrics ({held})"]
+    lines = ["", f"held-out metrics ({held})"]
     for system, metrics in card.get("metrics", {}).items():
         shown = ", ".join(
             f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
             for k, v in metrics.items()
         )
         lines.append(f"  {system:14} {shown}")
-    cv = card.get("cross_validation")
-    if cv:
-        chosen = cv["chosen"]
-        lines += [
-            "",
-            f"complexity   {cv['folds']}-fold cross-validation over keyword groups: "
-            f"{chosen['n_knots']} knots, alpha {chosen['alpha']}",
-            f"  left out   {', '.join(chosen['dropped']) or '(none)'} (did not help); "
-            f"{', '.join(cv.get('not_in_export', [])) or '(none)'} (not in export)",
-        ]
-        for point in cv.get("curve", []):
+    return lines
+
+
+def _cross_validation_lines(cv: dict) -> list[str]:
+    """The complexity chosen, the features left out, and the curve it was
+    chosen from."""
+    chosen = cv["chosen"]
+    lines = [
+        "",
+        f"complexity   {cv['folds']}-fold cross-validation over keyword groups: "
+        f"{chosen['n_knots']} knots, alpha {chosen['alpha']}",
+        f"  left out   {', '.join(chosen['dropped']) or '(none)'} (did not help); "
+        f"{', '.join(cv.get('not_in_export', [])) or '(none)'} (not in export)",
+    ]
+    for point in cv.get("curve", []):
+        lines.append(
+            f"  {point['n_knots']:>3} knots  alpha {point['alpha']:<6} "
+            f"without {','.join(point['dropped']) or '-':28} "
+            f"ndcg@10 {point['ndcg@10']:.3f}  spearman {point['spearman']:.3f}"
+        )
+    return lines
+
+
+def _trust_lines(trust: dict) -> list[str]:
+    """How far the model is trusted against the best single signal, and its
+    gain over each, with a confidence interval."""
+    best = trust.get("best_signal")
+    lines = ["", f"trust        {trust['level']} (against ordering by {best})"]
+    for name, gains in trust.get("gain", {}).items():
+        for metric, g in gains.items():
             lines.append(
-                f"  {point['n_knots']:>3} knots  alpha {point['alpha']:<6} "
-                f"without {','.join(point['dropped']) or '-':28} "
-                f"ndcg@10 {point['ndcg@10']:.3f}  spearman {point['spearman']:.3f}"
+                f"  vs {name:14} {metric:8} {g['mean']:+.3f} "
+                f"[{g['low']:+.3f}, {g['high']:+.3f}]"
             )
-    trust = card.get("trust")
-    if trust:
-        best = trust.get("best_signal")
-        lines += ["", f"trust        {trust['level']} (against ordering by {best})"]
-        for name, gains in trust.get("gain", {}).items():
-            for metric, g in gains.items():
-                lines.append(
-                    f"  vs {name:14} {metric:8} {g['mean']:+.3f} "
-                    f"[{g['low']:+.3f}, {g['high']:+.3f}]"
-                )
-    if card.get("leaned_on"):
-        lines += ["", "leaned on (sd of each term over the training listings)"]
-        lines += [
-            f"  {entry['feature']:22} {entry['term_sd']:.3f}"
-            for entry in card["leaned_on"][:10]
-        ]
-    if "blockers" in card:
-        lines += ["", "blockers learned (where a shape falls off a cliff)"]
-        lines += card_lines(card["blockers"])
-    lines += ["", "features (factor, constraint)"]
-    for feature in card.get("features", []):
-        sign = {1: "increasing", -1: "decreasing", 0: "free"}[feature["direction"]]
-        lines.append(f"  {feature['name']:22} {feature['factor']:16} {sign}")
-    lines += ["", "versions"]
-    lines += [f"  {k:14} {v}" for k, v in card.get("versions", {}).items()]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 # ------------------------------------------------------------ checked on load

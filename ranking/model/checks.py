@@ -178,6 +178,31 @@ def check_model(meta: dict, arrays: dict[str, np.ndarray]) -> None:
             f"format {MODEL_FORMAT}"
         )
     _check_finite(meta, MODEL_JSON)
+    _check_features(meta)
+    folds = meta.get("folds", [])
+    if not isinstance(folds, list) or not all(isinstance(f, dict) for f in folds):
+        raise BadModelFile(f"{MODEL_JSON}: folds is not a list of objects")
+    for where, holder in [("", meta)] + [
+        (f"folds[{i}].", f) for i, f in enumerate(folds)
+    ]:
+        if not _is_number(holder.get("center")):
+            raise BadModelFile(f"{MODEL_JSON}: {where}center is not a finite number")
+        scale = holder.get("scale")
+        if not (_is_number(scale) and scale > 0):
+            raise BadModelFile(f"{MODEL_JSON}: {where}scale {scale!r} is not above 0")
+    _check_cliffs(meta.get("cliffs"))
+    if meta.get("trust") is not None and not isinstance(meta["trust"], dict):
+        raise BadModelFile(f"{MODEL_JSON}: trust is not an object")
+    for prefix in [""] + [f"fold{i}_" for i in range(len(folds))]:
+        _check_shapes(arrays, prefix)
+    for key, value in arrays.items():
+        if key.startswith("extra/") and value.dtype.kind not in "fiu":
+            raise BadModelFile(f"{MODEL_ARRAYS}: {key} is {value.dtype}, not numbers")
+
+
+def _check_features(meta: dict) -> None:
+    """The features this version computes, in its order, each with a
+    monotone direction; and the label's name."""
     if meta.get("features") != list(FEATURE_NAMES):
         raise BadModelFile(
             f"{MODEL_JSON}: features are not the {len(FEATURE_NAMES)} this version "
@@ -193,18 +218,11 @@ def check_model(meta: dict, arrays: dict[str, np.ndarray]) -> None:
         raise BadModelFile(f"{MODEL_JSON}: directions must be {n} of -1, 0 or 1")
     if not isinstance(meta.get("label"), str):
         raise BadModelFile(f"{MODEL_JSON}: label is not a name")
-    folds = meta.get("folds", [])
-    if not isinstance(folds, list) or not all(isinstance(f, dict) for f in folds):
-        raise BadModelFile(f"{MODEL_JSON}: folds is not a list of objects")
-    for where, holder in [("", meta)] + [
-        (f"folds[{i}].", f) for i, f in enumerate(folds)
-    ]:
-        if not _is_number(holder.get("center")):
-            raise BadModelFile(f"{MODEL_JSON}: {where}center is not a finite number")
-        scale = holder.get("scale")
-        if not (_is_number(scale) and scale > 0):
-            raise BadModelFile(f"{MODEL_JSON}: {where}scale {scale!r} is not above 0")
-    cliffs = meta.get("cliffs")
+
+
+def _check_cliffs(cliffs) -> None:
+    """The learned blockers: per feature none, or a :class:`Cliff`'s fields
+    with text where it holds text and finite numbers elsewhere."""
     if not isinstance(cliffs, dict):
         raise BadModelFile(f"{MODEL_JSON}: cliffs is not an object")
 
@@ -224,37 +242,34 @@ def check_model(meta: dict, arrays: dict[str, np.ndarray]) -> None:
                 raise BadModelFile(
                     f"{MODEL_JSON}: cliffs.{name}.{key} is {cliff[key]!r}"
                 )
-    if meta.get("trust") is not None and not isinstance(meta["trust"], dict):
-        raise BadModelFile(f"{MODEL_JSON}: trust is not an object")
-    for prefix in [""] + [f"fold{i}_" for i in range(len(folds))]:
-        intercept = arrays.get(f"{prefix}intercept")
-        if intercept is None or intercept.shape != (1,):
+
+
+def _check_shapes(arrays: dict[str, np.ndarray], prefix: str) -> None:
+    """One fitted model's arrays (the whole model's, or a fold's under
+    ``prefix``): one finite intercept, and per feature finite knots strictly
+    increasing with one more term than knots."""
+    intercept = arrays.get(f"{prefix}intercept")
+    if intercept is None or intercept.shape != (1,):
+        raise BadModelFile(
+            f"{MODEL_ARRAYS}: {prefix}intercept missing or not one value"
+        )
+    _finite_floats(intercept, f"{prefix}intercept")
+    for j, name in enumerate(FEATURE_NAMES):
+        knots = arrays.get(f"{prefix}knots_{j}")
+        shape = arrays.get(f"{prefix}shape_{j}")
+        if knots is None or shape is None:
+            raise BadModelFile(f"{MODEL_ARRAYS}: {prefix}knots_{j}/shape_{j} missing")
+        _finite_floats(knots, f"{prefix}knots_{j} ({name})")
+        _finite_floats(shape, f"{prefix}shape_{j} ({name})")
+        if knots.ndim != 1 or shape.ndim != 1 or len(shape) != len(knots) + 1:
             raise BadModelFile(
-                f"{MODEL_ARRAYS}: {prefix}intercept missing or not one value"
+                f"{MODEL_ARRAYS}: {prefix}shape_{j} ({name}) must hold one "
+                f"term more than its {knots.size} knots, not {shape.size}"
             )
-        _finite_floats(intercept, f"{prefix}intercept")
-        for j, name in enumerate(FEATURE_NAMES):
-            knots = arrays.get(f"{prefix}knots_{j}")
-            shape = arrays.get(f"{prefix}shape_{j}")
-            if knots is None or shape is None:
-                raise BadModelFile(
-                    f"{MODEL_ARRAYS}: {prefix}knots_{j}/shape_{j} missing"
-                )
-            _finite_floats(knots, f"{prefix}knots_{j} ({name})")
-            _finite_floats(shape, f"{prefix}shape_{j} ({name})")
-            if knots.ndim != 1 or shape.ndim != 1 or len(shape) != len(knots) + 1:
-                raise BadModelFile(
-                    f"{MODEL_ARRAYS}: {prefix}shape_{j} ({name}) must hold one "
-                    f"term more than its {knots.size} knots, not {shape.size}"
-                )
-            if np.any(np.diff(knots) <= 0):
-                raise BadModelFile(
-                    f"{MODEL_ARRAYS}: {prefix}knots_{j} ({name}) not strictly "
-                    "increasing"
-                )
-    for key, value in arrays.items():
-        if key.startswith("extra/") and value.dtype.kind not in "fiu":
-            raise BadModelFile(f"{MODEL_ARRAYS}: {key} is {value.dtype}, not numbers")
+        if np.any(np.diff(knots) <= 0):
+            raise BadModelFile(
+                f"{MODEL_ARRAYS}: {prefix}knots_{j} ({name}) not strictly increasing"
+            )
 
 
 def _finite_floats(array: np.ndarray, name: str) -> None:

@@ -114,36 +114,8 @@ def per_group_metrics(
         }
     )
     by = frame.groupby("keyword", sort=False)
-    size = by["score"].transform("size").to_numpy()
-    # DCG with ties averaged: a block of tied scores shares its mean gain over
-    # the discounts of the places it takes.
-    frame["first"] = by["score"].rank(ascending=False, method="min")
-    frame["last"] = by["score"].rank(ascending=False, method="max")
-    places = np.arange(1, int(size.max(initial=1)) + 1)
-    discount = np.r_[0.0, np.cumsum(np.where(places <= k, 1 / np.log2(places + 1), 0))]
-    first = frame["first"].to_numpy(dtype=np.int64)
-    last = frame["last"].to_numpy(dtype=np.int64)
-    block = last - first + 1
-    frame["dcg"] = frame["gain"] * (discount[last] - discount[first - 1]) / block
-    ideal = frame.sort_values(["keyword", "gain"], ascending=[True, False])
-    ideal_place = ideal.groupby("keyword", sort=False).cumcount().to_numpy() + 1
-    ideal_dcg = (
-        pd.Series(
-            ideal["gain"].to_numpy()
-            * (discount[ideal_place] - discount[ideal_place - 1]),
-            index=ideal["keyword"].to_numpy(),
-        )
-        .groupby(level=0, sort=False)
-        .sum()
-    )
-    # Spearman: Pearson's correlation of average ranks.
-    frame["r_score"] = by["score"].rank(ascending=False, method="average")
-    frame["r_pos"] = by["position"].rank(method="average")
-    for name in ("r_score", "r_pos"):
-        frame[name] -= frame.groupby("keyword", sort=False)[name].transform("mean")
-    frame["xy"] = frame["r_score"] * frame["r_pos"]
-    frame["xx"] = frame["r_score"] ** 2
-    frame["yy"] = frame["r_pos"] ** 2
+    ideal_dcg = _tied_dcg(frame, by, k)
+    _centred_ranks(frame, by)
     sums = frame.groupby("keyword", sort=False)[["dcg", "gain", "xy", "xx", "yy"]].sum()
     counts = frame.groupby("keyword", sort=False).size()
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -158,6 +130,45 @@ def per_group_metrics(
             "spearman": rho.to_numpy(dtype="float64"),
         }
     )
+
+
+def _tied_dcg(frame: pd.DataFrame, by, k: int) -> pd.Series:
+    """Each listing's DCG@k term (``frame["dcg"]``, added) with ties averaged:
+    a block of tied scores shares its mean gain over the discounts of the
+    places it takes. Returns each keyword's ideal DCG@k (gains best first)."""
+    size = by["score"].transform("size").to_numpy()
+    frame["first"] = by["score"].rank(ascending=False, method="min")
+    frame["last"] = by["score"].rank(ascending=False, method="max")
+    places = np.arange(1, int(size.max(initial=1)) + 1)
+    discount = np.r_[0.0, np.cumsum(np.where(places <= k, 1 / np.log2(places + 1), 0))]
+    first = frame["first"].to_numpy(dtype=np.int64)
+    last = frame["last"].to_numpy(dtype=np.int64)
+    block = last - first + 1
+    frame["dcg"] = frame["gain"] * (discount[last] - discount[first - 1]) / block
+    ideal = frame.sort_values(["keyword", "gain"], ascending=[True, False])
+    ideal_place = ideal.groupby("keyword", sort=False).cumcount().to_numpy() + 1
+    return (
+        pd.Series(
+            ideal["gain"].to_numpy()
+            * (discount[ideal_place] - discount[ideal_place - 1]),
+            index=ideal["keyword"].to_numpy(),
+        )
+        .groupby(level=0, sort=False)
+        .sum()
+    )
+
+
+def _centred_ranks(frame: pd.DataFrame, by) -> None:
+    """The columns Spearman's rho is summed from (``xy``, ``xx``, ``yy``,
+    added to ``frame``): it is Pearson's correlation of average ranks, here
+    of the scores' and the positions' ranks centred within each keyword."""
+    frame["r_score"] = by["score"].rank(ascending=False, method="average")
+    frame["r_pos"] = by["position"].rank(method="average")
+    for name in ("r_score", "r_pos"):
+        frame[name] -= frame.groupby("keyword", sort=False)[name].transform("mean")
+    frame["xy"] = frame["r_score"] * frame["r_pos"]
+    frame["xx"] = frame["r_score"] ** 2
+    frame["yy"] = frame["r_pos"] ** 2
 
 
 def group_metrics(groups: pd.DataFrame, scores: np.ndarray, k: int = K) -> dict:

@@ -40,7 +40,8 @@ from ranking.model.features._common import (
     listing_keys,
 )
 from ranking.model.features.dsr import DSR_COLUMNS
-from ranking.model.features.title_model import TitleModel, fit_title_model, sample_mask
+from ranking.model.features.title_model import TitleModel, fit_title_model
+from ranking.model.features.title_sample import sample_mask
 
 #: Distinct values a quantity may keep across the catalog before its table is
 #: rounded (a million exports stay exact; memory stays bounded beyond).

@@ -365,25 +365,10 @@ class JoinedSource:
             rows = [*chunk.raw.index, *chunk.rejects.get(REJECT_ROW, [])]
             if rows:
                 last_row = max(last_row, int(max(rows)))
-            ids = chunk.data["listing_id"]
-            data, raw = chunk.data, chunk.raw
-            for k, other in enumerate(self.others):
-                data, raw, hits = self._join(data, raw, other)
-                found[k] += hits
-            seen.add(ids)
-            # A listing the spine rejected is not new because a later file has it.
-            id_header = self.spine.columns["listing_id"]
-            if len(chunk.rejects) and id_header in chunk.rejects.columns:
-                seen.add(id_text(chunk.rejects[id_header]).dropna())
-            listings += len(ids)
-            rejects = chunk.rejects
-            if number == 0:
-                rejects = self._other_rejects(rejects)
-            joined = Chunk(raw, self._finish(data), rejects, chunk.not_listings)
+            listings += len(chunk.data)
+            joined = self._joined(chunk, seen, found, first=number == 0)
             if first is None:
                 first, spine_raw = joined, chunk.raw.columns
-            if number == 0:
-                joined.not_listings += sum(o.not_listings for o in self.others)
             if keep is not None:
                 keep.append(joined)
             yield joined
@@ -395,13 +380,39 @@ class JoinedSource:
             if keep is not None:
                 keep.append(extra)
             yield extra
+        self._settle(listings, found)
+        if keep is not None:
+            self._chunks = keep
+
+    def _joined(
+        self, chunk: Chunk, seen: schema.SeenIds, found: np.ndarray, first: bool
+    ) -> Chunk:
+        """A chunk of the first export joined with the rows the others give
+        for its listings (``found`` counts them, per export); its ids added
+        to ``seen``. The ``first`` chunk also carries the others' rejects."""
+        data, raw = chunk.data, chunk.raw
+        for k, other in enumerate(self.others):
+            data, raw, hits = self._join(data, raw, other)
+            found[k] += hits
+        seen.add(chunk.data["listing_id"])
+        # A listing the spine rejected is not new because a later file has it.
+        id_header = self.spine.columns["listing_id"]
+        if len(chunk.rejects) and id_header in chunk.rejects.columns:
+            seen.add(id_text(chunk.rejects[id_header]).dropna())
+        rejects = self._other_rejects(chunk.rejects) if first else chunk.rejects
+        joined = Chunk(raw, self._finish(data), rejects, chunk.not_listings)
+        if first:
+            joined.not_listings += sum(o.not_listings for o in self.others)
+        return joined
+
+    def _settle(self, listings: int, found: np.ndarray) -> None:
+        """After a whole pass: each file's share of the ``listings``, and the
+        notes of values the files give differently."""
         spine_share = 1.0 if not listings else (listings - self._extra_rows) / listings
         self.coverage = {self._names[0]: spine_share}
         for k in range(len(self.others)):
             share = (found[k] + self._extra_found[k]) / listings if listings else 1.0
             self.coverage[self._names[k + 1]] = float(share)
-        if keep is not None:
-            self._chunks = keep
         # Assigned, not added to: a streamed catalog is read again each pass.
         self._later_notes = [
             Said(

@@ -17,15 +17,9 @@ import pandas as pd
 from ranking.errors import ExportError, RejectedRowsError
 from ranking.lang import Said
 from ranking.reading import io, schema
-from ranking.reading.kinds import KINDS
 from ranking.reading.platforms import detect, judged_factors
-from ranking.reading.values import (
-    decimal_marks,
-    digits_lost,
-    hash_text,
-    id_text,
-    parse_numbers,
-)
+from ranking.reading.survey import Survey, header_notes
+from ranking.reading.values import hash_text
 
 REJECT_ROW = "reject_row"
 REJECT_REASON = "reject_reason"
@@ -137,10 +131,6 @@ class Chunk:
     not_listings: int = 0  # of the rejects: totals and sub-table rows
 
 
-#: Ids in scientific notation (``6.71E+11``) on more rows than this stop the
-#: file; this many or fewer are rejected one by one (a typo, not an export).
-LOST_IDS_TOLERATED = 2
-
 #: Merging rows of one listing: what adds up, and the traffic that each of
 #: its rows repeats.
 ADDED_OVER_ROWS = ("monthly_sales", "gmv", "payer_count", "refunded_amount")
@@ -215,108 +205,19 @@ class ExportSource:
         return self.layout.header_row
 
     def _survey(self) -> None:
-        scored = {
-            name: header
-            for name, header in self.columns.items()
-            if KINDS[schema.COLUMNS_BY_NAME[name].kind].zero_is_unknown
-        }
-        numeric = {
-            name: header
-            for name, header in self.columns.items()
-            if KINDS[schema.COLUMNS_BY_NAME[name].kind].numeric
-        }
-        frames: list[pd.DataFrame] = []
-        state: dict = {}
-
-        def restart() -> None:
-            frames.clear()
-            state.update(rows=0, zeros=dict.fromkeys(scored, 0))
-            state.update(known=dict.fromkeys(scored, 0), low=dict.fromkeys(scored, 0))
-            state.update(comma=set(), point=set(), thousands=set(), lost=0)
-            state.pop("lost_example", None)
-            state["first"] = {}
-
-        def visit(frame: pd.DataFrame) -> None:
-            self._check_twins(frame)
-            state["rows"] += len(frame)
-            lost = digits_lost(id_text(frame[self.columns["listing_id"]]))
-            state["lost"] += int(lost.sum())
-            if lost.any() and "lost_example" not in state:
-                row = lost.index[lost.to_numpy()][0]
-                state["lost_example"] = (row, frame.at[row, self.columns["listing_id"]])
-            if state["rows"] <= self.memory_rows:
-                frames.append(frame)
-            else:
-                frames.clear()  # too big to hold: every pass reads the file
-            for name, header in numeric.items():
-                marks = decimal_marks(frame[header])
-                for mark in ("comma", "point", "thousands"):
-                    if getattr(marks, mark):
-                        state[mark].add(name)
-            for name, header in scored.items():
-                values, _ = parse_numbers(frame[header])
-                zero = values.eq(0)
-                state["zeros"][name] += int(zero.sum())
-                present = values[~zero & values.notna()]
-                state["known"][name] += len(present)
-                state["low"][name] += int((~present.between(100, 500)).sum())
-                if len(present) and name not in state["first"]:
-                    state["first"][name] = float(present.iloc[0])
-
-        restart()
-        io.first_pass(self.layout, visit, restart, self.chunk_rows)
-        if state["rows"] == 0:
-            raise ExportError(f"{self.path}: has a header but no rows")
-        if state["lost"] > LOST_IDS_TOLERATED:
-            # The whole column went through Excel: rejecting its rows one by
-            # one would bury the cause under thousands of reasons.
-            row, written = state["lost_example"]
-            raise ExportError(
-                f"{self.path}: listing ids look like Excel's scientific notation: "
-                "the digits are lost; export the column as text "
-                f"({state['lost']} rows, the first row {row}: '{written}')"
-            )
-        self.rows_read = state["rows"]
-        # A column with a decimal comma and no unmistakable decimal point is
-        # read the German way; so is a column with no comma and no decimal
-        # point (1.999 is 1999 there) in a file where some column has a
-        # decimal comma. A column of 1,234 keeps its thousands.
-        commas = state["comma"] - state["point"]
-        undecided = set(numeric) - state["point"] - state["comma"] - state["thousands"]
-        self.decimal_comma = commas | (undecided if commas else set())
-        if state["rows"] <= self.memory_rows:
-            self._frames = [f.drop(columns=self.layout.dropped) for f in frames]
-        self.hundredfold = {
-            name
-            for name in scored
-            if KINDS[schema.COLUMNS_BY_NAME[name].kind].may_be_hundredfold
-            and state["known"][name]
-            and state["low"][name] == 0
-        }
-        self.notes = [
-            Said("note.twin", name=name, read=self.columns[name], twin=twin)
-            for name, twins in self.twins.items()
-            for twin in twins
-        ]
-        chosen = self.columns["listing_id"]
-        if why := schema.id_choice(self.layout.columns, chosen):
-            self.notes.append(why)
-        self.notes += [
-            Said("note.derived", how=how)
-            for how in schema.derived_signals(self.columns)
-        ]
-        if self.decimal_comma:
-            columns = ", ".join(sorted(self.decimal_comma))
-            self.notes.append(Said("note.decimal_comma", columns=columns))
-        for name in scored:
-            if state["zeros"][name]:
-                zeros = state["zeros"][name]
-                self.notes.append(Said("note.zeros", name=name, count=zeros))
-            if name in self.hundredfold:
-                first = state["first"][name]
-                self.notes.append(
-                    Said("note.hundredfold", name=name, first=first, read=first / 100)
-                )
+        """The first pass over the file (see :mod:`ranking.reading.survey`):
+        its rows counted and, when few enough, held; its decimal commas and
+        ×100 columns settled; what the header and the values tell, noted."""
+        survey = Survey(self.columns, self.memory_rows, self.twins, self.path)
+        io.first_pass(self.layout, survey.visit, survey.restart, self.chunk_rows)
+        survey.check()
+        self.rows_read = survey.rows
+        self.decimal_comma = survey.decimal_comma()
+        if survey.rows <= self.memory_rows:
+            self._frames = [f.drop(columns=self.layout.dropped) for f in survey.frames]
+        self.hundredfold = survey.hundredfold()
+        self.notes = header_notes(self.columns, self.twins, self.layout.columns)
+        self.notes += survey.notes(self.decimal_comma, self.hundredfold)
 
     @staticmethod
     def peek_search_table(path: str | Path) -> bool:
@@ -324,25 +225,6 @@ class ExportSource:
         the listing id (read from its first rows only)."""
         layout = io.open_table(Path(path), _is_export_header)
         return schema.is_search_table(layout.columns)
-
-    def _check_twins(self, frame: pd.DataFrame) -> None:
-        """Raise unless every twin header of a signal reads the same values
-        as the header the signal is read from (``1881人付款`` and ``1881``
-        agree; two different figures under one name are the error that two
-        headers for one signal always were)."""
-        for name, twins in self.twins.items():
-            header = self.columns[name]
-            read = schema.validate(frame, {name: header}).data[name]
-            for twin in twins:
-                other = schema.validate(frame, {name: twin}).data[name]
-                differ = ~_same_values(read, other)
-                if differ.any():
-                    row = differ.index[differ.to_numpy()][0]
-                    raise ExportError(
-                        f"{self.path}: columns '{header}' and '{twin}' are both "
-                        f"{name} and differ on row {row} ('{frame.at[row, header]}' "
-                        f"vs '{frame.at[row, twin]}'); delete or rename one of them"
-                    )
 
     @property
     def in_memory(self) -> bool:
@@ -378,37 +260,7 @@ class ExportSource:
         if seen is None:
             seen = schema.SeenIds() if self.earlier is None else self.earlier.copy()
         for frame in frames:
-            checked = schema.validate(
-                frame,
-                self.columns,
-                unique_id=not merge and not self.keyword_rows,
-                hundredfold=self.hundredfold,
-                seen=seen,
-                decimal_comma=self.decimal_comma,
-            )
-            if merge:
-                frame, checked = self._merged(frame, checked)
-            if self.keyword_rows:
-                frame, checked = self._folded(frame, checked, seen)
-            # The survey told the column-level readings of scores already;
-            # a streamed file is read again each pass: its notes, once.
-            if not self._read_through:
-                self.notes += [n for n in checked.notes if n.startswith("period:")]
-            ids = checked.data["listing_id"]
-            # A search table's rejected row leaves its listing to a later row.
-            seen.add(ids[~checked.rejected] if self.keyword_rows else ids)
-            rejects = _rejects(frame, checked)
-            aside = int(checked.not_listings.sum())
-            if self.strict and len(rejects) > aside:
-                # Stops at the first chunk with rejects: the count is that
-                # chunk's (the whole file's, for any file under CHUNK_ROWS).
-                bad = rejects[~rejects[REJECT_REASON].str.contains(NOT_LISTING)]
-                raise RejectedRowsError(
-                    f"{self.path}: {len(bad)} row(s) rejected and --strict is "
-                    "set; first: " + bad[REJECT_REASON].iloc[0]
-                )
-            kept = ~checked.rejected.to_numpy()
-            chunk = Chunk(frame[kept], checked.data[kept], rejects, aside)
+            chunk = self._validated(frame, seen, merge)
             if keep is not None:
                 keep.append(chunk)
             yield chunk
@@ -423,6 +275,44 @@ class ExportSource:
         self._read_through = True
         if keep is not None:
             self._chunks, self._frames = keep, None
+
+    def _validated(
+        self, frame: pd.DataFrame, seen: schema.SeenIds, merge: bool
+    ) -> Chunk:
+        """One frame of the file as a validated :class:`Chunk`: a listing's
+        rows merged (``merge``) or a search table's folded, its ids added to
+        ``seen``; under ``strict``, the first rejected row raises."""
+        checked = schema.validate(
+            frame,
+            self.columns,
+            unique_id=not merge and not self.keyword_rows,
+            hundredfold=self.hundredfold,
+            seen=seen,
+            decimal_comma=self.decimal_comma,
+        )
+        if merge:
+            frame, checked = self._merged(frame, checked)
+        if self.keyword_rows:
+            frame, checked = self._folded(frame, checked, seen)
+        # The survey told the column-level readings of scores already;
+        # a streamed file is read again each pass: its notes, once.
+        if not self._read_through:
+            self.notes += [n for n in checked.notes if n.startswith("period:")]
+        ids = checked.data["listing_id"]
+        # A search table's rejected row leaves its listing to a later row.
+        seen.add(ids[~checked.rejected] if self.keyword_rows else ids)
+        rejects = _rejects(frame, checked)
+        aside = int(checked.not_listings.sum())
+        if self.strict and len(rejects) > aside:
+            # Stops at the first chunk with rejects: the count is that
+            # chunk's (the whole file's, for any file under CHUNK_ROWS).
+            bad = rejects[~rejects[REJECT_REASON].str.contains(NOT_LISTING)]
+            raise RejectedRowsError(
+                f"{self.path}: {len(bad)} row(s) rejected and --strict is "
+                "set; first: " + bad[REJECT_REASON].iloc[0]
+            )
+        kept = ~checked.rejected.to_numpy()
+        return Chunk(frame[kept], checked.data[kept], rejects, aside)
 
     @property
     def merges_repeats(self) -> bool:
@@ -504,17 +394,6 @@ class ExportSource:
         return whole_export(
             self, platforms={self.path.name: detect(self.layout.columns)}
         )
-
-
-def _same_values(a: pd.Series, b: pd.Series) -> pd.Series:
-    """Cell by cell: both missing, or equal (numbers to a relative 1e-9)."""
-    both_missing = a.isna() & b.isna()
-    if pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b):
-        x = a.to_numpy(dtype="float64", na_value=np.nan)
-        y = b.to_numpy(dtype="float64", na_value=np.nan)
-        close = pd.Series(np.isclose(x, y, rtol=1e-9, atol=0.0), index=a.index)
-        return both_missing | close
-    return both_missing | (a.astype("string") == b.astype("string")).fillna(False)
 
 
 class _Signatures:

@@ -46,6 +46,34 @@ def true_weight(
     raw = _raw_terms(catalog, a)
     ref = reference.reindex(catalog["category"].to_numpy())
     ref.index = catalog.index
+    terms = pd.DataFrame(
+        {
+            "term_sales": a.w_sales * (raw["log_sales"] - ref["log_sales"]),
+            "term_gmv": a.w_gmv * (raw["log_gmv"] - ref["log_gmv"]),
+            "term_payers": a.w_payers * (raw["log_payers"] - ref["log_payers"]),
+            "term_fav_cart": a.w_fav_cart
+            * np.tanh(raw["log_fav_cart"] - ref["log_fav_cart"]),
+            "term_conversion": a.w_conversion
+            * np.tanh(raw["log_conversion"] - ref["log_conversion"]),
+            "term_reviews": _review_term(catalog, ref, a),
+            "term_dsr": _dsr_term(catalog, ref, a),
+            "term_category": -a.wrong_category_penalty
+            * (catalog["category"].to_numpy() != title_category.to_numpy()),
+            "term_new": a.new_product_boost * _newness(catalog, a),
+            "term_media": a.main_video_boost
+            * catalog["has_main_video"].astype(float).fillna(0)
+            + a.white_bg_boost * catalog["has_white_bg_image"].astype(float).fillna(0),
+            "term_refund": -a.w_refund * catalog["refund_rate"].fillna(0),
+        },
+        index=catalog.index,
+    ).astype("float64")
+    terms["true_weight"] = terms.sum(axis=1)
+    return terms
+
+
+def _review_term(catalog: pd.DataFrame, ref: pd.DataFrame, a: Assumptions):
+    """The reviews' term: the rating smoothed toward its category's mean,
+    the shares of negative and photo reviews, and the questions answered."""
     rating_mean = ref["rating_raw"].fillna(4.6)
     reviews = catalog["review_count"].fillna(0)
     rating = catalog["avg_rating"].fillna(rating_mean)
@@ -60,38 +88,28 @@ def true_weight(
     share_photo = catalog["photo_reviews"].fillna(0) / (
         reviews + a.rating_prior_reviews
     )
+    return (
+        a.w_rating * (smoothed - rating_mean)
+        - a.w_negative * share_neg
+        + a.w_photo * share_photo
+        + a.w_qa * np.log1p(catalog["qa_count"].fillna(0))
+    )
+
+
+def _dsr_term(catalog: pd.DataFrame, ref: pd.DataFrame, a: Assumptions):
+    """The shop scores' term: their gap to the category's, less a penalty
+    when any score is below the category's by more than the margin."""
     dsr_gap = sum(catalog[c] - ref[c] for c in DSR)
     below = np.any(
         [catalog[c] < ref[c] - a.dsr_penalty_margin - 1e-9 for c in DSR], axis=0
     )
+    return a.w_dsr * dsr_gap - a.dsr_below_average_penalty * below
+
+
+def _newness(catalog: pd.DataFrame, a: Assumptions):
+    """1 for a listing listed today, falling to 0 at the new-product window."""
     age = (pd.Timestamp(a.as_of) - pd.to_datetime(catalog["listed_at"])).dt.days
-    newness = np.clip(1 - age / a.new_product_window_days, 0, 1)
-    terms = pd.DataFrame(
-        {
-            "term_sales": a.w_sales * (raw["log_sales"] - ref["log_sales"]),
-            "term_gmv": a.w_gmv * (raw["log_gmv"] - ref["log_gmv"]),
-            "term_payers": a.w_payers * (raw["log_payers"] - ref["log_payers"]),
-            "term_fav_cart": a.w_fav_cart
-            * np.tanh(raw["log_fav_cart"] - ref["log_fav_cart"]),
-            "term_conversion": a.w_conversion
-            * np.tanh(raw["log_conversion"] - ref["log_conversion"]),
-            "term_reviews": a.w_rating * (smoothed - rating_mean)
-            - a.w_negative * share_neg
-            + a.w_photo * share_photo
-            + a.w_qa * np.log1p(catalog["qa_count"].fillna(0)),
-            "term_dsr": a.w_dsr * dsr_gap - a.dsr_below_average_penalty * below,
-            "term_category": -a.wrong_category_penalty
-            * (catalog["category"].to_numpy() != title_category.to_numpy()),
-            "term_new": a.new_product_boost * newness,
-            "term_media": a.main_video_boost
-            * catalog["has_main_video"].astype(float).fillna(0)
-            + a.white_bg_boost * catalog["has_white_bg_image"].astype(float).fillna(0),
-            "term_refund": -a.w_refund * catalog["refund_rate"].fillna(0),
-        },
-        index=catalog.index,
-    ).astype("float64")
-    terms["true_weight"] = terms.sum(axis=1)
-    return terms
+    return np.clip(1 - age / a.new_product_window_days, 0, 1)
 
 
 def _raw_terms(catalog: pd.DataFrame, a: Assumptions) -> pd.DataFrame:

@@ -58,52 +58,76 @@ def write_excel(
         decimal = book.add_format({"num_format": "0.00"})
         columns = [str(c) for c in frame.columns]
         shown = [(headers or {}).get(name, name) for name in columns]
-        sample = frame.head(WIDTH_SAMPLE)
-        for j, name in enumerate(shown):
-            values = sample.iloc[:, j]
-            widest = max(
-                [display_width(name)]
-                + [display_width(_excel_text(v)) for v in values if _present(v)]
-            )
-            floats = values.dtype.kind == "f"
-            sheet.set_column(
-                j, j, min(widest, MAX_WIDTH) + 2, decimal if floats else None
-            )
-        cut = sum(len(word) > EXCEL_TEXT_MAX for word in shown)
-        shown = [_fits_excel(word) for word in shown]
-        sheet.write_row(0, 0, shown, header)
-        for j, (name, word) in enumerate(zip(columns, shown, strict=True)):
-            if word != name:
-                sheet.write_comment(0, j, name)
-        cells = frame.astype(object).where(frame.notna(), None)
-        for i, row in enumerate(cells.itertuples(index=False, name=None), start=1):
-            values = [_excel_value(v) for v in row]
-            long = sum(isinstance(v, str) and len(v) > EXCEL_TEXT_MAX for v in values)
-            if long:
-                cut += long
-                values = [_fits_excel(v) for v in values]
-            sheet.write_row(i, 0, values)
+        _size_columns(sheet, frame.head(WIDTH_SAMPLE), shown, decimal)
+        cut = _write_header(sheet, columns, shown, header)
+        cut += _write_rows(sheet, frame)
         last = len(frame)
         sheet.freeze_panes(1, 1)
         if columns:
             sheet.autofilter(0, 0, max(last, 1), len(columns) - 1)
-        for j, name in enumerate(columns):
-            if last and (name in SCALED or name.endswith(SCALED_SUFFIX)):
-                sheet.conditional_format(
-                    1,
-                    j,
-                    last,
-                    j,
-                    {
-                        "type": "3_color_scale",
-                        "min_color": "#F8696B",
-                        "mid_color": "#FFEB84",
-                        "max_color": "#63BE7B",
-                    },
-                )
+        _colour_scales(sheet, columns, last)
     finally:
         _close_book(book)
     return cut
+
+
+def _size_columns(sheet, sample: pd.DataFrame, shown: list[str], decimal) -> None:
+    """Each column as wide as its header or its widest value in ``sample``
+    (up to :data:`MAX_WIDTH`), floats shown with two decimals."""
+    for j, name in enumerate(shown):
+        values = sample.iloc[:, j]
+        widest = max(
+            [display_width(name)]
+            + [display_width(_excel_text(v)) for v in values if _present(v)]
+        )
+        floats = values.dtype.kind == "f"
+        sheet.set_column(j, j, min(widest, MAX_WIDTH) + 2, decimal if floats else None)
+
+
+def _write_header(sheet, columns: list[str], shown: list[str], style) -> int:
+    """The header row, a header shown under another name keeping its own in a
+    comment; returns how many headers were cut to fit a cell."""
+    cut = sum(len(word) > EXCEL_TEXT_MAX for word in shown)
+    shown = [_fits_excel(word) for word in shown]
+    sheet.write_row(0, 0, shown, style)
+    for j, (name, word) in enumerate(zip(columns, shown, strict=True)):
+        if word != name:
+            sheet.write_comment(0, j, name)
+    return cut
+
+
+def _write_rows(sheet, frame: pd.DataFrame) -> int:
+    """The rows below the header, missing values as empty cells; returns how
+    many cells were cut to :data:`EXCEL_TEXT_MAX` characters."""
+    cut = 0
+    cells = frame.astype(object).where(frame.notna(), None)
+    for i, row in enumerate(cells.itertuples(index=False, name=None), start=1):
+        values = [_excel_value(v) for v in row]
+        long = sum(isinstance(v, str) and len(v) > EXCEL_TEXT_MAX for v in values)
+        if long:
+            cut += long
+            values = [_fits_excel(v) for v in values]
+        sheet.write_row(i, 0, values)
+    return cut
+
+
+def _colour_scales(sheet, columns: list[str], last: int) -> None:
+    """A red-yellow-green scale on weights, percentiles, changes and gains
+    (rows 1 to ``last``)."""
+    for j, name in enumerate(columns):
+        if last and (name in SCALED or name.endswith(SCALED_SUFFIX)):
+            sheet.conditional_format(
+                1,
+                j,
+                last,
+                j,
+                {
+                    "type": "3_color_scale",
+                    "min_color": "#F8696B",
+                    "mid_color": "#FFEB84",
+                    "max_color": "#63BE7B",
+                },
+            )
 
 
 def _fits_excel(value):

@@ -1,9 +1,10 @@
 """Title → category classifier, fitted on a bounded sample and kept as arrays.
 
 The classifier is learned from a bounded sample of the catalog
-(:func:`sample_mask`), cross-fitted inside the sample so that no listing
-vouches for itself (:func:`fit_title_model`), and then scores every other
-listing in one vectorised pass (:meth:`TitleModel.title_categories`). The
+(:func:`ranking.model.features.title_sample.sample_mask`), cross-fitted
+inside the sample so that no listing vouches for itself
+(:func:`fit_title_model`), and then scores every other listing in one
+vectorised pass (:meth:`TitleModel.title_categories`). The
 fitted :class:`TitleModel` is a handful of numpy arrays
 (:meth:`TitleModel.to_arrays`), so it is stored without pickle, and applying
 it needs numpy, scipy and pyarrow only: not scikit-learn, and no Python loop
@@ -353,63 +354,6 @@ def _frame(index, fit, best, best_prob, classes) -> pd.DataFrame:
     )
 
 
-# ------------------------------------------------------------------ sample
-
-
-def sample_mask(
-    category: np.ndarray, keys: np.ndarray, total: int, floor: int
-) -> np.ndarray:
-    """Rows of the bounded training sample.
-
-    A row is in the sample if its key is among the ``total`` smallest keys of
-    all rows, or among the ``floor`` smallest keys of its category (missing
-    categories count as one). Every row whose key equals the last key taken
-    is taken too, so the sample depends on the keys alone, never on the row
-    order.
-
-    Parameters
-    ----------
-    category : numpy.ndarray
-        Each row's category.
-    keys : numpy.ndarray of uint64
-        Each row's key (:func:`ranking.model.features._common.listing_keys`).
-    total, floor : int
-        Sizes of the overall and the per-category part; 0 takes none.
-
-    Returns
-    -------
-    numpy.ndarray of bool
-
-    Examples
-    --------
-    >>> keys = np.array([5, 1, 9, 7, 3], dtype=np.uint64)
-    >>> category = np.array(["a", "a", "b", "b", "b"])
-    >>> sample_mask(category, keys, total=1, floor=1).tolist()
-    [False, True, False, False, True]
-    >>> sample_mask(category, keys, total=3, floor=0).tolist()
-    [True, True, False, False, True]
-    """
-    keys = np.asarray(keys, dtype=np.uint64)
-    taken = np.zeros(len(keys), dtype=bool)
-    if len(keys) == 0:
-        return taken
-    if total > 0:
-        last = min(total, len(keys)) - 1
-        taken |= keys <= np.partition(keys, last)[last]
-    if floor > 0:
-        codes = pd.factorize(
-            pd.Series(np.asarray(category, dtype=object)), use_na_sentinel=False
-        )[0]
-        order = np.lexsort((keys, codes))
-        grouped = codes[order]
-        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
-        sizes = np.diff(np.r_[starts, len(keys)])
-        threshold = np.zeros(codes.max() + 1, dtype=np.uint64)
-        threshold[grouped[starts]] = keys[order][starts + np.minimum(sizes, floor) - 1]
-        taken |= keys <= threshold[codes]
-    return taken
-
-
 # ----------------------------------------------------------------- fitting
 
 
@@ -447,23 +391,12 @@ def fit_title_model(
         raise ValueError(f"{n} titles, {len(categories)} categories, {len(keys)} keys")
     text = titles.astype("string")
     label = categories.astype("string")
-    # Key order, ties by title then category: neither the folds nor SGD's
-    # pass over the rows depend on the order of the export.
-    order = np.lexsort(
-        (
-            pd.factorize(label, sort=True)[0],
-            pd.factorize(text, sort=True)[0],
-            keys,
-        )
-    )
+    order = _key_order(text, label, keys)
     counts, chars = counts_and_lengths(text.iloc[order])
     label = label.iloc[order].to_numpy(dtype=object, na_value=None)
     fold_of = keys[order] % FOLDS
     usable = chars >= MIN_TITLE_CHARS
-    named = pd.notna(label)
-    sizes = pd.Series(label[named]).value_counts()
-    enough = pd.Series(label).map(sizes).fillna(0).to_numpy() >= MIN_LISTINGS
-    learnable = usable & named & enough
+    learnable = usable & _in_large_category(label)
     classes = np.sort(np.unique(label[learnable].astype(str)))
     unscored = np.full(n, -1, dtype=np.int64)
     if len(classes) < 2:
@@ -471,50 +404,119 @@ def fit_title_model(
 
     columns, idf = _vocabulary(counts[usable], len(classes))
     features = _select(counts, columns, idf)
-    placed = _codes_in(classes, label)
-    fit = np.full(n, np.nan)
-    best = unscored.copy()
-    best_prob = np.full(n, np.nan)
-    # The model applied to the other listings is the mean of the fold models
-    # (each fitted on 4/5 of the sample): one SGD fit fewer than refitting on
-    # the whole sample, with the same accuracy (bench/title_model.py).
-    coef_sum = np.zeros((len(columns), len(classes)))
-    intercept_sum = np.zeros(len(classes))
-    folds_with = np.zeros(len(classes))
+    cross = _CrossFit(features, label, classes, columns, idf, seed)
     for fold in range(FOLDS):
         score = np.flatnonzero(usable & (fold_of == fold))
         train = np.flatnonzero(learnable & (fold_of != fold))
-        if len(score) == 0 or len(np.unique(label[train].astype(str))) < 2:
-            continue
-        part = _fit_sgd(features, label, train, columns, idf, seed)
-        # The fold's classes are some of the model's: map between the two.
-        where = np.searchsorted(classes, part.classes_)
-        coef, intercept = part.one_vs_rest()
-        coef_sum[:, where] += coef
-        intercept_sum[where] += intercept
-        folds_with[where] += 1
-        to_part = np.full(len(classes), -1)
-        to_part[where] = np.arange(len(where))
-        own = placed[score]
-        own_part = np.where(own >= 0, to_part[np.maximum(own, 0)], -1)
-        for rows, some in part._batches(features[score]):
-            at = score[rows]
-            p_fit, p_best, p_prob = part._summary(part._decision(some), own_part[rows])
-            fit[at] = np.where((own[rows] >= 0) & (own_part[rows] < 0), 0.0, p_fit)
-            best[at] = where[p_best]
-            best_prob[at] = p_prob
-    if folds_with.min() > 0:
-        coef, intercept = coef_sum / folds_with, intercept_sum / folds_with
-        if len(classes) == 2:
-            # scikit-learn's layout for two classes: the second against the first.
-            coef, intercept = coef[:, 1:], intercept[1:]
-        model = TitleModel(classes, columns, idf, coef, intercept)
-    else:
+        cross.fold(score, train)
+    model = cross.mean()
+    if model is None:
         # Too few listings for every class to be in some fold's model.
         model = _fit_sgd(features, label, np.flatnonzero(learnable), columns, idf, seed)
     back = np.empty(n, dtype=np.int64)
     back[order] = np.arange(n)
-    return model, _frame(titles.index, fit[back], best[back], best_prob[back], classes)
+    fit, best, best_prob = cross.fit[back], cross.best[back], cross.best_prob[back]
+    return model, _frame(titles.index, fit, best, best_prob, classes)
+
+
+def _key_order(text: pd.Series, label: pd.Series, keys: np.ndarray) -> np.ndarray:
+    """The rows in key order, ties by title then category: neither the folds
+    nor SGD's pass over the rows depend on the order of the export."""
+    return np.lexsort(
+        (
+            pd.factorize(label, sort=True)[0],
+            pd.factorize(text, sort=True)[0],
+            keys,
+        )
+    )
+
+
+def _in_large_category(label: np.ndarray) -> np.ndarray:
+    """Rows with a category that at least :data:`MIN_LISTINGS` rows have
+    (a category is learned from enough examples, or not at all)."""
+    named = pd.notna(label)
+    sizes = pd.Series(label[named]).value_counts()
+    enough = pd.Series(label).map(sizes).fillna(0).to_numpy() >= MIN_LISTINGS
+    return named & enough
+
+
+class _CrossFit:
+    """The fold models of a cross-fit, each fitted on the other folds and
+    scoring its own (:meth:`fold`): every scored row's ``fit``, ``best`` and
+    ``best_prob`` come from a model that never saw it.
+
+    The model applied to the other listings is the mean of the fold models
+    (each fitted on 4/5 of the sample): one SGD fit fewer than refitting on
+    the whole sample, with the same accuracy (bench/title_model.py). Their
+    one-vs-rest coefficients are summed here per class of the whole model."""
+
+    def __init__(self, features, label, classes, columns, idf, seed: int):
+        self.features, self.label, self.seed = features, label, seed
+        self.classes, self.columns, self.idf = classes, columns, idf
+        self.placed = _codes_in(classes, label)
+        n = len(label)
+        self.fit = np.full(n, np.nan)
+        self.best = np.full(n, -1, dtype=np.int64)
+        self.best_prob = np.full(n, np.nan)
+        self.coef_sum = np.zeros((len(columns), len(classes)))
+        self.intercept_sum = np.zeros(len(classes))
+        self.folds_with = np.zeros(len(classes))
+
+    def fold(self, score: np.ndarray, train: np.ndarray) -> None:
+        """Fit a fold's model on rows ``train`` and score rows ``score`` with
+        it; nothing when there is nothing to score or to tell apart."""
+        if len(score) == 0 or len(np.unique(self.label[train].astype(str))) < 2:
+            return
+        part = _fit_sgd(
+            self.features, self.label, train, self.columns, self.idf, self.seed
+        )
+        # The fold's classes are some of the model's: map between the two.
+        where = np.searchsorted(self.classes, part.classes_)
+        coef, intercept = part.one_vs_rest()
+        self.coef_sum[:, where] += coef
+        self.intercept_sum[where] += intercept
+        self.folds_with[where] += 1
+        held_out = _held_out_scores(
+            part, where, self.classes, self.features[score], self.placed[score]
+        )
+        self.fit[score], self.best[score], self.best_prob[score] = held_out
+
+    def mean(self) -> TitleModel | None:
+        """The mean of the fold models; None when some class is in none."""
+        if not self.folds_with.min() > 0:
+            return None
+        coef = self.coef_sum / self.folds_with
+        intercept = self.intercept_sum / self.folds_with
+        if len(self.classes) == 2:
+            # scikit-learn's layout for two classes: the second against the first.
+            coef, intercept = coef[:, 1:], intercept[1:]
+        return TitleModel(self.classes, self.columns, self.idf, coef, intercept)
+
+
+def _held_out_scores(
+    part: TitleModel,
+    where: np.ndarray,
+    classes: np.ndarray,
+    features: sp.csr_matrix,
+    own: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A fold's held-out rows scored by the model fitted without them
+    (``part``, whose classes are ``classes`` at ``where``): the probability
+    of each row's own category (``own``, a code in ``classes``, -1 for none),
+    its best category (a code in ``classes``) and that one's probability. A
+    category the fold's model never saw fits with probability 0."""
+    to_part = np.full(len(classes), -1)
+    to_part[where] = np.arange(len(where))
+    own_part = np.where(own >= 0, to_part[np.maximum(own, 0)], -1)
+    fit = np.full(len(own), np.nan)
+    best = np.full(len(own), -1, dtype=np.int64)
+    best_prob = np.full(len(own), np.nan)
+    for rows, some in part._batches(features):
+        p_fit, p_best, p_prob = part._summary(part._decision(some), own_part[rows])
+        fit[rows] = np.where((own[rows] >= 0) & (own_part[rows] < 0), 0.0, p_fit)
+        best[rows] = where[p_best]
+        best_prob[rows] = p_prob
+    return fit, best, best_prob
 
 
 def _vocabulary(counts: sp.csr_matrix, classes: int) -> tuple[np.ndarray, np.ndarray]:
