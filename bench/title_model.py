@@ -51,7 +51,7 @@ import pandas as pd
 
 from ranking.explain.fixes import misfits
 from ranking.model.features import title_grams
-from ranking.model.features._common import categories, listing_keys
+from ranking.model.features.common import categories, listing_keys
 from ranking.model.features.title_grams import HASH_BITS
 from ranking.model.features.title_model import (
     FOLDS,

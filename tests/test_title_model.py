@@ -14,7 +14,7 @@ from sklearn.linear_model import SGDClassifier
 
 from ranking.model.features import title_grams
 from ranking.model.features import title_model as tm
-from ranking.model.features._common import listing_keys
+from ranking.model.features.common import listing_keys
 from ranking.model.features.title_sample import sample_mask
 from ranking.sim import simulate
 

@@ -17,7 +17,7 @@ from ranking.explain import blockers, fixes, placement
 from ranking.lang import fix_words, say, signal_word
 from ranking.model.drift import shifts_of
 from ranking.model.features import FACTORS
-from ranking.model.features._common import categories, column
+from ranking.model.features.common import categories, column
 from ranking.model.features.dsr import DSR_COLUMNS
 from ranking.model.profile import signal_rates
 from ranking.model.workspace import Workspace

@@ -10,7 +10,7 @@ import pandas as pd
 from ranking.explain.fixes import misfits
 from ranking.model.cliff_lines import BLOCKING_FACTORS
 from ranking.model.cliffs import cliffs_by_factor
-from ranking.model.features._common import column
+from ranking.model.features.common import column
 from ranking.model.features.dsr import DSR_COLUMNS, category_average
 from ranking.model.pipeline import Scored
 from ranking.model.profile import CatalogProfile

@@ -45,7 +45,7 @@ from ranking.lang import say, signal_word
 from ranking.model import evaluate
 from ranking.model.drift import DriftCounts, factor_contributions
 from ranking.model.features import FACTORS, sum_by_factor
-from ranking.model.features._common import categories
+from ranking.model.features.common import categories
 from ranking.model.pipeline import Scored, prepare
 from ranking.model.workspace import Workspace
 from ranking.reading.export import read_ranks

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ranking.errors import RankingError
 from ranking.model.features import FACTORS, build_features, families_reading
-from ranking.model.features._common import by_category, categories, column
+from ranking.model.features.common import by_category, categories, column
 from ranking.model.features.dsr import DSR_COLUMNS
 
 #: Smallest gain (weight points) worth listing; smaller ones are rounding.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ranking.model.features._common import column
+from ranking.model.features.common import column
 
 K = 10
 

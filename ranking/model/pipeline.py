@@ -32,7 +32,7 @@ from ranking.model.features import (
     measured_columns,
     sum_by_factor,
 )
-from ranking.model.features._common import by_category, categories, category_positions
+from ranking.model.features.common import by_category, categories, category_positions
 from ranking.model.profile import CatalogProfile, ProfilePart
 from ranking.model.weight import KNOT_UNIT, WeightModel
 from ranking.reading.export import Chunk, ExportSource

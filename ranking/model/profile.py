@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ranking.model.features import FAMILIES, listing
-from ranking.model.features._common import (
+from ranking.model.features.common import (
     Reference,
     by_category,
     categories,

@@ -25,7 +25,7 @@ from ranking.model.features import (
     reviews,
     sales,
 )
-from ranking.model.features._common import Reference
+from ranking.model.features.common import Reference
 from ranking.reading.columns import FACTOR_SIGNALS
 
 #: The eight factors (spec §3), declared with the signals each is judged

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ranking.model.features._common import Reference, categories, column
+from ranking.model.features.common import Reference, categories, column
 
 DSR_COLUMNS = ("dsr_description", "dsr_service", "dsr_logistics")
 CENTERS = dict.fromkeys(DSR_COLUMNS, "mean")

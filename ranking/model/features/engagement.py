@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ranking.model.features._common import Reference, categories, column
+from ranking.model.features.common import Reference, categories, column
 
 # Rates on a handful of visitors are noise; a small floor keeps log rates finite.
 RATE_FLOOR = 0.002

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ranking.model.features._common import Reference, categories, column
+from ranking.model.features.common import Reference, categories, column
 
 CENTERS = {"log_price": "median"}
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from ranking.model.features._common import column
+from ranking.model.features.common import column
 
 LOG = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ranking.model.features._common import Reference, categories, column, safe_log
+from ranking.model.features.common import Reference, categories, column, safe_log
 
 #: Pseudo-reviews at the category mean added to every listing's reviews, so
 #: one five-star review does not beat two thousand at 4.8.

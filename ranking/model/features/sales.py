@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ranking.model.features._common import Reference, categories, column, safe_log
+from ranking.model.features.common import Reference, categories, column, safe_log
 
 CENTERS = {"log_sales": "median", "log_gmv": "median", "log_payers": "median"}
 #: Also measured against the whole export, not only the category.

@@ -26,7 +26,7 @@ def sample_mask(
     category : numpy.ndarray
         Each row's category.
     keys : numpy.ndarray of uint64
-        Each row's key (:func:`ranking.model.features._common.listing_keys`).
+        Each row's key (:func:`ranking.model.features.common.listing_keys`).
     total, floor : int
         Sizes of the overall and the per-category part; 0 takes none.
 
