@@ -10,7 +10,7 @@ from browser import chromium_or_skip, open_page
 from PIL import Image
 
 from ranking.cli import cli
-from ranking.engines.outputs import prepare_export
+from ranking.model.workspace import Workspace
 from ranking.present.report import TABLE_ROWS, WEAKEST, listing_card
 from ranking.sim import next_week, simulate
 from ranking.writing import writers
@@ -59,7 +59,7 @@ def test_report_of_20000_listings_opens_offline_in_a_browser(
 def test_the_weakest_listings_get_cards_whose_waterfall_adds_up(
     market_files, model_dir
 ):
-    prepared = prepare_export([market_files["catalog"]], model_dir)
+    prepared = Workspace.open([market_files["catalog"]], model_dir).prepared
     weights = {}
     for chunk, scored in prepared.scored_chunks():
         weights.update(zip(chunk.data["listing_id"], scored.weight, strict=True))

@@ -27,6 +27,7 @@ from ranking.cli.options import (
     model_option,
     ordering_options,
     sets_option,
+    show,
     user_errors,
     warn_drift,
 )
@@ -322,11 +323,7 @@ def audit(
         lang=lang,
         images_root=images_root,
     )
-    if output_format == "json":
-        echo_json(report)
-    else:
-        click.echo(render.render_audit(report, lang))
-    warn_drift(report["drift"], model_dir, lang)
+    show(report, output_format, render.render_audit, lang, model_dir)
 
 
 @cli.command()
@@ -507,11 +504,7 @@ def diff(
         images_root=images_root,
     )
     result.pop("table")
-    if output_format == "json":
-        echo_json(result)
-    else:
-        click.echo(render.render_diff(result, lang))
-    warn_drift(result["drift"], model_dir, lang)
+    show(result, output_format, render.render_diff, lang, model_dir)
 
 
 @cli.command()

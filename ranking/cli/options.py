@@ -197,3 +197,13 @@ def effort_table(path: Path | None):
     from ranking.explain.fixes import load_effort
 
     return load_effort(path) if path else None
+
+
+def show(result: dict, output_format: str, view, lang: str, model_dir) -> None:
+    """A command's result as JSON or through its text ``view``, then the
+    stale-model warning on stderr."""
+    if output_format == "json":
+        echo_json(result)
+    else:
+        click.echo(view(result, lang))
+    warn_drift(result["drift"], model_dir, lang)

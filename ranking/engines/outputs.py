@@ -90,29 +90,6 @@ def output_writer(output: Path, lang: str = "en"):
     return writers.open_writer(output), lambda frame: frame
 
 
-def prepare_export(
-    export_path,
-    model_dir,
-    strict=False,
-    progress=None,
-    chunk_rows=None,
-    sets=(),
-    images_root=None,
-):
-    """The export(s) opened as one catalog and prepared against the model
-    (``images_root``: a folder images may be read from besides the
-    export's): a :class:`Workspace`'s prepared catalog."""
-    return Workspace.open(
-        export_path,
-        model_dir,
-        sets=sets,
-        images_root=images_root,
-        strict=strict,
-        chunk_rows=chunk_rows,
-        progress=progress,
-    ).prepared
-
-
 #: Rows a thread writes at a time. Fixes copy the rows they change, eight
 #: times over: a 250,000-row chunk took 0.6 GB a thread, this takes a fifth.
 PIECE_ROWS = 50_000
@@ -147,8 +124,8 @@ def blocked_rows(frame: pd.DataFrame) -> int:
 
 
 def score_table(
-    export_path: str | Path,
-    model_dir: str | Path,
+    workspace: Workspace | str | Path,
+    model_dir: str | Path | None = None,
     strict: bool = False,
     by: str = "gain",
     effort: dict[str, float] | None = None,
@@ -156,8 +133,11 @@ def score_table(
     chunk_rows: int | None = None,
 ):
     """The scored table (input rows and columns, in input order, plus
-    :func:`output_columns`) in memory, and the export's rejects."""
-    prepared = prepare_export(export_path, model_dir, strict, progress, chunk_rows)
+    :func:`output_columns`) in memory, and the export's rejects. An export
+    path is opened as a :class:`Workspace` with ``model_dir``."""
+    prepared = Workspace.of(
+        workspace, model_dir, strict=strict, chunk_rows=chunk_rows, progress=progress
+    ).prepared
     frames, rejects = zip(*scored_pieces(prepared, by, effort), strict=True)
     table = pd.concat(frames).reset_index(drop=True)
     return table, pd.concat(rejects).reset_index(drop=True)

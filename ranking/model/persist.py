@@ -131,12 +131,7 @@ def check_model_output(folder: Path) -> None:
     folder = Path(folder)
     _check_replaceable(folder)
     parent = folder.parent if str(folder.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(
-            f"{folder}: folder {parent} cannot be made ({error.strerror or error})"
-        ) from None
+    atomic.make_folder(parent, for_path=folder)
     atomic.temporary_beside(folder, folder=True).rmdir()
 
 

@@ -14,7 +14,7 @@ then shared, so ``report --old`` prepares each export once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -94,38 +94,14 @@ class Workspace:
     def with_model(self, model_dir: str | Path) -> Workspace:
         """The same export against another model (``diff --old-model``)."""
         model, card = load_model(model_dir)
-        return Workspace(
-            self.paths,
-            self.files,
-            model,
-            card,
-            Path(model_dir),
-            self.sets,
-            self.images_root,
-            self.strict,
-            self.chunk_rows,
-            self.progress,
-            self.cached,
-        )
+        return replace(self, model=model, card=card, model_dir=Path(model_dir))
 
     def on(self, export) -> Workspace:
         """Another export against this workspace's model, with its options
         (``diff``'s new export; ``report --old``)."""
         paths = export_paths(export)
         files = [file for path in paths for file in export_files(path)]
-        return Workspace(
-            paths,
-            files,
-            self.model,
-            self.card,
-            self.model_dir,
-            self.sets,
-            self.images_root,
-            self.strict,
-            self.chunk_rows,
-            self.progress,
-            self.cached,
-        )
+        return replace(self, paths=paths, files=files)
 
     @property
     def inputs(self) -> list[Path]:

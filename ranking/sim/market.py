@@ -36,7 +36,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ranking.errors import OutputError
 from ranking.sim.assumptions import (
     AFFINITY,
     BRANDS_EN,
@@ -79,12 +78,7 @@ class Market:
         :func:`next_week`; no bulk-order incident, so ``catalog.csv`` stays
         the first week as it is)."""
         folder = Path(folder)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise OutputError(
-                f"{folder}: cannot be made ({error.strerror or error})"
-            ) from None
+        atomic.make_folder(folder)
         paths = {name: folder / f"{name}.csv" for name in ("catalog", "ranks", "truth")}
         writers.write_table(self.catalog, paths["catalog"])
         writers.write_table(self.ranks, paths["ranks"])

@@ -149,3 +149,18 @@ def write_text(text: str, path: Path) -> None:
     except OSError as failure:
         Path(temporary).unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot be written ({failure.strerror})") from None
+
+
+def make_folder(folder: Path, for_path: Path | None = None) -> None:
+    """``folder`` and its parents made (there already is fine); one line
+    naming it when they cannot be (``for_path``: the output it is made for,
+    named first)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        why = error.strerror or error
+        if for_path is None:
+            raise OutputError(f"{folder}: cannot be made ({why})") from None
+        raise OutputError(
+            f"{for_path}: folder {folder} cannot be made ({why})"
+        ) from None
