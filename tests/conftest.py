@@ -9,7 +9,10 @@ from click.testing import CliRunner
 
 from ranking.sim import simulate
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+FIXTURES = TESTS / "fixtures"
+REALDATA = REPO.parent / "shared" / "realdata"
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REALDATA, write_csv
+from conftest import FIXTURES, REALDATA, write_csv
 
 from ranking.cli import cli
 from ranking.errors import ExportError
@@ -21,7 +21,7 @@ from ranking.reading import schema
 from ranking.reading.export import read_export, read_ranks
 from ranking.reading.values import parse_numbers, parse_sales_ranks
 
-SERP = Path(__file__).parent / "fixtures" / "serp"
+SERP = FIXTURES / "serp"
 TAOBAO = SERP / "taobao_search_pages.csv"
 AMAZON = SERP / "amazon_search_results.csv"
 

@@ -14,6 +14,7 @@ from io import BytesIO
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import FIXTURES
 from PIL import Image
 
 from ranking.model.features import media
@@ -482,9 +483,8 @@ def test_a_sheet_above_the_size_cap_is_refused(tmp_path, monkeypatch):
 
 
 def test_the_real_exports_are_under_the_caps():
-    from pathlib import Path
 
-    fixtures = sorted(Path(__file__).parent.glob("fixtures/**/*.xlsx"))
+    fixtures = sorted(FIXTURES.glob("**/*.xlsx"))
     assert len(fixtures) >= 3
     for path in fixtures:
         io.check_sheet_size(path)  # nothing raised

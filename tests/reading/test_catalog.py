@@ -2,20 +2,19 @@
 
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_csv
+from conftest import FIXTURES, write_csv
 
 from ranking.cli import cli
 from ranking.errors import ExportError
 from ranking.reading.catalog import open_catalog, parse_sets
 from ranking.reading.export import read_export
 
-FIXTURES = Path(__file__).parent / "fixtures" / "exports"
-SYCM = FIXTURES / "sycm_goods_2026-03.xlsx"
-ITEMS = FIXTURES / "taobao_assistant_items.csv"
+EXPORTS = FIXTURES / "exports"
+SYCM = EXPORTS / "sycm_goods_2026-03.xlsx"
+ITEMS = EXPORTS / "taobao_assistant_items.csv"
 
 
 def _joined(*paths, sets=()):

@@ -2,15 +2,14 @@
 
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_csv
+from conftest import REPO, write_csv
 
 from ranking.cli import cli
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_check_on_gb18030_backoffice_maps_headers_and_counts_like_canonical(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_csv
+from conftest import REPO, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +17,7 @@ from ranking.errors import RankingError
 from ranking.model.profile import ProfilePart
 from ranking.reading.export import read_export
 
-CATALOG = Path(__file__).resolve().parents[1] / "data" / "catalog.csv"
+CATALOG = REPO / "data" / "catalog.csv"
 
 
 def _catalog_rows(count: int) -> pd.DataFrame:

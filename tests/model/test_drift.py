@@ -3,18 +3,18 @@ data's profile; what the export does not carry is said apart, never drift."""
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import FIXTURES
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ranking.cli import cli
 from ranking.model import drift
 
-SHOP = Path(__file__).parent / "fixtures" / "shop"
+SHOP = FIXTURES / "shop"
 SYCM = "【生意参谋平台】商品_全部_{}.xlsx"
 #: The shop's two months of 商品 export, the item list and the review sheet.
 FEBRUARY = SHOP / SYCM.format("2026-02-01_2026-02-28")
