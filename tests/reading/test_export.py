@@ -390,14 +390,12 @@ def test_gb18030_text_that_starts_as_plain_ascii(tmp_path):
     assert export.data["visitors"].iloc[-1] == 12000.0
 
 
-def test_scored_xlsx_is_made_for_people(runner, market_files, model_dir, tmp_path):
+def test_scored_xlsx_is_made_for_people(run_cli, market_files, model_dir, tmp_path):
     from openpyxl import load_workbook
-
-    from ranking.cli import cli
 
     out = tmp_path / "scored.xlsx"
     args = ["score", str(market_files["catalog"]), "-o", str(out)]
-    result = runner.invoke(cli, [*args, "--model", str(model_dir)])
+    result = run_cli(*args, "--model", model_dir)
     assert result.exit_code == 0, result.output
     sheet = load_workbook(out).active
     header = [cell.value for cell in sheet[1]]
@@ -420,19 +418,18 @@ def test_scored_xlsx_is_made_for_people(runner, market_files, model_dir, tmp_pat
 
 
 def test_scored_xlsx_speaks_the_chosen_language(
-    runner, market_files, model_dir, tmp_path
+    run_cli, market_files, model_dir, tmp_path
 ):
     """Headers ``score`` adds in Chinese (the column's name kept as the
     cell's comment), fixes in plain words; CSV keeps the factor names."""
     from openpyxl import load_workbook
 
-    from ranking.cli import cli
     from ranking.lang import fix_words
 
     out, plain = tmp_path / "scored.xlsx", tmp_path / "scored.csv"
     args = [str(market_files["catalog"]), "--model", str(model_dir), "--lang", "zh"]
-    assert runner.invoke(cli, ["score", *args, "-o", str(out)]).exit_code == 0
-    assert runner.invoke(cli, ["score", *args, "-o", str(plain)]).exit_code == 0
+    assert run_cli("score", *args, "-o", out).exit_code == 0
+    assert run_cli("score", *args, "-o", plain).exit_code == 0
     sheet = load_workbook(out).active
     header = {cell.value: cell for cell in sheet[1]}
     assert "权重" in header and "weight" not in header

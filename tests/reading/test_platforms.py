@@ -3,10 +3,8 @@ platform and vintage, header rows from public sources (tests/fixtures/exports)."
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from conftest import FIXTURES
 
-from ranking.cli import cli
 from ranking.errors import ExportError, RejectedRowsError
 from ranking.reading.export import read_export
 
@@ -332,18 +330,16 @@ def test_amazon_money_with_its_currency_mark(name, listing, gmv):
     assert _one(name, listing)["gmv"] == pytest.approx(gmv)
 
 
-def test_check_says_which_column_is_the_listing_and_why():
-    result = CliRunner().invoke(
-        cli, ["check", str(EXPORTS / "amazon_us_2023.csv")], catch_exceptions=False
-    )
+def test_check_says_which_column_is_the_listing_and_why(run_cli):
+    result = run_cli("check", EXPORTS / "amazon_us_2023.csv", catch_exceptions=False)
     assert result.exit_code == 0
     assert "listing_id is '(Child) ASIN' (child ASIN, ranked first)" in result.output
     assert "passed through: 'SKU' (SKU)" in result.output
 
 
-def test_check_counts_total_rows_apart_from_bad_rows(tmp_path):
+def test_check_counts_total_rows_apart_from_bad_rows(run_cli):
     path = EXPORTS / "jd_sku_detail_2026-03-31.csv"
-    result = CliRunner().invoke(cli, ["check", str(path), "--strict"])
+    result = run_cli("check", path, "--strict")
     assert result.exit_code == 0, result.output  # a total row is not bad data
     assert "2 rows kept, 0 rejected, 1 set aside (not listings)" in result.output
 
@@ -426,9 +422,8 @@ def test_check_names_the_export_each_fixture_is(name):
     assert platform is not None and platform.startswith(expected)
 
 
-def test_check_says_which_factors_it_can_judge_and_where_the_rest_are():
-    runner = CliRunner()
-    result = runner.invoke(cli, ["check", str(EXPORTS / "amazon_uk_2025.csv")])
+def test_check_says_which_factors_it_can_judge_and_where_the_rest_are(run_cli):
+    result = run_cli("check", EXPORTS / "amazon_uk_2025.csv")
     assert result.exit_code == 0, result.output
     assert "looks like: Amazon Business Report" in result.output
     assert "factors it lets the tool judge: monthly_sales\n" in result.output
