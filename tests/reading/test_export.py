@@ -252,21 +252,13 @@ def test_reading_never_modifies_the_input(market_files):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
 
-def test_failed_write_leaves_old_output_and_no_temp_file(tmp_path, monkeypatch):
+def test_failed_write_leaves_old_output_and_no_temp_file(tmp_path):
     out = tmp_path / "out.csv"
     out.write_text("old")
-
-    def broken(frame, path, suffix):
-        path.write_text("half")
+    # A chunk written to the temporary file, then the run fails.
+    with pytest.raises(RuntimeError), writers.TableWriter(out) as writer:
+        writer.write(pd.DataFrame({"a": [1]}))
         raise RuntimeError("disk full")
-
-    monkeypatch.setattr(
-        writers.TableWriter,
-        "_write",
-        lambda self, frame: broken(frame, self._temporary, self.suffix),
-    )
-    with pytest.raises(RuntimeError):
-        writers.write_table(pd.DataFrame({"a": [1]}), out)
     assert out.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
 
