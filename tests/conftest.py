@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
+from ranking.cli import cli
 from ranking.sim import simulate
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+FIXTURES = TESTS / "fixtures"
+REALDATA = REPO.parent / "shared" / "realdata"
 
 
 @pytest.fixture(scope="session")
@@ -62,8 +67,17 @@ def same_machine(monkeypatch, tmp_path_factory):
 
 
 @pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
+def run_cli() -> Callable[..., Result]:
+    """The ``ranking`` command line run in-process:
+    ``run_cli("score", export, "-o", out)`` is ``ranking score EXPORT -o OUT``.
+    Each argument is passed as ``str(arg)`` (paths as they are); keywords go
+    to click's ``CliRunner.invoke`` (``input=``, ``catch_exceptions=``, ...)."""
+    runner = CliRunner()
+
+    def run(*args: object, **kwargs) -> Result:
+        return runner.invoke(cli, [str(arg) for arg in args], **kwargs)
+
+    return run
 
 
 def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:

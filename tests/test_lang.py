@@ -127,8 +127,7 @@ def a_blocked_listing(catalog, model_dir) -> str:
     return str(blocked["listing_id"].iloc[0])
 
 
-def test_commands_write_chinese_with_lang_zh(runner, market_files, model_dir, shifted):
-    from ranking.cli import cli
+def test_commands_write_chinese_with_lang_zh(run_cli, market_files, model_dir, shifted):
 
     catalog, ranks = str(market_files["catalog"]), str(market_files["ranks"])
     model = ["--model", str(model_dir)]
@@ -140,8 +139,8 @@ def test_commands_write_chinese_with_lang_zh(runner, market_files, model_dir, sh
         "check": ["check", str(market_files["backoffice"])],
     }
     for name, args in views.items():
-        zh = runner.invoke(cli, [*args, "--lang", "zh"])
-        en = runner.invoke(cli, [*args, "--lang", "en"])
+        zh = run_cli(*args, "--lang", "zh")
+        en = run_cli(*args, "--lang", "en")
         assert zh.exit_code == 0 and en.exit_code == 0, (name, zh.output)
         assert CJK.search(zh.stdout), name
         assert english_words(en.stdout), f"{name}: the check finds English"
@@ -149,28 +148,26 @@ def test_commands_write_chinese_with_lang_zh(runner, market_files, model_dir, sh
         assert not english_words(zh.stderr), (name, english_words(zh.stderr))
 
 
-def test_lang_defaults_from_the_locale(runner, market_files, model_dir, monkeypatch):
-    from ranking.cli import cli
+def test_lang_defaults_from_the_locale(run_cli, market_files, model_dir, monkeypatch):
 
     catalog, ranks = str(market_files["catalog"]), str(market_files["ranks"])
     args = ["evaluate", catalog, "--ranks", ranks, "--model", str(model_dir)]
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(name, raising=False)
-    assert "关键词组" in runner.invoke(cli, args).stdout
+    assert "关键词组" in run_cli(*args).stdout
     monkeypatch.setenv("LANG", "en_US.UTF-8")
-    assert "keyword groups" in runner.invoke(cli, args).stdout
+    assert "keyword groups" in run_cli(*args).stdout
 
 
 def test_audit_json_keeps_english_keys_and_factor_names(
-    runner, market_files, model_dir
+    run_cli, market_files, model_dir
 ):
-    from ranking.cli import cli
 
     catalog = str(market_files["catalog"])
     blocked = a_blocked_listing(catalog, model_dir)
     args = ["audit", catalog, blocked, "--model", str(model_dir), "--format", "json"]
-    report = json.loads(runner.invoke(cli, [*args, "--lang", "zh"]).stdout)
+    report = json.loads(run_cli(*args, "--lang", "zh").stdout)
     assert {f["factor"] for f in report["factors"]} == set(FACTORS)
     assert report["fixes"], "the sample listing has fixes"
     assert all(CJK.search(f["action"]) for f in report["fixes"])

@@ -402,8 +402,8 @@ def fit_title_model(
     if len(classes) < 2:
         return None, _frame(titles.index, np.full(n, np.nan), unscored, unscored, [])
 
-    columns, idf = _vocabulary(counts[usable], len(classes))
-    features = _select(counts, columns, idf)
+    columns, idf = vocabulary(counts[usable], len(classes))
+    features = tfidf_rows(counts, columns, idf)
     cross = _CrossFit(features, label, classes, columns, idf, seed)
     for fold in range(FOLDS):
         score = np.flatnonzero(usable & (fold_of == fold))
@@ -519,7 +519,7 @@ def _held_out_scores(
     return fit, best, best_prob
 
 
-def _vocabulary(counts: sp.csr_matrix, classes: int) -> tuple[np.ndarray, np.ndarray]:
+def vocabulary(counts: sp.csr_matrix, classes: int) -> tuple[np.ndarray, np.ndarray]:
     """The n-grams kept: in at least :data:`MIN_DF` titles, and the most
     common ones if classes × n-grams would pass :data:`MAX_WEIGHTS`; and
     their smoothed idf, ``ln((1 + n) / (1 + df)) + 1`` as scikit-learn's."""
@@ -533,7 +533,7 @@ def _vocabulary(counts: sp.csr_matrix, classes: int) -> tuple[np.ndarray, np.nda
     return columns, idf.astype(np.float32)
 
 
-def _select(
+def tfidf_rows(
     counts: sp.csr_matrix, columns: np.ndarray, idf: np.ndarray
 ) -> sp.csr_matrix:
     """tf-idf rows of unit length over the kept n-grams, as the model's

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from conftest import write_csv
 
-from ranking.cli import cli
 from ranking.engines.training import train
 from ranking.errors import ModelFileError, TrainingError
 from ranking.model import evaluate as ev
@@ -135,13 +134,12 @@ def test_unknown_format_is_refused(trained, tmp_path):
         persist.load_model(folder)
 
 
-def test_cli_refuses_a_bad_model_with_one_line(runner, trained, tmp_path, market_files):
+def test_cli_refuses_a_bad_model_with_one_line(
+    run_cli, trained, tmp_path, market_files
+):
     folder = _copy(trained[0], tmp_path)
     (folder / "model.npz").write_bytes(b"cos\nsystem\n(S'echo pwned'\ntR.")
-    result = runner.invoke(
-        cli,
-        _on_ranks("evaluate", market_files, "--model", str(folder)),
-    )
+    result = run_cli(*_on_ranks("evaluate", market_files, "--model", str(folder)))
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
     assert "does not match the checksum" in result.stderr
@@ -155,11 +153,10 @@ def test_train_from_search_visitors_when_no_ranks(market_files, tmp_path):
 
 
 def test_retraining_compares_with_the_model_in_use(
-    runner, trained, market_files, tmp_path
+    run_cli, trained, market_files, tmp_path
 ):
-    result = runner.invoke(
-        cli,
-        _on_ranks(
+    result = run_cli(
+        *_on_ranks(
             "train",
             market_files,
             "-o",
@@ -170,7 +167,7 @@ def test_retraining_compares_with_the_model_in_use(
             "1",
             "--format",
             "json",
-        ),
+        )
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -182,22 +179,18 @@ def test_retraining_compares_with_the_model_in_use(
     assert "model_in_use" in report["metrics"]
 
 
-def test_train_text_output(runner, market_files, tmp_path):
-    result = runner.invoke(
-        cli,
-        _on_ranks("train", market_files, "-o", str(tmp_path / "m")),
-    )
+def test_train_text_output(run_cli, market_files, tmp_path):
+    result = run_cli(*_on_ranks("train", market_files, "-o", str(tmp_path / "m")))
     assert result.exit_code == 0, result.output
     assert "held out:" in result.output and "monthly sales" in result.output
     assert f"model written to {tmp_path / 'm'}" in result.output
 
 
-def test_evaluate_json_shape(runner, trained, market_files):
-    result = runner.invoke(
-        cli,
-        _on_ranks(
+def test_evaluate_json_shape(run_cli, trained, market_files):
+    result = run_cli(
+        *_on_ranks(
             "evaluate", market_files, "--model", str(trained[0]), "--format", "json"
-        ),
+        )
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -206,11 +199,10 @@ def test_evaluate_json_shape(runner, trained, market_files):
     assert set(report["baseline"]["monthly_sales"]) == {"ndcg@10", "spearman"}
 
 
-def test_too_few_groups_is_a_clear_error(runner, market_files, tmp_path):
+def test_too_few_groups_is_a_clear_error(run_cli, market_files, tmp_path):
     ranks = write_csv(tmp_path / "r.csv", "listing_id,keyword,search_rank\nX,k,1\n")
-    result = runner.invoke(
-        cli,
-        _on_ranks("train", market_files, "-o", str(tmp_path / "m"), ranks=ranks),
+    result = run_cli(
+        *_on_ranks("train", market_files, "-o", str(tmp_path / "m"), ranks=ranks)
     )
     assert result.exit_code == 2
     assert "the ranks match 0 keyword group(s) of this export" in result.stderr
@@ -245,14 +237,11 @@ def test_censored_rows_become_training_pairs(market_files):
     assert below_censored > 0
 
 
-def test_train_never_replaces_a_folder_of_other_files(runner, market_files, tmp_path):
+def test_train_never_replaces_a_folder_of_other_files(run_cli, market_files, tmp_path):
     documents = tmp_path / "documents"
     documents.mkdir()
     (documents / "plan.xlsx").write_text("precious")
-    result = runner.invoke(
-        cli,
-        _on_ranks("train", market_files, "-o", str(documents)),
-    )
+    result = run_cli(*_on_ranks("train", market_files, "-o", str(documents)))
     assert result.exit_code == 2
     assert "holds other files than a model's" in result.stderr
     assert (documents / "plan.xlsx").read_text() == "precious"

@@ -8,23 +8,22 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_csv
+from conftest import REPO, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ranking.cli import cli
 from ranking.errors import RankingError
 from ranking.model.profile import ProfilePart
 from ranking.reading.export import read_export
 
-CATALOG = Path(__file__).resolve().parents[1] / "data" / "catalog.csv"
+CATALOG = REPO / "data" / "catalog.csv"
 
 
 def _catalog_rows(count: int) -> pd.DataFrame:
     return pd.read_csv(CATALOG, dtype=str, nrows=count, encoding="utf-8-sig")
 
 
-def test_ids_excel_showed_in_scientific_notation_stop_the_file(runner, tmp_path):
+def test_ids_excel_showed_in_scientific_notation_stop_the_file(run_cli, tmp_path):
     # 6.71E+11 is how Excel shows a 12-digit 商品ID; saved as CSV, the text
     # is all that is left. Before: 2,909 of 3,000 rows rejected as repeats,
     # exit 0, the rest scored under mangled ids.
@@ -32,7 +31,7 @@ def test_ids_excel_showed_in_scientific_notation_stop_the_file(runner, tmp_path)
     rows["listing_id"] = [f"{int(i):.2E}" for i in rows["listing_id"]]
     export = tmp_path / "sci.csv"
     rows.to_csv(export, index=False)
-    result = runner.invoke(cli, ["check", str(export)])
+    result = run_cli("check", export)
     assert result.exit_code == 2
     assert result.stderr == (
         f"Error: {export}: listing ids look like Excel's scientific notation: "
@@ -53,12 +52,12 @@ def test_full_precision_scientific_ids_are_the_integers_they_spell(tmp_path):
     assert read.data["listing_id"].tolist() == ids
 
 
-def test_one_squeezed_id_is_a_rejected_row_not_a_stopped_file(runner, tmp_path):
+def test_one_squeezed_id_is_a_rejected_row_not_a_stopped_file(run_cli, tmp_path):
     export = write_csv(
         tmp_path / "x.csv", "listing_id,visitors\n665936548379,1\n6.71E+11,2\nB,3\n"
     )
     rejects = tmp_path / "rejects.csv"
-    result = runner.invoke(cli, ["check", str(export), "--rejects", str(rejects)])
+    result = run_cli("check", export, "--rejects", rejects)
     assert result.exit_code == 0, result.output
     written = pd.read_csv(rejects, dtype=str)
     assert written["reject_reason"].tolist() == [
@@ -67,8 +66,8 @@ def test_one_squeezed_id_is_a_rejected_row_not_a_stopped_file(runner, tmp_path):
     ]
 
 
-def _weights(runner, export: Path, output: Path) -> pd.Series:
-    result = runner.invoke(cli, ["score", str(export), "-o", str(output)])
+def _weights(run_cli, export: Path, output: Path) -> pd.Series:
+    result = run_cli("score", export, "-o", output)
     assert result.exit_code == 0, result.output
     scored = pd.read_csv(output, dtype={"listing_id": str})
     return scored.set_index("listing_id")["weight"]
@@ -84,14 +83,14 @@ def _weights(runner, export: Path, output: Path) -> pd.Series:
     ],
 )
 def test_a_future_listed_at_is_rejected_and_moves_no_other_listing(
-    runner, tmp_path, listed_at, why
+    run_cli, tmp_path, listed_at, why
 ):
-    before = _weights(runner, CATALOG, tmp_path / "before.csv")
+    before = _weights(run_cli, CATALOG, tmp_path / "before.csv")
     rows = pd.read_csv(CATALOG, dtype=str, encoding="utf-8-sig")
     odd = rows.iloc[[0]].assign(listing_id="999999999999", listed_at=listed_at)
     export = tmp_path / "odd.csv"
     pd.concat([rows, odd]).to_csv(export, index=False)
-    after = _weights(runner, export, tmp_path / "after.csv")
+    after = _weights(run_cli, export, tmp_path / "after.csv")
     pd.testing.assert_series_equal(after.drop("999999999999", errors="ignore"), before)
     reasons = pd.read_csv(tmp_path / "after.rejects.csv", dtype=str)
     assert reasons["reject_reason"].tolist() == [
@@ -145,9 +144,9 @@ def test_listed_at_after_the_exports_period_is_a_bad_cell(tmp_path):
         ('listing_id,title,visitors\nA1,x\nA2,y,3\nA3,"open,4\nA4,z,1\n', 4),
     ],
 )
-def test_a_quote_never_closed_is_an_error_naming_its_row(runner, tmp_path, text, row):
+def test_a_quote_never_closed_is_an_error_naming_its_row(run_cli, tmp_path, text, row):
     export = write_csv(tmp_path / "x.csv", text)
-    result = runner.invoke(cli, ["check", str(export)])
+    result = run_cli("check", export)
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: {export}: row {row}: ")
     assert "never closed" in result.stderr and result.stderr.count("\n") == 1
@@ -183,7 +182,7 @@ def test_a_file_whose_lines_end_in_a_lone_carriage_return_still_reads(tmp_path):
     assert read_export(export).data["title"].tolist() == ["a\rb", "y"]
 
 
-def test_a_count_of_1e308_is_not_a_count(runner, tmp_path):
+def test_a_count_of_1e308_is_not_a_count(run_cli, tmp_path):
     # Before: read as a number and kept, 1e308 favourites outweighing every
     # other listing's engagement. A trillion is the bound (decided: no
     # listing's count or amount reaches it), and a trillion itself is kept.
@@ -192,7 +191,7 @@ def test_a_count_of_1e308_is_not_a_count(runner, tmp_path):
         "listing_id,favorites,gmv\nA1,1e308,10\nA2,1e12,10\nA3,5,2e13\n",
     )
     rejects = tmp_path / "rejects.csv"
-    result = runner.invoke(cli, ["check", str(export), "--rejects", str(rejects)])
+    result = run_cli("check", export, "--rejects", rejects)
     assert result.exit_code == 0, result.output
     assert pd.read_csv(rejects, dtype=str)["reject_reason"].tolist() == [
         "row 2: favorites is 1e+308, above 1,000,000,000,000: not a count",
@@ -366,14 +365,14 @@ def test_real_format_exports_mutated_lose_no_row_and_raise_no_traceback(
     assert export.data["listing_id"].is_unique
 
 
-def test_a_utf8_file_cut_inside_a_character_says_so(runner, tmp_path):
+def test_a_utf8_file_cut_inside_a_character_says_so(run_cli, tmp_path):
     # Before: Arrow's row handler printed a UnicodeDecodeError traceback for
     # the short last row ("Exception ignored in ..."), or the file was read
     # again as GB18030, every Chinese cell garbled.
     data = "商品ID,商品名称,访客数\nA1,碎花连衣裙,5\nA2,真皮".encode()[:-1]
     export = tmp_path / "cut.csv"
     export.write_bytes(data)
-    result = runner.invoke(cli, ["check", str(export)])
+    result = run_cli("check", export)
     assert result.exit_code == 2
     assert result.stderr == (
         f"Error: {export}: ends in the middle of a character, so the file was cut "

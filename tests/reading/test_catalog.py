@@ -2,20 +2,18 @@
 
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_csv
+from conftest import FIXTURES, write_csv
 
-from ranking.cli import cli
 from ranking.errors import ExportError
 from ranking.reading.catalog import open_catalog, parse_sets
 from ranking.reading.export import read_export
 
-FIXTURES = Path(__file__).parent / "fixtures" / "exports"
-SYCM = FIXTURES / "sycm_goods_2026-03.xlsx"
-ITEMS = FIXTURES / "taobao_assistant_items.csv"
+EXPORTS = FIXTURES / "exports"
+SYCM = EXPORTS / "sycm_goods_2026-03.xlsx"
+ITEMS = EXPORTS / "taobao_assistant_items.csv"
 
 
 def _joined(*paths, sets=()):
@@ -111,10 +109,8 @@ def test_joining_streams_the_first_export_chunk_by_chunk(tmp_path):
     assert whole["listing_id"].tolist()[-1] == "900"  # only in b: last
 
 
-def test_check_cli_joins_files_and_shows_coverage(runner):
-    result = runner.invoke(
-        cli, ["check", str(SYCM), str(ITEMS), "--set", "服务态度=4.8"]
-    )
+def test_check_cli_joins_files_and_shows_coverage(run_cli):
+    result = run_cli("check", SYCM, ITEMS, "--set", "服务态度=4.8")
     assert result.exit_code == 0, result.output
     assert "files joined on listing_id" in result.output
     assert " 80.0%  taobao_assistant_items.csv" in result.output
@@ -123,13 +119,10 @@ def test_check_cli_joins_files_and_shows_coverage(runner):
 
 
 def test_score_joined_exports_with_category_and_price_known(
-    runner, tmp_path, model_dir
+    run_cli, tmp_path, model_dir
 ):
     out = tmp_path / "scored.csv"
-    result = runner.invoke(
-        cli,
-        ["score", str(SYCM), str(ITEMS), "-o", str(out), "--model", str(model_dir)],
-    )
+    result = run_cli("score", SYCM, ITEMS, "-o", out, "--model", model_dir)
     assert result.exit_code == 0, result.output
     scored = pd.read_csv(out, dtype=str)
     assert len(scored) == 5
@@ -138,15 +131,15 @@ def test_score_joined_exports_with_category_and_price_known(
     assert "category" in one.unknown_signals
 
 
-def test_audit_cache_is_keyed_by_every_file(runner, tmp_path, model_dir, monkeypatch):
+def test_audit_cache_is_keyed_by_every_file(run_cli, tmp_path, model_dir, monkeypatch):
     monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
     spine = write_csv(tmp_path / "a.csv", SYCM_CSV)
     items = write_csv(tmp_path / "b.csv", "商品ID,主图视频\n1,是\n2,否\n3,是\n")
     argv = ["audit", str(spine), str(items), "2", "--model", str(model_dir)]
-    first = runner.invoke(cli, [*argv, "--format", "json"])
+    first = run_cli(*argv, "--format", "json")
     assert first.exit_code == 0, first.output
     write_csv(items, "商品ID,主图视频\n1,是\n2,是\n3,是\n")
-    second = runner.invoke(cli, [*argv, "--format", "json"])
+    second = run_cli(*argv, "--format", "json")
     assert second.exit_code == 0, second.output
     before, after = json.loads(first.stdout), json.loads(second.stdout)
     assert "has_main_video" not in before["unknown_signals"]

@@ -14,13 +14,18 @@ from sklearn.linear_model import SGDClassifier
 
 from ranking.model.features import title_grams
 from ranking.model.features import title_model as tm
-from ranking.model.features.common import listing_keys
 from ranking.model.features.title_sample import sample_mask
+from ranking.reading.values import hash_text
 from ranking.sim import simulate
 
 PRICERUNNER = REALDATA / "pricerunner" / "pricerunner_title_category.csv"
 # The bounded sample proposed for production (bench/title_model.py).
 TOTAL, FLOOR = 40_000, 200
+
+
+def listing_keys(frame: pd.DataFrame) -> np.ndarray:
+    """Each listing's key as the profile gives it: its id hashed."""
+    return hash_text(frame["listing_id"].astype("string").fillna(""))
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +47,8 @@ def _sklearn_beside_ours(titles: pd.Series, labels: pd.Series):
     """scikit-learn's classifier fitted on our features, and the same weights
     as a TitleModel."""
     counts = title_grams.title_features(titles)
-    columns, idf = tm._vocabulary(counts, labels.nunique())
-    features = tm._select(counts, columns, idf)
+    columns, idf = tm.vocabulary(counts, labels.nunique())
+    features = tm.tfidf_rows(counts, columns, idf)
     sgd = SGDClassifier(**tm.SGD, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -128,19 +133,29 @@ def test_cross_fitted_rows_are_never_scored_by_a_model_that_saw_them():
 
 
 @pytest.mark.parametrize("classes", [12, 2])
-def test_the_applied_model_is_the_mean_of_the_fold_models(catalog, classes):
+def test_the_applied_model_is_the_mean_of_the_fold_models(
+    catalog, classes, monkeypatch
+):
     kept = catalog["category"].isin(np.sort(catalog["category"].unique())[:classes])
     frame = catalog[kept]
     keys = listing_keys(frame)
     model, fit = tm.fit_title_model(frame["title"], frame["category"], keys)
-    folds = []
-    real_fit = tm._fit_sgd
-    try:
-        tm._fit_sgd = lambda *a, **k: folds.append(real_fit(*a, **k)) or folds[-1]
-        tm.fit_title_model(frame["title"], frame["category"], keys)
-    finally:
-        tm._fit_sgd = real_fit
-    assert len(folds) == tm.FOLDS  # no sixth fit on the whole sample
+    # Every SGD fit of a second, same fitting, as the fold models it made.
+    fitted = []
+    real_fit = SGDClassifier.fit
+    monkeypatch.setattr(
+        SGDClassifier,
+        "fit",
+        lambda sgd, *a, **k: fitted.append(sgd) or real_fit(sgd, *a, **k),
+    )
+    tm.fit_title_model(frame["title"], frame["category"], keys)
+    assert len(fitted) == tm.FOLDS  # no sixth fit on the whole sample
+    folds = [
+        tm.TitleModel(
+            sgd.classes_, model.columns, model.idf, sgd.coef_.T, sgd.intercept_
+        )
+        for sgd in fitted
+    ]
     mean = np.mean([fold.one_vs_rest()[0] for fold in folds], axis=0)
     np.testing.assert_allclose(model.one_vs_rest()[0], mean, rtol=1e-5, atol=1e-6)
     # Two classes keep scikit-learn's one column, the second against the first.

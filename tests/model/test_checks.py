@@ -14,6 +14,7 @@ from io import BytesIO
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import FIXTURES
 from PIL import Image
 
 from ranking.model.features import media
@@ -273,8 +274,7 @@ EDITS = {
 
 
 @pytest.mark.parametrize("edit", list(EDITS))
-def test_a_hand_edited_model_is_refused_in_one_line(model_dir, tmp_path, edit, runner):
-    from ranking.cli import cli
+def test_a_hand_edited_model_is_refused_in_one_line(model_dir, tmp_path, edit, run_cli):
     from ranking.errors import ModelFileError
     from ranking.model.persist import load_model
 
@@ -285,9 +285,7 @@ def test_a_hand_edited_model_is_refused_in_one_line(model_dir, tmp_path, edit, r
     export = tmp_path / "x.csv"
     export.write_text("listing_id,monthly_sales\nA,3\nB,5\n")
     out = str(tmp_path / "out.csv")
-    result = runner.invoke(
-        cli, ["score", str(export), "--model", str(folder), "-o", out]
-    )
+    result = run_cli("score", export, "--model", folder, "-o", out)
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
 
@@ -443,15 +441,14 @@ def _no_read_excel(monkeypatch):
 
 
 def test_an_xlsx_whose_sheet_is_a_bomb_is_refused_before_reading(
-    tmp_path, monkeypatch, runner
+    tmp_path, monkeypatch, run_cli
 ):
-    from ranking.cli import cli
 
     bomb = _workbook(tmp_path / "bomb.xlsx", {"sheet1.xml": _BOMB_ROWS}, "sheet1.xml")
     assert bomb.stat().st_size < 120_000
     _no_read_excel(monkeypatch)
     start = time.perf_counter()
-    result = runner.invoke(cli, ["check", str(bomb)])
+    result = run_cli("check", bomb)
     assert time.perf_counter() - start < 1.0
     assert result.exit_code == 2 and "Traceback" not in result.output
     (line,) = result.stderr.splitlines()
@@ -482,9 +479,8 @@ def test_a_sheet_above_the_size_cap_is_refused(tmp_path, monkeypatch):
 
 
 def test_the_real_exports_are_under_the_caps():
-    from pathlib import Path
 
-    fixtures = sorted(Path(__file__).parent.glob("fixtures/**/*.xlsx"))
+    fixtures = sorted(FIXTURES.glob("**/*.xlsx"))
     assert len(fixtures) >= 3
     for path in fixtures:
         excel.check_sheet_size(path)  # nothing raised
@@ -539,12 +535,11 @@ def _catalog_with_images(market, tmp_path):
     return root / "catalog.csv", photos, catalog["listing_id"].iloc[0]
 
 
-def test_images_root_on_the_command_line(market, model_dir, tmp_path, runner, caplog):
-    from ranking.cli import cli
+def test_images_root_on_the_command_line(market, model_dir, tmp_path, run_cli, caplog):
 
     export, photos, first = _catalog_with_images(market, tmp_path)
     common = ["score", str(export), "--model", str(model_dir), "--lang", "en"]
-    default = runner.invoke(cli, common + ["-o", str(tmp_path / "a.csv")])
+    default = run_cli(*common, "-o", tmp_path / "a.csv")
     assert default.exit_code == 0, default.output
     # The five in photos/ and /etc/passwd: refused, told in one note line
     # (a log warning: on stderr from the command, in caplog here).
@@ -556,9 +551,7 @@ def test_images_root_on_the_command_line(market, model_dir, tmp_path, runner, ca
         "(--images-root DIR allows another))"
     )
     caplog.clear()
-    widened = runner.invoke(
-        cli, common + ["-o", str(tmp_path / "b.csv"), "--images-root", str(photos)]
-    )
+    widened = run_cli(*common, "-o", tmp_path / "b.csv", "--images-root", photos)
     assert widened.exit_code == 0, widened.output
     # Only /etc/passwd is still refused: outside both folders.
     (note,) = [r.getMessage() for r in caplog.records if r.name.endswith("media")]
@@ -577,17 +570,16 @@ def test_images_root_on_the_command_line(market, model_dir, tmp_path, runner, ca
 
 
 def test_an_audit_with_images_root_is_not_served_from_the_cache_without(
-    market, model_dir, tmp_path, runner, monkeypatch
+    market, model_dir, tmp_path, run_cli, monkeypatch
 ):
-    from ranking.cli import cli
 
     monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
     export, photos, first = _catalog_with_images(market, tmp_path)
     args = ["audit", str(export), str(first), "--model", str(model_dir)]
     args += ["--format", "json"]
-    before = runner.invoke(cli, args)
-    widened = runner.invoke(cli, args + ["--images-root", str(photos)])
-    again = runner.invoke(cli, args)
+    before = run_cli(*args)
+    widened = run_cli(*args, "--images-root", photos)
+    again = run_cli(*args)
     assert before.exit_code == widened.exit_code == again.exit_code == 0
     weights = [json.loads(r.stdout)["weight"] for r in (before, widened, again)]
     assert weights[0] == weights[2] != weights[1]

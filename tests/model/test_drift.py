@@ -3,18 +3,17 @@ data's profile; what the export does not carry is said apart, never drift."""
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import FIXTURES
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ranking.cli import cli
 from ranking.model import drift
 
-SHOP = Path(__file__).parent / "fixtures" / "shop"
+SHOP = FIXTURES / "shop"
 SYCM = "【生意参谋平台】商品_全部_{}.xlsx"
 #: The shop's two months of 商品 export, the item list and the review sheet.
 FEBRUARY = SHOP / SYCM.format("2026-02-01_2026-02-28")
@@ -126,37 +125,19 @@ def test_a_small_export_that_really_moved_is_still_caught(training_rows):
 
 
 def test_an_export_like_the_training_data_raises_no_warning(
-    runner, market_files, model_dir, tmp_path
+    run_cli, market_files, model_dir, tmp_path
 ):
-    result = runner.invoke(
-        cli,
-        [
-            "score",
-            str(market_files["catalog"]),
-            "-o",
-            str(tmp_path / "s.csv"),
-            "--model",
-            str(model_dir),
-        ],
+    result = run_cli(
+        "score", market_files["catalog"], "-o", tmp_path / "s.csv", "--model", model_dir
     )
     assert result.exit_code == 0, result.output
     assert "warning" not in result.output and "notice" not in result.output
 
 
 def test_a_shifted_export_warns_naming_the_signals(
-    runner, shifted, model_dir, tmp_path
+    run_cli, shifted, model_dir, tmp_path
 ):
-    result = runner.invoke(
-        cli,
-        [
-            "score",
-            str(shifted),
-            "-o",
-            str(tmp_path / "s.csv"),
-            "--model",
-            str(model_dir),
-        ],
-    )
+    result = run_cli("score", shifted, "-o", tmp_path / "s.csv", "--model", model_dir)
     assert result.exit_code == 0, result.output
     warning = [
         line for line in result.output.splitlines() if line.startswith("warning")
@@ -175,11 +156,10 @@ def test_a_shifted_export_warns_naming_the_signals(
     assert "monthly_sales (PSI" not in result.output
 
 
-def test_audit_reports_drift_in_json(runner, shifted, market, model_dir):
+def test_audit_reports_drift_in_json(run_cli, shifted, market, model_dir):
     listing = str(market.catalog["listing_id"].iloc[0])
-    result = runner.invoke(
-        cli,
-        ["audit", str(shifted), listing, "--model", str(model_dir), "--format", "json"],
+    result = run_cli(
+        "audit", shifted, listing, "--model", model_dir, "--format", "json"
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -187,10 +167,7 @@ def test_audit_reports_drift_in_json(runner, shifted, market, model_dir):
     named = {s["name"] for s in report["drift"] if s["level"] == "warning"}
     assert {"price", "visitors", "dsr_service"} <= named
     # The second audit is served from the cache, which keeps the counts.
-    again = runner.invoke(
-        cli,
-        ["audit", str(shifted), listing, "--model", str(model_dir), "--format", "json"],
-    )
+    again = run_cli("audit", shifted, listing, "--model", model_dir, "--format", "json")
     assert json.loads(again.stdout)["drift"] == report["drift"]
 
 
@@ -216,18 +193,16 @@ def test_a_moved_contribution_is_caught_where_signals_alone_would_not_say(
 
 
 def test_evaluate_sets_the_model_now_beside_its_training_figures(
-    runner, market, market_files, model_dir, tmp_path
+    run_cli, market, market_files, model_dir, tmp_path
 ):
     args = ["evaluate", str(market_files["catalog"]), "--model", str(model_dir)]
-    fresh = runner.invoke(cli, [*args, "--ranks", str(market_files["ranks"])])
+    fresh = run_cli(*args, "--ranks", market_files["ranks"])
     assert fresh.exit_code == 0, fresh.output
     assert "model at training (held out)" in fresh.stdout
     assert "stale" not in fresh.stdout
     card = json.loads((model_dir / "card.json").read_text())
     report = json.loads(
-        runner.invoke(
-            cli, [*args, "--ranks", str(market_files["ranks"]), "--format", "json"]
-        ).stdout
+        run_cli(*args, "--ranks", market_files["ranks"], "--format", "json").stdout
     )
     assert report["at_training"]["ndcg@10"] == card["metrics"]["model"]["ndcg@10"]
     # The platform now ranks by monthly sales alone: the model is stale.
@@ -241,7 +216,7 @@ def test_evaluate_sets_the_model_now_beside_its_training_figures(
     )
     path = tmp_path / "by_sales.csv"
     ranks.to_csv(path, index=False)
-    stale = runner.invoke(cli, [*args, "--ranks", str(path)])
+    stale = run_cli(*args, "--ranks", path)
     assert stale.exit_code == 0, stale.output
     assert "stale: on these ranks the model no longer beats" in stale.stdout
 
@@ -265,29 +240,27 @@ def _says_nothing_of(output: str, names: set[str]) -> None:
     assert set(notes[0].removeprefix(NOTE).split(", ")) == names
 
 
-def test_the_shop_is_not_told_its_missing_signals_drifted(runner, model_dir, tmp_path):
+def test_the_shop_is_not_told_its_missing_signals_drifted(run_cli, model_dir, tmp_path):
     model = ["--model", str(model_dir)]
     files = [str(f) for f in JOINED]
-    score = runner.invoke(
-        cli, ["score", *files, *SETS, "-o", str(tmp_path / "s.csv"), *model]
-    )
+    score = run_cli("score", *files, *SETS, "-o", tmp_path / "s.csv", *model)
     assert score.exit_code == 0, score.output
     _says_nothing_of(score.stderr, LACKS)
 
-    audit = runner.invoke(cli, ["audit", *files, "712345678901", *SETS, *model])
+    audit = run_cli("audit", *files, "712345678901", *SETS, *model)
     assert audit.exit_code == 0, audit.output
     _says_nothing_of(audit.stderr, LACKS)
 
     args = ["diff", str(FEBRUARY), str(MARCH), *SETS, *model]
-    diff = runner.invoke(cli, [*args, "-o", str(tmp_path / "d.csv")])
+    diff = run_cli(*args, "-o", tmp_path / "d.csv")
     assert diff.exit_code == 0, diff.output
     _says_nothing_of(diff.stderr, LACKS_ALONE)
 
 
-def test_the_shops_json_drift_lists_each_missing_signal_once(runner, model_dir):
+def test_the_shops_json_drift_lists_each_missing_signal_once(run_cli, model_dir):
     args = ["audit", *map(str, JOINED), "712345678901", *SETS]
     args += ["--model", str(model_dir), "--format", "json"]
-    first = runner.invoke(cli, args)
+    first = run_cli(*args)
     assert first.exit_code == 0, first.output
     report = json.loads(first.stdout)
     absent = [s["name"] for s in report["drift"] if s["level"] == "not_in_export"]
@@ -296,15 +269,15 @@ def test_the_shops_json_drift_lists_each_missing_signal_once(runner, model_dir):
     moved = {s["name"] for s in report["drift"] if s["level"] != "not_in_export"}
     assert not moved & (LACKS | {d.split("=")[0] for d in DSR} | FACTORS_LEFT_OUT)
     # Served from the cache the second time: the one-valued DSR still is.
-    again = runner.invoke(cli, args)
+    again = run_cli(*args)
     assert json.loads(again.stdout)["drift"] == report["drift"]
 
 
 def test_the_note_is_written_in_chinese_with_the_exports_own_words(
-    runner, model_dir, tmp_path
+    run_cli, model_dir, tmp_path
 ):
     args = ["score", *map(str, JOINED), *SETS, "-o", str(tmp_path / "s.csv")]
-    result = runner.invoke(cli, [*args, "--model", str(model_dir), "--lang", "zh"])
+    result = run_cli(*args, "--model", model_dir, "--lang", "zh")
     assert result.exit_code == 0, result.output
     notes = [
         line

@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REALDATA, write_csv
+from conftest import FIXTURES, REALDATA, write_csv
 
-from ranking.cli import cli
 from ranking.errors import ExportError
 from ranking.model.features import FEATURES, sales
 from ranking.model.persist import load_model
@@ -21,13 +20,13 @@ from ranking.reading import schema
 from ranking.reading.export import read_export, read_ranks
 from ranking.reading.values import parse_numbers, parse_sales_ranks
 
-SERP = Path(__file__).parent / "fixtures" / "serp"
+SERP = FIXTURES / "serp"
 TAOBAO = SERP / "taobao_search_pages.csv"
 AMAZON = SERP / "amazon_search_results.csv"
 
 
-def train_cli(runner, export, model, *extra):
-    result = runner.invoke(cli, ["train", str(export), "-o", str(model), *extra])
+def train_cli(run_cli, export, model, *extra):
+    result = run_cli("train", export, "-o", model, *extra)
     assert result.exit_code == 0, result.output + result.stderr
     return load_model(model)
 
@@ -35,8 +34,8 @@ def train_cli(runner, export, model, *extra):
 # --- one table: listings and ranks ------------------------------------------------
 
 
-def test_taobao_search_pages_train_end_to_end(runner, tmp_path):
-    model, card = train_cli(runner, TAOBAO, tmp_path / "m")
+def test_taobao_search_pages_train_end_to_end(run_cli, tmp_path):
+    model, card = train_cli(run_cli, TAOBAO, tmp_path / "m")
     # The ranks came from the table itself: three keyword pages, 32 results.
     assert card["label"] == "ranks"
     assert card["ranks"]["from_export"] is True
@@ -53,8 +52,8 @@ def test_taobao_search_pages_train_end_to_end(runner, tmp_path):
     assert np.ptp(payers[:-1]) > 0  # learned from the pages, not flat
 
 
-def test_amazon_search_results_train_end_to_end(runner, tmp_path):
-    model, card = train_cli(runner, AMAZON, tmp_path / "m")
+def test_amazon_search_results_train_end_to_end(run_cli, tmp_path):
+    model, card = train_cli(run_cli, AMAZON, tmp_path / "m")
     assert card["ranks"]["from_export"] is True
     assert card["ranks"]["groups"] == 3
     # 33 rows: two ASINs on two search terms and a sponsored banner (position
@@ -84,9 +83,9 @@ def test_a_listing_on_two_keywords_is_one_listing_with_its_first_rows_signals():
     assert (ranks.data["listing_id"] == "530000023757").sum() == 2
 
 
-def test_ranks_naming_the_same_file_train_the_same_model(runner, tmp_path):
-    alone, _ = train_cli(runner, TAOBAO, tmp_path / "a")
-    named, card = train_cli(runner, TAOBAO, tmp_path / "b", "--ranks", str(TAOBAO))
+def test_ranks_naming_the_same_file_train_the_same_model(run_cli, tmp_path):
+    alone, _ = train_cli(run_cli, TAOBAO, tmp_path / "a")
+    named, card = train_cli(run_cli, TAOBAO, tmp_path / "b", "--ranks", str(TAOBAO))
     assert card["ranks"]["from_export"] is True
     (meta_a, arrays_a), (meta_b, arrays_b) = alone.to_data(), named.to_data()
     assert meta_a == meta_b and arrays_a.keys() == arrays_b.keys()
@@ -94,33 +93,26 @@ def test_ranks_naming_the_same_file_train_the_same_model(runner, tmp_path):
         assert np.array_equal(values, arrays_b[name], equal_nan=True), name
 
 
-def test_evaluate_reads_the_ranks_of_a_search_table(runner, tmp_path):
-    train_cli(runner, AMAZON, tmp_path / "m")
-    result = runner.invoke(
-        cli,
-        ["evaluate", str(AMAZON), "--model", str(tmp_path / "m"), "--format", "json"],
-    )
+def test_evaluate_reads_the_ranks_of_a_search_table(run_cli, tmp_path):
+    train_cli(run_cli, AMAZON, tmp_path / "m")
+    result = run_cli("evaluate", AMAZON, "--model", tmp_path / "m", "--format", "json")
     assert result.exit_code == 0, result.output + result.stderr
     report = json.loads(result.output)
     assert report["groups"] == 3 and report["observations"] == 32
 
 
-def test_evaluate_without_ranks_anywhere_is_one_line(runner, tmp_path, market_files):
-    train_cli(runner, TAOBAO, tmp_path / "m")
-    result = runner.invoke(
-        cli, ["evaluate", str(market_files["catalog"]), "--model", str(tmp_path / "m")]
-    )
+def test_evaluate_without_ranks_anywhere_is_one_line(run_cli, tmp_path, market_files):
+    train_cli(run_cli, TAOBAO, tmp_path / "m")
+    result = run_cli("evaluate", market_files["catalog"], "--model", tmp_path / "m")
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
     assert "no ranks to evaluate on" in result.stderr
 
 
-def test_two_search_tables_without_ranks_ask_which(runner, tmp_path):
+def test_two_search_tables_without_ranks_ask_which(run_cli, tmp_path):
     other = tmp_path / "amazon_again.csv"
     other.write_bytes(AMAZON.read_bytes())
-    result = runner.invoke(
-        cli, ["train", str(AMAZON), str(other), "-o", str(tmp_path / "m")]
-    )
+    result = run_cli("train", AMAZON, other, "-o", tmp_path / "m")
     assert result.exit_code == 2
     assert "both have keyword and position columns" in result.stderr
     assert result.stderr.count("\n") == 1
@@ -214,10 +206,10 @@ def test_best_sellers_rank_stands_in_only_where_no_sales_count_is_given():
     assert "sales_rank" not in schema.absent_signals(frame.drop(columns="sales_rank"))
 
 
-def test_best_sellers_rank_is_learned_lower_is_better(runner, tmp_path):
+def test_best_sellers_rank_is_learned_lower_is_better(run_cli, tmp_path):
     """The fixture's positions follow its Best Sellers Ranks: the learned term
     must fall as the rank grows, and by a real amount."""
-    model, _ = train_cli(runner, AMAZON, tmp_path / "m")
+    model, _ = train_cli(run_cli, AMAZON, tmp_path / "m")
     shape = model.additive.shape("log_sales_rank")
     terms = shape["term"].to_numpy()[:-1]  # the last bin is "unknown"
     assert np.all(np.diff(terms) <= 1e-12)
@@ -237,12 +229,12 @@ def test_bought_in_past_month_is_a_sales_count():
 
 
 @pytest.mark.skipif(not REALDATA.exists(), reason="shared/realdata not beside checkout")
-def test_real_taobao_search_pages_train_as_they_are(runner, tmp_path):
+def test_real_taobao_search_pages_train_as_they_are(run_cli, tmp_path):
     """Two captured Taobao pages (女包, 芝麻糊): query and position columns,
     payers as 1881人付款 beside the preparer's own payer_count, DSR ×100 with
     0 for none; no ranks file made by hand."""
     pages = REALDATA / "taobao_serp" / "taobao_serp_positions.csv"
-    model, card = train_cli(runner, pages, tmp_path / "m")
+    model, card = train_cli(run_cli, pages, tmp_path / "m")
     assert card["ranks"]["from_export"] is True
     assert card["ranks"]["groups"] == 2
     # 72 rows: 3 without an item id, and 10609596736 twice on 芝麻糊 (an ad at
@@ -281,9 +273,9 @@ def meli_search_table(folder: Path) -> Path:
 
 
 @pytest.mark.skipif(not REALDATA.exists(), reason="shared/realdata not beside checkout")
-def test_real_mercadolibre_lists_train_from_one_table(runner, tmp_path):
+def test_real_mercadolibre_lists_train_from_one_table(run_cli, tmp_path):
     table = meli_search_table(tmp_path)
-    _, card = train_cli(runner, table, tmp_path / "m")
+    _, card = train_cli(run_cli, table, tmp_path / "m")
     assert card["ranks"]["from_export"] is True
     assert card["ranks"]["groups"] == 107
     # 8,635 rows; 131 repeat a post_id (on another list, or again on a later

@@ -252,21 +252,13 @@ def test_reading_never_modifies_the_input(market_files):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
 
-def test_failed_write_leaves_old_output_and_no_temp_file(tmp_path, monkeypatch):
+def test_failed_write_leaves_old_output_and_no_temp_file(tmp_path):
     out = tmp_path / "out.csv"
     out.write_text("old")
-
-    def broken(frame, path, suffix):
-        path.write_text("half")
+    # A chunk written to the temporary file, then the run fails.
+    with pytest.raises(RuntimeError), writers.TableWriter(out) as writer:
+        writer.write(pd.DataFrame({"a": [1]}))
         raise RuntimeError("disk full")
-
-    monkeypatch.setattr(
-        writers.TableWriter,
-        "_write",
-        lambda self, frame: broken(frame, self._temporary, self.suffix),
-    )
-    with pytest.raises(RuntimeError):
-        writers.write_table(pd.DataFrame({"a": [1]}), out)
     assert out.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
 
@@ -390,14 +382,12 @@ def test_gb18030_text_that_starts_as_plain_ascii(tmp_path):
     assert export.data["visitors"].iloc[-1] == 12000.0
 
 
-def test_scored_xlsx_is_made_for_people(runner, market_files, model_dir, tmp_path):
+def test_scored_xlsx_is_made_for_people(run_cli, market_files, model_dir, tmp_path):
     from openpyxl import load_workbook
-
-    from ranking.cli import cli
 
     out = tmp_path / "scored.xlsx"
     args = ["score", str(market_files["catalog"]), "-o", str(out)]
-    result = runner.invoke(cli, [*args, "--model", str(model_dir)])
+    result = run_cli(*args, "--model", model_dir)
     assert result.exit_code == 0, result.output
     sheet = load_workbook(out).active
     header = [cell.value for cell in sheet[1]]
@@ -420,19 +410,18 @@ def test_scored_xlsx_is_made_for_people(runner, market_files, model_dir, tmp_pat
 
 
 def test_scored_xlsx_speaks_the_chosen_language(
-    runner, market_files, model_dir, tmp_path
+    run_cli, market_files, model_dir, tmp_path
 ):
     """Headers ``score`` adds in Chinese (the column's name kept as the
     cell's comment), fixes in plain words; CSV keeps the factor names."""
     from openpyxl import load_workbook
 
-    from ranking.cli import cli
     from ranking.lang import fix_words
 
     out, plain = tmp_path / "scored.xlsx", tmp_path / "scored.csv"
     args = [str(market_files["catalog"]), "--model", str(model_dir), "--lang", "zh"]
-    assert runner.invoke(cli, ["score", *args, "-o", str(out)]).exit_code == 0
-    assert runner.invoke(cli, ["score", *args, "-o", str(plain)]).exit_code == 0
+    assert run_cli("score", *args, "-o", out).exit_code == 0
+    assert run_cli("score", *args, "-o", plain).exit_code == 0
     sheet = load_workbook(out).active
     header = {cell.value: cell for cell in sheet[1]}
     assert "权重" in header and "weight" not in header

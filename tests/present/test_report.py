@@ -9,7 +9,6 @@ import pytest
 from browser import chromium_or_skip, open_page
 from PIL import Image
 
-from ranking.cli import cli
 from ranking.model.workspace import Workspace
 from ranking.present.report import TABLE_ROWS, WEAKEST, listing_card
 from ranking.sim import next_week, simulate
@@ -29,14 +28,14 @@ def big_weeks(tmp_path_factory):
 
 
 def test_report_of_20000_listings_opens_offline_in_a_browser(
-    runner, big_weeks, model_dir, tmp_path
+    run_cli, big_weeks, model_dir, tmp_path
 ):
     chromium = chromium_or_skip()
     out = tmp_path / "report.html"
     args = ["report", str(big_weeks["new"]), "-o", str(out)]
     args += ["--model", str(model_dir), "--ranks", str(big_weeks["ranks"])]
     args += ["--old", str(big_weeks["old"]), "--lang", "zh"]
-    result = runner.invoke(cli, args)
+    result = run_cli(*args)
     assert result.exit_code == 0, result.output
     assert "20,000 个商品的报告" in result.stdout
     page = out.read_text(encoding="utf-8")
@@ -76,18 +75,18 @@ def test_the_weakest_listings_get_cards_whose_waterfall_adds_up(
 
 
 def test_report_names_listings_and_refuses_an_unknown_one(
-    runner, market, market_files, model_dir, tmp_path
+    run_cli, market, market_files, model_dir, tmp_path
 ):
     out = tmp_path / "r.html"
     base = ["report", str(market_files["catalog"]), "-o", str(out)]
     base += ["--model", str(model_dir)]
     listing = str(market.catalog["listing_id"].iloc[5])
-    result = runner.invoke(cli, [*base, "--listing", listing])
+    result = run_cli(*base, "--listing", listing)
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
     assert page.count('class="card"') == 1 and listing in page
     assert "Listing weight report" in page
-    missing = runner.invoke(cli, [*base, "--listing", "NO-SUCH-ID"])
+    missing = run_cli(*base, "--listing", "NO-SUCH-ID")
     assert missing.exit_code == 2
     assert "no listing with id 'NO-SUCH-ID'" in missing.stderr
     assert "Traceback" not in missing.output

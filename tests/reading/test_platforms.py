@@ -1,17 +1,14 @@
 """Exports laid out as real back offices write them (issue 8): one fixture per
 platform and vintage, header rows from public sources (tests/fixtures/exports)."""
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from conftest import FIXTURES
 
-from ranking.cli import cli
 from ranking.errors import ExportError, RejectedRowsError
 from ranking.reading.export import read_export
 
-FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+EXPORTS = FIXTURES / "exports"
 
 AMAZON = {
     "title": "Title",
@@ -238,14 +235,14 @@ CASES = {
 
 
 def test_every_fixture_has_a_case():
-    files = {p.name for p in FIXTURES.iterdir() if p.suffix in {".csv", ".xlsx"}}
+    files = {p.name for p in EXPORTS.iterdir() if p.suffix in {".csv", ".xlsx"}}
     assert files == set(CASES)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_platform_export_reads_whole_with_every_signal_mapped(name):
     listings, aside, mapping = CASES[name]
-    export = read_export(FIXTURES / name)
+    export = read_export(EXPORTS / name)
     assert export.columns == mapping
     assert len(export.data) == listings
     assert export.not_listings == aside
@@ -254,12 +251,12 @@ def test_platform_export_reads_whole_with_every_signal_mapped(name):
 
 
 def _one(name: str, listing: str) -> pd.Series:
-    data = read_export(FIXTURES / name).data
+    data = read_export(EXPORTS / name).data
     return data.set_index("listing_id").loc[listing]
 
 
 def test_sycm_units_and_group_ids_are_not_taken_for_people_or_listings():
-    export = read_export(FIXTURES / "sycm_goods_2026-03.xlsx")
+    export = read_export(EXPORTS / "sycm_goods_2026-03.xlsx")
     assert "商品加购件数" in export.passthrough  # units added to cart
     assert "主商品ID" in export.passthrough  # a linked group, not the listing
     assert "月累计支付件数" in export.passthrough  # month-to-date
@@ -272,7 +269,7 @@ def test_sycm_units_and_group_ids_are_not_taken_for_people_or_listings():
 
 
 def test_jd_total_row_is_set_aside_and_the_category_path_built():
-    export = read_export(FIXTURES / "jd_sku_detail_2026-03-31.csv")
+    export = read_export(EXPORTS / "jd_sku_detail_2026-03-31.csv")
     assert "合计" not in set(export.data["listing_id"])
     (reason,) = export.rejects["reject_reason"]
     assert reason == "row 2: not a listing: a total row"
@@ -290,14 +287,14 @@ def test_a_window_in_the_period_column_ends_on_its_last_day():
 
 
 def test_douyin_live_room_price_and_mount_time_are_not_the_listings():
-    export = read_export(FIXTURES / "douyin_live_goods.csv")
+    export = read_export(EXPORTS / "douyin_live_goods.csv")
     assert {"直播间价格", "首次上架时间"} <= set(export.passthrough)
     row = export.data.set_index("listing_id").loc["3612345678901234567"]
     assert row["gmv"] == 12870.0 and row["price"] == 99.0
 
 
 def test_amazon_b2b_and_device_twins_are_never_taken_for_the_total():
-    export = read_export(FIXTURES / "amazon_uk_2025_split.csv")
+    export = read_export(EXPORTS / "amazon_uk_2025_split.csv")
     row = export.data.set_index("listing_id").loc["B0CHILD011"]
     assert row["visitors"] == 1000  # Sessions – Total, not the app or browser part
     assert "Sessions – Total – B2B" in export.passthrough
@@ -333,18 +330,16 @@ def test_amazon_money_with_its_currency_mark(name, listing, gmv):
     assert _one(name, listing)["gmv"] == pytest.approx(gmv)
 
 
-def test_check_says_which_column_is_the_listing_and_why():
-    result = CliRunner().invoke(
-        cli, ["check", str(FIXTURES / "amazon_us_2023.csv")], catch_exceptions=False
-    )
+def test_check_says_which_column_is_the_listing_and_why(run_cli):
+    result = run_cli("check", EXPORTS / "amazon_us_2023.csv", catch_exceptions=False)
     assert result.exit_code == 0
     assert "listing_id is '(Child) ASIN' (child ASIN, ranked first)" in result.output
     assert "passed through: 'SKU' (SKU)" in result.output
 
 
-def test_check_counts_total_rows_apart_from_bad_rows(tmp_path):
-    path = FIXTURES / "jd_sku_detail_2026-03-31.csv"
-    result = CliRunner().invoke(cli, ["check", str(path), "--strict"])
+def test_check_counts_total_rows_apart_from_bad_rows(run_cli):
+    path = EXPORTS / "jd_sku_detail_2026-03-31.csv"
+    result = run_cli("check", path, "--strict")
     assert result.exit_code == 0, result.output  # a total row is not bad data
     assert "2 rows kept, 0 rejected, 1 set aside (not listings)" in result.output
 
@@ -398,8 +393,8 @@ def test_a_dash_id_is_a_sub_table_row(tmp_path):
 def test_amazon_business_report_joined_with_its_listings_report():
     from ranking.reading.catalog import open_catalog
 
-    business = FIXTURES / "amazon_uk_2025.csv"
-    listings = FIXTURES / "amazon_active_listings.csv"
+    business = EXPORTS / "amazon_uk_2025.csv"
+    listings = EXPORTS / "amazon_active_listings.csv"
     export = open_catalog([business, listings]).read()
     data = export.data.set_index("listing_id")
     row = data.loc["B08BP9LB61"]  # two SKU rows in each report: one listing
@@ -422,14 +417,13 @@ PLATFORMS = {
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_check_names_the_export_each_fixture_is(name):
-    (platform,) = read_export(FIXTURES / name).summary()["platforms"].values()
+    (platform,) = read_export(EXPORTS / name).summary()["platforms"].values()
     expected = PLATFORMS.get(name, "Amazon Business Report")
     assert platform is not None and platform.startswith(expected)
 
 
-def test_check_says_which_factors_it_can_judge_and_where_the_rest_are():
-    runner = CliRunner()
-    result = runner.invoke(cli, ["check", str(FIXTURES / "amazon_uk_2025.csv")])
+def test_check_says_which_factors_it_can_judge_and_where_the_rest_are(run_cli):
+    result = run_cli("check", EXPORTS / "amazon_uk_2025.csv")
     assert result.exit_code == 0, result.output
     assert "looks like: Amazon Business Report" in result.output
     assert "factors it lets the tool judge: monthly_sales\n" in result.output

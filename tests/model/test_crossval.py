@@ -135,14 +135,16 @@ def test_two_search_pages_are_too_few_to_trust_either_way():
 
 def test_many_keywords_are_judged_on_a_draw_and_learned_from_whole(monkeypatch):
     monkeypatch.setattr(crossval, "MAX_CV_GROUPS", 5)
-    seen = []
-    monkeypatch.setattr(
-        crossval, "_fit", lambda features, config, **kw: seen.append(kw["pairs"])
-    )
     _, features, groups = _market(12, 6, noise=0.1)
     labels = crossval.rank_labels(groups)
     assert labels.groups["keyword"].nunique() == 5
     assert labels.folds == 5
+    # The pairs each fit learns from, as the labels make them.
+    seen = []
+    real_pairs = evaluate.ranking_pairs
+    monkeypatch.setattr(
+        evaluate, "ranking_pairs", lambda g: seen.append(real_pairs(g)) or seen[-1]
+    )
     labels.fit(features, 0, crossval.Config(4, 1e-2))
     labels.fit(features, None, crossval.Config(4, 1e-2))
     assert len(seen[0]) == 4 * 15  # four drawn groups of six: 15 pairs each

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REPO
 
 import ranking
 from ranking.defaults import DEFAULT_MODEL
 from ranking.model import persist
 
-REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO / "data" / "catalog.csv"
 SHIPPED_FILES = {
     "model.json",

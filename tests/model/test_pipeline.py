@@ -33,6 +33,14 @@ def test_chunked_scoring_equals_one_pass_row_for_row(market_files, model_dir):
     assert whole["weight"].notna().all() and whole["fix_1"].ne("").any()
 
 
+def _counting_scores(prepared, monkeypatch) -> list:
+    """One entry for each chunk ``prepared`` scores from here on."""
+    seen = []
+    real = prepared.score
+    monkeypatch.setattr(prepared, "score", lambda rows: seen.append(1) or real(rows))
+    return seen
+
+
 def test_streamed_export_in_pieces_scores_as_one_held_in_memory(
     market_files, model_dir, monkeypatch
 ):
@@ -47,11 +55,13 @@ def test_streamed_export_in_pieces_scores_as_one_held_in_memory(
             market_files["backoffice"], chunk_rows=97, memory_rows=memory_rows
         )
         prepared = pipeline.prepare(source, model)
-        assert (prepared._scored is not None) == bool(memory_rows)
+        rescored = _counting_scores(prepared, monkeypatch)
         frames, rejects = zip(
             *outputs.scored_pieces(prepared, "gain", None), strict=True
         )
-        assert len(frames) > len(list(source.chunks()))  # really cut in pieces
+        chunks = len(list(source.chunks()))
+        assert len(rescored) == (0 if memory_rows else chunks)
+        assert len(frames) > chunks  # really cut in pieces
         table = pd.concat(frames).reset_index(drop=True)
         pd.testing.assert_frame_equal(table, whole)
         assert sum(map(len, rejects)) == len(source.read().rejects)

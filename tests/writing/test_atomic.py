@@ -7,7 +7,6 @@ import openpyxl
 import pytest
 from conftest import write_csv
 
-from ranking.cli import cli
 from ranking.writing import xlsx
 
 HOSTILE = "listing_id,title,=evil,category\n"
@@ -26,10 +25,10 @@ def _cells(path: Path) -> dict[str, str]:
     }
 
 
-def test_score_xlsx_writes_formula_looking_text_as_text(runner, tmp_path):
+def test_score_xlsx_writes_formula_looking_text_as_text(run_cli, tmp_path):
     export = write_csv(tmp_path / "x.csv", HOSTILE)
     output = tmp_path / "out.xlsx"
-    result = runner.invoke(cli, ["score", str(export), "-o", str(output)])
+    result = run_cli("score", export, "-o", output)
     assert result.exit_code == 0, result.output
     cells = _cells(output)
     for text in ('=HYPERLINK("x")', "=cmd|' /C calc'!A0", "=evil", "=1+1", "=A1"):
@@ -37,11 +36,11 @@ def test_score_xlsx_writes_formula_looking_text_as_text(runner, tmp_path):
     assert "f" not in cells.values()
 
 
-def test_diff_xlsx_writes_formula_looking_text_as_text(runner, tmp_path):
+def test_diff_xlsx_writes_formula_looking_text_as_text(run_cli, tmp_path):
     old = write_csv(tmp_path / "old.csv", HOSTILE)
     new = write_csv(tmp_path / "new.csv", HOSTILE.replace("B2,ok", "B2,better"))
     output = tmp_path / "diff.xlsx"
-    result = runner.invoke(cli, ["diff", str(old), str(new), "-o", str(output)])
+    result = run_cli("diff", old, new, "-o", output)
     assert result.exit_code == 0, result.output
     cells = _cells(output)
     assert cells['=HYPERLINK("x")'] == "s"
@@ -60,52 +59,52 @@ def _refused(result, *named):
         assert str(path) in lines[0]
 
 
-def test_score_default_rejects_file_never_replaces_the_input(runner, tmp_path):
+def test_score_default_rejects_file_never_replaces_the_input(run_cli, tmp_path):
     export = write_csv(tmp_path / "scored.rejects.csv", PLAIN)
     output = tmp_path / "scored.csv"
-    result = runner.invoke(cli, ["score", str(export), "-o", str(output)])
+    result = run_cli("score", export, "-o", output)
     _refused(result, export)
     assert export.read_text() == PLAIN
     assert not output.exists()
 
 
-def test_score_rejects_given_as_the_input_through_a_symlink(runner, tmp_path):
+def test_score_rejects_given_as_the_input_through_a_symlink(run_cli, tmp_path):
     export = write_csv(tmp_path / "x.csv", PLAIN)
     (tmp_path / "link.csv").symlink_to(export)
     output = tmp_path / "out.csv"
     args = ["score", str(export), "-o", str(output), "--rejects"]
-    result = runner.invoke(cli, [*args, str(tmp_path / "link.csv")])
+    result = run_cli(*args, tmp_path / "link.csv")
     _refused(result, export, tmp_path / "link.csv")
     assert export.read_text() == PLAIN and not output.exists()
 
 
-def test_score_rejects_that_is_the_output_is_refused(runner, tmp_path):
+def test_score_rejects_that_is_the_output_is_refused(run_cli, tmp_path):
     export = write_csv(tmp_path / "x.csv", PLAIN)
     output = tmp_path / "out.csv"
     args = ["score", str(export), "-o", str(output), "--rejects", str(output)]
-    result = runner.invoke(cli, args)
+    result = run_cli(*args)
     assert result.exit_code == 2 and "is the output too" in result.stderr
     assert not output.exists()
 
 
-def test_report_diff_and_train_outputs_never_replace_an_input(runner, tmp_path):
+def test_report_diff_and_train_outputs_never_replace_an_input(run_cli, tmp_path):
     export = write_csv(tmp_path / "x.csv", PLAIN)
     other = write_csv(tmp_path / "y.csv", PLAIN)
-    report = runner.invoke(cli, ["report", str(export), "-o", str(export)])
+    report = run_cli("report", export, "-o", export)
     _refused(report, export)
-    diff = runner.invoke(cli, ["diff", str(other), str(export), "-o", str(export)])
+    diff = run_cli("diff", other, export, "-o", export)
     _refused(diff, export)
     folder = tmp_path / "m"
     folder.mkdir()
     inside = write_csv(folder / "model.json", PLAIN)
-    train = runner.invoke(cli, ["train", str(inside), "-o", str(folder)])
+    train = run_cli("train", inside, "-o", folder)
     _refused(train, folder, inside)
     assert export.read_text() == PLAIN and inside.read_text() == PLAIN
 
 
 @pytest.mark.parametrize("name", ["out.csv", "out.parquet", "out.xlsx", "scored"])
 def test_score_into_a_folder_that_refuses_files_is_one_line(
-    runner, tmp_path, monkeypatch, name
+    run_cli, tmp_path, monkeypatch, name
 ):
     # Root ignores a 0o500 folder's permissions: the refusal is simulated
     # where every writer makes its temporary (mkstemp, mkdtemp).
@@ -119,7 +118,7 @@ def test_score_into_a_folder_that_refuses_files_is_one_line(
     export = write_csv(tmp_path / "x.csv", PLAIN)
     out = tmp_path / "locked"
     out.mkdir()
-    result = runner.invoke(cli, ["score", str(export), "-o", str(out / name)])
+    result = run_cli("score", export, "-o", out / name)
     assert result.exit_code == 2, result.output
     assert result.stderr.strip().splitlines() == [
         f"Error: {out / name}: cannot write in folder {out} (Permission denied)"
@@ -140,14 +139,14 @@ def _commands(export: Path, other: Path, output: Path) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("command", sorted(_commands(Path(), Path(), Path())))
-def test_every_output_under_a_regular_file_is_one_line(runner, tmp_path, command):
+def test_every_output_under_a_regular_file_is_one_line(run_cli, tmp_path, command):
     # A path under a regular file fails for root too.
     export = write_csv(tmp_path / "x.csv", PLAIN)
     other = write_csv(tmp_path / "y.csv", PLAIN)
     blocker = tmp_path / "notes.txt"
     blocker.write_text("not a folder")
     args = _commands(export, other, blocker)[command]
-    result = runner.invoke(cli, args)
+    result = run_cli(*args)
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
@@ -157,7 +156,7 @@ def test_every_output_under_a_regular_file_is_one_line(runner, tmp_path, command
 
 @pytest.mark.parametrize("command", ["report", "check", "train", "diff"])
 def test_other_commands_in_a_folder_that_refuses_files(
-    runner, tmp_path, monkeypatch, command
+    run_cli, tmp_path, monkeypatch, command
 ):
     import tempfile
 
@@ -170,14 +169,14 @@ def test_other_commands_in_a_folder_that_refuses_files(
     out.mkdir()
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
     monkeypatch.setattr(tempfile, "mkdtemp", refuse)
-    result = runner.invoke(cli, _commands(export, other, out)[command])
+    result = run_cli(*_commands(export, other, out)[command])
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
     assert f"folder {out}" in lines[0] and "Permission denied" in lines[0]
 
 
-def test_disk_full_while_writing_xlsx_is_one_line(runner, tmp_path, monkeypatch):
+def test_disk_full_while_writing_xlsx_is_one_line(run_cli, tmp_path, monkeypatch):
     import xlsxwriter
     from xlsxwriter.exceptions import FileCreateError
 
@@ -187,7 +186,7 @@ def test_disk_full_while_writing_xlsx_is_one_line(runner, tmp_path, monkeypatch)
     monkeypatch.setattr(xlsxwriter.Workbook, "close", full)
     export = write_csv(tmp_path / "x.csv", PLAIN)
     output = tmp_path / "out.xlsx"
-    result = runner.invoke(cli, ["score", str(export), "-o", str(output)])
+    result = run_cli("score", export, "-o", output)
     assert result.exit_code == 2, result.output
     assert result.stderr.strip().splitlines() == [
         f"Error: {output}: cannot be written (No space left on device)"
@@ -195,7 +194,7 @@ def test_disk_full_while_writing_xlsx_is_one_line(runner, tmp_path, monkeypatch)
     assert list(tmp_path.iterdir()) == [export]
 
 
-def test_a_later_run_cleans_the_temporaries_a_killed_run_left(runner, tmp_path):
+def test_a_later_run_cleans_the_temporaries_a_killed_run_left(run_cli, tmp_path):
     import os
     import time
 
@@ -213,17 +212,17 @@ def test_a_later_run_cleans_the_temporaries_a_killed_run_left(runner, tmp_path):
         os.utime(path, (old, old))
     for output in ("out.csv", "scored"):
         args = ["score", str(export), "-o", str(tmp_path / output)]
-        result = runner.invoke(cli, args)
+        result = run_cli(*args)
         assert result.exit_code == 0, result.output
     assert not left.exists() and not left_dataset.exists()
     assert fresh.exists() and someone_elses.exists()
 
 
-def test_xlsx_says_how_many_cells_were_cut_to_excels_limit(runner, tmp_path):
+def test_xlsx_says_how_many_cells_were_cut_to_excels_limit(run_cli, tmp_path):
     long = "长" * 40_003
     export = write_csv(tmp_path / "x.csv", f"listing_id,title\nA1,{long}\nA2,ok\n")
     output = tmp_path / "out.xlsx"
-    result = runner.invoke(cli, ["score", str(export), "-o", str(output)])
+    result = run_cli("score", export, "-o", output)
     assert result.exit_code == 0, result.output
     assert (
         f"note: {output}: 1 cell(s) longer than Excel's 32,767 characters cut to "
@@ -232,11 +231,11 @@ def test_xlsx_says_how_many_cells_were_cut_to_excels_limit(runner, tmp_path):
     sheet = openpyxl.load_workbook(output).active
     assert sheet.cell(2, 2).value == long[:32_767]
     csv = tmp_path / "out.csv"
-    result = runner.invoke(cli, ["score", str(export), "-o", str(csv)])
+    result = run_cli("score", export, "-o", csv)
     assert "cut" not in result.stderr and long in csv.read_text(encoding="utf-8-sig")
 
 
-def test_csv_and_rejects_keep_formula_looking_cells_exact(runner, tmp_path):
+def test_csv_and_rejects_keep_formula_looking_cells_exact(run_cli, tmp_path):
     # Decision (README, Faults): .csv, .tsv and .parquet are for programs and
     # keep every value exact (no "'" prefix to undo); .xlsx is the format for
     # people, where text is never a formula.
@@ -246,7 +245,7 @@ def test_csv_and_rejects_keep_formula_looking_cells_exact(runner, tmp_path):
     text += '=A1,=HYPERLINK("x"),+1,10\n@B2,-2,@SUM(A1),-5\n'
     export = write_csv(tmp_path / "x.csv", text)
     output = tmp_path / "out.csv"
-    result = runner.invoke(cli, ["score", str(export), "-o", str(output)])
+    result = run_cli("score", export, "-o", output)
     assert result.exit_code == 0, result.output
     scored = pd.read_csv(output, dtype=str, encoding="utf-8-sig")
     assert scored.loc[0, ["listing_id", "title", "note"]].tolist() == [
@@ -263,14 +262,14 @@ def test_csv_and_rejects_keep_formula_looking_cells_exact(runner, tmp_path):
 
 
 def test_sample_data_into_a_path_under_a_file_or_a_refusing_folder(
-    runner, tmp_path, monkeypatch
+    run_cli, tmp_path, monkeypatch
 ):
     import tempfile
 
     blocker = tmp_path / "notes.txt"
     blocker.write_text("not a folder")
     args = ["sample-data", "--listings", "50", "-o"]
-    result = runner.invoke(cli, [*args, str(blocker / "market")])
+    result = run_cli(*args, blocker / "market")
     assert result.exit_code == 2, result.output
     assert result.stderr.strip().splitlines() == [
         f"Error: {blocker / 'market'}: cannot be made (Not a directory)"
@@ -280,13 +279,13 @@ def test_sample_data_into_a_path_under_a_file_or_a_refusing_folder(
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
-    result = runner.invoke(cli, [*args, str(tmp_path / "m")])
+    result = run_cli(*args, tmp_path / "m")
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and f"folder {tmp_path / 'm'} (Permission" in lines[0]
 
 
-def test_no_output_replaces_a_file_of_the_model_it_reads(runner, tmp_path):
+def test_no_output_replaces_a_file_of_the_model_it_reads(run_cli, tmp_path):
     import shutil
 
     from ranking.defaults import DEFAULT_MODEL
@@ -297,28 +296,28 @@ def test_no_output_replaces_a_file_of_the_model_it_reads(runner, tmp_path):
     before = card.read_bytes()
     export = write_csv(tmp_path / "x.csv", PLAIN)
     given = ["--model", str(model), "-o", str(card)]
-    _refused(runner.invoke(cli, ["report", str(export), *given]), card)
+    _refused(run_cli("report", export, *given), card)
     assert card.read_bytes() == before
 
 
 def test_score_refuses_a_rejects_format_it_cannot_write_before_scoring(
-    runner, tmp_path
+    run_cli, tmp_path
 ):
     export = write_csv(tmp_path / "x.csv", PLAIN)
     output = tmp_path / "out.csv"
     args = ["score", str(export), "-o", str(output), "--rejects"]
-    result = runner.invoke(cli, [*args, str(tmp_path / "r.json")])
+    result = run_cli(*args, tmp_path / "r.json")
     assert result.exit_code == 2 and "cannot write '.json'" in result.stderr
     assert not output.exists()
 
 
-def test_an_xlsx_too_long_for_excel_is_refused_not_cut(runner, tmp_path, monkeypatch):
+def test_an_xlsx_too_long_for_excel_is_refused_not_cut(run_cli, tmp_path, monkeypatch):
     # XlsxWriter drops rows past Excel's last one without a word.
 
     monkeypatch.setattr(xlsx, "EXCEL_ROWS_MAX", 2)
     export = write_csv(tmp_path / "x.csv", "listing_id,title\nA1,a\nA2,b\nA3,c\n")
     output = tmp_path / "out.xlsx"
-    result = runner.invoke(cli, ["score", str(export), "-o", str(output)])
+    result = run_cli("score", export, "-o", output)
     assert result.exit_code == 2, result.output
     assert result.stderr.strip().splitlines() == [
         f"Error: {output}: more than 2 rows, the most an .xlsx holds; "

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ranking.cli import cli
 from ranking.engines.training import train
 from ranking.explain import blockers, fixes
 from ranking.model import cliff_lines, cliffs, pipeline
@@ -175,23 +174,20 @@ def test_a_blockers_cost_is_what_clearing_its_cliff_wins_back(prepared):
 
 
 def test_every_blocker_in_the_audit_carries_its_cost(
-    runner, market_files, model_dir, prepared
+    run_cli, market_files, model_dir, prepared
 ):
     state, scored = prepared
     table = blockers.blocker_table(scored, state.profile, state.model)
     both = table.index[table["blockers"] == "dsr;category_fit"]
     listing = str(scored.data.at[both[0], "listing_id"])
-    result = runner.invoke(
-        cli,
-        [
-            "audit",
-            str(market_files["catalog"]),
-            listing,
-            "--model",
-            str(model_dir),
-            "--format",
-            "json",
-        ],
+    result = run_cli(
+        "audit",
+        market_files["catalog"],
+        listing,
+        "--model",
+        model_dir,
+        "--format",
+        "json",
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -202,24 +198,14 @@ def test_every_blocker_in_the_audit_carries_its_cost(
             round(table.at[both[0], f"{b['factor']}_cost"], 2)
         )
         assert b["cost"] > 0
-    text = runner.invoke(
-        cli, ["audit", str(market_files["catalog"]), listing, "--model", str(model_dir)]
-    )
+    text = run_cli("audit", market_files["catalog"], listing, "--model", model_dir)
     assert f"✗ dsr  −{report['blockers'][0]['cost']:.2f}" in text.output
 
 
-def test_train_prints_the_thresholds_it_learned(runner, market_files, tmp_path):
+def test_train_prints_the_thresholds_it_learned(run_cli, market_files, tmp_path):
     out = tmp_path / "m"
-    result = runner.invoke(
-        cli,
-        [
-            "train",
-            str(market_files["catalog"]),
-            "--ranks",
-            str(market_files["ranks"]),
-            "-o",
-            str(out),
-        ],
+    result = run_cli(
+        "train", market_files["catalog"], "--ranks", market_files["ranks"], "-o", out
     )
     assert result.exit_code == 0, result.output
     assert "blockers learned" in result.output

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from conftest import REALDATA, write_csv
 
-from ranking.cli import cli
 from ranking.explain import fixes
 from ranking.explain.audit import audit
 from ranking.model import pipeline
@@ -156,19 +155,16 @@ def _weak_listing(market_files, model_dir):
     return ranked["listing_id"].iloc[0]
 
 
-def test_audit_json_has_the_spec_shape(runner, market_files, model_dir):
+def test_audit_json_has_the_spec_shape(run_cli, market_files, model_dir):
     listing = _weak_listing(market_files, model_dir)
-    result = runner.invoke(
-        cli,
-        [
-            "audit",
-            str(market_files["catalog"]),
-            listing,
-            "--model",
-            str(model_dir),
-            "--format",
-            "json",
-        ],
+    result = run_cli(
+        "audit",
+        market_files["catalog"],
+        listing,
+        "--model",
+        model_dir,
+        "--format",
+        "json",
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -258,31 +254,26 @@ def test_audit_with_ranks_places_fixes_among_competitors(market_files, model_dir
     ids=["unknown-id", "no-equals", "not-a-column", "bad-value"],
 )
 def test_audit_errors_exit_2_with_one_line(
-    runner, market_files, model_dir, args, message
+    run_cli, market_files, model_dir, args, message
 ):
     listing = _weak_listing(market_files, model_dir)
     args = [a.format(id=listing) for a in args]
-    result = runner.invoke(
-        cli, ["audit", str(market_files["catalog"]), *args, "--model", str(model_dir)]
-    )
+    result = run_cli("audit", market_files["catalog"], *args, "--model", model_dir)
     assert result.exit_code == 2
     assert message in result.stderr
     assert result.stderr.count("\n") == 1
 
 
-def test_audit_text_card(runner, market_files, model_dir):
+def test_audit_text_card(run_cli, market_files, model_dir):
     listing = _weak_listing(market_files, model_dir)
-    result = runner.invoke(
-        cli,
-        [
-            "audit",
-            str(market_files["catalog"]),
-            listing,
-            "--model",
-            str(model_dir),
-            "--ranks",
-            str(market_files["ranks"]),
-        ],
+    result = run_cli(
+        "audit",
+        market_files["catalog"],
+        listing,
+        "--model",
+        model_dir,
+        "--ranks",
+        market_files["ranks"],
     )
     assert result.exit_code == 0, result.output
     assert "/ 100" in result.output and "category percentile" in result.output
@@ -295,13 +286,11 @@ def test_audit_text_card(runner, market_files, model_dir):
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
 def test_score_keeps_rows_in_order_and_every_input_column(
-    runner, market_files, model_dir, tmp_path, suffix
+    run_cli, market_files, model_dir, tmp_path, suffix
 ):
     source = market_files["backoffice"]  # Chinese headers, 万 numbers, a pass-through
     out = tmp_path / f"scored{suffix}"
-    result = runner.invoke(
-        cli, ["score", str(source), "-o", str(out), "--model", str(model_dir)]
-    )
+    result = run_cli("score", source, "-o", out, "--model", model_dir)
     assert result.exit_code == 0, result.output
     scored = (
         io.read_table(out).frame
@@ -340,50 +329,36 @@ def test_score_is_independent_of_row_order(market, model_dir, tmp_path):
     pd.testing.assert_series_equal(a["fix_1"], b["fix_1"])
 
 
-def test_score_writes_rejects_beside_the_output(runner, market, model_dir, tmp_path):
+def test_score_writes_rejects_beside_the_output(run_cli, market, model_dir, tmp_path):
     catalog = market.catalog.head(300).astype({"visitors": object})
     catalog.loc[5, "visitors"] = -4
     catalog.loc[7, "dsr_service"] = 47.0
     source = tmp_path / "c.csv"
     writers.write_table(catalog, source)
     out = tmp_path / "scored.csv"
-    result = runner.invoke(
-        cli, ["score", str(source), "-o", str(out), "--model", str(model_dir)]
-    )
+    result = run_cli("score", source, "-o", out, "--model", model_dir)
     assert result.exit_code == 0, result.output
     assert "2 row(s) rejected; reasons in" in result.stderr
     rejects = pd.read_csv(tmp_path / "scored.rejects.csv")
     assert rejects["reject_row"].tolist() == [7, 9]
     assert len(pd.read_csv(out)) == 298
-    strict = runner.invoke(
-        cli,
-        [
-            "score",
-            str(source),
-            "-o",
-            str(tmp_path / "s.csv"),
-            "--model",
-            str(model_dir),
-            "--strict",
-        ],
+    strict = run_cli(
+        "score", source, "-o", tmp_path / "s.csv", "--model", model_dir, "--strict"
     )
     assert strict.exit_code == 2
     assert not (tmp_path / "s.csv").exists()
 
 
 def test_score_refuses_an_unknown_output_format_before_work(
-    runner, market_files, model_dir, tmp_path
+    run_cli, market_files, model_dir, tmp_path
 ):
-    result = runner.invoke(
-        cli,
-        [
-            "score",
-            str(market_files["catalog"]),
-            "-o",
-            str(tmp_path / "out.json"),
-            "--model",
-            str(model_dir),
-        ],
+    result = run_cli(
+        "score",
+        market_files["catalog"],
+        "-o",
+        tmp_path / "out.json",
+        "--model",
+        model_dir,
     )
     assert result.exit_code == 2
     assert "cannot write '.json'" in result.stderr
@@ -391,15 +366,13 @@ def test_score_refuses_an_unknown_output_format_before_work(
 
 @pytest.mark.skipif(not REALDATA.exists(), reason="shared/realdata not beside checkout")
 def test_real_taobao_pages_score_and_audit_with_most_signals_unknown(
-    runner, model_dir, tmp_path
+    run_cli, model_dir, tmp_path
 ):
     """Real result pages give ids, titles, prices, payers, reviews and DSR ×100
     only: everything else must be reported unknown, not zero, and still score."""
     pages = REALDATA / "taobao_serp" / "taobao_serp_positions.csv"
     out = tmp_path / "scored.csv"
-    result = runner.invoke(
-        cli, ["score", str(pages), "-o", str(out), "--model", str(model_dir)]
-    )
+    result = run_cli("score", pages, "-o", out, "--model", model_dir)
     assert result.exit_code == 0, result.output
     scored = pd.read_csv(out, dtype=str)
     weight = scored["weight"].astype(float)
@@ -452,7 +425,7 @@ def test_fix_for_an_unknown_media_signal_says_it_is_unknown(model_dir, tmp_path)
 
 
 @pytest.mark.parametrize("flag", ["-o", "--rejects"])
-def test_score_never_writes_over_its_input(runner, market, model_dir, tmp_path, flag):
+def test_score_never_writes_over_its_input(run_cli, market, model_dir, tmp_path, flag):
     source = tmp_path / "catalog.csv"
     writers.write_table(market.catalog.head(50), source)
     before = source.read_bytes()
@@ -462,7 +435,7 @@ def test_score_never_writes_over_its_input(runner, market, model_dir, tmp_path, 
         if flag == "-o"
         else ["-o", str(tmp_path / "out.csv"), "--rejects", str(source)]
     )
-    result = runner.invoke(cli, args)
+    result = run_cli(*args)
     assert result.exit_code == 2
     assert "is the input file" in result.stderr
     assert source.read_bytes() == before
@@ -520,16 +493,16 @@ def test_what_if_reads_the_value_forms_an_export_may_write():
 
 
 def test_audit_text_shows_the_trust_and_each_fix_its_range(
-    runner, market_files, model_dir
+    run_cli, market_files, model_dir
 ):
     args = ["audit", str(market_files["catalog"]), "--model", str(model_dir)]
     ids = pd.read_csv(market_files["catalog"], dtype=str)["listing_id"]
-    report = json.loads(runner.invoke(cli, [*args, ids[5], "--format", "json"]).stdout)
+    report = json.loads(run_cli(*args, ids[5], "--format", "json").stdout)
     assert report["trust"]["level"] in {"better", "not_better", "worse", "too_few"}
     for fix in report["fixes"]:
         low, high = fix["expected_gain_range"]
         assert low <= high
-    text = runner.invoke(cli, [*args, ids[5]]).stdout
+    text = run_cli(*args, ids[5]).stdout
     assert text.splitlines()[2].startswith("trust: ")
     first = report["fixes"][0]
     low, high = first["expected_gain_range"]

@@ -2,24 +2,21 @@
 
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_csv
+from conftest import REPO, write_csv
 
 from ranking.cli import cli
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_check_on_gb18030_backoffice_maps_headers_and_counts_like_canonical(
-    runner, market_files
+    run_cli, market_files
 ):
-    canonical = runner.invoke(
-        cli, ["check", str(market_files["catalog"]), "--format", "json"]
-    )
-    backoffice = runner.invoke(cli, ["check", str(market_files["backoffice"])])
+    canonical = run_cli("check", market_files["catalog"], "--format", "json")
+    backoffice = run_cli("check", market_files["backoffice"])
     assert canonical.exit_code == 0 and backoffice.exit_code == 0, backoffice.output
     rows = json.loads(canonical.output)["rows"]
     assert f": {rows:,} rows kept, 0 rejected (encoding gb18030" in backoffice.output
@@ -28,10 +25,8 @@ def test_check_on_gb18030_backoffice_maps_headers_and_counts_like_canonical(
     assert "passed through unchanged: 店铺名称" in backoffice.output
 
 
-def test_check_json_shape(runner, market, market_files):
-    result = runner.invoke(
-        cli, ["check", str(market_files["backoffice"]), "--format", "json"]
-    )
+def test_check_json_shape(run_cli, market, market_files):
+    result = run_cli("check", market_files["backoffice"], "--format", "json")
     report = json.loads(result.output)
     assert report["rows"] == len(market.catalog)
     assert report["rejects"] == 0
@@ -40,13 +35,13 @@ def test_check_json_shape(runner, market, market_files):
     assert {"category", "listings"} <= set(report["categories"][0])
 
 
-def test_check_writes_rejects_and_prints_the_count(runner, tmp_path):
+def test_check_writes_rejects_and_prints_the_count(run_cli, tmp_path):
     export = write_csv(
         tmp_path / "x.csv",
         "商品ID,访客数,服务态度\nA,1,4.8\nB,-2,4.8\nA,3,4.8\nC,2,48.7\n",
     )
     rejects = tmp_path / "rejects.csv"
-    result = runner.invoke(cli, ["check", str(export), "--rejects", str(rejects)])
+    result = run_cli("check", export, "--rejects", rejects)
     assert result.exit_code == 0
     assert "3 row(s) rejected; reasons in" in result.stderr
     written = pd.read_csv(rejects, dtype=str)
@@ -58,9 +53,9 @@ def test_check_writes_rejects_and_prints_the_count(runner, tmp_path):
     assert written["访客数"].tolist() == ["-2", "3", "2"]  # cells as written
 
 
-def test_strict_turns_rejects_into_exit_2(runner, tmp_path):
+def test_strict_turns_rejects_into_exit_2(run_cli, tmp_path):
     export = write_csv(tmp_path / "x.csv", "listing_id,visitors\nA,1\nB,-1\n")
-    result = runner.invoke(cli, ["check", str(export), "--strict"])
+    result = run_cli("check", export, "--strict")
     assert result.exit_code == 2
     assert result.stderr == (
         f"Error: {export}: 1 row(s) rejected and --strict is set; first: "
@@ -79,12 +74,12 @@ def test_strict_turns_rejects_into_exit_2(runner, tmp_path):
     ids=["missing", "empty", "no-id", "binary"],
 )
 def test_bad_files_exit_2_with_one_line_and_no_traceback(
-    runner, tmp_path, content, message
+    run_cli, tmp_path, content, message
 ):
     path = tmp_path / "export.csv"
     if content is not None:
         path.write_bytes(content)
-    result = runner.invoke(cli, ["check", str(path)])
+    result = run_cli("check", path)
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.startswith(f"Error: {path}: ")
@@ -93,43 +88,30 @@ def test_bad_files_exit_2_with_one_line_and_no_traceback(
     assert "Traceback" not in result.output
 
 
-def test_sample_data_is_deterministic_and_readable(runner, tmp_path):
+def test_sample_data_is_deterministic_and_readable(run_cli, tmp_path):
     for folder in ("a", "b"):
-        result = runner.invoke(
-            cli,
-            [
-                "sample-data",
-                "-o",
-                str(tmp_path / folder),
-                "--listings",
-                "120",
-                "--seed",
-                "5",
-            ],
+        result = run_cli(
+            "sample-data", "-o", tmp_path / folder, "--listings", "120", "--seed", "5"
         )
         assert result.exit_code == 0, result.output
     for name in ("catalog.csv", "ranks.csv", "truth.csv", "market.json"):
         assert (tmp_path / "a" / name).read_bytes() == (
             tmp_path / "b" / name
         ).read_bytes()
-    check = runner.invoke(
-        cli, ["check", str(tmp_path / "a" / "catalog.csv"), "--format", "json"]
-    )
+    check = run_cli("check", tmp_path / "a" / "catalog.csv", "--format", "json")
     assert json.loads(check.output)["rows"] == 120
 
 
-def test_sample_data_in_english(runner, tmp_path):
-    result = runner.invoke(
-        cli, ["sample-data", "-o", str(tmp_path), "--listings", "200", "--lang", "en"]
-    )
+def test_sample_data_in_english(run_cli, tmp_path):
+    result = run_cli("sample-data", "-o", tmp_path, "--listings", "200", "--lang", "en")
     assert result.exit_code == 0
     catalog = pd.read_csv(tmp_path / "catalog.csv")
     assert catalog["title"].str.fullmatch(r"[\x00-\x7f]+").all()
     assert catalog["listing_id"].str.startswith("B0").all()
 
 
-def test_sample_data_rejects_a_tiny_market(runner, tmp_path):
-    result = runner.invoke(cli, ["sample-data", "-o", str(tmp_path), "--listings", "3"])
+def test_sample_data_rejects_a_tiny_market(run_cli, tmp_path):
+    result = run_cli("sample-data", "-o", tmp_path, "--listings", "3")
     assert result.exit_code == 2
     assert "Invalid value for '--listings'" in result.stderr
 
@@ -139,17 +121,17 @@ def _commands(group):
 
 
 @pytest.mark.parametrize("name", _commands(cli))
-def test_every_command_has_help_an_example_and_a_readme_entry(runner, name):
-    result = runner.invoke(cli, [name, "--help"])
+def test_every_command_has_help_an_example_and_a_readme_entry(run_cli, name):
+    result = run_cli(name, "--help")
     assert result.exit_code == 0
     assert "Example:" in result.output
     assert re.search(rf"`ranking {name}\b", README), f"README does not mention {name}"
 
 
-def test_check_never_writes_rejects_over_its_input(runner, tmp_path):
+def test_check_never_writes_rejects_over_its_input(run_cli, tmp_path):
     export = write_csv(tmp_path / "x.csv", "listing_id,visitors\nA,1\nB,-1\n")
     before = export.read_bytes()
-    result = runner.invoke(cli, ["check", str(export), "--rejects", str(export)])
+    result = run_cli("check", export, "--rejects", export)
     assert result.exit_code == 2
     assert "is the input file" in result.stderr
     assert export.read_bytes() == before

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ranking.cli import cli
 from ranking.engines import cluster
 from ranking.engines.local import score_catalog
 from ranking.engines.training import train
@@ -173,13 +172,21 @@ def test_train_on_the_dask_engine_learns_the_model_of_the_local_engine(
 
 
 def test_train_cli_on_the_dask_engine(
-    runner, shards, market_files, dask_cluster, tmp_path
+    run_cli, shards, market_files, dask_cluster, tmp_path
 ):
-    result = runner.invoke(
-        cli,
-        ["train", str(shards / "parts"), "--ranks", str(market_files["ranks"])]
-        + ["-o", str(tmp_path / "m"), "--engine", "dask", "--scheduler", dask_cluster]
-        + ["--format", "json"],
+    result = run_cli(
+        "train",
+        shards / "parts",
+        "--ranks",
+        market_files["ranks"],
+        "-o",
+        tmp_path / "m",
+        "--engine",
+        "dask",
+        "--scheduler",
+        dask_cluster,
+        "--format",
+        "json",
     )
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["metrics"]["model"]["ndcg@10"] > 0.5
@@ -233,14 +240,12 @@ def test_files_of_a_folder_export_are_taken_in_their_numbers_order(tmp_path):
     assert names == ["a.txt", "part-2.csv", "part-10.csv"]
 
 
-def test_files_with_other_columns_are_one_line_error(runner, tmp_path, model_dir):
+def test_files_with_other_columns_are_one_line_error(run_cli, tmp_path, model_dir):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.csv").write_text("listing_id,visitors\nA,1\n")
     (tmp_path / "in" / "b.csv").write_text("listing_id,price\nB,1\n")
-    result = runner.invoke(
-        cli,
-        ["score", str(tmp_path / "in"), "-o", str(tmp_path / "o.csv")]
-        + ["--model", str(model_dir)],
+    result = run_cli(
+        "score", tmp_path / "in", "-o", tmp_path / "o.csv", "--model", model_dir
     )
     assert result.exit_code == 2
     assert result.stderr == (
@@ -265,13 +270,18 @@ def test_a_dataset_output_replaces_one_written_before_and_nothing_else(
 
 
 def test_engine_dask_without_dask_says_what_to_install(
-    runner, shards, model_dir, tmp_path, monkeypatch
+    run_cli, shards, model_dir, tmp_path, monkeypatch
 ):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails
-    result = runner.invoke(
-        cli,
-        ["score", str(shards / "parts"), "-o", str(tmp_path / "o.csv")]
-        + ["--model", str(model_dir), "--engine", "dask"],
+    result = run_cli(
+        "score",
+        shards / "parts",
+        "-o",
+        tmp_path / "o.csv",
+        "--model",
+        model_dir,
+        "--engine",
+        "dask",
     )
     assert result.exit_code == 2
     assert result.stderr == (
@@ -282,14 +292,21 @@ def test_engine_dask_without_dask_says_what_to_install(
 
 
 def test_a_scheduler_nobody_answers_at_is_one_line(
-    runner, shards, model_dir, tmp_path, monkeypatch
+    run_cli, shards, model_dir, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 0.5)
     address = "tcp://127.0.0.1:9"  # the discard port: nothing listens
-    result = runner.invoke(
-        cli,
-        ["score", str(shards / "parts"), "-o", str(tmp_path / "o.csv")]
-        + ["--model", str(model_dir), "--engine", "dask", "--scheduler", address],
+    result = run_cli(
+        "score",
+        shards / "parts",
+        "-o",
+        tmp_path / "o.csv",
+        "--model",
+        model_dir,
+        "--engine",
+        "dask",
+        "--scheduler",
+        address,
     )
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
@@ -301,10 +318,8 @@ def test_a_scheduler_nobody_answers_at_is_one_line(
     )
 
 
-def test_scheduler_without_the_dask_engine_is_a_usage_error(runner, tmp_path):
-    result = runner.invoke(
-        cli, ["score", "x.csv", "-o", "o.csv", "--scheduler", "tcp://h:8786"]
-    )
+def test_scheduler_without_the_dask_engine_is_a_usage_error(run_cli, tmp_path):
+    result = run_cli("score", "x.csv", "-o", "o.csv", "--scheduler", "tcp://h:8786")
     assert result.exit_code == 2
     assert "--scheduler needs --engine dask" in result.stderr
 
@@ -366,13 +381,20 @@ def test_the_last_try_sends_to_one_worker(shards, dask_cluster, monkeypatch):
 
 
 def test_a_broadcast_that_keeps_failing_is_one_line(
-    runner, shards, model_dir, dask_cluster, tmp_path, monkeypatch
+    run_cli, shards, model_dir, dask_cluster, tmp_path, monkeypatch
 ):
     calls = _flaky_scatter(monkeypatch, fails=99)
-    result = runner.invoke(
-        cli,
-        ["score", str(shards / "whole.csv"), "-o", str(tmp_path / "o.csv")]
-        + ["--model", str(model_dir), "--engine", "dask", "--scheduler", dask_cluster],
+    result = run_cli(
+        "score",
+        shards / "whole.csv",
+        "-o",
+        tmp_path / "o.csv",
+        "--model",
+        model_dir,
+        "--engine",
+        "dask",
+        "--scheduler",
+        dask_cluster,
     )
     assert result.exit_code == 2
     assert "Traceback" not in result.output and result.exception is not None
@@ -402,7 +424,7 @@ def test_a_broadcast_that_keeps_failing_is_one_line(
 )
 @pytest.mark.parametrize("command", ["score", "train"])
 def test_a_cluster_fault_mid_run_is_one_line(
-    runner,
+    run_cli,
     shards,
     model_dir,
     market_files,
@@ -422,9 +444,7 @@ def test_a_cluster_fault_mid_run_is_one_line(
         args += ["--model", str(model_dir)]
     else:
         args += ["--ranks", str(market_files["ranks"])]
-    result = runner.invoke(
-        cli, args + ["--engine", "dask", "--scheduler", dask_cluster]
-    )
+    result = run_cli(*args + ["--engine", "dask", "--scheduler", dask_cluster])
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output

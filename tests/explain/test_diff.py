@@ -8,7 +8,6 @@ import pytest
 from conftest import REALDATA
 from tmall_daily import PANEL, split_days
 
-from ranking.cli import cli
 from ranking.explain.diff import COLUMNS, PARTS, diff, unusual_signals
 from ranking.sim import next_week, simulate
 from ranking.writing import writers
@@ -178,22 +177,20 @@ def test_the_changed_listings_are_flagged_with_their_factor_and_few_others(weekl
 
 
 def test_diff_command_writes_the_spec_columns_and_lists_the_drops(
-    weekly, runner, tmp_path
+    weekly, run_cli, tmp_path
 ):
     folder, week = weekly
     out = tmp_path / "changes.csv"
     args = ["diff", str(folder / "old.csv"), str(folder / "new.csv")]
     args += ["--model", str(folder / "model")]
-    text = runner.invoke(
-        cli, [*args, "-o", str(out), "--ranks", str(folder / "ranks.csv")]
-    )
+    text = run_cli(*args, "-o", out, "--ranks", folder / "ranks.csv")
     assert text.exit_code == 0, text.output
     assert "unusual drop(s), largest first" in text.stdout
     assert "positions lost per keyword" in text.stdout
     table = pd.read_csv(out, dtype={"listing_id": str})
     assert list(table.columns[: len(COLUMNS)]) == list(COLUMNS)
     assert len(table) == len(week.new)
-    report = json.loads(runner.invoke(cli, [*args, "--format", "json"]).stdout)
+    report = json.loads(run_cli(*args, "--format", "json").stdout)
     assert report["flagged"] == int(table["flagged"].sum())
     first = report["drops"][0]
     assert first["lost_unusually"] == min(d["lost_unusually"] for d in report["drops"])
@@ -226,11 +223,11 @@ def test_new_and_gone_listings_and_a_model_refit_are_told_apart(
 
 
 def test_diff_warns_when_the_new_export_drifted(
-    runner, market_files, model_dir, shifted
+    run_cli, market_files, model_dir, shifted
 ):
     args = ["diff", str(market_files["catalog"]), str(shifted)]
     args += ["--model", str(model_dir)]
-    result = runner.invoke(cli, args)
+    result = run_cli(*args)
     assert result.exit_code == 0, result.output
     assert "warning" in result.stderr and "visitors" in result.stderr
     assert "price" in result.stderr
