@@ -320,7 +320,8 @@ def audit(
         by=by,
         effort=effort_table(effort),
         sets=sets,
-        lang=lang,
+        # JSON is for programs: the same whatever --lang says.
+        lang=lang if output_format == "text" else "en",
         images_root=images_root,
     )
     show(report, output_format, render.render_audit, lang, model_dir)

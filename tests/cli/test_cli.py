@@ -135,3 +135,19 @@ def test_check_never_writes_rejects_over_its_input(run_cli, tmp_path):
     assert result.exit_code == 2
     assert "is the input file" in result.stderr
     assert export.read_bytes() == before
+
+
+def test_audit_json_is_the_same_whatever_lang_says(run_cli, market_files, model_dir):
+    listing = market_files["catalog"].read_text(encoding="utf-8-sig").split("\n")[1]
+    listing = listing.split(",")[0].strip('"')
+    args = ["audit", market_files["backoffice"], listing, "--model", model_dir]
+    outputs = [
+        run_cli(*args, "--format", "json", "--lang", lang).stdout
+        for lang in ("zh", "en")
+    ]
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0])["blockers"] is not None
+    # The text view still speaks the language asked for.
+    zh = run_cli(*args, "--lang", "zh").stdout
+    en = run_cli(*args, "--lang", "en").stdout
+    assert zh != en
