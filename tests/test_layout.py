@@ -22,8 +22,8 @@ STAGES = ["base", "reading", "model", "explain", "engines", "present", "cli"]
 BASE = {"ranking", "ranking.errors", "ranking.lang", "ranking.text"}
 BASE |= {"ranking.defaults"}
 #: Loaded only where used: a second or more at import, or an optional extra.
-HEAVY = ("scipy", "sklearn", "threadpoolctl", "distributed", "xlsxwriter", "pandas")
-HEAVY += ("joblib",)
+HEAVY = ("scipy", "sklearn", "threadpoolctl", "distributed", "xlsxwriter")
+HEAVY += ("pandas", "joblib")
 
 
 def _modules() -> dict[str, Path]:

@@ -54,6 +54,7 @@ from ranking.errors import EngineError, ExportError
 from ranking.model import pipeline
 from ranking.reading import io, schema
 from ranking.reading.catalog import (
+    check_present,
     common_folder,
     export_files,
     export_paths,
@@ -362,9 +363,7 @@ def _one_export(
             "files); join several exports or use --set with --engine local"
         )
     files = export_files(paths[0])
-    for file in files:
-        if not file.is_file():
-            ExportSource(file)  # the one-line error naming the file
+    check_present(files)
     # Rejects name their file when the export is several (as PartedSource's).
     several = files != [paths[0]]
     names = file_names(files) if several else [None]

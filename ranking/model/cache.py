@@ -41,12 +41,13 @@ from ranking.model.pipeline import CatalogScores, Prepared, PreparedCatalog, pre
 from ranking.model.profile import CatalogProfile
 from ranking.model.weight import WeightModel
 from ranking.reading.catalog import (
-    common_folder,
+    check_present,
     export_files,
     export_paths,
+    images_start,
     open_catalog,
 )
-from ranking.reading.export import ExportSource, image_root_of
+from ranking.reading.export import image_root_of
 
 CACHE_FORMAT = 5  # 2: listing keys from values.hash_text; 3: title fits stored;
 # 4: drift counts carry each signal's moments (absent or one value, ranking.model.drift)
@@ -62,32 +63,26 @@ def cache_root() -> Path:
 
 
 def entry_key(
-    paths: list[Path],
+    files_of: dict[Path, list[Path]],
     model: WeightModel,
     sets: Sequence[str] = (),
     images_root: Path | None = None,
 ) -> str | None:
     """The entry's name, or None when the model has no checksum (made in
-    memory, not loaded from a model directory): the bytes of every export,
-    in order (of every file, with its name, of an export in several files),
+    memory, not loaded from a model directory): the bytes of every export
+    (``files_of``: each export's path and its files), in order (of every
+    file, with its name, of an export in several files),
     the ``--set`` values, the model and ``--images-root`` (images read there
     change white backgrounds, so the catalog's yardsticks)."""
     if model.digest is None:
         return None
 
     digests = []
-    for path in paths:
-        files = export_files(path)
+    for path, files in files_of.items():
         for file in files:
-            digest = hashlib.sha256()
-            with open(file, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
             # Which file comes first decides which of a repeated id is kept.
             named = files != [Path(path)]
-            digests.append(
-                f"{file.name}:{digest.hexdigest()}" if named else digest.hexdigest()
-            )
+            digests.append(f"{file.name}:{sha256(file)}" if named else sha256(file))
         digests.append("/")
     text = "|".join(
         [str(CACHE_FORMAT), __version__, model.digest, *digests, "--set", *sets]
@@ -172,15 +167,12 @@ def prepared(
     matches their bytes, the ``--set`` values, the model and ``images_root``
     (``--images-root``); prepared and stored otherwise."""
     paths = export_paths(export_path)
-    for path in paths:
-        for file in export_files(path):
-            if not file.is_file():
-                ExportSource(file)  # raises the one-line error naming the file
-    # As the export's source has it: main_image paths start there.
-    files = export_files(paths[0])
-    start = common_folder(files) if files != [paths[0]] else paths[0].parent
+    files_of = {path: export_files(path) for path in paths}
+    check_present([file for files in files_of.values() for file in files])
+    # A joined catalog's images start where its first export's do.
+    start = images_start(paths[0], files_of[paths[0]])
     image_root = image_root_of(start, images_root)
-    key = entry_key(paths, model, sets, images_root)
+    key = entry_key(files_of, model, sets, images_root)
     if key is None:
         return prepare(open_catalog(paths, sets=sets, images_root=images_root), model)
     folder = cache_root() / key

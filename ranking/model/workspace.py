@@ -66,8 +66,7 @@ class Workspace:
         """The export's files found and the model loaded (its checksums
         checked): any error here names the file before any work starts."""
         model_dir = Path(model_dir) if model_dir is not None else DEFAULT_MODEL
-        paths = export_paths(export)
-        files = [file for path in paths for file in export_files(path)]
+        paths, files = _resolved(export)
         model, card = load_model(model_dir)
         return cls(
             paths,
@@ -99,8 +98,7 @@ class Workspace:
     def on(self, export) -> Workspace:
         """Another export against this workspace's model, with its options
         (``diff``'s new export; ``report --old``)."""
-        paths = export_paths(export)
-        files = [file for path in paths for file in export_files(path)]
+        paths, files = _resolved(export)
         return replace(self, paths=paths, files=files)
 
     @property
@@ -130,3 +128,9 @@ class Workspace:
         if self.cached:
             return cache.prepared(self.paths, self.model, self.sets, self.images_root)
         return prepare(self.source(), self.model, progress=self.progress)
+
+
+def _resolved(export) -> tuple[list[Path], list[Path]]:
+    """An export as named (its paths) and the files they stand for."""
+    paths = export_paths(export)
+    return paths, [file for path in paths for file in export_files(path)]

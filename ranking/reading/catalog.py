@@ -237,6 +237,21 @@ def common_folder(files: Sequence[Path]) -> Path:
     return Path(os.path.commonpath([str(f.resolve().parent) for f in files]))
 
 
+def images_start(path: Path, files: Sequence[Path]) -> Path:
+    """Where the ``main_image`` paths of the export ``path`` (its ``files``)
+    start, as :func:`open_export`'s source has it: a file's folder, or the
+    folder a parted export's files share."""
+    return common_folder(files) if list(files) != [Path(path)] else Path(path).parent
+
+
+def check_present(files: Sequence[Path]) -> None:
+    """Raises the one-line error naming the first of ``files`` that is not
+    there (or not a file), before any work."""
+    for file in files:
+        if not file.is_file():
+            ExportSource(file)
+
+
 def parse_sets(sets: Sequence[str]) -> dict[str, tuple[str, object]]:
     """``--set COLUMN=VALUE`` as ``{canonical: (as written, value)}``; the
     column by its canonical name or any alias, the value read as an export's
