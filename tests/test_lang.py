@@ -7,20 +7,22 @@ import re
 import string
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from ranking import lang
+from ranking import messages
 from ranking.engines.outputs import output_columns
 from ranking.explain.fixes import FIX_COLUMNS
 from ranking.model.crossval import TRUST_LEVELS
 from ranking.model.drift import KINDS
 from ranking.model.features import FACTORS
+from ranking.present import lang
 from ranking.reading import schema
 
 SOURCE = "\n".join(
     path.read_text(encoding="utf-8")
-    for path in Path(lang.__file__).parent.rglob("*.py")
-    if path.name != "lang.py"
+    for path in Path(messages.__file__).parent.rglob("*.py")
+    if path.name != "messages.py"
 )
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
@@ -53,6 +55,8 @@ def _families() -> dict[str, set[str]]:
         "drift.": {f"{kind}s" for kind in KINDS}
         | {"warning_factors", "warning_signals", "notice"},
         "trust.": {*TRUST_LEVELS, "gain"},
+        # How a Said's tuple and list fields are joined (ranking.messages).
+        "list.": {"join", "comma"},
     }
 
 
@@ -70,7 +74,7 @@ def test_every_key_is_used_and_every_used_key_exists():
     }
     unused = keys - expected - signals - literal - suffixes
     assert not unused, sorted(unused)
-    said = set(re.findall(r"""say\(\s*["']([a-z_.0-9]+)["']""", SOURCE))
+    said = set(re.findall(r"""(?:say|Said)\(\s*["']([a-z_.0-9]+)["']""", SOURCE))
     assert said <= keys, sorted(said - keys)
 
 
@@ -103,9 +107,11 @@ def english_words(text: str) -> set[str]:
     """Words of an English sentence of the table found in ``text``."""
     vocabulary = {
         word
-        for key, (english, _) in lang.TEXT.items()
+        for key, (english, chinese) in lang.TEXT.items()
         if not key.startswith(("factor.", "signal.", "column.", "action.label."))
         for word in re.findall(r"(?<![\w{])[a-z]{4,}(?![\w}])", english)
+        # A word the Chinese text keeps too is a name (spearman, alpha).
+        if word not in chinese
     }
     # Identifiers (column and factor names) and command lines stay English.
     names = re.findall(r"[A-Za-z_]*_[A-Za-z_]+|--?[a-z-]+|ranking \w+.*", text)
@@ -176,3 +182,85 @@ def test_audit_json_keeps_english_keys_and_factor_names(
     assert [f["action"] for f in report["fixes"]] == [
         f["action"] for f in english["fixes"]
     ]
+
+
+@pytest.fixture(scope="module")
+def dropped(market_files, tmp_path_factory):
+    """The catalog a week later with two listings' own signals fallen: a
+    shop DSR, a main video (two unusual drops for diff to explain)."""
+    new = pd.read_csv(market_files["catalog"], dtype={"listing_id": str})
+    new.loc[int((new["dsr_service"] >= 4.8).idxmax()), "dsr_service"] = 4.3
+    new.loc[int((new["has_main_video"] == 1).idxmax()), "has_main_video"] = 0
+    path = tmp_path_factory.mktemp("dropped") / "new.csv"
+    new.to_csv(path, index=False)
+    return path
+
+
+def test_diff_json_is_the_same_whatever_lang_and_its_table_speaks_lang(
+    run_cli, market_files, model_dir, dropped, tmp_path
+):
+    catalog = str(market_files["catalog"])
+    args = ["diff", catalog, str(dropped), "--model", str(model_dir)]
+    zh = run_cli(*args, "--format", "json", "--lang", "zh")
+    en = run_cli(*args, "--format", "json", "--lang", "en")
+    assert zh.exit_code == 0, zh.output
+    assert zh.stdout == en.stdout
+    reasons = [d["reason"] for d in json.loads(en.stdout)["drops"]]
+    assert reasons and not any(CJK.search(r) for r in reasons)
+    # The -o table is for people: its reasons follow --lang.
+    table = tmp_path / "diff.csv"
+    assert run_cli(*args, "-o", table, "--lang", "zh").exit_code == 0
+    written = pd.read_csv(table, dtype={"listing_id": str})
+    said = written.loc[written["flagged"], "reason"]
+    assert len(said) == len(reasons)
+    assert said.map(lambda r: bool(CJK.search(r))).all()
+
+
+def test_train_writes_its_card_in_lang(run_cli, market_files, tmp_path):
+    catalog, ranks = str(market_files["catalog"]), str(market_files["ranks"])
+    cards = {}
+    for code in ("zh", "en"):
+        out = tmp_path / code
+        done = run_cli("train", catalog, "--ranks", ranks, "-o", out, "--lang", code)
+        assert done.exit_code == 0, done.output
+        cards[code] = (out / "card.txt").read_text(encoding="utf-8")
+        # The card's blocker lines are the ones train printed.
+        blocker_line = next(
+            line for line in cards[code].splitlines() if "dsr_min_gap  (" in line
+        )
+        assert blocker_line.strip() in done.stdout
+    # Every heading and verdict in Chinese; names, paths and numbers as they are.
+    for english, chinese in [
+        (lang.say(key, "en"), lang.say(key, "zh"))
+        for key in (
+            "train.blockers",
+            "card.features",
+            "card.versions",
+            "card.increasing",
+        )
+    ]:
+        assert chinese in cards["zh"] and english not in cards["zh"]
+        assert english in cards["en"]
+    assert "blockers learned" in cards["en"] and not CJK.search(cards["en"])
+
+
+def test_every_json_output_is_the_same_whatever_lang(
+    run_cli, market_files, model_dir, shifted, dropped, tmp_path
+):
+    catalog, ranks = str(market_files["catalog"]), str(market_files["ranks"])
+    model = ["--model", str(model_dir)]
+    blocked = a_blocked_listing(catalog, model_dir)
+    commands = {
+        "check": ["check", str(market_files["backoffice"])],
+        "evaluate": ["evaluate", catalog, "--ranks", ranks, *model],
+        "audit": ["audit", str(shifted), blocked, "--ranks", ranks, *model],
+        "diff": ["diff", catalog, str(dropped), *model],
+        "train": ["train", catalog, "--ranks", ranks, "-o", tmp_path / "m"],
+    }
+    for name, args in commands.items():
+        said = {
+            code: run_cli(*args, "--format", "json", "--lang", code)
+            for code in ("zh", "en")
+        }
+        assert said["en"].exit_code == 0, (name, said["en"].output)
+        assert said["zh"].stdout == said["en"].stdout, name

@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ranking"
 #: table, text widths, where the default model is, and ``writing/``: files
 #: out, whole or not at all).
 STAGES = ["base", "reading", "model", "explain", "engines", "present", "cli"]
-BASE = {"ranking", "ranking.errors", "ranking.lang", "ranking.text"}
+BASE = {"ranking", "ranking.errors", "ranking.messages", "ranking.text"}
 BASE |= {"ranking.defaults"}
 #: Loaded only where used: a second or more at import, or an optional extra.
 HEAVY = ("scipy", "sklearn", "threadpoolctl", "distributed", "xlsxwriter")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
@@ -31,8 +32,8 @@ from ranking.cli.options import (
     user_errors,
     warn_drift,
 )
-from ranking.lang import say
 from ranking.present import render
+from ranking.present.lang import in_language, say
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -219,6 +220,7 @@ def train(
         engine=engine,
         scheduler=scheduler,
         images_root=images_root,
+        words=partial(in_language, lang=lang),
     )
     if output_format == "json":
         echo_json(
@@ -320,8 +322,6 @@ def audit(
         by=by,
         effort=effort_table(effort),
         sets=sets,
-        # JSON is for programs: the same whatever --lang says.
-        lang=lang if output_format == "text" else "en",
         images_root=images_root,
     )
     show(report, output_format, render.render_audit, lang, model_dir)
@@ -374,6 +374,7 @@ def score(
       ranking score exports/ -o scored/ --engine dask --scheduler tcp://host:8786
     """
     from ranking.engines.local import score_catalog
+    from ranking.present.tables import ForPeople
 
     stderr = sys.stderr
     summary = score_catalog(
@@ -388,7 +389,7 @@ def score(
         sets=sets,
         engine=engine,
         scheduler=scheduler,
-        lang=lang,
+        view=ForPeople(lang),
         images_root=images_root,
     )
     if stderr.isatty():
@@ -492,6 +493,7 @@ def diff(
       ranking diff last_week.csv this_week.csv --ranks ranks_this_week.csv
     """
     from ranking.explain.diff import diff as compare
+    from ranking.present.tables import Reasons
 
     result = compare(
         old_export,
@@ -501,8 +503,8 @@ def diff(
         sets=sets,
         old_model_dir=old_model_dir,
         ranks_path=ranks,
-        lang=lang,
         images_root=images_root,
+        view=Reasons(lang),
     )
     result.pop("table")
     show(result, output_format, render.render_diff, lang, model_dir)

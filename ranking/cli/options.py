@@ -12,7 +12,7 @@ import click
 
 from ranking.defaults import DEFAULT_MODEL
 from ranking.errors import OutputWarning, RankingError
-from ranking.lang import default_language
+from ranking.present.lang import default_language, in_language
 
 
 class UserError(click.ClickException):
@@ -187,10 +187,10 @@ def warn_drift(shifts: list[dict], model_dir: Path, lang: str) -> None:
     line naming the signals not in this export."""
     from ranking.model.drift import absent_note, message
 
-    for line in message(shifts, str(model_dir), lang):
-        click.echo(line, err=True)
-    if note := absent_note(shifts, lang):
-        click.echo(note, err=True)
+    for line in message(shifts, str(model_dir)):
+        click.echo(in_language(line, lang), err=True)
+    if note := absent_note(shifts):
+        click.echo(in_language(note, lang), err=True)
 
 
 def effort_table(path: Path | None):

@@ -438,12 +438,12 @@ def score_on_cluster(
     sets: Sequence[str] = (),
     scheduler: str | None = None,
     seed: int = 0,
-    lang: str = "en",
+    view=None,
     images_root: Path | None = None,
 ) -> tuple[int, pd.DataFrame, int, list]:
     """Score one export on a Dask cluster and write ``output`` (a dataset
     folder written by the workers, or one file written here from the rows
-    they send back; an ``.xlsx`` in ``lang``). Returns (rows written,
+    they send back; an ``.xlsx`` through ``view``). Returns (rows written,
     rejects, rows blocked, drift)."""
     export = _one_export(export_path, sets, images_root)
     dataset = writers.is_dataset(output)
@@ -477,7 +477,7 @@ def score_on_cluster(
                 kept,
             )
             del held, kept
-            rows, rejects, blocked = _collect(written, output, dataset, progress, lang)
+            rows, rejects, blocked = _collect(written, output, dataset, progress, view)
             if staging is not None:
                 writers.same_schema_parts(staging)
                 writers.publish_folder(staging, output)
@@ -561,9 +561,7 @@ def features_on_cluster(
     return data, features, profile, sum(r for _, _, r in tables)
 
 
-def _collect(
-    written: list, output: Path, dataset: bool, progress, lang: str = "en"
-) -> tuple:
+def _collect(written: list, output: Path, dataset: bool, progress, view) -> tuple:
     """Wait for every partition's output in file order (writing the rows
     here when the output is one file); rows, rejects and rows blocked."""
     rows, rejects, blocked = 0, [], 0
@@ -584,7 +582,7 @@ def _collect(
         for _ in each():
             pass
     else:
-        writer, present = output_writer(output, lang)
+        writer, present = output_writer(output, view)
         with writer:
             for table in each():
                 writer.write(present(table))

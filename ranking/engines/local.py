@@ -38,7 +38,7 @@ def score_catalog(
     sets: Sequence[str] = (),
     engine: str = "local",
     scheduler: str | None = None,
-    lang: str = "en",
+    view=None,
     images_root: str | Path | None = None,
 ) -> dict:
     """Score every listing of an export and write the table to ``output``
@@ -46,8 +46,9 @@ def score_catalog(
     folder of parquet files), written whole or not at all, chunk by chunk so
     memory stays flat. Rejected rows go to ``rejects_path``, by default
     ``<output stem>.rejects.csv`` beside it, when there are any. An ``.xlsx``
-    is for people: its fixes in plain words and its added headers in
-    ``lang`` (:func:`for_people`); CSV and parquet keep the factor names.
+    is written through ``view`` when given
+    (:class:`ranking.present.tables.ForPeople`: its fixes in plain words and
+    its added headers in a language); CSV and parquet keep the factor names.
 
     ``engine="dask"`` scores on a Dask cluster (:mod:`ranking.engines.cluster`): the
     one at the ``scheduler`` address, else a local cluster sized to this
@@ -70,7 +71,7 @@ def score_catalog(
     )
     output, rejects_file = _checked_outputs(output, rejects_path, workspace.inputs)
     rows, rejects, blocked, drift = _scored(
-        engine, workspace, output, scheduler, by, effort, progress, lang
+        engine, workspace, output, scheduler, by, effort, progress, view
     )
     written_rejects = _write_rejects(rejects, rejects_file)
     aside = _not_listings(rejects)
@@ -123,7 +124,7 @@ def _not_listings(rejects: pd.DataFrame) -> int:
     return int(rejects[REJECT_REASON].str.contains(NOT_LISTING).sum())
 
 
-def _scored(engine, workspace, output, scheduler, by, effort, progress, lang):
+def _scored(engine, workspace, output, scheduler, by, effort, progress, view):
     """The table written by the chosen engine (the same, row for row): (rows
     written, rejects, rows blocked, drift)."""
     if engine == "dask":
@@ -138,10 +139,10 @@ def _scored(engine, workspace, output, scheduler, by, effort, progress, lang):
             chunk_rows=workspace.chunk_rows,
             sets=workspace.sets,
             scheduler=scheduler,
-            lang=lang,
+            view=view,
             images_root=workspace.images_root,
         )
-    return _score_here(workspace, output, by, effort, progress, lang)
+    return _score_here(workspace, output, by, effort, progress, view)
 
 
 def _write_rejects(rejects: pd.DataFrame, rejects_file: Path) -> Path | None:
@@ -153,11 +154,11 @@ def _write_rejects(rejects: pd.DataFrame, rejects_file: Path) -> Path | None:
     return rejects_file
 
 
-def _score_here(workspace, output, by, effort, progress, lang):
+def _score_here(workspace, output, by, effort, progress, view):
     """The local engine: (rows written, rejects, rows blocked, drift)."""
     prepared = workspace.prepared
     rejects, blocked = [], 0
-    writer, present = output_writer(output, lang)
+    writer, present = output_writer(output, view)
     with writer:
         for frame, rejected in scored_pieces(prepared, by, effort):
             blocked += blocked_rows(frame)

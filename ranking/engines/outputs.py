@@ -1,7 +1,7 @@
 """What every engine writes for a scored chunk: the output table's columns
-(input columns, weight, percentile, top fixes, blockers), their words for
-people, and the chunks of a prepared export scored in threads. The local
-engine (:mod:`ranking.engines.local`) and the Dask one
+(input columns, weight, percentile, top fixes, blockers) and the chunks of a
+prepared export scored in threads. The local engine
+(:mod:`ranking.engines.local`) and the Dask one
 (:mod:`ranking.engines.cluster`) both write these rows, so their outputs agree
 row for row."""
 
@@ -14,8 +14,6 @@ import numpy as np
 import pandas as pd
 
 from ranking.explain import blockers, fixes
-from ranking.lang import factor_word, fix_words, say
-from ranking.model.features import FACTORS
 from ranking.model.pipeline import THREADS, Scored, in_threads
 from ranking.model.workspace import Workspace
 from ranking.reading.export import Chunk
@@ -52,41 +50,17 @@ def scored_frame(prepared, chunk, scored, by="gain", effort=None) -> pd.DataFram
     return pd.concat([chunk.raw, added], axis=1)
 
 
-def for_people(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """A scored frame as an Excel reader wants it: each fix in plain words of
-    ``lang``, blockers by their operators' names (columns stay as they are;
-    their header words are :func:`header_words`)."""
-    frame = frame.copy()
-    fixes_said = {factor: fix_words(factor, lang) for factor in FACTORS}
-    for k in range(1, TOP_FIXES + 1):
-        if f"fix_{k}" in frame.columns:
-            frame[f"fix_{k}"] = frame[f"fix_{k}"].map(fixes_said).fillna("")
-    if "blockers" in frame.columns:
-        joined = frame["blockers"].fillna("").astype(str)
-        # A handful of distinct combinations: worded once each, then mapped.
-        said = {
-            combination: say("list.join", lang).join(
-                factor_word(f, lang) for f in combination.split(";") if f
-            )
-            for combination in joined.unique()
-        }
-        frame["blockers"] = joined.map(said)
-    return frame
-
-
-def header_words(lang: str) -> dict[str, str]:
-    """The added columns' headers in ``lang`` (the xlsx keeps the column's
-    name as the header cell's comment)."""
-    return {name: say(f"column.{name}", lang) for name in output_columns()}
-
-
-def output_writer(output: Path, lang: str = "en"):
+def output_writer(output: Path, view=None):
     """The writer of ``output`` (a dataset folder or one file) and how a
-    scored frame is presented to it: an ``.xlsx`` for people
-    (:func:`for_people`, :func:`header_words`), anything else as scored."""
-    if not writers.is_dataset(output) and output.suffix.lower() == ".xlsx":
-        writer = writers.TableWriter(output, header_words(lang))
-        return writer, lambda frame: for_people(frame, lang)
+    scored frame is presented to it: an ``.xlsx`` through ``view`` when one
+    is given (:class:`ranking.present.tables.ForPeople`: fixes in plain
+    words, headers in a language), anything else as scored."""
+    if (
+        view is not None
+        and not writers.is_dataset(output)
+        and output.suffix.lower() == ".xlsx"
+    ):
+        return writers.TableWriter(output, view.headers), view
     return writers.open_writer(output), lambda frame: frame
 
 

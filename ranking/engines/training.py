@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,6 +138,7 @@ def train(
     engine: str = "local",
     scheduler: str | None = None,
     images_root: str | Path | None = None,
+    words: Callable[[str], str] = str,
 ) -> TrainResult:
     """Fit a weight model from an export and its observed ranks (or, without
     ranks, its ``search_visitors`` column); report held-out metrics against
@@ -157,7 +158,8 @@ def train(
     rows and features as the local engine's.
 
     ``main_image`` files are read inside the export's folder only, and
-    inside ``images_root`` too when given.
+    inside ``images_root`` too when given. ``words``: how ``card.txt`` is
+    worded (:func:`ranking.model.persist.save_model`).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
@@ -182,7 +184,7 @@ def train(
         card["comparison"] = comparison
     if output is not None:
         arrays = training_profile(rows.data, rows.features, model)
-        save_model(model, output, card, arrays=arrays)
+        save_model(model, output, card, arrays=arrays, words=words)
     return TrainResult(model, metrics, card, comparison)
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ranking.errors import UnknownListingError
 from ranking.explain import blockers, fixes, placement
-from ranking.lang import fix_words, say, signal_word
+from ranking.messages import Said, named
 from ranking.model.drift import shifts_of
 from ranking.model.features import FACTORS
 from ranking.model.features.common import categories, column
@@ -37,11 +37,11 @@ def audit(
     by: str = "gain",
     effort: dict[str, float] | None = None,
     sets: Sequence[str] = (),
-    lang: str = "en",
     images_root: str | Path | None = None,
 ) -> dict:
     """Everything ``ranking audit`` shows about one listing, as plain values
-    (messages and actions in ``lang``).
+    (messages and actions as :class:`~ranking.messages.Said`: English to
+    JSON, worded in a language by the views).
 
     The listing is scored against the whole export it comes from (category
     yardsticks and percentiles are that catalog's). The export's prepared
@@ -63,7 +63,6 @@ def audit(
         changes,
         by,
         effort,
-        lang,
         workspace.paths,
     )
 
@@ -75,7 +74,6 @@ def listing_report(
     changes: dict | None = None,
     by: str = "gain",
     effort: dict[str, float] | None = None,
-    lang: str = "en",
     export_path: str | Path | Sequence = "export",
     rows: pd.DataFrame | None = None,
 ) -> dict:
@@ -100,10 +98,10 @@ def listing_report(
         "weight": round(float(scored.weight[at]), 2),
         "category_percentile": round(float(prepared.percentile(scored)[at]), 1),
         "unknown_signals": unknown_signals(data.loc[at]),
-        "blockers": blocker_list(prepared, scored, at, lang),
-        "notes": notes(prepared, scored, at, lang),
+        "blockers": blocker_list(prepared, scored, at),
+        "notes": notes(prepared, scored, at),
         "factors": factor_table(prepared, scored, at),
-        "fixes": fix_list(prepared, scored, at, (applied, gains, order[0]), lang),
+        "fixes": fix_list(prepared, scored, at, (applied, gains, order[0])),
         "trust": prepared.model.trust,
         "order": by,
         "drift": shifts_of(prepared),
@@ -136,15 +134,15 @@ def _listing_row(prepared, listing_id: str, export_path, rows):
     return wanted, row
 
 
-def fix_list(prepared, scored, at, ranked, lang: str = "en") -> list[dict]:
+def fix_list(prepared, scored, at, ranked) -> list[dict]:
     """The listing's fixes in the order chosen (``ranked``: each factor's
-    effect, the gain table and the factors in order), each with what to do
-    (in ``lang``), the weight after it, its gain and the gain's range."""
+    effect, the gain table and the factors in order), each with what to do,
+    the weight after it, its gain and the gain's range."""
     applied, gains, order = ranked
     return [
         {
             "factor": factor,
-            "action": action(scored.data, factor, applied[factor], at, lang),
+            "action": action(scored.data, factor, applied[factor], at),
             "expected_weight": round(float(applied[factor].weight[at]), 2),
             "expected_gain": round(float(gains.at[at, factor]), 2),
             **gain_range(prepared, scored, applied[factor], at),
@@ -201,8 +199,8 @@ def unknown_signals(row: pd.Series) -> list[str]:
     )
 
 
-def blocker_list(prepared, scored, at, lang: str = "en") -> list[dict]:
-    """Blockers of one listing: each with a message (in ``lang``) and the
+def blocker_list(prepared, scored, at) -> list[dict]:
+    """Blockers of one listing: each with a message and the
     weight it costs (what clearing the learned cliff would win back)."""
     costs = blockers.blocker_costs(scored, prepared.profile, prepared.model).loc[at]
     found = []
@@ -213,13 +211,12 @@ def blocker_list(prepared, scored, at, lang: str = "en") -> list[dict]:
         for name in past:
             value = column(scored.data.loc[[at]], name).iloc[0]
             mean = lines[name] - cliff.threshold  # the line is average + threshold
-            message = say(
+            message = Said(
                 "blocker.dsr",
-                lang,
-                name=signal_word(name, lang),
+                name=named("signal", name),
                 value=value,
-                position=_relative("position", value - mean, lang, mean=mean),
-                cliff=_relative("cliff", cliff.threshold, lang),
+                position=_relative("position", value - mean, mean=mean),
+                cliff=_relative("cliff", cliff.threshold),
             )
             found.append(
                 {
@@ -234,9 +231,8 @@ def blocker_list(prepared, scored, at, lang: str = "en") -> list[dict]:
         found.append(
             {
                 "factor": "category_fit",
-                "message": say(
+                "message": Said(
                     "blocker.category_fit",
-                    lang,
                     best=fit["best_category"],
                     best_p=fit["best_prob"],
                     placed=placed,
@@ -249,16 +245,16 @@ def blocker_list(prepared, scored, at, lang: str = "en") -> list[dict]:
     return found
 
 
-def _relative(kind: str, difference: float, lang: str, **fields) -> str:
+def _relative(kind: str, difference: float, **fields) -> Said:
     """``kind`` (``position`` or ``cliff``) of a difference from the average."""
     if round(difference, 2) == 0:
         side = "level"
     else:
         side = "below" if difference < 0 else "above"
-    return say(f"blocker.{kind}_{side}", lang, gap=abs(difference), **fields)
+    return Said(f"blocker.{kind}_{side}", gap=abs(difference), **fields)
 
 
-def notes(prepared, scored, at, lang: str = "en") -> list[str]:
+def notes(prepared, scored, at) -> list[str]:
     """What the audit could not judge for this listing, and why."""
     found = []
     fit = scored.title_fit.loc[at]
@@ -271,9 +267,8 @@ def notes(prepared, scored, at, lang: str = "en") -> list[str]:
     ):
         sizes = prepared.profile.sizes
         found.append(
-            say(
+            Said(
                 "audit.title_not_judged",
-                lang,
                 best=best,
                 placed=placed[at],
                 placed_n=sizes.get(placed[at], 0),
@@ -363,9 +358,7 @@ def _number(value) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-def action(
-    data: pd.DataFrame, factor: str, effect: fixes.Effect, at, lang: str = "en"
-) -> str:
+def action(data: pd.DataFrame, factor: str, effect: fixes.Effect, at) -> str:
     """What the fix asks the seller to do, with this listing's numbers."""
     before, after = data.loc[at], effect.changed.loc[at]
 
@@ -373,17 +366,17 @@ def action(
         old, new = before.get(name), after.get(name)
         if pd.isna(old) or pd.isna(new) or float(old) == float(new):
             return None
-        label = say(f"action.label.{name}", lang)
-        return say(verb, lang, label=label, old=_number(old), new=_number(new))
+        label = named("action.label", name)
+        return Said(verb, label=label, old=_number(old), new=_number(new))
 
     if factor == "category_fit":
-        return say(
-            "action.move", lang, old=before.get("category"), new=after["category"]
-        )
+        return Said("action.move", old=before.get("category"), new=after["category"])
     if factor in {"main_video", "white_bg_image"}:
         name = "has_main_video" if factor == "main_video" else "has_white_bg_image"
         unknown = pd.isna(before.get(name))
-        return fix_words(factor, lang) + (say("action.unsaid", lang) if unknown else "")
+        return Said(
+            "action.unsaid" if unknown else "action.add", fix=named("fix", factor)
+        )
     parts = {
         "monthly_sales": [change("monthly_sales")],
         "payer_count": [change("payer_count")],
@@ -395,10 +388,10 @@ def action(
         ],
         "dsr": [change(name) for name in DSR_COLUMNS],
     }[factor]
-    text = say("list.join", lang).join(p for p in parts if p)
+    changes = tuple(p for p in parts if p)
     if factor == "review_quality":
-        return text
-    return text + say("action.p75", lang)
+        return Said("action.changes", changes=changes)
+    return Said("action.to_p75", changes=changes)
 
 
 def parse_what_if(items) -> dict[str, object]:

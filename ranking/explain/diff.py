@@ -32,7 +32,7 @@ of 差评 or a fifth of the reviews purged are not (``bench/diff.py``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,7 @@ import pandas as pd
 from ranking.explain.fixes import FIX_COLUMNS
 from ranking.explain.placement import expected_rank, predicted_rank
 from ranking.explain.unusual import SIGNALS_OF, unusual_signals
-from ranking.lang import say, signal_word
+from ranking.messages import Said, named
 from ranking.model import evaluate
 from ranking.model.drift import DriftCounts, factor_contributions
 from ranking.model.features import FACTORS, sum_by_factor
@@ -65,14 +65,15 @@ def diff(
     sets: Sequence[str] = (),
     old_model_dir: str | Path | None = None,
     ranks_path: str | Path | None = None,
-    lang: str = "en",
     images_root: str | Path | None = None,
+    view: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> dict:
     """Compare two exports of one catalog: the table (one row per listing id
     in either, spec §4's columns plus ``category``, ``lost_unusually``,
-    ``reason`` written in ``lang``, ``revert_gain`` and, with ranks,
-    ``positions_lost``) and a summary; writes the table to ``output`` when
-    given (format by extension).
+    ``reason`` (a :class:`~ranking.messages.Said`), ``revert_gain`` and,
+    with ranks, ``positions_lost``) and a summary; writes the table to
+    ``output`` when given (format by extension), as ``view`` shows it to
+    people (the CLI's words the reasons in ``--lang``; English without).
 
     With ``old_model_dir`` the old export is weighed by the model it was
     scored with then, the new one by ``model_dir``, and ``part_model`` holds
@@ -104,7 +105,7 @@ def diff(
         )
     table.insert(0, "listing_id", both)
     table.insert(1, "status", "both")
-    _flag_drops(table, old_scored, new_scored, prepared, lang)
+    _flag_drops(table, old_scored, new_scored, prepared)
 
     table = pd.concat(
         [table, _alone(gone, gone_weight, "gone"), _alone(added, None, "new")],
@@ -114,7 +115,7 @@ def diff(
     keywords = [] if ranks is None else _positions_lost(table, new_all, ranks)
     table = table[[*COLUMNS, *(c for c in table.columns if c not in COLUMNS)]]
     if output is not None:
-        writers.write_table(table, output)
+        writers.write_table(table if view is None else view(table), output)
     return _summary(table, keywords, drift, old.model_dir, old_model_dir, output)
 
 
@@ -165,11 +166,11 @@ def _paired(old_all: Scored, new_all: Scored):
     return both, old_scored, new_scored, gone, new_only
 
 
-def _flag_drops(table, old_scored, new_scored, prepared, lang) -> None:
+def _flag_drops(table, old_scored, new_scored, prepared) -> None:
     """Adds to ``table`` (the listings in both exports) each listing's
     category, the weight it lost to parts whose signals moved unusually,
     whether that makes an unusual drop, and for those its main factor, the
-    reason (in ``lang``) and what reverting it would win back."""
+    reason and what reverting it would win back."""
     table["category"] = categories(new_scored.data).to_numpy()
     moved = unusual_signals(old_scored.data, new_scored.data, table["category"])
     unusual = _unusual_parts(table, moved)
@@ -177,12 +178,13 @@ def _flag_drops(table, old_scored, new_scored, prepared, lang) -> None:
     table["flagged"] = unusual_drops(table["lost_unusually"])
     flagged = table.index[table["flagged"]]
     table["main_factor"] = ""
-    table["reason"] = ""
+    # Object, not pandas' string dtype: a reason is a Said a view words again.
+    table["reason"] = pd.Series("", index=table.index, dtype=object)
     table["revert_gain"] = np.nan
     if len(flagged):
         lost = unusual.loc[flagged, list(PARTS)].to_numpy()
         table.loc[flagged, "main_factor"] = np.asarray(PARTS)[lost.argmin(axis=1)]
-        _explain(table, flagged, old_scored, new_scored, prepared, moved, lang)
+        _explain(table, flagged, old_scored, new_scored, prepared, moved)
 
 
 def _summary(table, keywords, drift, model_dir, old_model_dir, output) -> dict:
@@ -393,7 +395,7 @@ def _unusual_parts(table: pd.DataFrame, moved: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(lost, index=table.index)
 
 
-def _explain(table, flagged, old_scored, new_scored, prepared, moved, lang) -> None:
+def _explain(table, flagged, old_scored, new_scored, prepared, moved) -> None:
     """For flagged rows: the raw signals behind the main factor that changed,
     and the weight won back by reverting the factor's own signals and any of
     them that moved unusually (not the usual drift of its traffic)."""
@@ -422,9 +424,12 @@ def _explain(table, flagged, old_scored, new_scored, prepared, moved, lang) -> N
                 name in moved.columns and moved.at[row, name]
             ):
                 reverted.at[row, name] = before
-            said.append(_said(name, before, after, row, new_scored, prepared, lang))
-        joined = say("list.join", lang).join(said)
-        reasons.append(joined or say("diff.other_reason", lang, factor=factor))
+            said.append(_said(name, before, after, row, new_scored, prepared))
+        reasons.append(
+            Said("diff.reasons", signals=tuple(said))
+            if said
+            else Said("diff.other_reason", factor=factor)
+        )
     table.loc[at, "reason"] = reasons
     again = prepared.score(reverted)
     table.loc[at, "revert_gain"] = (
@@ -440,22 +445,25 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def _said(name, before, after, row, new_scored, prepared, lang) -> str:
-    text = f"{signal_word(name, lang)} {_value(before, lang)} → {_value(after, lang)}"
+def _said(name, before, after, row, new_scored, prepared) -> Said:
+    """One signal's move: ``name before → after``, and for a DSR score now
+    under its category's average, that average."""
+    moved = {"name": named("signal", name), "before": _value(before)}
+    moved["after"] = _value(after)
     if name.startswith("dsr_"):
         average = prepared.profile.reference.center(
             name, categories(new_scored.data.loc[[row]])
         ).iloc[0]
         if pd.notna(after) and after < average:
-            text += say("diff.now_below", lang, average=average)
-    return text
+            return Said("diff.moved_below", **moved, average=average)
+    return Said("diff.moved", **moved)
 
 
-def _value(value, lang) -> str:
+def _value(value) -> str:
     if pd.isna(value):
-        return say("value.unknown", lang)
+        return Said("value.unknown")
     if isinstance(value, bool | np.bool_):
-        return say("value.yes" if value else "value.no", lang)
+        return Said("value.yes" if value else "value.no")
     if isinstance(value, float | np.floating):
         return f"{value:.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
     return str(value)

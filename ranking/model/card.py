@@ -1,121 +1,206 @@
-"""The model card as text: ``card.txt`` beside the model, what `ranking
-train` wrote and a person reads."""
+"""The model card for people, built once as messages: ``card.txt`` beside the
+model, what ``ranking train`` prints and the report's model section are
+views of these lines and rows (each a :class:`~ranking.messages.Said`,
+worded in a language by whoever shows it).
+
+>>> card = {"label": "ranks", "metrics": {"model": {"ndcg@10": 0.9},
+...         "monthly_sales": {"ndcg@10": 0.8}}}
+>>> [str(row[0]) for row in metric_rows(card)[1]]
+['model', 'by monthly_sales']
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ranking.defaults import DEFAULT_MODEL  # noqa: F401  (re-exported)
-from ranking.model.cliff_lines import card_lines
+from ranking.messages import Said, named
+from ranking.model.cliff_lines import card_lines as blocker_lines
 
 #: Bumped whenever a saved model could not be read by this code. Format 1 was
 #: a joblib pickle (refused: retrain); format 3 added the learned blocker
 #: thresholds and the lowest DSR gap in place of the count below average;
 #: format 4 replaced step shapes over bins with continuous ones over knots.
 
+SIGNS = {1: "card.increasing", -1: "card.decreasing", 0: "card.free"}
 
-def card_text(card: dict) -> str:
-    """The readable model card."""
-    lines = _data_lines(card) + _metric_lines(card)
-    cv = card.get("cross_validation")
-    if cv:
-        lines += _cross_validation_lines(cv)
-    trust = card.get("trust")
-    if trust:
-        lines += _trust_lines(trust)
+
+def ordering(name: str) -> Said:
+    """``model`` or a baseline (``monthly_sales``) as an ordering's name."""
+    if name == "model":
+        return Said("metrics.model")
+    return Said("metrics.by", name=named("signal", name))
+
+
+def metric_rows(card: dict) -> tuple[list[str], list[list[object]]]:
+    """The held-out metrics: their names, and a row per ordering (the model,
+    then each baseline) of its name and values."""
+    metrics = card.get("metrics") or {}
+    if not metrics:
+        return [], []
+    keys = [k for k in next(iter(metrics.values())) if k != "groups"]
+    rows = [[ordering(name), *[m.get(k) for k in keys]] for name, m in metrics.items()]
+    return keys, rows
+
+
+def held_out(card: dict) -> Said:
+    """What the metrics were measured on."""
+    if card.get("label") == "ranks":
+        return Said(
+            "train.held_groups",
+            held=card.get("held_out_groups"),
+            groups=(card.get("ranks") or {}).get("groups"),
+        )
+    return Said("train.held_listings", held=card.get("held_out_listings"))
+
+
+def cv_lines(cv: dict | None) -> list[Said]:
+    """The complexity cross-validation chose, and what it left out."""
+    if not cv:
+        return []
+    chosen = cv["chosen"]
+    dropped = [named("factor", f) for f in chosen["dropped"]]
+    return [
+        Said(
+            "train.cv",
+            folds=cv["folds"],
+            knots=chosen["n_knots"],
+            alpha=chosen["alpha"],
+            dropped=dropped or Said("value.none"),
+        )
+    ]
+
+
+def trust_lines(found: dict | None, detail: bool = True) -> list[Said]:
+    """The model against the best single signal: the verdict, then (with
+    ``detail``) the gains with their intervals."""
+    if not found:
+        return []
+    signal = found.get("best_signal")
+    word = named("signal", signal) if signal else Said("value.none")
+    lines = [Said(f"trust.{found['level']}", signal=word)]
+    gain = found.get("gain", {}).get(signal) if "gain" in found else found
+    if detail and signal and gain and "ndcg@10" in gain:
+        ndcg, rho = gain["ndcg@10"], gain["spearman"]
+        lines.append(
+            Said(
+                "trust.gain",
+                signal=word,
+                groups=found["groups"],
+                ndcg=ndcg["mean"],
+                ndcg_low=ndcg["low"],
+                ndcg_high=ndcg["high"],
+                rho=rho["mean"],
+                rho_low=rho["low"],
+                rho_high=rho["high"],
+            )
+        )
+    return lines
+
+
+def card_lines(card: dict) -> list[str]:
+    """The whole card, line by line: what it was trained on, the held-out
+    metrics, the complexity chosen, the trust, the terms it leans on, the
+    blockers learned, the features and the versions."""
+    lines = _data_lines(card) + ["", held_out(card)]
+    keys, rows = metric_rows(card)
+    lines += [
+        Said("card.metric", ordering=row[0], values=_values(keys, row[1:]))
+        for row in rows
+    ]
+    lines += _cross_validation_lines(card.get("cross_validation"))
+    if card.get("trust"):
+        lines += ["", *trust_lines(card["trust"])]
     if card.get("leaned_on"):
-        lines += ["", "leaned on (sd of each term over the training listings)"]
+        lines += ["", Said("card.leaned_on")]
         lines += [
-            f"  {entry['feature']:22} {entry['term_sd']:.3f}"
+            Said("card.term", feature=entry["feature"], sd=entry["term_sd"])
             for entry in card["leaned_on"][:10]
         ]
     if "blockers" in card:
-        lines += ["", "blockers learned (where a shape falls off a cliff)"]
-        lines += card_lines(card["blockers"])
-    lines += ["", "features (factor, constraint)"]
-    for feature in card.get("features", []):
-        sign = {1: "increasing", -1: "decreasing", 0: "free"}[feature["direction"]]
-        lines.append(f"  {feature['name']:22} {feature['factor']:16} {sign}")
-    lines += ["", "versions"]
+        lines += ["", Said("train.blockers"), *blocker_lines(card["blockers"])]
+    lines += ["", Said("card.features")]
+    lines += [
+        Said(
+            "card.feature",
+            name=f["name"],
+            factor=named("factor", f["factor"]),
+            sign=Said(SIGNS[f["direction"]]),
+        )
+        for f in card.get("features", [])
+    ]
+    lines += ["", Said("card.versions")]
     lines += [f"  {k:14} {v}" for k, v in card.get("versions", {}).items()]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def card_text(card: dict, words: Callable[[str], str] = str) -> str:
+    """The card as ``card.txt`` holds it, each line through ``words`` (the
+    CLI's: the line in ``--lang``; English by default)."""
+    return "\n".join(words(line) for line in card_lines(card)) + "\n"
+
+
+def _values(keys: list[str], values: list) -> str:
+    return ", ".join(
+        f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+        for k, v in zip(keys, values, strict=True)
+    )
 
 
 def _data_lines(card: dict) -> list[str]:
     """The card's head: when, what it was trained on (and the ranks), the label."""
+    data = card.get("data", {})
     lines = [
-        "ranking weight model",
-        "====================",
-        f"created      {card.get('created')}",
-        f"trained on   {card.get('data', {}).get('file')}",
-        f"  sha256     {card.get('data', {}).get('sha256')}",
-        f"  rows       {card.get('data', {}).get('rows')}",
-        f"label        {card.get('label')}",
+        Said("card.title"),
+        Said("card.created", created=card.get("created")),
+        Said("card.trained_on", file=data.get("file"), rows=data.get("rows")),
+        f"  sha256     {data.get('sha256')}",
+        Said("card.label", label=card.get("label")),
     ]
     if card.get("ranks"):
         ranks = card["ranks"]
         lines += [
-            f"ranks        {ranks.get('file')}",
+            Said("card.ranks", file=ranks.get("file")),
             f"  sha256     {ranks.get('sha256')}",
-            f"  groups     {ranks.get('groups')} keyword groups, "
-            f"{ranks.get('observations')} observations "
-            f"({ranks.get('censored')} censored)",
+            Said(
+                "card.groups",
+                groups=ranks.get("groups"),
+                observations=ranks.get("observations"),
+                censored=ranks.get("censored"),
+            ),
         ]
     return lines
 
 
-def _metric_lines(card: dict) -> list[str]:
-    """The held-out metrics, a line per system (the model and its baselines)."""
-    held = (
-        "whole keyword groups never seen in training"
-        if card.get("label") == "ranks"
-        else "listings never seen in training"
-    )
-    lines = ["", f"held-out metrics ({held})"]
-    for system, metrics in card.get("metrics", {}).items():
-        shown = ", ".join(
-            f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-            for k, v in metrics.items()
-        )
-        lines.append(f"  {system:14} {shown}")
-    return lines
-
-
-def _cross_validation_lines(cv: dict) -> list[str]:
+def _cross_validation_lines(cv: dict | None) -> list[str]:
     """The complexity chosen, the features left out, and the curve it was
     chosen from."""
-    chosen = cv["chosen"]
-    lines = [
-        "",
-        f"complexity   {cv['folds']}-fold cross-validation over keyword groups: "
-        f"{chosen['n_knots']} knots, alpha {chosen['alpha']}",
-        f"  left out   {', '.join(chosen['dropped']) or '(none)'} (did not help); "
-        f"{', '.join(cv.get('not_in_export', [])) or '(none)'} (not in export)",
-    ]
+    if not cv:
+        return []
+    lines = ["", *cv_lines(cv)]
+    absent = cv.get("not_in_export", [])
+    if absent:
+        lines.append(Said("card.not_in_export", names=list(absent)))
     for point in cv.get("curve", []):
         lines.append(
-            f"  {point['n_knots']:>3} knots  alpha {point['alpha']:<6} "
-            f"without {','.join(point['dropped']) or '-':28} "
-            f"ndcg@10 {point['ndcg@10']:.3f}  spearman {point['spearman']:.3f}"
+            Said(
+                "card.curve",
+                knots=point["n_knots"],
+                alpha=point["alpha"],
+                dropped=",".join(point["dropped"]) or "-",
+                ndcg=point["ndcg@10"],
+                rho=point["spearman"],
+            )
         )
     return lines
 
 
-def _trust_lines(trust: dict) -> list[str]:
-    """How far the model is trusted against the best single signal, and its
-    gain over each, with a confidence interval."""
-    best = trust.get("best_signal")
-    lines = ["", f"trust        {trust['level']} (against ordering by {best})"]
-    for name, gains in trust.get("gain", {}).items():
-        for metric, g in gains.items():
-            lines.append(
-                f"  vs {name:14} {metric:8} {g['mean']:+.3f} "
-                f"[{g['low']:+.3f}, {g['high']:+.3f}]"
-            )
-    return lines
-
-
-# ------------------------------------------------------------ checked on load
-# A model directory is a user's file: checksums catch damage, not an edit
-# whose checksums were recomputed. Everything load_model returns is checked
-# here against what the code that reads it needs, so a hand-edited model is
-# one ModelFileError, never a traceback later nor NaN weights for every
-# listing.
+__all__ = [
+    "card_lines",
+    "card_text",
+    "cv_lines",
+    "held_out",
+    "metric_rows",
+    "ordering",
+    "trust_lines",
+]

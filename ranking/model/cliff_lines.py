@@ -6,7 +6,7 @@ Apart from :mod:`ranking.model.cliffs` (which finds them, with numpy) so that
 
 from __future__ import annotations
 
-from ranking.lang import factor_word, say
+from ranking.messages import Said, named
 
 #: The features whose shapes are searched for a cliff: the factor each one
 #: blocks, and which way is better.
@@ -18,17 +18,17 @@ CLIFF_FEATURES: dict[str, tuple[str, int]] = {
 BLOCKING_FACTORS = ("dsr", "category_fit")
 
 
-def card_lines(entries: dict[str, dict | None], lang: str = "en") -> list[str]:
+def card_lines(entries: dict[str, dict | None]) -> list[Said]:
     """The learned blocker thresholds, as ``train`` prints them and the model
-    card shows them."""
+    card shows them (each a :class:`~ranking.messages.Said`)."""
     lines = []
     for feature, (factor, direction) in CLIFF_FEATURES.items():
         if feature not in entries:
             continue
         entry = entries[feature]
-        named = {"feature": feature, "factor": factor_word(factor, lang)}
+        words = {"feature": feature, "factor": named("factor", factor)}
         if entry is None:
-            lines.append(say("cliff.none", lang, **named))
+            lines.append(Said("cliff.none", **words))
             continue
         costs = {
             "low": entry["low"],
@@ -38,16 +38,15 @@ def card_lines(entries: dict[str, dict | None], lang: str = "en") -> list[str]:
         if factor == "category_fit":
             # Which titles misfit is the title model's call (fixes.misfits);
             # the cliff says that the platform punishes it, and how hard.
-            lines.append(say("cliff.over", lang, **named, **costs))
+            lines.append(Said("cliff.over", **words, **costs))
             continue
-        side = say("cliff.at_or_below" if direction > 0 else "cliff.above", lang)
+        side = Said("cliff.at_or_below" if direction > 0 else "cliff.above")
         lines.append(
-            say(
+            Said(
                 "cliff.at",
-                lang,
                 side=side,
                 threshold=entry["threshold"],
-                **named,
+                **words,
                 **costs,
             )
         )

@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ranking.lang import factor_word, say, signal_word
+from ranking.messages import Said, named
 from ranking.model.features import FACTOR_OF, FAMILIES, sum_by_factor
 from ranking.reading import schema
 from ranking.reading.columns import FACTOR_SIGNALS
@@ -348,9 +348,7 @@ def factor_contributions(model, features: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(sum_by_factor(names, terms), index=features.index)
 
 
-def message(
-    shifts: list[dict], model_dir: str = "MODEL_DIR", lang: str = "en"
-) -> list[str]:
+def message(shifts: list[dict], model_dir: str = "MODEL_DIR") -> list[Said]:
     """Lines for stderr: one warning naming what moved, and a notice for what
     moved less (``shifts`` as :func:`shifts_of` gives them)."""
     shifts = [
@@ -358,41 +356,39 @@ def message(
         for s in shifts
         if s["level"] != NOT_IN_EXPORT
     ]
-    word = {"signal": signal_word, "factor": factor_word}
     command = f"ranking train EXPORT --ranks RANKS -o NEW_DIR --baseline {model_dir}"
     lines = []
     for level in ("warning", "notice"):
         picked = [s for s in shifts if s.level == level]
         if not picked:
             continue
-        named = {
-            kind: ", ".join(
-                f"{word[kind](s.name, lang)} (PSI {s.psi:.2f})"
+        listed = {
+            kind: list(
+                Said("drift.psi", name=named(kind, s.name), psi=s.psi)
                 for s in picked
                 if s.kind == kind
             )
             for kind in KINDS
         }
-        moved = "; ".join(
-            say(f"drift.{kind}s", lang, names=names)
-            for kind, names in named.items()
+        moved = tuple(
+            Said(f"drift.{kind}s", names=names)
+            for kind, names in listed.items()
             if names
         )
         if level == "notice":
             key = "drift.notice"
         else:
             key = (
-                "drift.warning_factors" if named["factor"] else "drift.warning_signals"
+                "drift.warning_factors" if listed["factor"] else "drift.warning_signals"
             )
-        lines.append(say(key, lang, moved=moved, command=command))
+        lines.append(Said(key, moved=moved, command=command))
     return lines
 
 
-def absent_note(shifts: list[dict], lang: str = "en") -> str | None:
+def absent_note(shifts: list[dict]) -> Said | None:
     """The one line naming the signals not in this export (so not checked
     for drift), or None when the export carries them all."""
     names = [s["name"] for s in shifts if s["level"] == NOT_IN_EXPORT]
     if not names:
         return None
-    words = ", ".join(signal_word(name, lang) for name in names)
-    return say("drift.not_in_export", lang, names=words)
+    return Said("drift.not_in_export", names=[named("signal", n) for n in names])

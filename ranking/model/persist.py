@@ -22,6 +22,7 @@ import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -102,16 +103,19 @@ def save_model(
     folder: str | Path,
     card: dict,
     arrays: dict[str, np.ndarray] | None = None,
+    words: Callable[[str], str] = str,
 ) -> Path:
     """Write ``model`` (and any extra ``arrays``, such as the training data's
     profile) with its card into ``folder``; the directory is replaced whole
-    (written beside it, then renamed), never left half-written."""
+    (written beside it, then renamed), never left half-written. ``card.txt``
+    is the card for people, each line through ``words`` (the CLI's: the line
+    in ``--lang``; English by default)."""
     folder = Path(folder)
     check_model_output(folder)
     parent = folder.parent if str(folder.parent) else Path(".")
     staging = atomic.temporary_beside(folder, folder=True)
     try:
-        _write_model(model, folder, card, arrays, parent, staging)
+        _write_model(model, folder, card, arrays, parent, staging, words)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(
@@ -135,7 +139,7 @@ def check_model_output(folder: Path) -> None:
     atomic.temporary_beside(folder, folder=True).rmdir()
 
 
-def _write_model(model, folder, card, arrays, parent, staging) -> None:
+def _write_model(model, folder, card, arrays, parent, staging, words) -> None:
     """The model's files into ``staging``, then ``staging`` renamed to
     ``folder``."""
     meta, model_arrays = model.to_data()
@@ -151,7 +155,7 @@ def _write_model(model, folder, card, arrays, parent, staging) -> None:
         "versions": versions(),
     }
     _write_json(staging / CARD_JSON, card)
-    (staging / CARD_TEXT).write_text(card_text(card), encoding="utf-8")
+    (staging / CARD_TEXT).write_text(card_text(card, words), encoding="utf-8")
     _write_json(staging / FEATURES_JSON, feature_table())
     sums = "".join(f"{sha256(staging / name)}  {name}\n" for name in CHECKED)
     (staging / CHECKSUMS).write_text(sums, encoding="utf-8")

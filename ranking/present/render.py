@@ -6,8 +6,9 @@ so that tables of Chinese titles and categories line up.
 
 from __future__ import annotations
 
-from ranking.lang import factor_word, in_language, say, signal_word
+from ranking.model import card as model_card
 from ranking.model.cliff_lines import card_lines
+from ranking.present.lang import factor_word, in_language, say, signal_word
 from ranking.text import display_width
 
 
@@ -214,100 +215,43 @@ def _column_word(key: str, lang: str) -> str:
     return say("check.listings", lang)
 
 
-def _metric_rows(metrics: dict, lang: str) -> tuple[list[str], list[list[object]]]:
-    keys = [k for k in next(iter(metrics.values())) if k != "groups"]
-    rows = [
-        [_ordering_word(name, lang), *[f"{m[k]:.3f}" for k in keys]]
-        for name, m in metrics.items()
-    ]
-    return keys, rows
-
-
-def _ordering_word(name: str, lang: str) -> str:
-    """``model`` or a baseline (``monthly_sales``) as an ordering's name."""
-    if name == "model":
-        return say("metrics.model", lang)
-    return say("metrics.by", lang, name=signal_word(name, lang).replace("_", " "))
+def _words(lines, lang: str) -> list[str]:
+    return [in_language(line, lang) for line in lines]
 
 
 def render_metrics(metrics: dict, card: dict, lang: str = "en") -> str:
     """Held-out metrics of ``ranking train``, model beside the baselines, and
-    the blocker thresholds it learned."""
-    keys, rows = _metric_rows(metrics, lang)
-    if card.get("label") == "ranks":
-        held = say(
-            "train.held_groups",
-            lang,
-            held=card.get("held_out_groups"),
-            groups=card["ranks"]["groups"],
-        )
-    else:
-        held = say("train.held_listings", lang, held=card.get("held_out_listings"))
+    the blocker thresholds it learned: the model card's own lines
+    (:mod:`ranking.model.card`), in ``lang``."""
+    keys, rows = model_card.metric_rows({"metrics": metrics})
+    trained = say(
+        "train.trained",
+        lang,
+        rows=card["data"]["rows"],
+        label=card["label"],
+        held=in_language(model_card.held_out(card), lang),
+    )
     return "\n".join(
         [
-            say(
-                "train.trained",
-                lang,
-                rows=card["data"]["rows"],
-                label=card["label"],
-                held=held,
-            ),
+            trained,
             table(
-                rows,
+                [[in_language(r[0], lang), *[f"{v:.3f}" for v in r[1:]]] for r in rows],
                 [say("metrics.ordering", lang), *keys],
                 numeric=set(range(1, len(keys) + 1)),
             ),
-            *_cv_lines(card.get("cross_validation"), lang),
-            *trust_lines(card.get("trust"), lang),
+            *_words(model_card.cv_lines(card.get("cross_validation")), lang),
+            *_words(model_card.trust_lines(card.get("trust")), lang),
             "",
             say("train.blockers", lang),
-            *card_lines(card.get("blockers", {}), lang),
+            *_words(card_lines(card.get("blockers", {})), lang),
         ]
     )
 
 
-def _cv_lines(cv: dict | None, lang: str) -> list[str]:
-    if not cv:
-        return []
-    chosen = cv["chosen"]
-    dropped = ", ".join(factor_word(f, lang) for f in chosen["dropped"])
-    return [
-        say(
-            "train.cv",
-            lang,
-            folds=cv["folds"],
-            knots=chosen["n_knots"],
-            alpha=chosen["alpha"],
-            dropped=dropped or say("value.none", lang),
-        )
-    ]
-
-
 def trust_lines(found: dict | None, lang: str = "en", detail: bool = True) -> list[str]:
-    """The model against the best single signal: the verdict, then (with
-    ``detail``) the gains with their intervals."""
-    if not found:
-        return []
-    signal = found.get("best_signal")
-    word = signal_word(signal, lang) if signal else say("value.none", lang)
-    lines = [say(f"trust.{found['level']}", lang, signal=word)]
-    gain = found.get("gain", {}).get(signal) if "gain" in found else found
-    if detail and signal and gain and "ndcg@10" in gain:
-        lines.append(
-            say(
-                "trust.gain",
-                lang,
-                signal=word,
-                groups=found["groups"],
-                ndcg=gain["ndcg@10"]["mean"],
-                ndcg_low=gain["ndcg@10"]["low"],
-                ndcg_high=gain["ndcg@10"]["high"],
-                rho=gain["spearman"]["mean"],
-                rho_low=gain["spearman"]["low"],
-                rho_high=gain["spearman"]["high"],
-            )
-        )
-    return lines
+    """The model against the best single signal, in ``lang``
+    (:func:`ranking.model.card.trust_lines`)."""
+    return _words(model_card.trust_lines(found, detail), lang)
 
 
 def render_comparison(comparison: dict, lang: str = "en") -> str:
@@ -348,7 +292,11 @@ def render_evaluation(report: dict, lang: str = "en") -> str:
         )
     for name, m in report["baseline"].items():
         rows.append(
-            [_ordering_word(name, lang), f"{m['ndcg@10']:.3f}", f"{m['spearman']:.3f}"]
+            [
+                in_language(model_card.ordering(name), lang),
+                f"{m['ndcg@10']:.3f}",
+                f"{m['spearman']:.3f}",
+            ]
         )
     retrain = (
         f"ranking train EXPORT --ranks RANKS -o NEW_DIR --baseline {report['model']}"
@@ -415,14 +363,17 @@ def render_audit(report: dict, lang: str = "en") -> str:
         lines.append(say("audit.unknown", lang, signals=unknown))
     lines.append("")
     for note in report.get("notes", []):
-        lines.append(say("audit.note", lang, note=note))
+        lines.append(say("audit.note", lang, note=in_language(note, lang)))
     if report.get("notes"):
         lines.append("")
     if report["blockers"]:
         lines.append(say("audit.blockers", lang))
         for b, cost in costed(report["blockers"]):
             shown = "" if cost is None else f"  −{cost:.2f}"
-            lines.append(f"  ✗ {factor_word(b['factor'], lang)}{shown}: {b['message']}")
+            lines.append(
+                f"  ✗ {factor_word(b['factor'], lang)}{shown}: "
+                + in_language(b["message"], lang)
+            )
         lines.append("")
     rows = [
         [
@@ -461,7 +412,7 @@ def _fix_lines(report: dict, lang: str) -> list[str]:
         lines.append(
             f"  {number}. {pad(factor_word(fix['factor'], lang), 15)} "
             f"{fix['expected_gain']:+6.1f}{shown}  → {fix['expected_weight']:.1f}"
-            f"   {fix['action']}"
+            f"   {in_language(fix['action'], lang)}"
         )
     return lines
 
@@ -541,7 +492,7 @@ def render_diff(result: dict, lang: str = "en") -> str:
                 d["lost_unusually"],
                 factor_word(d["main_factor"], lang),
                 d["revert_gain"],
-                clip(d["reason"], 70),
+                clip(in_language(d["reason"], lang), 70),
             ]
             for d in drops[:DIFF_SHOWN]
         ]

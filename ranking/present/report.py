@@ -25,20 +25,20 @@ import numpy as np
 import pandas as pd
 
 from ranking.engines.outputs import (
-    for_people,
-    header_words,
     output_columns,
     scored_frame,
 )
 from ranking.explain.audit import listing_report
 from ranking.explain.diff import diff
-from ranking.lang import factor_word, say, signal_word
+from ranking.model import card as model_card
 from ranking.model.cliff_lines import card_lines
 from ranking.model.drift import absent_note, message, shifts_of
 from ranking.model.features import FACTORS
 from ranking.model.workspace import Workspace
 from ranking.present import svg
+from ranking.present.lang import factor_word, in_language, say, signal_word
 from ranking.present.render import costed, trust_lines
+from ranking.present.tables import for_people, header_words
 from ranking.reading.export import read_ranks
 from ranking.reading.values import id_text
 from ranking.writing import atomic
@@ -86,10 +86,10 @@ def report(
     wanted = list(listings) or _weakest(table, WEAKEST)
     # One pass over the export for every card's row, not one per card.
     rows = prepared.lookup(list(id_text(pd.Series(wanted, dtype="string"))))
-    cards = [listing_card(prepared, i, ranks, lang, exports, rows) for i in wanted]
+    cards = [listing_card(prepared, i, ranks, exports, rows) for i in wanted]
     drops = None
     if old is not None:
-        drops = diff(then, workspace, lang=lang)
+        drops = diff(then, workspace)
         drops.pop("table")
     shifts = shifts_of(prepared)
     page = render(
@@ -101,8 +101,11 @@ def report(
             "cards": cards,
             "diff": drops,
             "old": str(old) if old is not None else None,
-            "drift": message(shifts, str(workspace.model_dir), lang),
-            "drift_note": absent_note(shifts, lang),
+            "drift": [
+                in_language(line, lang)
+                for line in message(shifts, str(workspace.model_dir))
+            ],
+            "drift_note": in_language(absent_note(shifts) or "", lang) or None,
             "made": dt.date.today().isoformat(),
         },
         lang,
@@ -139,17 +142,13 @@ def _weakest(table: pd.DataFrame, count: int) -> list[str]:
     return table.nsmallest(count, "weight")["listing_id"].astype(str).tolist()
 
 
-def listing_card(
-    prepared, listing_id, ranks=None, lang="en", exports="export", rows=None
-) -> dict:
+def listing_card(prepared, listing_id, ranks=None, exports="export", rows=None) -> dict:
     """:func:`listing_report` of one listing, with the waterfall's steps:
     from the category's average listing, each factor's move in weight
     points (largest first), to the listing's weight — exact, because each
     step is taken on the model's raw scale and only then made 0–100.
     ``rows``: as :func:`listing_report` takes them."""
-    card = listing_report(
-        prepared, listing_id, ranks, lang=lang, export_path=exports, rows=rows
-    )
+    card = listing_report(prepared, listing_id, ranks, export_path=exports, rows=rows)
     if rows is None:
         rows = prepared.lookup([card["listing_id"]])
     scored = prepared.score(rows[rows["listing_id"] == card["listing_id"]])
@@ -375,7 +374,10 @@ def _card_html(card: dict, lang: str) -> str:
         )
         + f"<h3>{_e(say('report.fixes', lang))}</h3>"
         + (f"<ol>{fixes}</ol>" if fixes else f"<p>{_e(say('audit.no_fix', lang))}</p>")
-        + "".join(f'<p class="small">{_e(n)}</p>' for n in card.get("notes", []))
+        + "".join(
+            f'<p class="small">{_e(in_language(n, lang))}</p>'
+            for n in card.get("notes", [])
+        )
         + "</div></div>"
         + keywords
         + "</div>"
@@ -387,13 +389,14 @@ def _card_items(card: dict, lang: str) -> tuple[str, str]:
     once)."""
     blockers = "".join(
         f'<li class="blocker">{_e(factor_word(b["factor"], lang))}'
-        f"{'' if cost is None else f' −{cost:.1f}'}: {_e(b['message'])}</li>"
+        f"{'' if cost is None else f' −{cost:.1f}'}: "
+        f"{_e(in_language(b['message'], lang))}</li>"
         for b, cost in costed(card["blockers"])
     )
     fixes = "".join(
         f"<li><b>{_e(factor_word(f['factor'], lang))}</b> "
         f"{f['expected_gain']:+.1f} → {f['expected_weight']:.1f} — "
-        f"{_e(f['action'])}</li>"
+        f"{_e(in_language(f['action'], lang))}</li>"
         for f in card["fixes"]
     )
     return blockers, fixes
@@ -447,7 +450,7 @@ def _drops(result: dict, old: str | None, lang: str) -> str:
             d["lost_unusually"],
             factor_word(d["main_factor"], lang),
             d["revert_gain"],
-            d["reason"],
+            in_language(d["reason"], lang),
         ]
         for d in drops[:DROPS_SHOWN]
     ]
@@ -495,16 +498,9 @@ def _model_card(
     card: dict, drift: list[str], lang: str, note: str | None = None
 ) -> str:
     data = card.get("data", {})
-    metrics = card.get("metrics", {})
     rows = [
-        [
-            say("metrics.model", lang)
-            if name == "model"
-            else say("metrics.by", lang, name=signal_word(name, lang)),
-            m.get("ndcg@10"),
-            m.get("spearman"),
-        ]
-        for name, m in metrics.items()
+        [in_language(name, lang), m.get("ndcg@10"), m.get("spearman")]
+        for name, m in _orderings(card)
     ]
     ranks = card.get("ranks") or {}
     trained = say(
@@ -516,7 +512,7 @@ def _model_card(
         groups=ranks.get("groups", "—"),
         created=card.get("created", "—"),
     )
-    lines = card_lines(card.get("blockers", {}), lang)
+    lines = [in_language(x, lang) for x in card_lines(card.get("blockers", {}))]
     drift_html = (
         "".join(f'<p class="warn">{_e(line)}</p>' for line in drift)
         if drift
@@ -541,6 +537,12 @@ def _model_card(
             drift_html,
         ]
     )
+
+
+def _orderings(card: dict):
+    """Each ordering's name (the model card's) and its metrics."""
+    metrics = card.get("metrics", {})
+    return [(model_card.ordering(name), m) for name, m in metrics.items()]
 
 
 def _metric(value) -> str:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ranking.errors import ExportError
-from ranking.lang import Said
+from ranking.messages import Said
 from ranking.reading import io, schema
 from ranking.reading.assign import SET, assignments
 from ranking.reading.export import (

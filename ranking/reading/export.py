@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ranking.errors import ExportError, RejectedRowsError
-from ranking.lang import Said
+from ranking.messages import Said
 from ranking.reading import io, schema
 from ranking.reading.platforms import detect, judged_factors
 from ranking.reading.survey import Survey, header_notes

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ranking.lang import Said
+from ranking.messages import Said
 from ranking.reading.values import (
     digits_lost,
     id_text,

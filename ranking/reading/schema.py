@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ranking.errors import ExportError
-from ranking.lang import Said
+from ranking.messages import Said
 from ranking.reading.columns import (
     CATEGORY_LEVELS,
     COLUMNS_BY_NAME,

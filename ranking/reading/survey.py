@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ranking.errors import ExportError
-from ranking.lang import Said
+from ranking.messages import Said
 from ranking.reading import schema
 from ranking.reading.kinds import KINDS
 from ranking.reading.values import decimal_marks, digits_lost, id_text, parse_numbers

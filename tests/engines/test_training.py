@@ -55,7 +55,7 @@ def test_model_directory_and_card(trained, market_files):
     constraints = {f["name"]: f["direction"] for f in card["features"]}
     assert constraints["rel_sales"] == 1 and constraints["negative_share"] == -1
     text = (folder / "card.txt").read_text(encoding="utf-8")
-    assert "held-out metrics" in text and "scikit-learn" in text
+    assert "held out:" in text and "scikit-learn" in text
 
 
 def test_save_then_load_scores_the_same_without_unpickling(
@@ -182,7 +182,7 @@ def test_retraining_compares_with_the_model_in_use(
 def test_train_text_output(run_cli, market_files, tmp_path):
     result = run_cli(*_on_ranks("train", market_files, "-o", str(tmp_path / "m")))
     assert result.exit_code == 0, result.output
-    assert "held out:" in result.output and "monthly sales" in result.output
+    assert "held out:" in result.output and "by monthly_sales" in result.output
     assert f"model written to {tmp_path / 'm'}" in result.output
 
 

@@ -416,7 +416,7 @@ def test_scored_xlsx_speaks_the_chosen_language(
     cell's comment), fixes in plain words; CSV keeps the factor names."""
     from openpyxl import load_workbook
 
-    from ranking.lang import fix_words
+    from ranking.present.lang import fix_words
 
     out, plain = tmp_path / "scored.xlsx", tmp_path / "scored.csv"
     args = [str(market_files["catalog"]), "--model", str(model_dir), "--lang", "zh"]

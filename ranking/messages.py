@@ -1,50 +1,19 @@
-"""Words for people, in Chinese and English: the one translation table.
+"""Every sentence ``ranking`` writes for a person, as data: the one
+translation table, and :class:`Said`, a message that keeps its key and fields.
 
-Everything a command writes for a person — the audit card, ``check``,
-``diff``, ``evaluate``, ``train``, the report, the Excel headers ``score``
-adds, the drift warning, fix actions and blocker messages — is looked up here
-by key, so a sentence exists in both languages or in neither (a test walks the
-table). JSON keys, factor names and the spec's output column names stay
-English; the texts inside them follow ``--lang``.
+The stages that compute (reading, the model, explanations, engines) never
+word anything in a language: they return :class:`Said` messages — English
+text to anything that treats them as strings (JSON, a CSV cell, a log), with
+the key and fields a view needs to say them again in Chinese. Only
+:mod:`ranking.present.lang` chooses a language, at the edge.
 
+JSON keys, factor names and the spec's output column names stay English.
 Chinese names of signals are headers real back offices write (each is one of
-:mod:`ranking.reading.schema`'s aliases, checked by a test), so a seller reads the
-words of their own export.
-
->>> say("audit.no_fix", "zh")
-'没有能提升这个商品权重的修复'
->>> factor_word("main_video", "zh"), factor_word("main_video", "en")
-('主图视频', 'main_video')
+:mod:`ranking.reading.schema`'s aliases, checked by a test), so a seller reads
+the words of their own export.
 """
 
 from __future__ import annotations
-
-import os
-from collections.abc import Mapping
-
-LANGUAGES = ("zh", "en")
-
-#: Where the language is read from, first set wins: GNU gettext's order, as
-#: Python's ``gettext.find`` reads it.
-LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
-
-
-def default_language(environ: Mapping[str, str] = os.environ) -> str:
-    """``zh`` when the locale is Chinese (``zh_CN.UTF-8``, ``zh_TW``, ...),
-    else ``en``.
-
-    >>> default_language({"LANG": "zh_CN.UTF-8"}), default_language({})
-    ('zh', 'en')
-    >>> default_language({"LANGUAGE": "en_US:zh_CN", "LANG": "zh_CN.UTF-8"})
-    'en'
-    """
-    for name in LOCALE_VARIABLES:
-        value = environ.get(name, "")
-        if value:
-            first = value.split(":")[0].lower()
-            return "zh" if first.startswith("zh") else "en"
-    return "en"
-
 
 #: key → (English, Chinese); ``{fields}`` are filled by :func:`say`.
 TEXT: dict[str, tuple[str, str]] = {
@@ -185,11 +154,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "action.raise": ("raise {label} from {old} to {new}", "{label}从 {old} 提到 {new}"),
     "action.cut": ("cut {label} from {old} to {new}", "{label}从 {old} 降到 {new}"),
     "action.move": ("move it from {old} to {new}", "从 {old} 移到 {new}"),
+    "action.add": ("{fix}", "{fix}"),
     "action.unsaid": (
-        " (the export does not say whether it has one)",
-        "（导出未说明是否已有）",
+        "{fix} (the export does not say whether it has one)",
+        "{fix}（导出未说明是否已有）",
     ),
-    "action.p75": (" (category 75th percentile)", "（类目75分位）"),
+    "action.changes": ("{changes}", "{changes}"),
+    "action.to_p75": (
+        "{changes} (category 75th percentile)",
+        "{changes}（类目75分位）",
+    ),
     "action.label.monthly_sales": ("monthly sales", "月销量"),
     "action.label.payer_count": ("paying buyers", "支付买家数"),
     "action.label.favorites": ("favourites", "收藏人数"),
@@ -201,6 +175,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "action.label.dsr_service": ("dsr_service", "服务态度"),
     "action.label.dsr_logistics": ("dsr_logistics", "物流服务"),
     "list.join": ("; ", "；"),
+    "list.comma": (", ", "、"),
     # ------------------------------------------------ notes made while reading
     "note.set": (
         "--set {name}={value}: every listing",
@@ -376,6 +351,48 @@ TEXT: dict[str, tuple[str, str]] = {
         "blockers learned (where a shape falls off a cliff):",
         "学到的降权线（曲线断崖处）:",
     ),
+    # ------------------------------------------------ the model card (card.txt)
+    "card.title": (
+        "ranking weight model\n====================",
+        "ranking 权重模型\n====================",
+    ),
+    "card.created": ("created      {created}", "创建时间     {created}"),
+    "card.trained_on": (
+        "trained on   {file} ({rows} rows)",
+        "训练数据     {file}（{rows} 行）",
+    ),
+    "card.label": ("label        {label}", "学习目标     {label}"),
+    "card.ranks": ("ranks        {file}", "排名文件     {file}"),
+    "card.groups": (
+        "  groups     {groups} keyword groups, {observations} observations "
+        "({censored} censored)",
+        "  分组       {groups} 个关键词组，{observations} 条观测（{censored} 条截断）",
+    ),
+    "card.metric": ("  {ordering}: {values}", "  {ordering}: {values}"),
+    "card.not_in_export": (
+        "  not in the export: {names}",
+        "  导出中没有: {names}",
+    ),
+    "card.curve": (
+        "  {knots:>3} knots  alpha {alpha:<6} without {dropped:28} "
+        "ndcg@10 {ndcg:.3f}  spearman {rho:.3f}",
+        "  {knots:>3} 个节点  alpha {alpha:<6} 去掉 {dropped:28} "
+        "ndcg@10 {ndcg:.3f}  spearman {rho:.3f}",
+    ),
+    "card.leaned_on": (
+        "leaned on (sd of each term over the training listings)",
+        "倚重的项（各项在训练商品上的标准差）",
+    ),
+    "card.term": ("  {feature:22} {sd:.3f}", "  {feature:22} {sd:.3f}"),
+    "card.features": ("features (factor, constraint)", "特征（因素，约束）"),
+    "card.feature": (
+        "  {name:22} {factor:16} {sign}",
+        "  {name:22} {factor:16} {sign}",
+    ),
+    "card.increasing": ("increasing", "递增"),
+    "card.decreasing": ("decreasing", "递减"),
+    "card.free": ("free", "不限方向"),
+    "card.versions": ("versions", "版本"),
     "train.written": ("model written to {path}", "模型已写入 {path}"),
     "train.new_better": ("the new model is better", "新模型更好"),
     "train.in_use_better": ("the model in use is better", "在用的模型更好"),
@@ -440,6 +457,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "column.blockers": ("blockers", "降权项"),
     "column.suggested_category": ("suggested_category", "建议类目"),
     # ----------------------------------------------------------------- drift
+    "drift.psi": ("{name} (PSI {psi:.2f})", "{name} (PSI {psi:.2f})"),
     "drift.signals": ("signals {names}", "信号 {names}"),
     "drift.factors": ("factor contributions {names}", "因素贡献 {names}"),
     "drift.warning_factors": (
@@ -590,9 +608,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "every listing's change, split by factor → {path}",
         "每个商品的变化（按因素拆分）→ {path}",
     ),
-    "diff.now_below": (
-        ", now below the category's {average:.2f}",
-        "，现低于类目均值 {average:.2f}",
+    "diff.reasons": ("{signals}", "{signals}"),
+    "diff.moved": ("{name} {before} → {after}", "{name} {before} → {after}"),
+    "diff.moved_below": (
+        "{name} {before} → {after}, now below the category's {average:.2f}",
+        "{name} {before} → {after}，现低于类目均值 {average:.2f}",
     ),
     "diff.other_reason": (
         "its own signals did not change; its category's yardsticks or the title "
@@ -611,15 +631,19 @@ class Said(str):
     >>> note = Said("note.set", name="dsr_service", value="4.8")
     >>> note
     '--set dsr_service=4.8: every listing'
-    >>> in_language(note, "zh")
-    '--set dsr_service=4.8: 每个商品都用这个值'
+    >>> note.key, note.fields
+    ('note.set', {'name': 'dsr_service', 'value': '4.8'})
+
+    A field may be a ``Said`` (worded in the same language), a tuple of
+    them (joined by the language's ``list.join``, ``; ``) or a list (joined
+    by ``list.comma``, ``, ``).
     """
 
     key: str
     fields: dict
 
     def __new__(cls, key: str, /, **fields) -> Said:
-        text = super().__new__(cls, say(key, "en", **fields))
+        text = super().__new__(cls, worded(key, fields, ENGLISH))
         text.key, text.fields = key, fields
         return text
 
@@ -631,52 +655,37 @@ def _said_again(key: str, fields: dict) -> Said:
     return Said(key, **fields)
 
 
-def in_language(text: str, lang: str) -> str:
-    """``text`` in ``lang`` when it is :class:`Said` (its ``Said`` fields
-    too), else as it is."""
-    if not isinstance(text, Said) or lang == "en":
-        return str(text)
-    fields = {
-        name: in_language(value, lang) if isinstance(value, Said) else value
-        for name, value in text.fields.items()
-    }
-    return say(text.key, lang, **fields)
+#: Column of :data:`TEXT` each language reads.
+ENGLISH, CHINESE = 0, 1
 
 
-def say(key: str, lang: str, /, **fields) -> str:
-    """The text of ``key`` in ``lang``, its ``{fields}`` filled.
+def worded(key: str, fields: dict, column: int) -> str:
+    """``key``'s template in ``column`` of :data:`TEXT`, its fields filled:
+    a :class:`Said` field worded in the same language, a tuple joined."""
+    return TEXT[key][column].format(
+        **{name: _field(value, column) for name, value in fields.items()}
+    )
 
-    >>> say("diff.more", "en", count=1200, where="out.csv")
-    '… and 1,200 more in out.csv'
+
+def _field(value, column: int):
+    if isinstance(value, Said):
+        return worded(value.key, value.fields, column)
+    if isinstance(value, tuple | list):
+        joint = TEXT["list.join" if isinstance(value, tuple) else "list.comma"][column]
+        return joint.join(str(_field(item, column)) for item in value)
+    return value
+
+
+def named(kind: str, name: str) -> str:
+    """A name (``kind`` ``signal``, ``factor``, ``fix`` or ``action.label``)
+    as a :class:`Said` a view can word in Chinese, or the name itself when
+    the table has no word for it.
+
+    >>> named("signal", "dsr_service").key, named("signal", "no_such")
+    ('signal.dsr_service', 'no_such')
     """
-    english, chinese = TEXT[key]
-    return (chinese if lang == "zh" else english).format(**fields)
+    key = f"{kind}.{name}"
+    return Said(key) if key in TEXT else name
 
 
-def factor_word(factor: str, lang: str) -> str:
-    """A factor as a person reads it: its name in English (as in the JSON
-    and the output columns), its operators' word in Chinese."""
-    return say(f"factor.{factor}", lang) if f"factor.{factor}" in TEXT else factor
-
-
-def signal_word(name: str, lang: str) -> str:
-    """A canonical signal column as its export header reads in ``lang``."""
-    return say(f"signal.{name}", lang) if f"signal.{name}" in TEXT else name
-
-
-def fix_words(factor: str, lang: str) -> str:
-    """A factor's fix in plain words (``""`` for no fix)."""
-    return say(f"fix.{factor}", lang) if factor else ""
-
-
-__all__ = [
-    "LANGUAGES",
-    "TEXT",
-    "Said",
-    "default_language",
-    "factor_word",
-    "fix_words",
-    "in_language",
-    "say",
-    "signal_word",
-]
+__all__ = ["CHINESE", "ENGLISH", "TEXT", "Said", "named", "worded"]
