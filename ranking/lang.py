@@ -599,6 +599,165 @@ TEXT: dict[str, tuple[str, str]] = {
         "model's view moved ({factor})",
         "商品自身信号未变；是类目基准或标题模型的判断变了（{factor}）",
     ),
+    # ---------------------------------------------------------------- errors
+    # Reading an export: the file, its bytes, its table.
+    "error.no_file": ("{path}: no such file", "{path}: 文件不存在"),
+    "error.is_folder": (
+        "{path}: is a folder, expected a file",
+        "{path}: 是文件夹，这里需要一个文件",
+    ),
+    "error.unreadable": (
+        "{path}: cannot be read ({why})",
+        "{path}: 无法读取（{why}）",
+    ),
+    "error.empty": ("{path}: is empty", "{path}: 是空文件"),
+    "error.quote_in_column": (
+        "{path}: row {row}: the quote that opens column '{column}' is never "
+        "closed, so the rest of the file was read into that cell; close the "
+        "quote or remove it",
+        "{path}: 第 {row} 行: 列 '{column}' 开头的引号没有闭合，"
+        "文件余下的内容都被读进了这个单元格；请补上或删掉这个引号",
+    ),
+    "error.quote": (
+        "{path}: row {row}: a quote is never closed, so the rest of the file was "
+        "read into one cell; close the quote or remove it",
+        "{path}: 第 {row} 行: 有个引号没有闭合，文件余下的内容都被读进了一个单元格；"
+        "请补上或删掉这个引号",
+    ),
+    "error.no_rows": (
+        "{path}: has a header but no rows",
+        "{path}: 只有表头，没有数据行",
+    ),
+    "error.not_a_table": (
+        "{path}: cannot be read as a table ({reason})",
+        "{path}: 无法按表格读取（{reason}）",
+    ),
+    "error.column_twice": (
+        "{path}: column '{column}' appears twice (columns {first} and {second}); "
+        "rename one of them",
+        "{path}: 列 '{column}' 出现了两次（第 {first} 列和第 {second} 列）；"
+        "请把其中一列改名",
+    ),
+    "error.binary": (
+        "{path}: is a binary file, not a CSV/TSV table (is it UTF-16? save it as "
+        "UTF-8 or GB18030)",
+        "{path}: 是二进制文件，不是 CSV/TSV 表格（是 UTF-16 吗？请另存为 UTF-8 或 "
+        "GB18030）",
+    ),
+    "error.cut_short": (
+        "{path}: ends in the middle of a character, so the file was cut short (an "
+        "unfinished download or copy?); export it again",
+        "{path}: 结尾断在一个字符中间，文件不完整（下载或复制没有完成？）；请重新导出",
+    ),
+    "error.encoding": (
+        "{path}: is neither UTF-8 nor GB18030/GBK text",
+        "{path}: 既不是 UTF-8 也不是 GB18030/GBK 编码的文本",
+    ),
+    "error.sheet_file_size": (
+        "{path}: {size:.2f} GB, above the {limit} of sheet read (Excel's "
+        "1,048,576 rows × 30 columns); export it as .csv",
+        "{path}: {size:.2f} GB，超过了可读取的工作表上限 {limit}"
+        "（Excel 的 1,048,576 行 × 30 列）；请导出为 .csv",
+    ),
+    "error.sheet_size": (
+        "{path}: its sheet expands to {size:.2f} GB, above the {limit} read "
+        "(Excel's 1,048,576 rows × 30 columns); export it as .csv",
+        "{path}: 工作表解压后有 {size:.2f} GB，超过了可读取的上限 {limit}"
+        "（Excel 的 1,048,576 行 × 30 列）；请导出为 .csv",
+    ),
+    "error.sheet_bomb": (
+        "{path}: its sheet expands {ratio:.0f}× (from {packed:.1f} MB to "
+        "{expanded:,.0f} MB), as only a decompression bomb does (real sheets: "
+        "under {most}×); not read",
+        "{path}: 工作表解压后膨胀 {ratio:.0f} 倍（从 {packed:.1f} MB 到 "
+        "{expanded:,.0f} MB），只有解压炸弹才会这样（真实的表格不到 {most} 倍）；"
+        "未读取",
+    ),
+    # Columns of an export.
+    "error.both_columns": (
+        "{path}: columns '{first}' and '{second}' are both {name}; delete or "
+        "rename one of them",
+        "{path}: 列 '{first}' 和 '{second}' 都是 {name}；请删除或改名其中一列",
+    ),
+    "error.twins_differ": (
+        "{path}: columns '{first}' and '{second}' are both {name} and differ on "
+        "row {row} ('{one}' vs '{other}'); delete or rename one of them",
+        "{path}: 列 '{first}' 和 '{second}' 都是 {name}，但第 {row} 行不一致"
+        "（'{one}' 与 '{other}'）；请删除或改名其中一列",
+    ),
+    "error.ids_lost": (
+        "{path}: listing ids look like Excel's scientific notation: the digits "
+        "are lost; export the column as text ({count} rows, the first row {row}: "
+        "'{written}')",
+        "{path}: 商品ID 被 Excel 写成了科学计数法，数字已丢失；请把这一列按文本导出"
+        "（{count} 行，第一处在第 {row} 行: '{written}'）",
+    ),
+    "error.no_id_column": (
+        "{path}: no listing_id column (looked for listing_id, {names}, ...); the "
+        "header row read was: {header}",
+        "{path}: 没有商品ID 列（找过 listing_id、{names} 等）；读到的表头是: {header}",
+    ),
+    "error.ranks_columns": (
+        "{path}: no {missing} column; a ranks file needs listing_id, keyword and "
+        "search_rank (or {aliases})",
+        "{path}: 没有 {missing} 列；排名文件需要 listing_id、keyword 和 search_rank"
+        "（或 {aliases}）",
+    ),
+    "error.strict": (
+        "{path}: {count} row(s) rejected and --strict is set; first: {first}",
+        "{path}: 拒收 {count} 行，而设置了 --strict；第一行: {first}",
+    ),
+    # Exports of several files.
+    "error.empty_folder": (
+        "{path}: the folder holds no export files ({kinds})",
+        "{path}: 文件夹里没有导出文件（{kinds}）",
+    ),
+    "error.no_match": ("{path}: no file matches", "{path}: 没有匹配的文件"),
+    "error.no_export": ("no export given", "没有给出导出文件"),
+    "error.same_columns": (
+        "{path}: its columns differ from {first}'s; the files of one export (a "
+        "folder or a glob) must have the same columns",
+        "{path}: 列与 {first} 的不同；同一份导出（一个文件夹或通配符）的文件必须列相同",
+    ),
+    "error.set_given": (
+        "--set {name}={value}: {file} already gives {name}; drop the --set or the "
+        "column",
+        "--set {name}={value}: {file} 已经有 {name}；请去掉 --set 或这一列",
+    ),
+    "error.files_disagree": (
+        "{first} and {other} disagree on {name} for listing {listing} ({one} vs "
+        "{two}) and {more} more; correct one file, or drop the column from one",
+        "{first} 和 {other} 中商品 {listing} 的 {name} 不一致（{one} 与 {two}），"
+        "另有 {more} 个；请改正其中一个文件，或从其中一个文件删掉这一列",
+    ),
+    "error.all_rejected": (
+        "{path}: every row was rejected; nothing to score",
+        "{path}: 所有行都被拒收，没有可打分的商品",
+    ),
+    # Options naming a column: --set, --what-if, a listing id.
+    "error.set_malformed": (
+        "{flag} {item}: expected COLUMN=VALUE, e.g. dsr_service=4.8",
+        "{flag} {item}: 应写成 列名=值，例如 服务态度=4.8",
+    ),
+    "error.set_unknown": (
+        "{flag} {item}: '{column}' is not a signal; one of {signals}",
+        "{flag} {item}: '{column}' 不是指标列；可用: {signals}",
+    ),
+    "error.what_if_malformed": (
+        "{flag} {item}: expected COLUMN=VALUE",
+        "{flag} {item}: 应写成 列名=值",
+    ),
+    "error.what_if_unknown": (
+        "{flag} {name}: not a signal column; use one of {signals}",
+        "{flag} {name}: 不是指标列；请用以下之一: {signals}",
+    ),
+    "error.assign_value": ("{flag} {item}: {why}", "{flag} {item}: {why}"),
+    "error.unknown_listing": (
+        "{path}: no listing with id '{listing}' (the export has {rows:,}; "
+        "`ranking check` lists them)",
+        "{path}: 没有商品ID 为 '{listing}' 的商品（导出中共 {rows:,} 个；"
+        "`ranking check` 可列出）",
+    ),
 }
 
 

@@ -12,7 +12,7 @@ import click
 
 from ranking.defaults import DEFAULT_MODEL
 from ranking.errors import OutputWarning, RankingError
-from ranking.lang import default_language
+from ranking.lang import default_language, in_language
 
 
 class UserError(click.ClickException):
@@ -22,6 +22,13 @@ class UserError(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def worded(error: RankingError, lang: str) -> str:
+    """An error's message in ``lang``: its :class:`~ranking.lang.Said`
+    said again, any other message as it is."""
+    message = error.args[0] if len(error.args) == 1 else str(error)
+    return in_language(message, lang) if isinstance(message, str) else str(error)
 
 
 def user_errors(command):
@@ -36,7 +43,10 @@ def user_errors(command):
             try:
                 done = command(*args, **kwargs)
             except RankingError as error:
-                raise UserError(str(error)) from None
+                # Worded in the command's --lang (the locale's language for a
+                # command without one).
+                lang = kwargs.get("lang") or default_language()
+                raise UserError(worded(error, lang)) from None
         for warning in caught:
             if issubclass(warning.category, OutputWarning):
                 click.echo(f"note: {warning.message}", err=True)

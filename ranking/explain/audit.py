@@ -14,7 +14,7 @@ import pandas as pd
 
 from ranking.errors import UnknownListingError
 from ranking.explain import blockers, fixes, placement
-from ranking.lang import fix_words, say, signal_word
+from ranking.lang import Said, fix_words, say, signal_word
 from ranking.model.drift import shifts_of
 from ranking.model.features import FACTORS
 from ranking.model.features.common import categories, column
@@ -129,9 +129,12 @@ def _listing_row(prepared, listing_id: str, export_path, rows):
     row = row[row["listing_id"] == wanted]
     if row.empty:
         raise UnknownListingError(
-            f"{' + '.join(map(str, export_paths(export_path)))}: no listing with "
-            f"id '{listing_id}' "
-            f"(the export has {prepared.profile.rows:,}; `ranking check` lists them)"
+            Said(
+                "error.unknown_listing",
+                path=" + ".join(map(str, export_paths(export_path))),
+                listing=listing_id,
+                rows=prepared.profile.rows,
+            )
         )
     return wanted, row
 

@@ -98,8 +98,13 @@ def match_headers(
         first = [h for h in ids if tiers[h] == best]
         if len(first) > 1:
             raise ExportError(
-                f"{source}: columns '{first[0]}' and '{first[1]}' are both "
-                "listing_id; delete or rename one of them"
+                Said(
+                    "error.both_columns",
+                    path=source,
+                    first=first[0],
+                    second=first[1],
+                    name="listing_id",
+                )
             )
         ids = first
     for header in headers:
@@ -111,8 +116,13 @@ def match_headers(
             continue
         if name in found:
             raise ExportError(
-                f"{source}: columns '{found[name]}' and '{header}' are both "
-                f"{name}; delete or rename one of them"
+                Said(
+                    "error.both_columns",
+                    path=source,
+                    first=found[name],
+                    second=header,
+                    name=name,
+                )
             )
         found[name] = header
     return found
