@@ -758,6 +758,131 @@ TEXT: dict[str, tuple[str, str]] = {
         "{path}: 没有商品ID 为 '{listing}' 的商品（导出中共 {rows:,} 个；"
         "`ranking check` 可列出）",
     ),
+    # The model directory.
+    "error.retrain": (
+        "retrain with `ranking train EXPORT --ranks RANKS -o DIR`",
+        "请重新训练: `ranking train EXPORT --ranks RANKS -o DIR`",
+    ),
+    "error.shipped": (
+        "the default model ships inside the ranking package: reinstall ranking, "
+        "or in a source checkout run `make model`; or train one with `ranking "
+        "train EXPORT --ranks RANKS -o DIR` and give `--model DIR`",
+        "默认模型随 ranking 包一起安装: 请重新安装 ranking，或在源码目录中运行 "
+        "`make model`；也可以用 `ranking train EXPORT --ranks RANKS -o DIR` "
+        "训练一个，再用 `--model DIR` 指定",
+    ),
+    "error.restore": ("restore it or retrain", "请恢复这个文件或重新训练"),
+    "error.no_model": (
+        "{path}: no model directory there; {remedy}",
+        "{path}: 这里没有模型目录；{remedy}",
+    ),
+    "error.no_card": (
+        "{path}: no {card}, not a model directory",
+        "{path}: 没有 {card}，不是模型目录",
+    ),
+    "error.no_card_shipped": (
+        "{path}: no {card}, not a model directory; {remedy}",
+        "{path}: 没有 {card}，不是模型目录；{remedy}",
+    ),
+    "error.not_json": (
+        "{path}: is not valid JSON; {remedy}",
+        "{path}: 不是有效的 JSON；{remedy}",
+    ),
+    "error.model_format": (
+        "{path}: model format {made} was made by another version of ranking "
+        "(this one reads format {reads}); {remedy}",
+        "{path}: 模型格式 {made} 由另一个版本的 ranking 生成（本版本读取格式 "
+        "{reads}）；{remedy}",
+    ),
+    "error.model_file_missing": (
+        "{path}: {name} is missing; {remedy}",
+        "{path}: 缺少 {name}；{remedy}",
+    ),
+    "error.checksum": (
+        "{path}: does not match the checksum recorded in {sums}; the file was "
+        "changed or damaged — {remedy}",
+        "{path}: 与 {sums} 中记录的校验和不符，文件被改动或已损坏 — {remedy}",
+    ),
+    "error.model_damaged": ("{path}: {error}; {remedy}", "{path}: {error}；{remedy}"),
+    "error.model_unreadable": (
+        "{path}: does not hold a readable ranking model ({kind}: {error}); {remedy}",
+        "{path}: 不是可读取的 ranking 模型（{kind}: {error}）；{remedy}",
+    ),
+    "error.model_is_file": (
+        "{path}: is a file; give a directory for the model",
+        "{path}: 是文件；模型需要一个目录",
+    ),
+    "error.model_folder_used": (
+        "{path}: exists and holds other files than a model's; choose a new or "
+        "empty directory (ranking replaces a model directory whole)",
+        "{path}: 已存在，且有模型以外的文件；请选一个新的或空的目录"
+        "（ranking 会整体替换模型目录）",
+    ),
+    # Writing outputs.
+    "error.not_written": (
+        "{path}: cannot be written ({why})",
+        "{path}: 无法写入（{why}）",
+    ),
+    "error.write_in": (
+        "{path}: cannot write in folder {folder} ({why})",
+        "{path}: 无法在文件夹 {folder} 中写入（{why}）",
+    ),
+    "error.not_made": ("{path}: cannot be made ({why})", "{path}: 无法创建（{why}）"),
+    "error.folder_not_made": (
+        "{path}: folder {folder} cannot be made ({why})",
+        "{path}: 无法创建文件夹 {folder}（{why}）",
+    ),
+    "error.no_folder": (
+        "{path}: folder {folder} does not exist",
+        "{path}: 文件夹 {folder} 不存在",
+    ),
+    "error.folder_is_file": (
+        "{path}: folder {folder} is a file, not a folder",
+        "{path}: {folder} 是文件，不是文件夹",
+    ),
+    "error.extension": (
+        "{path}: cannot write '{suffix}', use one of {kinds}",
+        "{path}: 无法写成 '{suffix}'，请用以下之一: {kinds}",
+    ),
+    "error.no_extension": (
+        "{path}: cannot write 'no extension', use one of {kinds}",
+        "{path}: 没有扩展名，无法写入；请用以下之一: {kinds}",
+    ),
+    "error.is_input": (
+        "{path}: is the input file {source}; write the output somewhere else "
+        "(inputs are never modified)",
+        "{path}: 就是输入文件 {source}；请把输出写到别处（输入文件从不修改）",
+    ),
+    "error.holds_input": (
+        "{path}: holds the input file {source}; write the output somewhere else "
+        "(inputs are never modified)",
+        "{path}: 里面有输入文件 {source}；请把输出写到别处（输入文件从不修改）",
+    ),
+    "error.xlsx_rows": (
+        "{path}: more than {most:,} rows, the most an .xlsx holds; write .csv or "
+        ".parquet",
+        "{path}: 超过 {most:,} 行，这是 .xlsx 能容纳的上限；请写成 .csv 或 .parquet",
+    ),
+    "error.dataset_is_file": (
+        "{path}: is a file; a dataset output is a folder (give a new name, or a "
+        "name with .csv, .parquet or .xlsx for one file)",
+        "{path}: 是文件；数据集输出是一个文件夹（请换个新名字，或用 .csv、.parquet "
+        "或 .xlsx 结尾的名字输出单个文件）",
+    ),
+    "error.dataset_used": (
+        "{path}: the folder holds other files than a scored dataset's "
+        "part-NNNNN.parquet (such as {other}); give a new or empty folder",
+        "{path}: 文件夹里有打分数据集（part-NNNNN.parquet）以外的文件（如 {other}）；"
+        "请换一个新的或空的文件夹",
+    ),
+    "error.part_columns": (
+        "{path}: its columns do not match {first}'s ({error})",
+        "{path}: 列与 {first} 的不一致（{error}）",
+    ),
+    "error.rejects_is_output": (
+        "{path}: is the output too; give --rejects another name",
+        "{path}: 同时也是输出文件；请给 --rejects 换个名字",
+    ),
 }
 
 

@@ -44,9 +44,9 @@ def user_errors(command):
                 done = command(*args, **kwargs)
             except RankingError as error:
                 # Worded in the command's --lang (the locale's language for a
-                # command without one).
-                lang = kwargs.get("lang") or default_language()
-                raise UserError(worded(error, lang)) from None
+                # command without one: sample-data's --lang is its data's).
+                lang = kwargs.get("lang") if wrapper.speaks_lang else None
+                raise UserError(worded(error, lang or default_language())) from None
         for warning in caught:
             if issubclass(warning.category, OutputWarning):
                 click.echo(f"note: {warning.message}", err=True)
@@ -56,6 +56,7 @@ def user_errors(command):
                 )
         return done
 
+    wrapper.speaks_lang = False  # set by lang_option
     return wrapper
 
 
@@ -76,6 +77,7 @@ def lang_option(command):
     def from_locale() -> str:
         return default_language()
 
+    command.speaks_lang = True  # its errors are worded in --lang
     return click.option(
         "--lang",
         type=click.Choice(["zh", "en"]),

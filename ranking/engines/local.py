@@ -17,6 +17,7 @@ from ranking.engines.outputs import (
     scored_pieces,
 )
 from ranking.errors import OutputError
+from ranking.lang import Said
 from ranking.model.drift import shifts_of
 from ranking.model.workspace import Workspace
 from ranking.reading.export import NOT_LISTING, REJECT_REASON
@@ -109,9 +110,7 @@ def _checked_outputs(
     atomic.check_writable(rejects_file)
     atomic.refuse_overwriting(rejects_file, *inputs)
     if rejects_file.resolve() == output.resolve():
-        raise OutputError(
-            f"{rejects_file}: is the output too; give --rejects another name"
-        )
+        raise OutputError(Said("error.rejects_is_output", path=rejects_file))
     return output, rejects_file
 
 
