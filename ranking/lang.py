@@ -883,6 +883,105 @@ TEXT: dict[str, tuple[str, str]] = {
         "{path}: is the output too; give --rejects another name",
         "{path}: 同时也是输出文件；请给 --rejects 换个名字",
     ),
+    # The Dask engine.
+    "error.no_dask": (
+        "--engine dask needs Dask, which is not installed: {install}",
+        "--engine dask 需要 Dask，但没有安装: {install}",
+    ),
+    "error.cluster_failed": (
+        "the Dask cluster failed while {work} ({kind}: {error}); run again, or "
+        "check the scheduler and its workers",
+        "Dask 集群在{work}时出错（{kind}: {error}）；"
+        "请重新运行，或检查调度器和它的 worker",
+    ),
+    "error.while_scoring": ("scoring", "打分"),
+    "error.while_features": ("building the features", "计算特征"),
+    "error.cluster_lost": (
+        "the Dask cluster lost a worker while sending the {what} to its workers, "
+        "{tries} times ({kind}: {error}); run again, or check the scheduler and "
+        "its workers",
+        "Dask 集群向 worker 发送{what}时丢失了 worker，共 {tries} 次（{kind}: "
+        "{error}）；请重新运行，或检查调度器和它的 worker",
+    ),
+    "error.the_model": ("model", "模型"),
+    "error.the_scores": ("catalog scores", "全店得分"),
+    "error.no_scheduler": (
+        "--scheduler {scheduler}: no Dask scheduler answers there ({error}); start "
+        "one with `dask scheduler`, or leave out --scheduler to use a cluster on "
+        "this machine",
+        "--scheduler {scheduler}: 那里没有响应的 Dask 调度器（{error}）；请用 "
+        "`dask scheduler` 启动一个，或去掉 --scheduler 在本机启动集群",
+    ),
+    "error.no_worker": (
+        "--scheduler {scheduler}: no worker has joined it in {seconds:.0f} s; "
+        "start one with `dask worker {scheduler}`",
+        "--scheduler {scheduler}: {seconds:.0f} 秒内没有 worker 加入；请用 "
+        "`dask worker {scheduler}` 启动一个",
+    ),
+    "error.worker_bare": (
+        "worker {worker} has no ranking installed; install ranking {version} "
+        "(with its [dask] extra) on every worker",
+        "worker {worker} 没有安装 ranking；请在每个 worker 上安装 ranking {version}"
+        "（带 [dask] 扩展）",
+    ),
+    "error.worker_version": (
+        "worker {worker} runs ranking {found}, this machine {version}; install the "
+        "same version on every worker",
+        "worker {worker} 运行的是 ranking {found}，本机是 {version}；"
+        "请在每个 worker 上安装相同的版本",
+    ),
+    "error.dask_one_export": (
+        "--engine dask reads one export (a file, or a folder or glob of files); "
+        "join several exports or use --set with --engine local",
+        "--engine dask 只读一份导出（一个文件，或一个文件夹或通配符）；"
+        "要合并多份导出或使用 --set，请用 --engine local",
+    ),
+    # Training and evaluating.
+    "error.two_search_tables": (
+        "{first} and {second} both have keyword and position columns; say which "
+        "holds the ranks with --ranks",
+        "{first} 和 {second} 都有关键词和排名列；请用 --ranks 指定哪个是排名",
+    ),
+    "error.few_groups": (
+        "the ranks match {groups} keyword group(s) of this export; at least "
+        "{needed} are needed (check that the listing ids in the ranks file are "
+        "the export's)",
+        "排名只对上了这份导出的 {groups} 个关键词组；至少需要 {needed} 个"
+        "（请检查排名文件里的商品ID 是否来自这份导出）",
+    ),
+    "error.no_pairs": (
+        "the ranks give no ordered pairs of listings to learn from",
+        "排名中没有可供学习的商品先后对",
+    ),
+    "error.no_label": (
+        "{path}: no ranks given and fewer than {needed} listings have "
+        "search_visitors ({header}); pass --ranks RANKS or add that column",
+        "{path}: 没有给出排名，且有 search_visitors（{header}）的商品不足 {needed} 个；"
+        "请用 --ranks RANKS 给出排名，或补上这一列",
+    ),
+    "error.no_ranks": (
+        "{path}: no ranks to evaluate on: pass --ranks RANKS, or an export with "
+        "keyword and position columns",
+        "{path}: 没有可用于评估的排名: 请用 --ranks RANKS 给出，或使用带关键词和"
+        "排名列的导出",
+    ),
+    "error.no_ids": (
+        "{path}: none of its listing ids are in {export}",
+        "{path}: 其中的商品ID 都不在 {export} 中",
+    ),
+    # The effort table (--effort).
+    "error.effort_form": (
+        '{path}: expected JSON {{"factor": effort}} or CSV rows factor,effort',
+        '{path}: 应为 JSON {{"factor": effort}}，或每行 factor,effort 的 CSV',
+    ),
+    "error.effort_factor": (
+        "{path}: unknown factor '{factor}'; factors are {factors}",
+        "{path}: 未知的因素 '{factor}'；可用的因素: {factors}",
+    ),
+    "error.effort_value": (
+        "{path}: effort of {factor} is '{value}', expected a number > 0",
+        "{path}: {factor} 的投入是 '{value}'，应为大于 0 的数",
+    ),
 }
 
 
