@@ -705,7 +705,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "error.strict": (
         "{path}: {count} row(s) rejected and --strict is set; first: {first}",
-        "{path}: 拒收 {count} 行，而设置了 --strict；第一行: {first}",
+        "{path}: 拒收 {count} 行，而设置了 --strict；第一条: {first}",
     ),
     # Exports of several files.
     "error.empty_folder": (
@@ -981,6 +981,110 @@ TEXT: dict[str, tuple[str, str]] = {
     "error.effort_value": (
         "{path}: effort of {factor} is '{value}', expected a number > 0",
         "{path}: {factor} 的投入是 '{value}'，应为大于 0 的数",
+    ),
+    # Reject reasons (ranking.reading.reasons reads them back into these).
+    "reject.row": ("row {row}: {reason}", "第 {row} 行: {reason}"),
+    "reject.of_file": ("{file}: {reason}", "{file}: {reason}"),
+    "reject.and": ("{first}; {then}", "{first}；{then}"),
+    "reject.not_listing": ("not a listing: {why}", "不是商品: {why}"),
+    "reject.total_row": ("a total row", "合计行"),
+    "reject.subtable_row": (
+        "a section or sub-table row (its id is a dash)",
+        "分节行或子表行（ID 是短横线）",
+    ),
+    "reject.sku_row": (
+        "a SKU sub-table row (its first cell is a dash)",
+        "SKU 子表行（第一个单元格是短横线）",
+    ),
+    "reject.empty": ("{name} is empty", "{name} 为空"),
+    "reject.digits_lost": (
+        "{name} '{cell}' looks like Excel's scientific notation: the digits are "
+        "lost; export the column as text",
+        "{name} '{cell}' 像是 Excel 的科学计数法，数字已丢失；请把这一列按文本导出",
+    ),
+    "reject.repeats": (
+        "{name} '{id}' repeats row {first}",
+        "{name} '{id}' 与第 {first} 行重复",
+    ),
+    "reject.repeats_of": (
+        "{name} '{id}' repeats row {first} of {file}",
+        "{name} '{id}' 与 {file} 的第 {first} 行重复",
+    ),
+    "reject.pair_repeats": (
+        "listing_id and keyword repeat an earlier row",
+        "商品ID 和关键词与前面某一行重复",
+    ),
+    "reject.negative_count": (
+        "{name} is {value}, expected a count ≥ 0",
+        "{name} 是 {value}，应为 ≥ 0 的数量",
+    ),
+    "reject.negative_amount": (
+        "{name} is {value}, expected an amount ≥ 0",
+        "{name} 是 {value}，应为 ≥ 0 的金额",
+    ),
+    "reject.huge_count": (
+        "{name} is {value}, above 1,000,000,000,000: not a count",
+        "{name} 是 {value}，超过 1,000,000,000,000，不可能是数量",
+    ),
+    "reject.huge_amount": (
+        "{name} is {value}, above 1,000,000,000,000: not an amount",
+        "{name} 是 {value}，超过 1,000,000,000,000，不可能是金额",
+    ),
+    "reject.one_to_five": (
+        "{name} is {value}, expected 1-5",
+        "{name} 是 {value}，应在 1-5 之间",
+    ),
+    "reject.one_to_five_x10": (
+        "{name} is {value}, expected 1-5 (is it ×10?)",
+        "{name} 是 {value}，应在 1-5 之间（是否乘了 10？）",
+    ),
+    "reject.one_to_five_x100": (
+        "{name} is {value}, expected 1-5 (is it ×100? then write every value so)",
+        "{name} 是 {value}，应在 1-5 之间（是否乘了 100？那就每个值都这样写）",
+    ),
+    "reject.zero_to_one": (
+        "{name} is {value}, expected 0-1 (write 3.5% for a percentage)",
+        "{name} 是 {value}，应在 0-1 之间（百分比请写成 3.5%）",
+    ),
+    "reject.rank": (
+        "{name} is {value}, expected a rank 1, 2, ...",
+        "{name} 是 {value}，应为名次 1、2、……",
+    ),
+    "reject.after_period": (
+        "{name} is {date}, after the export's period (ends {end}); expected the "
+        "day the listing went on sale",
+        "{name} 是 {date}，晚于导出的统计周期（截至 {end}）；应为商品上架的日期",
+    ),
+    "reject.after_today": (
+        "{name} is {date}, after today ({end}); expected the day the listing "
+        "went on sale",
+        "{name} 是 {date}，晚于今天（{end}）；应为商品上架的日期",
+    ),
+    "reject.above": (
+        "{name} is {value}, above {whole} {total}",
+        "{name} 是 {value}，超过了{whole} {total}",
+    ),
+    "reject.not_number": (
+        "{name} is '{cell}', expected a number such as 1,234 or {example}",
+        "{name} 是 '{cell}'，应为数字，例如 1,234 或 {example}",
+    ),
+    "reject.not_bool": (
+        "{name} is '{cell}', expected yes/no ({forms})",
+        "{name} 是 '{cell}'，应为 是/否（{forms}）",
+    ),
+    "reject.not_date": (
+        "{name} is '{cell}', expected a date like 2024-03-05",
+        "{name} 是 '{cell}'，应为日期，例如 2024-03-05",
+    ),
+    "reject.not_bsr": (
+        "{name} is '{cell}', expected a Best Sellers Rank such as #1,234 in Home "
+        "& Kitchen",
+        "{name} 是 '{cell}'，应为 Best Sellers Rank，例如 #1,234 in Home & Kitchen",
+    ),
+    "reject.not_position": (
+        "{name} is '{cell}', expected a position 1, 2, ... or a censored one such "
+        "as >100 or {unranked}",
+        "{name} 是 '{cell}'，应为名次 1、2、……，或截断的名次，例如 >100 或 {unranked}",
     ),
 }
 

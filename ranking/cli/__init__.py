@@ -79,7 +79,9 @@ def check(
     """
     from ranking.reading.check import check_export  # pandas loads only when used
 
-    summary = check_export(export, rejects_path=rejects, strict=strict, sets=sets)
+    summary = check_export(
+        export, rejects_path=rejects, strict=strict, sets=sets, lang=lang
+    )
     if output_format == "json":
         echo_json(summary)
     else:

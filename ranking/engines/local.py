@@ -21,6 +21,7 @@ from ranking.lang import Said
 from ranking.model.drift import shifts_of
 from ranking.model.workspace import Workspace
 from ranking.reading.export import NOT_LISTING, REJECT_REASON
+from ranking.reading.reasons import for_people
 from ranking.writing import atomic, writers
 
 ENGINES = ("local", "dask")
@@ -73,7 +74,7 @@ def score_catalog(
     rows, rejects, blocked, drift = _scored(
         engine, workspace, output, scheduler, by, effort, progress, lang
     )
-    written_rejects = _write_rejects(rejects, rejects_file)
+    written_rejects = _write_rejects(rejects, rejects_file, lang)
     aside = _not_listings(rejects)
     return {
         "rows": rows,
@@ -143,12 +144,15 @@ def _scored(engine, workspace, output, scheduler, by, effort, progress, lang):
     return _score_here(workspace, output, by, effort, progress, lang)
 
 
-def _write_rejects(rejects: pd.DataFrame, rejects_file: Path) -> Path | None:
-    """Write the rejected rows, when there are any, to ``rejects_file``;
-    the file written, else None."""
+def _write_rejects(
+    rejects: pd.DataFrame, rejects_file: Path, lang: str = "en"
+) -> Path | None:
+    """Write the rejected rows, when there are any, to ``rejects_file``,
+    their reasons in ``lang`` (the file is for people); the file written,
+    else None."""
     if not len(rejects):
         return None
-    writers.write_table(rejects, rejects_file)
+    writers.write_table(for_people(rejects, lang), rejects_file)
     return rejects_file
 
 

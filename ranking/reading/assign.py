@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from ranking.errors import ExportError, RankingError, WhatIfError
 from ranking.lang import Said
 from ranking.reading import schema
+from ranking.reading.reasons import reason_said
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def assignments(items: Sequence[str], option: Option) -> dict[str, tuple[str, ob
     return parsed
 
 
-def _why(error: ValueError):
-    """What :func:`schema.read_cell` said (a :class:`Said` stays one)."""
-    return error.args[0] if len(error.args) == 1 else str(error)
+def _why(error: ValueError) -> str:
+    """What :func:`schema.read_cell` said: a reject reason, read back into
+    its keys (:func:`ranking.reading.reasons.reason_said`)."""
+    return reason_said(str(error))

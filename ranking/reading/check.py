@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ranking.reading.catalog import export_paths, open_catalog
+from ranking.reading.reasons import for_people
 from ranking.writing import atomic, writers
 
 
@@ -14,13 +15,15 @@ def check_export(
     rejects_path: str | Path | None = None,
     strict: bool = False,
     sets: Sequence[str] = (),
+    lang: str = "en",
 ) -> dict:
     """Read and validate an export (or several, joined: see
     :mod:`ranking.reading.catalog`) without scoring it; what ``ranking check``
-    reports. Rejected rows are written to ``rejects_path`` when one is given."""
+    reports. Rejected rows are written to ``rejects_path`` when one is given,
+    their reasons in ``lang`` (the summary's stay English: it is data)."""
     if rejects_path is not None:
         atomic.refuse_overwriting(Path(rejects_path), *export_paths(path))
     export = open_catalog(path, strict=strict, sets=sets).read()
     if rejects_path is not None:
-        writers.write_table(export.rejects, Path(rejects_path))
+        writers.write_table(for_people(export.rejects, lang), Path(rejects_path))
     return export.summary()

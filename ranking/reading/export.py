@@ -18,11 +18,11 @@ from ranking.errors import ExportError, RejectedRowsError
 from ranking.lang import Said
 from ranking.reading import io, schema
 from ranking.reading.platforms import detect, judged_factors
+from ranking.reading.reasons import REJECT_REASON, reason_said
 from ranking.reading.survey import Survey, header_notes
 from ranking.reading.values import hash_text
 
 REJECT_ROW = "reject_row"
-REJECT_REASON = "reject_reason"
 NOT_LISTING = ": not a listing: "  # in the reason of a row set aside
 _SHOWN_REASONS = 20
 
@@ -316,7 +316,7 @@ class ExportSource:
                     "error.strict",
                     path=self.path,
                     count=len(bad),
-                    first=bad[REJECT_REASON].iloc[0],
+                    first=reason_said(bad[REJECT_REASON].iloc[0]),
                 )
             )
         kept = ~checked.rejected.to_numpy()
@@ -537,7 +537,7 @@ def read_ranks(path: str | Path, strict: bool = False) -> Ranks:
                 "error.strict",
                 path=path,
                 count=len(rejects),
-                first=rejects[REJECT_REASON].iloc[0],
+                first=reason_said(rejects[REJECT_REASON].iloc[0]),
             )
         )
     kept = ~checked.rejected
