@@ -1086,6 +1086,38 @@ TEXT: dict[str, tuple[str, str]] = {
         "as >100 or {unranked}",
         "{name} 是 '{cell}'，应为名次 1、2、……，或截断的名次，例如 >100 或 {unranked}",
     ),
+    "error.cell_empty": (
+        "{name} is empty; allowed: {allowed}",
+        "{name} 为空；可以写: {allowed}",
+    ),
+    # What a cell of each column kind may hold (ranking.reading.kinds).
+    "allowed.id": ("id", "商品ID"),
+    "allowed.text": ("text", "文本"),
+    "allowed.bool": ("yes/no ({forms})", "是/否（{forms}）"),
+    "allowed.period": ("period", "统计周期"),
+    "allowed.date": ("a date such as 2024-03-05", "日期，例如 2024-03-05"),
+    "allowed.bsr": (
+        "a Best Sellers Rank ≥ 1 such as #1,234 in Home & Kitchen",
+        "≥ 1 的 Best Sellers Rank，例如 #1,234 in Home & Kitchen",
+    ),
+    "allowed.rank": ("rank", "名次"),
+    "allowed.count": (
+        "a count ≥ 0 such as 1,234 or {example}",
+        "≥ 0 的数量，例如 1,234 或 {example}",
+    ),
+    "allowed.money": (
+        "an amount ≥ 0 such as ¥12.5 or 1,234.56",
+        "≥ 0 的金额，例如 ¥12.5 或 1,234.56",
+    ),
+    "allowed.score": ("a rating from 1 to 5", "1 到 5 的评分"),
+    "allowed.dsr": (
+        "a DSR score from 1 to 5 (or ×100: 100-500)",
+        "1 到 5 的 DSR 评分（或乘以 100: 100-500）",
+    ),
+    "allowed.share": (
+        "a share from 0 to 1, or a percentage such as 3.5%",
+        "0 到 1 的比例，或百分比，例如 3.5%",
+    ),
 }
 
 

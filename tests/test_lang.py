@@ -16,6 +16,7 @@ from ranking.model.crossval import TRUST_LEVELS
 from ranking.model.drift import KINDS
 from ranking.model.features import FACTORS
 from ranking.reading import schema
+from ranking.reading.kinds import KINDS as COLUMN_KINDS
 
 SOURCE = "\n".join(
     path.read_text(encoding="utf-8")
@@ -53,6 +54,7 @@ def _families() -> dict[str, set[str]]:
         "drift.": {f"{kind}s" for kind in KINDS}
         | {"warning_factors", "warning_signals", "notice"},
         "trust.": {*TRUST_LEVELS, "gain"},
+        "allowed.": set(COLUMN_KINDS),
     }
 
 

@@ -100,6 +100,7 @@ def assignments(items: Sequence[str], option: Option) -> dict[str, tuple[str, ob
 
 
 def _why(error: ValueError) -> str:
-    """What :func:`schema.read_cell` said: a reject reason, read back into
-    its keys (:func:`ranking.reading.reasons.reason_said`)."""
-    return reason_said(str(error))
+    """What :func:`schema.read_cell` said: a :class:`Said`, or a reject
+    reason read back into its keys (:func:`ranking.reading.reasons.reason_said`)."""
+    said = error.args[0] if len(error.args) == 1 else None
+    return said if isinstance(said, Said) else reason_said(str(error))

@@ -38,6 +38,7 @@ from ranking.reading.export import (
     whole_export,
 )
 from ranking.reading.platforms import detect
+from ranking.reading.reasons import column_said
 from ranking.reading.values import id_text
 
 #: Two files agree on a number when they differ by less than this share
@@ -500,7 +501,7 @@ class JoinedSource:
                     "error.files_disagree",
                     first=self._names[0],
                     other=other.name,
-                    name=name,
+                    name=column_said(name),
                     listing=listing,
                     one=_shown(a.iloc[at]),
                     two=_shown(b.iloc[at]),

@@ -17,6 +17,7 @@ from ranking.errors import ExportError
 from ranking.lang import Said
 from ranking.reading import schema
 from ranking.reading.kinds import KINDS
+from ranking.reading.reasons import column_said
 from ranking.reading.values import decimal_marks, digits_lost, id_text, parse_numbers
 
 #: Ids in scientific notation (``6.71E+11``) on more rows than this stop the
@@ -205,7 +206,7 @@ def check_twins(
                         path=path,
                         first=header,
                         second=twin,
-                        name=name,
+                        name=column_said(name),
                         row=row,
                         one=frame.at[row, header],
                         other=frame.at[row, twin],

@@ -7,7 +7,9 @@ import pytest
 
 from ranking.lang import TEXT, Said, in_language
 from ranking.reading.check import check_export
+from ranking.reading.kinds import KINDS, allowed_said
 from ranking.reading.reasons import ASIDE, PARTS, reason_said
+from ranking.reading.schema import read_cell
 
 #: A value for each field of a reason template, as a check would write it.
 SAMPLE = {
@@ -74,3 +76,22 @@ def test_reasons_check_finds_all_read_back(tmp_path):
         said = reason_said(reason)
         assert isinstance(said, Said) and said == reason
         assert not ENGLISH.search(in_language(said, "zh")), reason
+
+
+def test_what_a_kind_allows_is_said_as_before():
+    """English as ``Kind.allowed`` writes it (``kind_table``'s JSON)."""
+    for kind in KINDS.values():
+        assert allowed_said(kind) == (kind.allowed or kind.name)
+
+
+def test_an_empty_what_if_value_says_what_is_allowed_in_chinese():
+    with pytest.raises(ValueError) as raised:
+        read_cell("has_main_video", " ")
+    assert (
+        str(raised.value)
+        == "has_main_video is empty; allowed: yes/no (1/0, 是/否, 有/无)"
+    )
+    said = raised.value.args[0]
+    assert (
+        in_language(said, "zh") == "主图视频 为空；可以写: 是/否（1/0, 是/否, 有/无）"
+    )
