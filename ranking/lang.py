@@ -1118,6 +1118,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "a share from 0 to 1, or a percentage such as 3.5%",
         "0 到 1 的比例，或百分比，例如 3.5%",
     ),
+    "error.cells_cut": (
+        "{path}: {count:,} cell(s) longer than Excel's {most:,} characters cut to "
+        "that length (a .csv or .parquet output keeps them whole)",
+        "{path}: {count:,} 个单元格超过 Excel 的 {most:,} 字符上限，已截断"
+        "（输出为 .csv 或 .parquet 可保留完整内容）",
+    ),
 }
 
 

@@ -131,9 +131,12 @@ class TableWriter:
                 if cut:
                     warnings.warn(
                         OutputWarning(
-                            f"{self.path}: {cut:,} cell(s) longer than Excel's "
-                            f"{xlsx.EXCEL_TEXT_MAX:,} characters cut to that length "
-                            "(a .csv or .parquet output keeps them whole)"
+                            Said(
+                                "error.cells_cut",
+                                path=self.path,
+                                count=cut,
+                                most=xlsx.EXCEL_TEXT_MAX,
+                            )
                         ),
                         stacklevel=2,
                     )

@@ -195,3 +195,16 @@ def test_an_error_is_english_text_with_its_key():
     error = errors.ExportError(Said("error.no_file", path="a.csv"))
     assert str(error) == "a.csv: no such file"
     assert error.args[0].key == "error.no_file"
+
+
+def test_a_note_of_an_output_cut_speaks_lang(run_cli, tmp_path):
+    """An OutputWarning is printed as one note line, in --lang too."""
+    long = "长" * 40_003
+    export = write_csv(tmp_path / "x.csv", f"listing_id,title\nA1,{long}\nA2,ok\n")
+    output = tmp_path / "out.xlsx"
+    result = run_cli("score", export, "-o", output, "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"note: {output}: 1 个单元格超过 Excel 的 32,767 字符上限，已截断"
+        "（输出为 .csv 或 .parquet 可保留完整内容）\n"
+    ) in result.stderr
