@@ -619,6 +619,531 @@ TEXT: dict[str, tuple[str, str]] = {
         "model's view moved ({factor})",
         "商品自身信号未变；是类目基准或标题模型的判断变了（{factor}）",
     ),
+    # ---------------------------------------------------------------- errors
+    # Reading an export: the file, its bytes, its table.
+    "error.no_file": ("{path}: no such file", "{path}: 文件不存在"),
+    "error.is_folder": (
+        "{path}: is a folder, expected a file",
+        "{path}: 是文件夹，这里需要一个文件",
+    ),
+    "error.unreadable": (
+        "{path}: cannot be read ({why})",
+        "{path}: 无法读取（{why}）",
+    ),
+    "error.empty": ("{path}: is empty", "{path}: 是空文件"),
+    "error.quote_in_column": (
+        "{path}: row {row}: the quote that opens column '{column}' is never "
+        "closed, so the rest of the file was read into that cell; close the "
+        "quote or remove it",
+        "{path}: 第 {row} 行: 列 '{column}' 开头的引号没有闭合，"
+        "文件余下的内容都被读进了这个单元格；请补上或删掉这个引号",
+    ),
+    "error.quote": (
+        "{path}: row {row}: a quote is never closed, so the rest of the file was "
+        "read into one cell; close the quote or remove it",
+        "{path}: 第 {row} 行: 有个引号没有闭合，文件余下的内容都被读进了一个单元格；"
+        "请补上或删掉这个引号",
+    ),
+    "error.no_rows": (
+        "{path}: has a header but no rows",
+        "{path}: 只有表头，没有数据行",
+    ),
+    "error.not_a_table": (
+        "{path}: cannot be read as a table ({reason})",
+        "{path}: 无法按表格读取（{reason}）",
+    ),
+    "error.column_twice": (
+        "{path}: column '{column}' appears twice (columns {first} and {second}); "
+        "rename one of them",
+        "{path}: 列 '{column}' 出现了两次（第 {first} 列和第 {second} 列）；"
+        "请把其中一列改名",
+    ),
+    "error.binary": (
+        "{path}: is a binary file, not a CSV/TSV table (is it UTF-16? save it as "
+        "UTF-8 or GB18030)",
+        "{path}: 是二进制文件，不是 CSV/TSV 表格（是 UTF-16 吗？请另存为 UTF-8 或 "
+        "GB18030）",
+    ),
+    "error.cut_short": (
+        "{path}: ends in the middle of a character, so the file was cut short (an "
+        "unfinished download or copy?); export it again",
+        "{path}: 结尾断在一个字符中间，文件不完整（下载或复制没有完成？）；请重新导出",
+    ),
+    "error.encoding": (
+        "{path}: is neither UTF-8 nor GB18030/GBK text",
+        "{path}: 既不是 UTF-8 也不是 GB18030/GBK 编码的文本",
+    ),
+    "error.sheet_file_size": (
+        "{path}: {size:.2f} GB, above the {limit} of sheet read (Excel's "
+        "1,048,576 rows × 30 columns); export it as .csv",
+        "{path}: {size:.2f} GB，超过了可读取的工作表上限 {limit}"
+        "（Excel 的 1,048,576 行 × 30 列）；请导出为 .csv",
+    ),
+    "error.sheet_size": (
+        "{path}: its sheet expands to {size:.2f} GB, above the {limit} read "
+        "(Excel's 1,048,576 rows × 30 columns); export it as .csv",
+        "{path}: 工作表解压后有 {size:.2f} GB，超过了可读取的上限 {limit}"
+        "（Excel 的 1,048,576 行 × 30 列）；请导出为 .csv",
+    ),
+    "error.sheet_bomb": (
+        "{path}: its sheet expands {ratio:.0f}× (from {packed:.1f} MB to "
+        "{expanded:,.0f} MB), as only a decompression bomb does (real sheets: "
+        "under {most}×); not read",
+        "{path}: 工作表解压后膨胀 {ratio:.0f} 倍（从 {packed:.1f} MB 到 "
+        "{expanded:,.0f} MB），只有解压炸弹才会这样（真实的表格不到 {most} 倍）；"
+        "未读取",
+    ),
+    # Columns of an export.
+    "error.both_columns": (
+        "{path}: columns '{first}' and '{second}' are both {name}; delete or "
+        "rename one of them",
+        "{path}: 列 '{first}' 和 '{second}' 都是 {name}；请删除或改名其中一列",
+    ),
+    "error.twins_differ": (
+        "{path}: columns '{first}' and '{second}' are both {name} and differ on "
+        "row {row} ('{one}' vs '{other}'); delete or rename one of them",
+        "{path}: 列 '{first}' 和 '{second}' 都是 {name}，但第 {row} 行不一致"
+        "（'{one}' 与 '{other}'）；请删除或改名其中一列",
+    ),
+    "error.ids_lost": (
+        "{path}: listing ids look like Excel's scientific notation: the digits "
+        "are lost; export the column as text ({count} rows, the first row {row}: "
+        "'{written}')",
+        "{path}: 商品ID 被 Excel 写成了科学计数法，数字已丢失；请把这一列按文本导出"
+        "（{count} 行，第一处在第 {row} 行: '{written}'）",
+    ),
+    "error.no_id_column": (
+        "{path}: no listing_id column (looked for listing_id, {names}, ...); the "
+        "header row read was: {header}",
+        "{path}: 没有商品ID 列（找过 listing_id、{names} 等）；读到的表头是: {header}",
+    ),
+    "error.ranks_columns": (
+        "{path}: no {missing} column; a ranks file needs listing_id, keyword and "
+        "search_rank (or {aliases})",
+        "{path}: 没有 {missing} 列；排名文件需要 listing_id、keyword 和 search_rank"
+        "（或 {aliases}）",
+    ),
+    "error.strict": (
+        "{path}: {count} row(s) rejected and --strict is set; first: {first}",
+        "{path}: 拒收 {count} 行，而设置了 --strict；第一条: {first}",
+    ),
+    # Exports of several files.
+    "error.empty_folder": (
+        "{path}: the folder holds no export files ({kinds})",
+        "{path}: 文件夹里没有导出文件（{kinds}）",
+    ),
+    "error.no_match": ("{path}: no file matches", "{path}: 没有匹配的文件"),
+    "error.no_export": ("no export given", "没有给出导出文件"),
+    "error.same_columns": (
+        "{path}: its columns differ from {first}'s; the files of one export (a "
+        "folder or a glob) must have the same columns",
+        "{path}: 列与 {first} 的不同；同一份导出（一个文件夹或通配符）的文件必须列相同",
+    ),
+    "error.set_given": (
+        "--set {name}={value}: {file} already gives {name}; drop the --set or the "
+        "column",
+        "--set {name}={value}: {file} 已经有 {name}；请去掉 --set 或这一列",
+    ),
+    "error.files_disagree": (
+        "{first} and {other} disagree on {name} for listing {listing} ({one} vs "
+        "{two}) and {more} more; correct one file, or drop the column from one",
+        "{first} 和 {other} 中商品 {listing} 的 {name} 不一致（{one} 与 {two}），"
+        "另有 {more} 个；请改正其中一个文件，或从其中一个文件删掉这一列",
+    ),
+    "error.all_rejected": (
+        "{path}: every row was rejected; nothing to score",
+        "{path}: 所有行都被拒收，没有可打分的商品",
+    ),
+    # Options naming a column: --set, --what-if, a listing id.
+    "error.set_malformed": (
+        "{flag} {item}: expected COLUMN=VALUE, e.g. dsr_service=4.8",
+        "{flag} {item}: 应写成 列名=值，例如 服务态度=4.8",
+    ),
+    "error.set_unknown": (
+        "{flag} {item}: '{column}' is not a signal; one of {signals}",
+        "{flag} {item}: '{column}' 不是指标列；可用: {signals}",
+    ),
+    "error.what_if_malformed": (
+        "{flag} {item}: expected COLUMN=VALUE",
+        "{flag} {item}: 应写成 列名=值",
+    ),
+    "error.what_if_unknown": (
+        "{flag} {name}: not a signal column; use one of {signals}",
+        "{flag} {name}: 不是指标列；请用以下之一: {signals}",
+    ),
+    "error.assign_value": ("{flag} {item}: {why}", "{flag} {item}: {why}"),
+    "error.unknown_listing": (
+        "{path}: no listing with id '{listing}' (the export has {rows:,}; "
+        "`ranking check` lists them)",
+        "{path}: 没有商品ID 为 '{listing}' 的商品（导出中共 {rows:,} 个；"
+        "`ranking check` 可列出）",
+    ),
+    # The model directory.
+    "error.retrain": (
+        "retrain with `ranking train EXPORT --ranks RANKS -o DIR`",
+        "请重新训练: `ranking train EXPORT --ranks RANKS -o DIR`",
+    ),
+    "error.shipped": (
+        "the default model ships inside the ranking package: reinstall ranking, "
+        "or in a source checkout run `make model`; or train one with `ranking "
+        "train EXPORT --ranks RANKS -o DIR` and give `--model DIR`",
+        "默认模型随 ranking 包一起安装: 请重新安装 ranking，或在源码目录中运行 "
+        "`make model`；也可以用 `ranking train EXPORT --ranks RANKS -o DIR` "
+        "训练一个，再用 `--model DIR` 指定",
+    ),
+    "error.restore": ("restore it or retrain", "请恢复这个文件或重新训练"),
+    "error.no_model": (
+        "{path}: no model directory there; {remedy}",
+        "{path}: 这里没有模型目录；{remedy}",
+    ),
+    "error.no_card": (
+        "{path}: no {card}, not a model directory",
+        "{path}: 没有 {card}，不是模型目录",
+    ),
+    "error.no_card_shipped": (
+        "{path}: no {card}, not a model directory; {remedy}",
+        "{path}: 没有 {card}，不是模型目录；{remedy}",
+    ),
+    "error.not_json": (
+        "{path}: is not valid JSON; {remedy}",
+        "{path}: 不是有效的 JSON；{remedy}",
+    ),
+    "error.model_format": (
+        "{path}: model format {made} was made by another version of ranking "
+        "(this one reads format {reads}); {remedy}",
+        "{path}: 模型格式 {made} 由另一个版本的 ranking 生成（本版本读取格式 "
+        "{reads}）；{remedy}",
+    ),
+    "error.model_file_missing": (
+        "{path}: {name} is missing; {remedy}",
+        "{path}: 缺少 {name}；{remedy}",
+    ),
+    "error.checksum": (
+        "{path}: does not match the checksum recorded in {sums}; the file was "
+        "changed or damaged — {remedy}",
+        "{path}: 与 {sums} 中记录的校验和不符，文件被改动或已损坏 — {remedy}",
+    ),
+    "error.model_damaged": ("{path}: {error}; {remedy}", "{path}: {error}；{remedy}"),
+    "error.model_unreadable": (
+        "{path}: does not hold a readable ranking model ({kind}: {error}); {remedy}",
+        "{path}: 不是可读取的 ranking 模型（{kind}: {error}）；{remedy}",
+    ),
+    "error.model_is_file": (
+        "{path}: is a file; give a directory for the model",
+        "{path}: 是文件；模型需要一个目录",
+    ),
+    "error.model_folder_used": (
+        "{path}: exists and holds other files than a model's; choose a new or "
+        "empty directory (ranking replaces a model directory whole)",
+        "{path}: 已存在，且有模型以外的文件；请选一个新的或空的目录"
+        "（ranking 会整体替换模型目录）",
+    ),
+    # Writing outputs.
+    "error.not_written": (
+        "{path}: cannot be written ({why})",
+        "{path}: 无法写入（{why}）",
+    ),
+    "error.write_in": (
+        "{path}: cannot write in folder {folder} ({why})",
+        "{path}: 无法在文件夹 {folder} 中写入（{why}）",
+    ),
+    "error.not_made": ("{path}: cannot be made ({why})", "{path}: 无法创建（{why}）"),
+    "error.folder_not_made": (
+        "{path}: folder {folder} cannot be made ({why})",
+        "{path}: 无法创建文件夹 {folder}（{why}）",
+    ),
+    "error.no_folder": (
+        "{path}: folder {folder} does not exist",
+        "{path}: 文件夹 {folder} 不存在",
+    ),
+    "error.folder_is_file": (
+        "{path}: folder {folder} is a file, not a folder",
+        "{path}: {folder} 是文件，不是文件夹",
+    ),
+    "error.extension": (
+        "{path}: cannot write '{suffix}', use one of {kinds}",
+        "{path}: 无法写成 '{suffix}'，请用以下之一: {kinds}",
+    ),
+    "error.no_extension": (
+        "{path}: cannot write 'no extension', use one of {kinds}",
+        "{path}: 没有扩展名，无法写入；请用以下之一: {kinds}",
+    ),
+    "error.is_input": (
+        "{path}: is the input file {source}; write the output somewhere else "
+        "(inputs are never modified)",
+        "{path}: 就是输入文件 {source}；请把输出写到别处（输入文件从不修改）",
+    ),
+    "error.holds_input": (
+        "{path}: holds the input file {source}; write the output somewhere else "
+        "(inputs are never modified)",
+        "{path}: 里面有输入文件 {source}；请把输出写到别处（输入文件从不修改）",
+    ),
+    "error.xlsx_rows": (
+        "{path}: more than {most:,} rows, the most an .xlsx holds; write .csv or "
+        ".parquet",
+        "{path}: 超过 {most:,} 行，这是 .xlsx 能容纳的上限；请写成 .csv 或 .parquet",
+    ),
+    "error.dataset_is_file": (
+        "{path}: is a file; a dataset output is a folder (give a new name, or a "
+        "name with .csv, .parquet or .xlsx for one file)",
+        "{path}: 是文件；数据集输出是一个文件夹（请换个新名字，或用 .csv、.parquet "
+        "或 .xlsx 结尾的名字输出单个文件）",
+    ),
+    "error.dataset_used": (
+        "{path}: the folder holds other files than a scored dataset's "
+        "part-NNNNN.parquet (such as {other}); give a new or empty folder",
+        "{path}: 文件夹里有打分数据集（part-NNNNN.parquet）以外的文件（如 {other}）；"
+        "请换一个新的或空的文件夹",
+    ),
+    "error.part_columns": (
+        "{path}: its columns do not match {first}'s ({error})",
+        "{path}: 列与 {first} 的不一致（{error}）",
+    ),
+    "error.rejects_is_output": (
+        "{path}: is the output too; give --rejects another name",
+        "{path}: 同时也是输出文件；请给 --rejects 换个名字",
+    ),
+    # The Dask engine.
+    "error.no_dask": (
+        "--engine dask needs Dask, which is not installed: {install}",
+        "--engine dask 需要 Dask，但没有安装: {install}",
+    ),
+    "error.cluster_failed": (
+        "the Dask cluster failed while {work} ({kind}: {error}); run again, or "
+        "check the scheduler and its workers",
+        "Dask 集群在{work}时出错（{kind}: {error}）；"
+        "请重新运行，或检查调度器和它的 worker",
+    ),
+    "error.while_scoring": ("scoring", "打分"),
+    "error.while_features": ("building the features", "计算特征"),
+    "error.cluster_lost": (
+        "the Dask cluster lost a worker while sending the {what} to its workers, "
+        "{tries} times ({kind}: {error}); run again, or check the scheduler and "
+        "its workers",
+        "Dask 集群向 worker 发送{what}时丢失了 worker，共 {tries} 次（{kind}: "
+        "{error}）；请重新运行，或检查调度器和它的 worker",
+    ),
+    "error.the_model": ("model", "模型"),
+    "error.the_scores": ("catalog scores", "全店得分"),
+    "error.no_scheduler": (
+        "--scheduler {scheduler}: no Dask scheduler answers there ({error}); start "
+        "one with `dask scheduler`, or leave out --scheduler to use a cluster on "
+        "this machine",
+        "--scheduler {scheduler}: 那里没有响应的 Dask 调度器（{error}）；请用 "
+        "`dask scheduler` 启动一个，或去掉 --scheduler 在本机启动集群",
+    ),
+    "error.no_worker": (
+        "--scheduler {scheduler}: no worker has joined it in {seconds:.0f} s; "
+        "start one with `dask worker {scheduler}`",
+        "--scheduler {scheduler}: {seconds:.0f} 秒内没有 worker 加入；请用 "
+        "`dask worker {scheduler}` 启动一个",
+    ),
+    "error.worker_bare": (
+        "worker {worker} has no ranking installed; install ranking {version} "
+        "(with its [dask] extra) on every worker",
+        "worker {worker} 没有安装 ranking；请在每个 worker 上安装 ranking {version}"
+        "（带 [dask] 扩展）",
+    ),
+    "error.worker_version": (
+        "worker {worker} runs ranking {found}, this machine {version}; install the "
+        "same version on every worker",
+        "worker {worker} 运行的是 ranking {found}，本机是 {version}；"
+        "请在每个 worker 上安装相同的版本",
+    ),
+    "error.dask_one_export": (
+        "--engine dask reads one export (a file, or a folder or glob of files); "
+        "join several exports or use --set with --engine local",
+        "--engine dask 只读一份导出（一个文件，或一个文件夹或通配符）；"
+        "要合并多份导出或使用 --set，请用 --engine local",
+    ),
+    # Training and evaluating.
+    "error.two_search_tables": (
+        "{first} and {second} both have keyword and position columns; say which "
+        "holds the ranks with --ranks",
+        "{first} 和 {second} 都有关键词和排名列；请用 --ranks 指定哪个是排名",
+    ),
+    "error.few_groups": (
+        "the ranks match {groups} keyword group(s) of this export; at least "
+        "{needed} are needed (check that the listing ids in the ranks file are "
+        "the export's)",
+        "排名只对上了这份导出的 {groups} 个关键词组；至少需要 {needed} 个"
+        "（请检查排名文件里的商品ID 是否来自这份导出）",
+    ),
+    "error.no_pairs": (
+        "the ranks give no ordered pairs of listings to learn from",
+        "排名中没有可供学习的商品先后对",
+    ),
+    "error.no_label": (
+        "{path}: no ranks given and fewer than {needed} listings have "
+        "search_visitors ({header}); pass --ranks RANKS or add that column",
+        "{path}: 没有给出排名，且有 search_visitors（{header}）的商品不足 {needed} 个；"
+        "请用 --ranks RANKS 给出排名，或补上这一列",
+    ),
+    "error.no_ranks": (
+        "{path}: no ranks to evaluate on: pass --ranks RANKS, or an export with "
+        "keyword and position columns",
+        "{path}: 没有可用于评估的排名: 请用 --ranks RANKS 给出，或使用带关键词和"
+        "排名列的导出",
+    ),
+    "error.no_ids": (
+        "{path}: none of its listing ids are in {export}",
+        "{path}: 其中的商品ID 都不在 {export} 中",
+    ),
+    # The effort table (--effort).
+    "error.effort_form": (
+        '{path}: expected JSON {{"factor": effort}} or CSV rows factor,effort',
+        '{path}: 应为 JSON {{"factor": effort}}，或每行 factor,effort 的 CSV',
+    ),
+    "error.effort_factor": (
+        "{path}: unknown factor '{factor}'; factors are {factors}",
+        "{path}: 未知的因素 '{factor}'；可用的因素: {factors}",
+    ),
+    "error.effort_value": (
+        "{path}: effort of {factor} is '{value}', expected a number > 0",
+        "{path}: {factor} 的投入是 '{value}'，应为大于 0 的数",
+    ),
+    # Reject reasons (ranking.reading.reasons reads them back into these).
+    "reject.row": ("row {row}: {reason}", "第 {row} 行: {reason}"),
+    "reject.of_file": ("{file}: {reason}", "{file}: {reason}"),
+    "reject.and": ("{first}; {then}", "{first}；{then}"),
+    "reject.not_listing": ("not a listing: {why}", "不是商品: {why}"),
+    "reject.total_row": ("a total row", "合计行"),
+    "reject.subtable_row": (
+        "a section or sub-table row (its id is a dash)",
+        "分节行或子表行（ID 是短横线）",
+    ),
+    "reject.sku_row": (
+        "a SKU sub-table row (its first cell is a dash)",
+        "SKU 子表行（第一个单元格是短横线）",
+    ),
+    "reject.empty": ("{name} is empty", "{name} 为空"),
+    "reject.digits_lost": (
+        "{name} '{cell}' looks like Excel's scientific notation: the digits are "
+        "lost; export the column as text",
+        "{name} '{cell}' 像是 Excel 的科学计数法，数字已丢失；请把这一列按文本导出",
+    ),
+    "reject.repeats": (
+        "{name} '{id}' repeats row {first}",
+        "{name} '{id}' 与第 {first} 行重复",
+    ),
+    "reject.repeats_of": (
+        "{name} '{id}' repeats row {first} of {file}",
+        "{name} '{id}' 与 {file} 的第 {first} 行重复",
+    ),
+    "reject.pair_repeats": (
+        "listing_id and keyword repeat an earlier row",
+        "商品ID 和关键词与前面某一行重复",
+    ),
+    "reject.negative_count": (
+        "{name} is {value}, expected a count ≥ 0",
+        "{name} 是 {value}，应为 ≥ 0 的数量",
+    ),
+    "reject.negative_amount": (
+        "{name} is {value}, expected an amount ≥ 0",
+        "{name} 是 {value}，应为 ≥ 0 的金额",
+    ),
+    "reject.huge_count": (
+        "{name} is {value}, above 1,000,000,000,000: not a count",
+        "{name} 是 {value}，超过 1,000,000,000,000，不可能是数量",
+    ),
+    "reject.huge_amount": (
+        "{name} is {value}, above 1,000,000,000,000: not an amount",
+        "{name} 是 {value}，超过 1,000,000,000,000，不可能是金额",
+    ),
+    "reject.one_to_five": (
+        "{name} is {value}, expected 1-5",
+        "{name} 是 {value}，应在 1-5 之间",
+    ),
+    "reject.one_to_five_x10": (
+        "{name} is {value}, expected 1-5 (is it ×10?)",
+        "{name} 是 {value}，应在 1-5 之间（是否乘了 10？）",
+    ),
+    "reject.one_to_five_x100": (
+        "{name} is {value}, expected 1-5 (is it ×100? then write every value so)",
+        "{name} 是 {value}，应在 1-5 之间（是否乘了 100？那就每个值都这样写）",
+    ),
+    "reject.zero_to_one": (
+        "{name} is {value}, expected 0-1 (write 3.5% for a percentage)",
+        "{name} 是 {value}，应在 0-1 之间（百分比请写成 3.5%）",
+    ),
+    "reject.rank": (
+        "{name} is {value}, expected a rank 1, 2, ...",
+        "{name} 是 {value}，应为名次 1、2、……",
+    ),
+    "reject.after_period": (
+        "{name} is {date}, after the export's period (ends {end}); expected the "
+        "day the listing went on sale",
+        "{name} 是 {date}，晚于导出的统计周期（截至 {end}）；应为商品上架的日期",
+    ),
+    "reject.after_today": (
+        "{name} is {date}, after today ({end}); expected the day the listing "
+        "went on sale",
+        "{name} 是 {date}，晚于今天（{end}）；应为商品上架的日期",
+    ),
+    "reject.above": (
+        "{name} is {value}, above {whole} {total}",
+        "{name} 是 {value}，超过了{whole} {total}",
+    ),
+    "reject.not_number": (
+        "{name} is '{cell}', expected a number such as 1,234 or {example}",
+        "{name} 是 '{cell}'，应为数字，例如 1,234 或 {example}",
+    ),
+    "reject.not_bool": (
+        "{name} is '{cell}', expected yes/no ({forms})",
+        "{name} 是 '{cell}'，应为 是/否（{forms}）",
+    ),
+    "reject.not_date": (
+        "{name} is '{cell}', expected a date like 2024-03-05",
+        "{name} 是 '{cell}'，应为日期，例如 2024-03-05",
+    ),
+    "reject.not_bsr": (
+        "{name} is '{cell}', expected a Best Sellers Rank such as #1,234 in Home "
+        "& Kitchen",
+        "{name} 是 '{cell}'，应为 Best Sellers Rank，例如 #1,234 in Home & Kitchen",
+    ),
+    "reject.not_position": (
+        "{name} is '{cell}', expected a position 1, 2, ... or a censored one such "
+        "as >100 or {unranked}",
+        "{name} 是 '{cell}'，应为名次 1、2、……，或截断的名次，例如 >100 或 {unranked}",
+    ),
+    "error.cell_empty": (
+        "{name} is empty; allowed: {allowed}",
+        "{name} 为空；可以写: {allowed}",
+    ),
+    # What a cell of each column kind may hold (ranking.reading.kinds).
+    "allowed.id": ("id", "商品ID"),
+    "allowed.text": ("text", "文本"),
+    "allowed.bool": ("yes/no ({forms})", "是/否（{forms}）"),
+    "allowed.period": ("period", "统计周期"),
+    "allowed.date": ("a date such as 2024-03-05", "日期，例如 2024-03-05"),
+    "allowed.bsr": (
+        "a Best Sellers Rank ≥ 1 such as #1,234 in Home & Kitchen",
+        "≥ 1 的 Best Sellers Rank，例如 #1,234 in Home & Kitchen",
+    ),
+    "allowed.rank": ("rank", "名次"),
+    "allowed.count": (
+        "a count ≥ 0 such as 1,234 or {example}",
+        "≥ 0 的数量，例如 1,234 或 {example}",
+    ),
+    "allowed.money": (
+        "an amount ≥ 0 such as ¥12.5 or 1,234.56",
+        "≥ 0 的金额，例如 ¥12.5 或 1,234.56",
+    ),
+    "allowed.score": ("a rating from 1 to 5", "1 到 5 的评分"),
+    "allowed.dsr": (
+        "a DSR score from 1 to 5 (or ×100: 100-500)",
+        "1 到 5 的 DSR 评分（或乘以 100: 100-500）",
+    ),
+    "allowed.share": (
+        "a share from 0 to 1, or a percentage such as 3.5%",
+        "0 到 1 的比例，或百分比，例如 3.5%",
+    ),
+    "error.cells_cut": (
+        "{path}: {count:,} cell(s) longer than Excel's {most:,} characters cut to "
+        "that length (a .csv or .parquet output keeps them whole)",
+        "{path}: {count:,} 个单元格超过 Excel 的 {most:,} 字符上限，已截断"
+        "（输出为 .csv 或 .parquet 可保留完整内容）",
+    ),
 }
 
 

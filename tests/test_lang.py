@@ -18,6 +18,7 @@ from ranking.model.drift import KINDS
 from ranking.model.features import FACTORS
 from ranking.present import lang
 from ranking.reading import schema
+from ranking.reading.kinds import KINDS as COLUMN_KINDS
 
 SOURCE = "\n".join(
     path.read_text(encoding="utf-8")
@@ -57,6 +58,7 @@ def _families() -> dict[str, set[str]]:
         "trust.": {*TRUST_LEVELS, "gain"},
         # How a Said's tuple and list fields are joined (ranking.messages).
         "list.": {"join", "comma"},
+        "allowed.": set(COLUMN_KINDS),
     }
 
 

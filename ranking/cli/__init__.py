@@ -78,9 +78,16 @@ def check(
       ranking check 生意参谋导出.xlsx --rejects rejects.csv
       ranking check 商品_全部.xls items.csv --set dsr_service=4.8
     """
-    from ranking.reading.check import check_export  # pandas loads only when used
+    from ranking.present.tables import ForPeople  # pandas loads only when used
+    from ranking.reading.check import check_export
 
-    summary = check_export(export, rejects_path=rejects, strict=strict, sets=sets)
+    summary = check_export(
+        export,
+        rejects_path=rejects,
+        strict=strict,
+        sets=sets,
+        view=ForPeople(lang).rejects,
+    )
     if output_format == "json":
         echo_json(summary)
     else:

@@ -24,6 +24,13 @@ class UserError(click.ClickException):
         click.echo(f"Error: {self.format_message()}", err=True)
 
 
+def worded(error: Exception, lang: str) -> str:
+    """An error's (or a warning's) message in ``lang``: its
+    :class:`~ranking.messages.Said` said again, any other message as it is."""
+    message = error.args[0] if len(error.args) == 1 else str(error)
+    return in_language(message, lang) if isinstance(message, str) else str(error)
+
+
 def user_errors(command):
     """Turn the library's own errors into :class:`UserError`."""
 
@@ -33,19 +40,25 @@ def user_errors(command):
             # Ours are notes for the user; any other warning is shown as the
             # filters say (recording would otherwise swallow it).
             warnings.simplefilter("always", OutputWarning)
+            # Worded in the command's --lang (the locale's language for a
+            # command without one: sample-data's --lang is its data's).
+            lang = (kwargs.get("lang") if wrapper.speaks_lang else None) or (
+                default_language()
+            )
             try:
                 done = command(*args, **kwargs)
             except RankingError as error:
-                raise UserError(str(error)) from None
+                raise UserError(worded(error, lang)) from None
         for warning in caught:
             if issubclass(warning.category, OutputWarning):
-                click.echo(f"note: {warning.message}", err=True)
+                click.echo(f"note: {worded(warning.message, lang)}", err=True)
             else:
                 warnings.showwarning(
                     warning.message, warning.category, warning.filename, warning.lineno
                 )
         return done
 
+    wrapper.speaks_lang = False  # set by lang_option
     return wrapper
 
 
@@ -66,6 +79,7 @@ def lang_option(command):
     def from_locale() -> str:
         return default_language()
 
+    command.speaks_lang = True  # its errors are worded in --lang
     return click.option(
         "--lang",
         type=click.Choice(["zh", "en"]),

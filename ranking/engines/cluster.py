@@ -51,6 +51,7 @@ import pyarrow.parquet as pq
 from ranking import __version__
 from ranking.engines.outputs import blocked_rows, output_writer, scored_pieces
 from ranking.errors import EngineError, ExportError
+from ranking.messages import Said
 from ranking.model import pipeline
 from ranking.reading import io, schema
 from ranking.reading.catalog import (
@@ -83,9 +84,7 @@ def _distributed():
     try:
         import distributed
     except ImportError:
-        raise EngineError(
-            f"--engine dask needs Dask, which is not installed: {INSTALL}"
-        ) from None
+        raise EngineError(Said("error.no_dask", install=INSTALL)) from None
     return distributed
 
 
@@ -112,9 +111,12 @@ def cluster_faults(work: str) -> Iterator:
         yield
     except _cluster_faults(distributed) as error:
         raise EngineError(
-            f"the Dask cluster failed while {work} ({type(error).__name__}: "
-            f"{_first_line(error)}); run again, or check the scheduler and its "
-            "workers"
+            Said(
+                "error.cluster_failed",
+                work=work,
+                kind=type(error).__name__,
+                error=_first_line(error),
+            )
         ) from None
 
 
@@ -132,10 +134,13 @@ def send_to_workers(client, value, what: str):
         except faults as error:
             failed = error
     raise EngineError(
-        f"the Dask cluster lost a worker while sending the {what} to its "
-        f"workers, {SEND_TRIES} times ({type(failed).__name__}: "
-        f"{_first_line(failed)}); run again, or check the scheduler and its "
-        "workers"
+        Said(
+            "error.cluster_lost",
+            what=what,
+            tries=SEND_TRIES,
+            kind=type(failed).__name__,
+            error=_first_line(failed),
+        )
     )
 
 
@@ -160,9 +165,7 @@ def cluster_client(scheduler: str | None = None) -> Iterator:
         client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
     except (OSError, ValueError, TypeError) as error:
         raise EngineError(
-            f"--scheduler {scheduler}: no Dask scheduler answers there "
-            f"({_first_line(error)}); start one with `dask scheduler`, or leave "
-            "out --scheduler to use a cluster on this machine"
+            Said("error.no_scheduler", scheduler=scheduler, error=_first_line(error))
         ) from None
     with client:
         check_workers(client, scheduler)
@@ -177,21 +180,23 @@ def check_workers(client, scheduler: str) -> None:
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
     except (TimeoutError, OSError):
         raise EngineError(
-            f"--scheduler {scheduler}: no worker has joined it in "
-            f"{CONNECT_TIMEOUT:.0f} s; start one with `dask worker {scheduler}`"
+            Said("error.no_worker", scheduler=scheduler, seconds=CONNECT_TIMEOUT)
         ) from None
     # A function of the standard library: it runs on a worker without ranking.
     versions = client.run(version, "ranking", on_error="return")
     for worker, found in sorted(versions.items()):
         if isinstance(found, BaseException):
             raise EngineError(
-                f"worker {worker} has no ranking installed; install ranking "
-                f"{__version__} (with its [dask] extra) on every worker"
+                Said("error.worker_bare", worker=worker, version=__version__)
             )
         if found != __version__:
             raise EngineError(
-                f"worker {worker} runs ranking {found}, this machine "
-                f"{__version__}; install the same version on every worker"
+                Said(
+                    "error.worker_version",
+                    worker=worker,
+                    found=found,
+                    version=__version__,
+                )
             )
 
 
@@ -358,10 +363,7 @@ def _one_export(
 ) -> _Export:
     paths = export_paths(export_path)
     if len(paths) != 1 or sets:
-        raise EngineError(
-            "--engine dask reads one export (a file, or a folder or glob of "
-            "files); join several exports or use --set with --engine local"
-        )
+        raise EngineError(Said("error.dask_one_export"))
     files = export_files(paths[0])
     check_present(files)
     # Rejects name their file when the export is several (as PartedSource's).
@@ -449,7 +451,10 @@ def score_on_cluster(
     dataset = writers.is_dataset(output)
     chunk_rows = chunk_rows or io.CHUNK_ROWS
     # Faults outermost: closing a client whose scheduler is gone fails too.
-    with cluster_faults("scoring"), cluster_client(scheduler) as client:
+    with (
+        cluster_faults(Said("error.while_scoring")),
+        cluster_client(scheduler) as client,
+    ):
         profiled = _profile_on_cluster(
             client, export, strict, chunk_rows, _holds(client, export), seed
         )
@@ -457,11 +462,11 @@ def score_on_cluster(
             progress("profile")
         profile, held, sources = profiled.profile, profiled.held, profiled.sources
         del profiled
-        model_f = send_to_workers(client, model, "model")
+        model_f = send_to_workers(client, model, Said("error.the_model"))
         scores, kept = _catalog_scores(client, held or sources, profile, model, model_f)
         if progress:
             progress("scores")
-        scores_f = send_to_workers(client, scores, "catalog scores")
+        scores_f = send_to_workers(client, scores, Said("error.the_scores"))
         staging = writers.staging_folder(output) if dataset else None
         try:
             written = _submit_writes(
@@ -546,7 +551,10 @@ def features_on_cluster(
     model is fitted on this machine, which holds them all)."""
     export = _one_export(export_path, sets, images_root)
     chunk_rows = chunk_rows or io.CHUNK_ROWS
-    with cluster_faults("building the features"), cluster_client(scheduler) as client:
+    with (
+        cluster_faults(Said("error.while_features")),
+        cluster_client(scheduler) as client,
+    ):
         hold = _holds(client, export)
         profiled = _profile_on_cluster(client, export, strict, chunk_rows, hold, seed)
         built = [

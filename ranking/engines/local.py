@@ -17,6 +17,7 @@ from ranking.engines.outputs import (
     scored_pieces,
 )
 from ranking.errors import OutputError
+from ranking.messages import Said
 from ranking.model.drift import shifts_of
 from ranking.model.workspace import Workspace
 from ranking.reading.export import NOT_LISTING, REJECT_REASON
@@ -73,7 +74,7 @@ def score_catalog(
     rows, rejects, blocked, drift = _scored(
         engine, workspace, output, scheduler, by, effort, progress, view
     )
-    written_rejects = _write_rejects(rejects, rejects_file)
+    written_rejects = _write_rejects(rejects, rejects_file, view)
     aside = _not_listings(rejects)
     return {
         "rows": rows,
@@ -110,9 +111,7 @@ def _checked_outputs(
     atomic.check_writable(rejects_file)
     atomic.refuse_overwriting(rejects_file, *inputs)
     if rejects_file.resolve() == output.resolve():
-        raise OutputError(
-            f"{rejects_file}: is the output too; give --rejects another name"
-        )
+        raise OutputError(Said("error.rejects_is_output", path=rejects_file))
     return output, rejects_file
 
 
@@ -145,12 +144,14 @@ def _scored(engine, workspace, output, scheduler, by, effort, progress, view):
     return _score_here(workspace, output, by, effort, progress, view)
 
 
-def _write_rejects(rejects: pd.DataFrame, rejects_file: Path) -> Path | None:
-    """Write the rejected rows, when there are any, to ``rejects_file``;
-    the file written, else None."""
+def _write_rejects(rejects: pd.DataFrame, rejects_file: Path, view) -> Path | None:
+    """Write the rejected rows, when there are any, to ``rejects_file``,
+    through ``view.rejects`` when given (the file is for people: its reasons
+    in a language); the file written, else None."""
     if not len(rejects):
         return None
-    writers.write_table(rejects, rejects_file)
+    shown = rejects if view is None else view.rejects(rejects)
+    writers.write_table(shown, rejects_file)
     return rejects_file
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from ranking.engines.cluster import features_on_cluster
 from ranking.engines.local import ENGINES
 from ranking.errors import TrainingError
+from ranking.messages import Said
 from ranking.model import crossval, evaluate, pipeline
 from ranking.model.cliffs import card_entries
 from ranking.model.drift import factor_contributions
@@ -113,8 +114,7 @@ def ranks_in_export(
     tables = [f for f in files if ExportSource.peek_search_table(f)]
     if len(tables) > 1:
         raise TrainingError(
-            f"{tables[0]} and {tables[1]} both have keyword and position columns; "
-            "say which holds the ranks with --ranks"
+            Said("error.two_search_tables", first=tables[0], second=tables[1])
         )
     return (tables[0], True) if tables else (None, False)
 
@@ -364,12 +364,14 @@ def leaned_on(shapes, features: pd.DataFrame) -> list[dict]:
 def _enough_groups(groups: pd.DataFrame) -> None:
     if groups["keyword"].nunique() < MIN_GROUPS:
         raise TrainingError(
-            f"the ranks match {groups['keyword'].nunique()} keyword group(s) of this "
-            f"export; at least {MIN_GROUPS} are needed (check that the listing ids "
-            "in the ranks file are the export's)"
+            Said(
+                "error.few_groups",
+                groups=groups["keyword"].nunique(),
+                needed=MIN_GROUPS,
+            )
         )
     if not evaluate.has_ranking_pairs(groups):
-        raise TrainingError("the ranks give no ordered pairs of listings to learn from")
+        raise TrainingError(Said("error.no_pairs"))
 
 
 def _visitor_target(path, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -378,8 +380,12 @@ def _visitor_target(path, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         or data["search_visitors"].notna().sum() < MIN_LABELLED
     ):
         raise TrainingError(
-            f"{path}: no ranks given and fewer than {MIN_LABELLED} listings "
-            "have search_visitors (搜索访客数); pass --ranks RANKS or add that column"
+            Said(
+                "error.no_label",
+                path=path,
+                needed=MIN_LABELLED,
+                header="搜索访客数",
+            )
         )
     labelled = data["search_visitors"].notna().to_numpy()
     return labelled, np.log1p(data["search_visitors"].to_numpy(dtype="float64"))
@@ -424,18 +430,13 @@ def evaluate_model(
     model, card = workspace.model, workspace.card
     ranks_path, _ = ranks_in_export(workspace.paths, ranks_path)
     if ranks_path is None:
-        raise TrainingError(
-            f"{workspace.paths[0]}: no ranks to evaluate on: pass "
-            "--ranks RANKS, or an export with keyword and position columns"
-        )
+        raise TrainingError(Said("error.no_ranks", path=workspace.paths[0]))
     source = workspace.source()
     ranks: Ranks = read_ranks(ranks_path)
     data, features, _, _ = prepared_features(source, seed=card.get("seed", 0))
     groups = evaluate.labelled_groups(ranks.data, data["listing_id"])
     if groups.empty:
-        raise TrainingError(
-            f"{ranks.path}: none of its listing ids are in {source.path}"
-        )
+        raise TrainingError(Said("error.no_ids", path=ranks.path, export=source.path))
     per_group = evaluate.per_group_metrics(groups, model.raw(features))
     report = evaluate.mean_metrics(per_group, groups)
     report["trust"] = crossval.trust(per_group, groups, data, seed=card.get("seed", 0))

@@ -127,9 +127,12 @@ def _listing_row(prepared, listing_id: str, export_path, rows):
     row = row[row["listing_id"] == wanted]
     if row.empty:
         raise UnknownListingError(
-            f"{' + '.join(map(str, export_paths(export_path)))}: no listing with "
-            f"id '{listing_id}' "
-            f"(the export has {prepared.profile.rows:,}; `ranking check` lists them)"
+            Said(
+                "error.unknown_listing",
+                path=" + ".join(map(str, export_paths(export_path))),
+                listing=listing_id,
+                rows=prepared.profile.rows,
+            )
         )
     return wanted, row
 

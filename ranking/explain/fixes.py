@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ranking.errors import RankingError
+from ranking.messages import Said
 from ranking.model.features import FACTORS, build_features, families_reading
 from ranking.model.features.common import by_category, categories, column
 from ranking.model.features.dsr import DSR_COLUMNS
@@ -519,7 +520,9 @@ def load_effort(path: str | Path) -> dict[str, float]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
-        raise EffortError(f"{path}: cannot be read ({error.strerror})") from None
+        raise EffortError(
+            Said("error.unreadable", path=path, why=error.strerror)
+        ) from None
     try:
         if path.suffix.lower() == ".json":
             given = json.loads(text)
@@ -529,14 +532,17 @@ def load_effort(path: str | Path) -> dict[str, float]:
                 rows = rows[1:]
             given = {row[0].strip(): row[1].strip() for row in rows}
     except (ValueError, IndexError):
-        raise EffortError(
-            f'{path}: expected JSON {{"factor": effort}} or CSV rows factor,effort'
-        ) from None
+        raise EffortError(Said("error.effort_form", path=path)) from None
     table = dict(DEFAULT_EFFORT)
     for factor, value in given.items():
         if factor not in DEFAULT_EFFORT:
             raise EffortError(
-                f"{path}: unknown factor '{factor}'; factors are " + ", ".join(FACTORS)
+                Said(
+                    "error.effort_factor",
+                    path=path,
+                    factor=factor,
+                    factors=", ".join(FACTORS),
+                )
             )
         try:
             number = float(value)
@@ -544,7 +550,7 @@ def load_effort(path: str | Path) -> dict[str, float]:
             number = float("nan")
         if not number > 0:
             raise EffortError(
-                f"{path}: effort of {factor} is '{value}', expected a number > 0"
+                Said("error.effort_value", path=path, factor=factor, value=value)
             )
         table[factor] = number
     return table

@@ -30,6 +30,7 @@ import numpy as np
 
 from ranking import __version__, defaults
 from ranking.errors import ModelFileError, OutputError
+from ranking.messages import Said
 from ranking.model.card import card_text
 from ranking.model.checks import (
     CARD_JSON,
@@ -53,17 +54,22 @@ from ranking.model.features import feature_table
 from ranking.model.weight import WeightModel
 from ranking.writing import atomic
 
-RETRAIN = "retrain with `ranking train EXPORT --ranks RANKS -o DIR`"
+RETRAIN = Said("error.retrain")
 #: What to do when the model shipped inside the package cannot be used: the
 #: person did not make it, so "retrain" alone would not tell them how.
-SHIPPED = (
-    "the default model ships inside the ranking package: reinstall ranking, or "
-    "in a source checkout run `make model`; or train one with `ranking train "
-    "EXPORT --ranks RANKS -o DIR` and give `--model DIR`"
-)
+SHIPPED = Said("error.shipped")
 #: Card entries that differ between two trainings of the same model: when it
 #: was written and with which libraries. Everything else is reproducible.
 UNREPRODUCIBLE = ("created", "versions")
+
+
+def _damaged(path: Path, error: BadModelFile, folder: Path | None = None) -> Said:
+    """A model file that fails its checks: what :mod:`checks` found (said
+    as it is: the file's own keys), and what to do."""
+    folder = path if folder is None else folder
+    return Said(
+        "error.model_damaged", path=path, error=str(error), remedy=_remedy(folder)
+    )
 
 
 def _remedy(folder: Path, otherwise: str = RETRAIN) -> str:
@@ -119,7 +125,7 @@ def save_model(
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(
-            f"{folder}: cannot be written ({error.strerror or error})"
+            Said("error.not_written", path=folder, why=error.strerror or str(error))
         ) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -217,44 +223,51 @@ def _check_replaceable(folder: Path) -> None:
     """Replacing a directory deletes what it held: only an empty directory or
     an earlier model directory may be replaced, never a folder of other files."""
     if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder}: is a file; give a directory for the model")
+        raise OutputError(Said("error.model_is_file", path=folder))
     if folder.is_dir():
         held = {child.name for child in folder.iterdir()}
         earlier = {"model.joblib", CARD_JSON, CARD_TEXT, CHECKSUMS}
         if held and (CARD_JSON not in held or not held <= MODEL_FILES | earlier):
-            raise OutputError(
-                f"{folder}: exists and holds other files than a model's; choose a "
-                "new or empty directory (ranking replaces a model directory whole)"
-            )
+            raise OutputError(Said("error.model_folder_used", path=folder))
 
 
 def read_card(folder: str | Path) -> dict:
     """The model card, checked; raises :class:`ModelFileError` with what to do."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ModelFileError(f"{folder}: no model directory there; {_remedy(folder)}")
+        raise ModelFileError(
+            Said("error.no_model", path=folder, remedy=_remedy(folder))
+        )
     card_path = folder / CARD_JSON
     if not card_path.exists():
         # Another folder without a card is not a model at all; the shipped
         # one without its card is a damaged install.
         shipped = _remedy(folder, otherwise="")
-        raise ModelFileError(
-            f"{folder}: no {CARD_JSON}, not a model directory"
-            + (f"; {shipped}" if shipped else "")
-        )
+        if shipped:
+            raise ModelFileError(
+                Said(
+                    "error.no_card_shipped", path=folder, card=CARD_JSON, remedy=shipped
+                )
+            )
+        raise ModelFileError(Said("error.no_card", path=folder, card=CARD_JSON))
     try:
         card = json.loads(read_bounded(card_path, MAX_JSON_BYTES).decode("utf-8"))
     except BadModelFile as error:
-        raise ModelFileError(f"{folder}: {error}; {_remedy(folder)}") from None
+        raise ModelFileError(_damaged(folder, error)) from None
     except (ValueError, UnicodeDecodeError):
         raise ModelFileError(
-            f"{card_path}: is not valid JSON; {_remedy(folder)}"
+            Said("error.not_json", path=card_path, remedy=_remedy(folder))
         ) from None
     if not isinstance(card, dict) or card.get("format") != MODEL_FORMAT:
         made = card.get("format") if isinstance(card, dict) else None
         raise ModelFileError(
-            f"{folder}: model format {made} was made by another version of "
-            f"ranking (this one reads format {MODEL_FORMAT}); {_remedy(folder)}"
+            Said(
+                "error.model_format",
+                path=folder,
+                made=made,
+                reads=MODEL_FORMAT,
+                remedy=_remedy(folder),
+            )
         )
     return card
 
@@ -264,7 +277,14 @@ def verify_checksums(folder: Path) -> str:
     (what identifies this model, e.g. for caches)."""
     sums_path = folder / CHECKSUMS
     if not sums_path.exists():
-        raise ModelFileError(f"{folder}: {CHECKSUMS} is missing; {_remedy(folder)}")
+        raise ModelFileError(
+            Said(
+                "error.model_file_missing",
+                path=folder,
+                name=CHECKSUMS,
+                remedy=_remedy(folder),
+            )
+        )
     try:
         sums = read_bounded(sums_path, MAX_JSON_BYTES)
         recorded = {}
@@ -280,16 +300,26 @@ def verify_checksums(folder: Path) -> str:
             if (folder / name).exists()
         }
     except BadModelFile as error:
-        raise ModelFileError(f"{folder}: {error}; {_remedy(folder)}") from None
+        raise ModelFileError(_damaged(folder, error)) from None
     for name in CHECKED:
         path = folder / name
         if name not in found:
-            raise ModelFileError(f"{folder}: {name} is missing; {_remedy(folder)}")
+            raise ModelFileError(
+                Said(
+                    "error.model_file_missing",
+                    path=folder,
+                    name=name,
+                    remedy=_remedy(folder),
+                )
+            )
         if recorded.get(name) != found[name]:
             raise ModelFileError(
-                f"{path}: does not match the checksum recorded in {CHECKSUMS}; "
-                "the file was changed or damaged — "
-                + _remedy(folder, otherwise="restore it or retrain")
+                Said(
+                    "error.checksum",
+                    path=path,
+                    sums=CHECKSUMS,
+                    remedy=_remedy(folder, otherwise=Said("error.restore")),
+                )
             )
     return hashlib.sha256(sums).hexdigest()
 
@@ -307,9 +337,7 @@ def load_model(folder: str | Path) -> tuple[WeightModel, dict]:
     try:
         check_card(card)
     except BadModelFile as error:
-        raise ModelFileError(
-            f"{folder / CARD_JSON}: {error}; {_remedy(folder)}"
-        ) from None
+        raise ModelFileError(_damaged(folder / CARD_JSON, error, folder)) from None
     try:
         meta = json.loads(read_bounded(folder / MODEL_JSON, MAX_JSON_BYTES))
         arrays = load_npz(read_bounded(folder / MODEL_ARRAYS, MAX_NPZ_BYTES))
@@ -318,13 +346,18 @@ def load_model(folder: str | Path) -> tuple[WeightModel, dict]:
             check_json(meta["trust"], "trust", "trust")
         model = WeightModel.from_data(meta, arrays)
     except BadModelFile as error:
-        raise ModelFileError(f"{folder}: {error}; {_remedy(folder)}") from None
+        raise ModelFileError(_damaged(folder, error)) from None
     except Exception as error:  # noqa: BLE001 - whatever a damaged file raises
         # zipfile, numpy's header parser and json raise many types on a
         # damaged file (BadZipFile, EOFError, struct.error, ...): all one line.
         raise ModelFileError(
-            f"{folder}: does not hold a readable ranking model "
-            f"({type(error).__name__}: {error}); " + _remedy(folder)
+            Said(
+                "error.model_unreadable",
+                path=folder,
+                kind=type(error).__name__,
+                error=str(error),
+                remedy=_remedy(folder),
+            )
         ) from None
     model.digest = digest
     model.training_profile = {

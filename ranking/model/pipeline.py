@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ranking.errors import ExportError
+from ranking.messages import Said
 from ranking.model.drift import DriftCounts
 from ranking.model.features import (
     FACTORS,
@@ -75,7 +76,7 @@ def profile_part(chunks: Iterable[Chunk]) -> ProfilePart | None:
 def finish_profile(whole: ProfilePart | None, path, seed: int = 0) -> CatalogProfile:
     """The profile of an export's parts added up; refused when no row is left."""
     if whole is None or whole.rows == 0:
-        raise ExportError(f"{path}: every row was rejected; nothing to score")
+        raise ExportError(Said("error.all_rejected", path=path))
     return whole.finish(seed=seed)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ranking.model import card as model_card
 from ranking.model.cliff_lines import card_lines
 from ranking.present.lang import factor_word, in_language, say, signal_word
+from ranking.reading.reasons import reason_said
 from ranking.text import display_width
 
 
@@ -192,11 +193,16 @@ def _check_rejects(summary: dict, lang: str) -> list[str]:
         more = summary["rejects"] - shown
         first = say("check.first", lang, count=shown) if more else ""
         lines += ["", say("check.rejected", lang, first=first)]
-        lines += [f"  {reason}" for reason in summary["reject_reasons"]]
+        lines += [f"  {_reason(r, lang)}" for r in summary["reject_reasons"]]
     if summary.get("not_listing_reasons"):
         lines += ["", say("check.set_aside", lang)]
-        lines += [f"  {reason}" for reason in summary["not_listing_reasons"]]
+        lines += [f"  {_reason(r, lang)}" for r in summary["not_listing_reasons"]]
     return lines
+
+
+def _reason(reason: str, lang: str) -> str:
+    """A reject reason of the (English) summary, worded in ``lang``."""
+    return in_language(reason_said(reason), lang)
 
 
 def _category_table(categories: list[dict], lang: str) -> str:

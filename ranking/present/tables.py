@@ -1,6 +1,7 @@
 """Tables as people read them: ``score``'s ``.xlsx`` (each fix in plain
 words, blockers by their operators' names, the added headers in the
-command's language) and ``diff``'s table (each reason worded). The engines and
+command's language), a rejects file (each reason in that language) and
+``diff``'s table (each reason worded). The engines and
 ``diff`` write what they are handed through these views; CSV and parquet
 from ``score`` keep the factor names."""
 
@@ -13,6 +14,7 @@ import pandas as pd
 from ranking.engines.outputs import TOP_FIXES, output_columns
 from ranking.model.features import FACTORS
 from ranking.present.lang import factor_word, fix_words, in_language, say
+from ranking.reading.reasons import REJECT_REASON, reason_said
 
 
 def for_people(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -43,10 +45,32 @@ def header_words(lang: str) -> dict[str, str]:
     return {name: say(f"column.{name}", lang) for name in output_columns()}
 
 
+def reasons_in(reasons: pd.Series, lang: str) -> pd.Series:
+    """Reject reasons worded in ``lang`` (each distinct one read once)."""
+    if lang == "en" or not len(reasons):
+        return reasons
+    worded = {
+        text: in_language(reason_said(str(text)), lang)
+        for text in reasons.dropna().unique()
+    }
+    return reasons.map(worded).astype(reasons.dtype)
+
+
+def rejects_for_people(rejects: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Rejected rows with their ``reject_reason`` in ``lang``, as a rejects
+    file for people holds them (``en``: as they are)."""
+    if lang == "en" or REJECT_REASON not in rejects.columns or not len(rejects):
+        return rejects
+    rejects = rejects.copy()
+    rejects[REJECT_REASON] = reasons_in(rejects[REJECT_REASON], lang)
+    return rejects
+
+
 @dataclass(frozen=True)
 class ForPeople:
-    """``score``'s view of an ``.xlsx``: called on each scored frame, with
-    :attr:`headers` for the added columns.
+    """``score``'s view of its outputs for people: called on each scored
+    frame of an ``.xlsx``, with :attr:`headers` for the added columns, and
+    :meth:`rejects` on the rejects file.
 
     >>> ForPeople("zh").headers["weight"]
     '权重'
@@ -60,6 +84,9 @@ class ForPeople:
 
     def __call__(self, frame: pd.DataFrame) -> pd.DataFrame:
         return for_people(frame, self.lang)
+
+    def rejects(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return rejects_for_people(frame, self.lang)
 
 
 @dataclass(frozen=True)
@@ -76,4 +103,11 @@ class Reasons:
         return table
 
 
-__all__ = ["ForPeople", "Reasons", "for_people", "header_words"]
+__all__ = [
+    "ForPeople",
+    "Reasons",
+    "for_people",
+    "header_words",
+    "reasons_in",
+    "rejects_for_people",
+]

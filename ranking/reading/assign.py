@@ -18,16 +18,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ranking.errors import ExportError, RankingError, WhatIfError
+from ranking.messages import Said
 from ranking.reading import schema
+from ranking.reading.reasons import reason_said
 
 
 @dataclass(frozen=True)
 class Option:
     """What one ``COLUMN=VALUE`` option may assign and how it words a refusal.
 
-    ``malformed`` and ``unknown`` are formatted with ``flag``, ``item`` (the
-    argument as given), ``column`` (its left side as written), ``name`` (that
-    side stripped) and ``signals`` (the signal columns, listed)."""
+    ``malformed`` and ``unknown`` are keys of :data:`ranking.messages.TEXT`, said
+    with ``flag``, ``item`` (the argument as given), ``column`` (its left side
+    as written), ``name`` (that side stripped) and ``signals`` (the signal
+    columns, listed)."""
 
     flag: str
     columns: frozenset[str]
@@ -43,8 +46,8 @@ SET = Option(
     flag="--set",
     columns=frozenset(schema.SIGNALS),
     error=ExportError,
-    malformed="{flag} {item}: expected COLUMN=VALUE, e.g. dsr_service=4.8",
-    unknown="{flag} {item}: '{column}' is not a signal; one of {signals}",
+    malformed="error.set_malformed",
+    unknown="error.set_unknown",
     blank_is_malformed=True,
 )
 #: ``--what-if``: any signal or the main image, refused with
@@ -53,8 +56,8 @@ WHAT_IF = Option(
     flag="--what-if",
     columns=frozenset({*schema.SIGNALS, "main_image"}),
     error=WhatIfError,
-    malformed="{flag} {item}: expected COLUMN=VALUE",
-    unknown="{flag} {name}: not a signal column; use one of {signals}",
+    malformed="error.what_if_malformed",
+    unknown="error.what_if_unknown",
     blank_is_malformed=False,
 )
 
@@ -82,13 +85,22 @@ def assignments(items: Sequence[str], option: Option) -> dict[str, tuple[str, ob
             "signals": ", ".join(schema.SIGNALS),
         }
         if not sep or (option.blank_is_malformed and not column.strip()):
-            raise option.error(option.malformed.format(**words))
+            raise option.error(Said(option.malformed, **words))
         name = schema.EXPORT_ALIASES.get(schema.header_key(column))
         if name not in option.columns:
-            raise option.error(option.unknown.format(**words))
+            raise option.error(Said(option.unknown, **words))
         try:
             value = schema.read_cell(name, written)
         except ValueError as error:
-            raise option.error(f"{option.flag} {item}: {error}") from None
+            raise option.error(
+                Said("error.assign_value", flag=option.flag, item=item, why=_why(error))
+            ) from None
         parsed[name] = (written.strip(), value)
     return parsed
+
+
+def _why(error: ValueError) -> str:
+    """What :func:`schema.read_cell` said: a :class:`Said`, or a reject
+    reason read back into its keys (:func:`ranking.reading.reasons.reason_said`)."""
+    said = error.args[0] if len(error.args) == 1 else None
+    return said if isinstance(said, Said) else reason_said(str(error))

@@ -38,6 +38,7 @@ from ranking.reading.export import (
     whole_export,
 )
 from ranking.reading.platforms import detect
+from ranking.reading.reasons import column_said
 from ranking.reading.values import id_text
 
 #: Two files agree on a number when they differ by less than this share
@@ -84,13 +85,13 @@ def export_files(path: Path) -> list[Path]:
         ]
         if not files:
             raise ExportError(
-                f"{path}: the folder holds no export files ({', '.join(io.READABLE)})"
+                Said("error.empty_folder", path=path, kinds=", ".join(io.READABLE))
             )
         return sorted(files, key=_natural)
     if not path.exists() and _GLOB.search(str(path)):
         files = [Path(p) for p in glob.glob(str(path)) if Path(p).is_file()]
         if not files:
-            raise ExportError(f"{path}: no file matches")
+            raise ExportError(Said("error.no_match", path=path))
         return sorted(files, key=lambda p: (str(p.parent), _natural(p)))
     return [path]
 
@@ -117,7 +118,7 @@ def open_catalog(
     :class:`ExportSource`'s."""
     paths = export_paths(export_path)
     if not paths:
-        raise ExportError("no export given")
+        raise ExportError(Said("error.no_export"))
     if len(paths) == 1 and not sets:
         return open_export(paths[0], strict=strict, **options)
     return JoinedSource(paths, strict=strict, sets=sets, **options)
@@ -225,11 +226,8 @@ class PartedSource:
         )
 
 
-def same_columns_error(first: Path, part: ExportSource) -> str:
-    return (
-        f"{part.path}: its columns differ from {first.name}'s; the files of one "
-        "export (a folder or a glob) must have the same columns"
-    )
+def same_columns_error(first: Path, part: ExportSource) -> Said:
+    return Said("error.same_columns", path=part.path, first=first.name)
 
 
 def common_folder(files: Sequence[Path]) -> Path:
@@ -318,8 +316,12 @@ class JoinedSource:
             ]
             if given:
                 raise ExportError(
-                    f"--set {name}={written}: {given[0]} already gives {name}; "
-                    "drop the --set or the column"
+                    Said(
+                        "error.set_given",
+                        name=name,
+                        value=written,
+                        file=given[0],
+                    )
                 )
             self.columns[name] = f"--set {name}={written}"
         self._given_elsewhere = {
@@ -495,10 +497,16 @@ class JoinedSource:
             at = np.flatnonzero(differ)[0]
             listing = ids[both].iloc[at]
             raise ExportError(
-                f"{self._names[0]} and {other.name} disagree on {name} for listing "
-                f"{listing} ({_shown(a.iloc[at])} vs {_shown(b.iloc[at])}) and "
-                f"{int(differ.sum()) - 1} more; correct one file, or drop the "
-                f"column from one"
+                Said(
+                    "error.files_disagree",
+                    first=self._names[0],
+                    other=other.name,
+                    name=column_said(name),
+                    listing=listing,
+                    one=_shown(a.iloc[at]),
+                    two=_shown(b.iloc[at]),
+                    more=int(differ.sum()) - 1,
+                )
             )
 
     def _finish(self, data: pd.DataFrame) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 from ranking.errors import ExportError
+from ranking.messages import Said
 
 #: Largest sheet read from an Excel file, in bytes of its XML (the first
 #: sheet and the shared strings, as the zip directory gives them, before
@@ -76,8 +77,7 @@ def check_sheet_size(path: Path) -> None:
         size = path.stat().st_size
         if size > MAX_SHEET_BYTES:
             raise ExportError(
-                f"{path}: {size / 1e9:.2f} GB, above the {limit} of sheet read "
-                "(Excel's 1,048,576 rows × 30 columns); export it as .csv"
+                Said("error.sheet_file_size", path=path, size=size / 1e9, limit=limit)
             )
         return
     with zipfile.ZipFile(path) as book:
@@ -86,14 +86,16 @@ def check_sheet_size(path: Path) -> None:
     packed = max(sum(m.compress_size for m in members), 1)
     if expanded > MAX_SHEET_BYTES:
         raise ExportError(
-            f"{path}: its sheet expands to {expanded / 1e9:.2f} GB, above the "
-            f"{limit} read (Excel's 1,048,576 rows × 30 columns); export it "
-            "as .csv"
+            Said("error.sheet_size", path=path, size=expanded / 1e9, limit=limit)
         )
     if expanded > BOMB_FLOOR_BYTES and expanded / packed > MAX_SHEET_RATIO:
         raise ExportError(
-            f"{path}: its sheet expands {expanded / packed:.0f}× (from "
-            f"{packed / 1e6:.1f} MB to {expanded / 1e6:,.0f} MB), as only a "
-            f"decompression bomb does (real sheets: under {MAX_SHEET_RATIO}×); "
-            "not read"
+            Said(
+                "error.sheet_bomb",
+                path=path,
+                ratio=expanded / packed,
+                packed=packed / 1e6,
+                expanded=expanded / 1e6,
+                most=MAX_SHEET_RATIO,
+            )
         )

@@ -18,11 +18,11 @@ from ranking.errors import ExportError, RejectedRowsError
 from ranking.messages import Said
 from ranking.reading import io, schema
 from ranking.reading.platforms import detect, judged_factors
+from ranking.reading.reasons import REJECT_REASON, reason_said
 from ranking.reading.survey import Survey, header_notes
 from ranking.reading.values import hash_text
 
 REJECT_ROW = "reject_row"
-REJECT_REASON = "reject_reason"
 NOT_LISTING = ": not a listing: "  # in the reason of a row set aside
 _SHOWN_REASONS = 20
 
@@ -182,8 +182,12 @@ class ExportSource:
         if "listing_id" not in self.columns:
             names = ", ".join(schema.EXPORT_COLUMNS[0].aliases[:6])
             raise ExportError(
-                f"{self.path}: no listing_id column (looked for listing_id, {names}, "
-                f"...); the header row read was: {', '.join(self.layout.columns[:8])}"
+                Said(
+                    "error.no_id_column",
+                    path=self.path,
+                    names=names,
+                    header=", ".join(self.layout.columns[:8]),
+                )
             )
         self._frames: list[pd.DataFrame] | None = None
         self._chunks: list[Chunk] | None = None
@@ -308,8 +312,12 @@ class ExportSource:
             # chunk's (the whole file's, for any file under CHUNK_ROWS).
             bad = rejects[~rejects[REJECT_REASON].str.contains(NOT_LISTING)]
             raise RejectedRowsError(
-                f"{self.path}: {len(bad)} row(s) rejected and --strict is "
-                "set; first: " + bad[REJECT_REASON].iloc[0]
+                Said(
+                    "error.strict",
+                    path=self.path,
+                    count=len(bad),
+                    first=reason_said(bad[REJECT_REASON].iloc[0]),
+                )
             )
         kept = ~checked.rejected.to_numpy()
         return Chunk(frame[kept], checked.data[kept], rejects, aside)
@@ -499,8 +507,12 @@ def read_ranks(path: str | Path, strict: bool = False) -> Ranks:
     missing = [c.name for c in schema.RANK_COLUMNS if c.name not in columns]
     if missing:
         raise ExportError(
-            f"{path}: no {', '.join(missing)} column; a ranks file needs listing_id, "
-            "keyword and search_rank (or 商品ID, 关键词, 排名)"
+            Said(
+                "error.ranks_columns",
+                path=path,
+                missing=", ".join(missing),
+                aliases="商品ID, 关键词, 排名",
+            )
         )
     checked = schema.validate(raw, columns, schema.RANK_COLUMNS, unique_id=False)
     data = checked.data
@@ -521,8 +533,12 @@ def read_ranks(path: str | Path, strict: bool = False) -> Ranks:
     rejects = _rejects(raw, checked)
     if strict and len(rejects):
         raise RejectedRowsError(
-            f"{path}: {len(rejects)} row(s) rejected and --strict is set; first: "
-            + rejects[REJECT_REASON].iloc[0]
+            Said(
+                "error.strict",
+                path=path,
+                count=len(rejects),
+                first=reason_said(rejects[REJECT_REASON].iloc[0]),
+            )
         )
     kept = ~checked.rejected
     return Ranks(path=path, data=data[kept], rejects=rejects, columns=columns)

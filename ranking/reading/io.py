@@ -25,6 +25,7 @@ import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
 from ranking.errors import ExportError
+from ranking.messages import Said
 from ranking.reading.excel import check_sheet_size
 
 HEADER_SEARCH_ROWS = 20
@@ -86,16 +87,18 @@ def open_table(
     file for anything that is not a readable table."""
     path = Path(path)
     if not path.exists():
-        raise ExportError(f"{path}: no such file")
+        raise ExportError(Said("error.no_file", path=path))
     if path.is_dir():
-        raise ExportError(f"{path}: is a folder, expected a file")
+        raise ExportError(Said("error.is_folder", path=path))
     try:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
     except OSError as error:
-        raise ExportError(f"{path}: cannot be read ({error.strerror})") from None
+        raise ExportError(
+            Said("error.unreadable", path=path, why=error.strerror)
+        ) from None
     if not head.strip():
-        raise ExportError(f"{path}: is empty")
+        raise ExportError(Said("error.empty", path=path))
     kind = _MAGIC.get(head[:4]) or _kind_from_suffix(path)
     with _as_export_error(path):
         if kind == "excel":
@@ -170,9 +173,12 @@ def _check_closed(layout: Layout, frame: pd.DataFrame) -> None:
             tail = handle.read()
         if any(tail == start + b'"' + written for start in starts):
             raise ExportError(
-                f"{layout.path}: row {frame.index[-1]}: the quote that opens "
-                f"column '{header}' is never closed, so the rest of the file "
-                "was read into that cell; close the quote or remove it"
+                Said(
+                    "error.quote_in_column",
+                    path=layout.path,
+                    row=frame.index[-1],
+                    column=header,
+                )
             )
 
 
@@ -210,7 +216,7 @@ def read_table(
     if frame is not None:
         frame = frame.drop(columns=layout.dropped)
     if frame is None or frame.empty:
-        raise ExportError(f"{path}: has a header but no rows")
+        raise ExportError(Said("error.no_rows", path=path))
     return Table(frame, layout.header_row, layout.encoding)
 
 
@@ -225,7 +231,7 @@ def _as_export_error(path: Path):
         # file; each becomes one line naming the file instead of a traceback.
         text = str(error).strip()
         reason = text.splitlines()[0] if text else type(error).__name__
-        raise ExportError(f"{path}: cannot be read as a table ({reason})") from None
+        raise ExportError(Said("error.not_a_table", path=path, reason=reason)) from None
 
 
 def _kind_from_suffix(path: Path) -> str:
@@ -261,8 +267,13 @@ def _header(cells: list, path: Path) -> list[str]:
     for position, name in enumerate(header):
         if name in seen:
             raise ExportError(
-                f"{path}: column '{name}' appears twice (columns {seen[name] + 1} "
-                f"and {position + 1}); rename one of them"
+                Said(
+                    "error.column_twice",
+                    path=path,
+                    column=name,
+                    first=seen[name] + 1,
+                    second=position + 1,
+                )
             )
         seen[name] = position
     return header
@@ -278,10 +289,7 @@ def _open_text(path: Path, head: bytes, is_header, encodings) -> Layout:
         encodings = ("utf-16",)
         head = head[: len(head) - len(head) % 2]
     elif b"\x00" in head:
-        raise ExportError(
-            f"{path}: is a binary file, not a CSV/TSV table (is it UTF-16? "
-            "save it as UTF-8 or GB18030)"
-        )
+        raise ExportError(Said("error.binary", path=path))
     for at, encoding in enumerate(encodings):
         sample = _decoded(head, encoding)
         if sample is None:
@@ -295,13 +303,10 @@ def _open_text(path: Path, head: bytes, is_header, encodings) -> Layout:
         rows = [next(csv.reader([line], delimiter=sep), []) for line in first_lines]
         header_at = _find_header(rows, is_header)
         if header_at >= len(rows) or not any(c.strip() for c in rows[header_at]):
-            raise ExportError(f"{path}: is empty")
+            raise ExportError(Said("error.empty", path=path))
         cells = rows[header_at]
         if encoding.startswith("utf-8") and _cut_character(path):
-            raise ExportError(
-                f"{path}: ends in the middle of a character, so the file was cut "
-                "short (an unfinished download or copy?); export it again"
-            )
+            raise ExportError(Said("error.cut_short", path=path))
         return Layout(
             path,
             "text",
@@ -313,7 +318,7 @@ def _open_text(path: Path, head: bytes, is_header, encodings) -> Layout:
             candidates=tuple(encodings[at + 1 :]),
             lf_lines=b"\n" in head,
         )
-    raise ExportError(f"{path}: is neither UTF-8 nor GB18030/GBK text")
+    raise ExportError(Said("error.encoding", path=path))
 
 
 def _cut_character(path: Path) -> bool:
@@ -344,7 +349,7 @@ def _wrong_encoding(layout: Layout) -> Exception:
     """Bytes further down the file are not in the encoding the first 64 KiB
     suggested: try the next one, or give up naming the file."""
     if not layout.candidates:
-        return ExportError(f"{layout.path}: is neither UTF-8 nor GB18030/GBK text")
+        return ExportError(Said("error.encoding", path=layout.path))
     layout.encoding, layout.candidates = layout.candidates[0], layout.candidates[1:]
     return RetryLayout()
 
@@ -498,9 +503,7 @@ def _pandas_frames(layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
         if not opened:
             raise
         raise ExportError(
-            f"{layout.path}: row {int(opened.group(1)) + 1}: a quote is never "
-            "closed, so the rest of the file was read into one cell; close the "
-            "quote or remove it"
+            Said("error.quote", path=layout.path, row=int(opened.group(1)) + 1)
         ) from None
     finally:
         if isinstance(source, _CellReturns):
@@ -513,7 +516,7 @@ def _open_excel(path: Path, is_header) -> Layout:
     grid = grid.fillna("")
     rows = grid.head(HEADER_SEARCH_ROWS).values.tolist()
     if not rows:
-        raise ExportError(f"{path}: is empty")
+        raise ExportError(Said("error.empty", path=path))
     header_at = _find_header(rows, is_header)
     cells = rows[header_at]
     body = grid.iloc[header_at + 1 :].reset_index(drop=True).astype("string")

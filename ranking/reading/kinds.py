@@ -482,6 +482,20 @@ BETWEEN_COLUMNS: tuple[tuple[tuple[str, str], Check], ...] = tuple(
 )
 
 
+#: The fields of a kind's ``allowed`` that hold Chinese (an English
+#: template may not): said as they are in both languages.
+ALLOWED_FIELDS = {
+    "bool": {"forms": "1/0, 是/否, 有/无"},
+    "count": {"example": "1.2万"},
+}
+
+
+def allowed_said(kind: Kind) -> Said:
+    """What a cell of ``kind`` may hold (its ``allowed``, else its name), as
+    a person reads it in either language."""
+    return Said(f"allowed.{kind.name}", **ALLOWED_FIELDS.get(kind.name, {}))
+
+
 def kind_table() -> list[dict]:
     """The kinds and their named checks as JSON-ready data.
 
@@ -498,4 +512,12 @@ def kind_table() -> list[dict]:
     ]
 
 
-__all__ = ["AT_MOST", "KINDS", "Check", "Kind", "Reading", "kind_table"]
+__all__ = [
+    "AT_MOST",
+    "KINDS",
+    "Check",
+    "Kind",
+    "Reading",
+    "allowed_said",
+    "kind_table",
+]

@@ -37,8 +37,10 @@ from ranking.reading.kinds import (
     Check,
     Kind,
     Reading,
+    allowed_said,
     quoted,
 )
+from ranking.reading.reasons import column_said
 from ranking.reading.values import hash_text
 
 # Spaces (non-breaking ones too), underscores and every dash Amazon's vintages
@@ -98,8 +100,13 @@ def match_headers(
         first = [h for h in ids if tiers[h] == best]
         if len(first) > 1:
             raise ExportError(
-                f"{source}: columns '{first[0]}' and '{first[1]}' are both "
-                "listing_id; delete or rename one of them"
+                Said(
+                    "error.both_columns",
+                    path=source,
+                    first=first[0],
+                    second=first[1],
+                    name="listing_id",
+                )
             )
         ids = first
     for header in headers:
@@ -111,8 +118,13 @@ def match_headers(
             continue
         if name in found:
             raise ExportError(
-                f"{source}: columns '{found[name]}' and '{header}' are both "
-                f"{name}; delete or rename one of them"
+                Said(
+                    "error.both_columns",
+                    path=source,
+                    first=found[name],
+                    second=header,
+                    name=column_said(name),
+                )
             )
         found[name] = header
     return found
@@ -399,12 +411,13 @@ def read_cell(name: str, written: str) -> object:
     cell = pd.DataFrame({name: [str(written).strip()]}, index=[1])
     checked = validate(cell, {name: name})
     value = checked.data[name].iloc[0]
-    allowed = kind.allowed or kind.name
     if checked.rejected.iloc[0]:
         # The reason names what is allowed ("expected 1-5", "expected yes/no").
         raise ValueError(checked.reasons.iloc[0].removeprefix("row 1: "))
     if value is None or (not isinstance(value, str) and pd.isna(value)):
-        raise ValueError(f"{name} is empty; allowed: {allowed}")
+        raise ValueError(
+            Said("error.cell_empty", name=column_said(name), allowed=allowed_said(kind))
+        )
     return value.item() if hasattr(value, "item") else value
 
 

@@ -17,6 +17,7 @@ from ranking.errors import ExportError
 from ranking.messages import Said
 from ranking.reading import schema
 from ranking.reading.kinds import KINDS
+from ranking.reading.reasons import column_said
 from ranking.reading.values import decimal_marks, digits_lost, id_text, parse_numbers
 
 #: Ids in scientific notation (``6.71E+11``) on more rows than this stop the
@@ -110,15 +111,19 @@ class Survey:
         """Raise when the whole file cannot be used: no rows, or ids that
         went through Excel."""
         if self.rows == 0:
-            raise ExportError(f"{self.path}: has a header but no rows")
+            raise ExportError(Said("error.no_rows", path=self.path))
         if self.lost > LOST_IDS_TOLERATED:
             # The whole column went through Excel: rejecting its rows one by
             # one would bury the cause under thousands of reasons.
             row, written = self.lost_example
             raise ExportError(
-                f"{self.path}: listing ids look like Excel's scientific notation: "
-                "the digits are lost; export the column as text "
-                f"({self.lost} rows, the first row {row}: '{written}')"
+                Said(
+                    "error.ids_lost",
+                    path=self.path,
+                    count=self.lost,
+                    row=row,
+                    written=written,
+                )
             )
 
     def decimal_comma(self) -> set[str]:
@@ -196,9 +201,16 @@ def check_twins(
             if differ.any():
                 row = differ.index[differ.to_numpy()][0]
                 raise ExportError(
-                    f"{path}: columns '{header}' and '{twin}' are both "
-                    f"{name} and differ on row {row} ('{frame.at[row, header]}' "
-                    f"vs '{frame.at[row, twin]}'); delete or rename one of them"
+                    Said(
+                        "error.twins_differ",
+                        path=path,
+                        first=header,
+                        second=twin,
+                        name=column_said(name),
+                        row=row,
+                        one=frame.at[row, header],
+                        other=frame.at[row, twin],
+                    )
                 )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ranking.errors import OutputError
+from ranking.messages import Said
 from ranking.sim.assumptions import DSR
 
 BACKOFFICE_HEADERS = {
@@ -115,5 +116,5 @@ def write_backoffice_csv(
     except OSError as error:
         tmp.unlink(missing_ok=True)
         raise OutputError(
-            f"{path}: cannot be written ({error.strerror or error})"
+            Said("error.not_written", path=path, why=error.strerror or str(error))
         ) from None

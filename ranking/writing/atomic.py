@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from ranking.errors import OutputError
+from ranking.messages import Said
 
 #: What an output may be written as, by its name.
 WRITABLE = (".csv", ".tsv", ".xlsx", ".parquet")
@@ -23,9 +24,12 @@ def check_writable(path: Path) -> str:
     can refuse before doing its work."""
     suffix = Path(path).suffix.lower()
     if suffix not in WRITABLE:
+        if not suffix:
+            raise OutputError(
+                Said("error.no_extension", path=path, kinds=", ".join(WRITABLE))
+            )
         raise OutputError(
-            f"{path}: cannot write '{suffix or 'no extension'}', use one of "
-            + ", ".join(WRITABLE)
+            Said("error.extension", path=path, suffix=suffix, kinds=", ".join(WRITABLE))
         )
     return suffix
 
@@ -44,10 +48,12 @@ def refuse_overwriting(output: Path, *inputs: Path) -> None:
         # samefile sees through symlinks, hard links and "./" spellings.
         held = output.is_dir() and output.resolve() in source.resolve().parents
         if held or os.path.samefile(output, source):
-            relation = "holds" if held else "is"
             raise OutputError(
-                f"{output}: {relation} the input file {source}; write the output "
-                "somewhere else (inputs are never modified)"
+                Said(
+                    "error.holds_input" if held else "error.is_input",
+                    path=output,
+                    source=source,
+                )
             )
 
 
@@ -72,14 +78,20 @@ def output_folder(path: Path) -> Path:
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        problem = "is a file, not a folder" if folder.exists() else "does not exist"
-        raise OutputError(f"{path}: folder {folder} {problem}")
+        if folder.exists():
+            raise OutputError(Said("error.folder_is_file", path=path, folder=folder))
+        raise OutputError(Said("error.no_folder", path=path, folder=folder))
     return folder
 
 
 def _cannot_write_in(path: Path, folder: Path, error: OSError) -> OutputError:
     return OutputError(
-        f"{path}: cannot write in folder {folder} ({error.strerror or error})"
+        Said(
+            "error.write_in",
+            path=path,
+            folder=folder,
+            why=error.strerror or str(error),
+        )
     )
 
 
@@ -148,7 +160,9 @@ def write_text(text: str, path: Path) -> None:
         put_in_place(Path(temporary), path)
     except OSError as failure:
         Path(temporary).unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot be written ({failure.strerror})") from None
+        raise OutputError(
+            Said("error.not_written", path=path, why=failure.strerror)
+        ) from None
 
 
 def make_folder(folder: Path, for_path: Path | None = None) -> None:
@@ -158,9 +172,9 @@ def make_folder(folder: Path, for_path: Path | None = None) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        why = error.strerror or error
+        why = error.strerror or str(error)
         if for_path is None:
-            raise OutputError(f"{folder}: cannot be made ({why})") from None
+            raise OutputError(Said("error.not_made", path=folder, why=why)) from None
         raise OutputError(
-            f"{for_path}: folder {folder} cannot be made ({why})"
+            Said("error.folder_not_made", path=for_path, folder=folder, why=why)
         ) from None

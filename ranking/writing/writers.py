@@ -17,6 +17,7 @@ import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
 from ranking.errors import OutputError, OutputWarning
+from ranking.messages import Said
 from ranking.writing import xlsx
 from ranking.writing.atomic import (
     check_writable,
@@ -69,14 +70,17 @@ class TableWriter:
             self._write(frame)
         except OSError as error:
             raise OutputError(
-                f"{self.path}: cannot be written ({error.strerror or error})"
+                Said(
+                    "error.not_written",
+                    path=self.path,
+                    why=error.strerror or str(error),
+                )
             ) from None
         self.rows += len(frame)
         if self.suffix == ".xlsx" and self.rows > xlsx.EXCEL_ROWS_MAX:
             # Said as soon as it is known, before the rows pile up in memory.
             raise OutputError(
-                f"{self.path}: more than {xlsx.EXCEL_ROWS_MAX:,} rows, the most an "
-                ".xlsx holds; write .csv or .parquet"
+                Said("error.xlsx_rows", path=self.path, most=xlsx.EXCEL_ROWS_MAX)
             )
 
     def _write(self, frame: pd.DataFrame) -> None:
@@ -127,9 +131,12 @@ class TableWriter:
                 if cut:
                     warnings.warn(
                         OutputWarning(
-                            f"{self.path}: {cut:,} cell(s) longer than Excel's "
-                            f"{xlsx.EXCEL_TEXT_MAX:,} characters cut to that length "
-                            "(a .csv or .parquet output keeps them whole)"
+                            Said(
+                                "error.cells_cut",
+                                path=self.path,
+                                count=cut,
+                                most=xlsx.EXCEL_TEXT_MAX,
+                            )
                         ),
                         stacklevel=2,
                     )
@@ -140,7 +147,11 @@ class TableWriter:
             temporary = None
         except OSError as failure:
             raise OutputError(
-                f"{self.path}: cannot be written ({failure.strerror or failure})"
+                Said(
+                    "error.not_written",
+                    path=self.path,
+                    why=failure.strerror or str(failure),
+                )
             ) from None
         finally:
             if temporary is not None:
@@ -174,19 +185,13 @@ def check_dataset(path: Path) -> None:
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError(f"{path}: folder {folder} does not exist")
+        raise OutputError(Said("error.no_folder", path=path, folder=folder))
     if path.exists() and not path.is_dir():
-        raise OutputError(
-            f"{path}: is a file; a dataset output is a folder (give a new name, "
-            "or a name with .csv, .parquet or .xlsx for one file)"
-        )
+        raise OutputError(Said("error.dataset_is_file", path=path))
     if path.is_dir():
         others = [p.name for p in path.iterdir() if not _PART_NAME.fullmatch(p.name)]
         if others:
-            raise OutputError(
-                f"{path}: the folder holds other files than a scored dataset's "
-                f"part-NNNNN.parquet (such as {others[0]}); give a new or empty folder"
-            )
+            raise OutputError(Said("error.dataset_used", path=path, other=others[0]))
 
 
 def staging_folder(path: Path) -> Path:
@@ -224,7 +229,12 @@ def same_schema_parts(folder: Path) -> None:
             table = pq.read_table(part).cast(schema)
         except (ValueError, TypeError) as error:
             raise OutputError(
-                f"{part}: its columns do not match {parts[0].name}'s ({error})"
+                Said(
+                    "error.part_columns",
+                    path=part,
+                    first=parts[0].name,
+                    error=str(error),
+                )
             ) from None
         pq.write_table(table, part)
 
@@ -264,7 +274,11 @@ class DatasetWriter:
             self._writer.write_table(table)
         except OSError as error:
             raise OutputError(
-                f"{self.path}: cannot be written ({error.strerror or error})"
+                Said(
+                    "error.not_written",
+                    path=self.path,
+                    why=error.strerror or str(error),
+                )
             ) from None
         self.rows += len(frame)
         self._in_part += len(frame)
@@ -283,7 +297,7 @@ class DatasetWriter:
                 self._staging = None
         except OSError as failure:
             raise OutputError(
-                f"{self.path}: cannot be written ({failure.strerror})"
+                Said("error.not_written", path=self.path, why=failure.strerror)
             ) from None
         finally:
             if self._staging is not None:
