@@ -25,7 +25,7 @@ import pandas as pd
 
 from ranking.errors import ExportError
 from ranking.messages import Said
-from ranking.reading import io, schema
+from ranking.reading import io, reasons, schema
 from ranking.reading.assign import SET, assignments
 from ranking.reading.export import (
     MEMORY_ROWS,
@@ -137,7 +137,8 @@ def name_reasons(rejects: pd.DataFrame, name: str) -> pd.DataFrame:
     if not len(rejects):
         return rejects
     rejects = rejects.copy()
-    rejects[REJECT_REASON] = name + ": " + rejects[REJECT_REASON].astype("string")
+    said = rejects[REJECT_REASON].astype("string")
+    rejects[REJECT_REASON] = reasons.written("reject.of_file", file=name, reason=said)
     return rejects
 
 
@@ -580,7 +581,9 @@ class JoinedSource:
         for other in self.others:
             if len(other.rejects):
                 theirs = other.rejects.copy()
-                theirs[REJECT_REASON] = other.name + ": " + theirs[REJECT_REASON]
+                theirs[REJECT_REASON] = reasons.written(
+                    "reject.of_file", file=other.name, reason=theirs[REJECT_REASON]
+                )
                 parts.append(theirs)
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else rejects
 

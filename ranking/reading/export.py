@@ -18,7 +18,7 @@ from ranking.errors import ExportError, RejectedRowsError
 from ranking.messages import Said
 from ranking.reading import io, schema
 from ranking.reading.platforms import detect, judged_factors
-from ranking.reading.reasons import REJECT_REASON, reason_said
+from ranking.reading.reasons import REJECT_REASON, reason_said, written
 from ranking.reading.survey import Survey, header_notes
 from ranking.reading.values import hash_text
 
@@ -517,18 +517,19 @@ def read_ranks(path: str | Path, strict: bool = False) -> Ranks:
     checked = schema.validate(raw, columns, schema.RANK_COLUMNS, unique_id=False)
     data = checked.data
     empty_keyword = data["keyword"].isna()
+    row = pd.Series(data.index, index=data.index).astype("string")
     if empty_keyword.any():
-        reason = "row " + pd.Series(data.index, index=data.index).astype(str)
+        reason = written(
+            "reject.row", row=row, reason=written("reject.empty", name="keyword")
+        )
         checked.reasons = checked.reasons.mask(
-            empty_keyword & ~checked.rejected, reason + ": keyword is empty"
+            empty_keyword & ~checked.rejected, reason
         )
         checked.rejected = checked.rejected | empty_keyword
     pair = data[["listing_id", "keyword"]].duplicated(keep="first") & ~checked.rejected
     if pair.any():
-        reason = "row " + pd.Series(data.index, index=data.index).astype(str)
-        checked.reasons = checked.reasons.mask(
-            pair, reason + ": listing_id and keyword repeat an earlier row"
-        )
+        reason = written("reject.row", row=row, reason=written("reject.pair_repeats"))
+        checked.reasons = checked.reasons.mask(pair, reason)
         checked.rejected = checked.rejected | pair
     rejects = _rejects(raw, checked)
     if strict and len(rejects):

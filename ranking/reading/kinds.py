@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ranking.messages import Said
+from ranking.reading.reasons import written
 from ranking.reading.values import (
     digits_lost,
     id_text,
@@ -70,7 +71,7 @@ class Check:
 @dataclass(frozen=True)
 class Kind:
     """A column kind: its parse (``Reading`` → values, unreadable cells or
-    None), what an unreadable cell's reason says after the cell, what a cell
+    None), the reason an unreadable cell gets (a ``reject.*`` key), what a cell
     may hold (for a one-value message, :func:`schema.read_cell`), its
     column-level readings and its checks."""
 
@@ -99,10 +100,9 @@ class Kind:
         return _hundredfold_divided in self.readings
 
 
-def quoted(cells: pd.Series, before: str, after: str):
-    """A reason maker: the rows' cells as written, between ``before`` and
-    ``after``."""
-    return lambda at: before + cells[at].astype("string").str.strip().fillna("") + after
+def as_written(cells: pd.Series, at: pd.Index) -> pd.Series:
+    """The rows' cells as the export wrote them, for a reason."""
+    return cells[at].astype("string").str.strip().fillna("")
 
 
 def fmt(values: pd.Series) -> pd.Series:
@@ -112,9 +112,10 @@ def fmt(values: pd.Series) -> pd.Series:
     return text.astype("string")
 
 
-def _is(values: pd.Series, reading: Reading, at: pd.Index) -> pd.Series:
-    """``NAME is VALUE``, the start of most reasons."""
-    return f"{reading.name} is " + fmt(values[at])
+def _said_of(key: str):
+    """A reason maker: ``key``'s reason (``NAME is VALUE, ...``) for the
+    rows ``at``."""
+    return lambda values, r, at: written(key, name=r.name, value=fmt(values[at]))
 
 
 # ------------------------------------------------------------------ ids
@@ -123,11 +124,6 @@ def _is(values: pd.Series, reading: Reading, at: pd.Index) -> pd.Series:
 #: column of its first data row; 总计 / 汇总 / total / summary are the summary
 #: hints of the Tmall and Amazon importers in docs/sources/export-headers.md.
 TOTAL_IDS = frozenset({"合计", "总计", "汇总", "合計", "總計", "total", "summary"})
-#: Why an id such as ``6.71E+11`` cannot be used, and what to do about it.
-DIGITS_LOST = (
-    "looks like Excel's scientific notation: the digits are lost; "
-    "export the column as text"
-)
 #: An id written as a dash marks a section or sub-table row.
 SUBTABLE_IDS = frozenset({"-", "--", "—"})
 #: What a SKU sub-table writes under the listing-id column of the table it
@@ -141,9 +137,9 @@ def not_a_listing(ids: pd.Series) -> pd.Series:
     """Why each row is not a listing (``<NA>`` for a listing), from its id."""
     key = ids.astype("string").str.strip().str.lower()
     why = pd.Series(pd.NA, index=ids.index, dtype="string")
-    why[key.isin(TOTAL_IDS).fillna(False).to_numpy()] = "a total row"
-    why[key.isin(SUBTABLE_IDS).fillna(False).to_numpy()] = (
-        "a section or sub-table row (its id is a dash)"
+    why[key.isin(TOTAL_IDS).fillna(False).to_numpy()] = written("reject.total_row")
+    why[key.isin(SUBTABLE_IDS).fillna(False).to_numpy()] = written(
+        "reject.subtable_row"
     )
     return why
 
@@ -169,7 +165,7 @@ def sub_table_rows(raw: pd.DataFrame, header: str, ids: pd.Series) -> pd.Series:
         | key.str.contains("://", regex=False)
         | key.str.startswith("//")
     ).fillna(True)
-    why[(dash & no_id).to_numpy()] = "a SKU sub-table row (its first cell is a dash)"
+    why[(dash & no_id).to_numpy()] = written("reject.sku_row")
     return why
 
 
@@ -206,15 +202,14 @@ def _repeats_reason(ids: pd.Series, reading: Reading, at: pd.Index) -> pd.Series
         .transform("min")
         .astype("Int64")
     )
-    reason = (
-        f"{reading.name} '"
-        + ids[at].fillna("")
-        + "' repeats row "
-        + first_row[at].astype("Int64").astype("string")
-    )
+    fields = {"name": reading.name, "id": ids[at].fillna("")}
+    fields["first"] = first_row[at].astype("Int64").astype("string")
+    reason = written("reject.repeats", **fields)
     if reading.seen is not None:
         # The earlier file, when it was another of the export.
-        reason += (" of " + reading.seen.first_files(ids[at])).fillna("")
+        files = reading.seen.first_files(ids[at])
+        of_file = written("reject.repeats_of", **fields, file=files)
+        reason = of_file.fillna(reason)
     return reason
 
 
@@ -222,7 +217,7 @@ ID_CHECKS = (
     Check(
         "present",
         lambda ids, r: ids.isna() & r.aside.isna(),
-        lambda ids, r, at: f"{r.name} is empty",
+        lambda ids, r, at: written("reject.empty", name=r.name),
     ),
     # Not a repeat of the other ids Excel squeezed the same way: the digits
     # that told them apart are gone (many such rows stop the file instead:
@@ -230,7 +225,9 @@ ID_CHECKS = (
     Check(
         "digits_kept",
         lambda ids, r: digits_lost(ids),
-        lambda ids, r, at: quoted(r.cells, f"{r.name} '", f"' {DIGITS_LOST}")(at),
+        lambda ids, r, at: written(
+            "reject.digits_lost", name=r.name, cell=as_written(r.cells, at)
+        ),
         drops=True,
     ),
     Check("unique", _repeated, _repeats_reason),
@@ -298,31 +295,27 @@ MOST = 1e12
 
 
 def _amount_checks(what: str) -> tuple[Check, ...]:
-    """A count's or an amount's checks (``what``: "a count", "an amount")."""
+    """A count's or an amount's checks (``what``: "count", "amount")."""
     return (
-        Check(
-            "not_negative",
-            lambda v, r: v < 0,
-            lambda v, r, at: _is(v, r, at) + f", expected {what} ≥ 0",
-        ),
+        Check("not_negative", lambda v, r: v < 0, _said_of(f"reject.negative_{what}")),
         # 1e308 reads as a number, and as a count it would outweigh every
         # other listing; no listing's figure reaches a trillion (Taobao and
         # Tmall's whole year is about 8 trillion yuan).
         Check(
             "at_most_a_trillion",
             lambda v, r: v > MOST,
-            lambda v, r, at: _is(v, r, at) + f", above {MOST:,.0f}: not {what}",
+            _said_of(f"reject.huge_{what}"),
         ),
     )
 
 
 def _one_to_five_reason(values: pd.Series, reading: Reading, at: pd.Index):
-    hint = pd.Series("", index=at)
-    hint[values[at].between(10, 50, inclusive="right")] = " (is it ×10?)"
-    hint[values[at].between(100, 500, inclusive="right")] = (
-        " (is it ×100? then write every value so)"
-    )
-    return _is(values, reading, at) + ", expected 1-5" + hint
+    shown = {"name": reading.name, "value": fmt(values[at])}
+    reason = written("reject.one_to_five", **shown)
+    for times, low, high in ((10, 10, 50), (100, 100, 500)):
+        hinted = values[at].between(low, high, inclusive="right").to_numpy()
+        reason[hinted] = written(f"reject.one_to_five_x{times}", **shown)[hinted]
+    return reason
 
 
 ONE_TO_FIVE = Check("one_to_five", lambda v, r: (v < 1) | (v > 5), _one_to_five_reason)
@@ -357,28 +350,22 @@ def _after_the_period_reason(dates: pd.Series, reading: Reading, at: pd.Index):
     ends = _period_ends(reading)[at]
     # today() is tomorrow, a margin for time zones; messages say today.
     shown = ends.fillna(today() - pd.Timedelta(days=1))
-    after = pd.Series("the export's period (ends ", index=at)
-    after[ends.isna().to_numpy()] = "today ("
-    return (
-        f"{reading.name} is "
-        + dates[at].dt.strftime("%Y-%m-%d").astype("string")
-        + ", after "
-        + after.astype("string")
-        + shown.dt.strftime("%Y-%m-%d").astype("string")
-        + "); expected the day the listing went on sale"
-    )
+    fields = {"name": reading.name, "date": dates[at].dt.strftime("%Y-%m-%d")}
+    fields["end"] = shown.dt.strftime("%Y-%m-%d")
+    reason = written("reject.after_period", **fields)
+    no_period = ends.isna().to_numpy()
+    reason[no_period] = written("reject.after_today", **fields)[no_period]
+    return reason
 
 
-_A_NUMBER = "', expected a number such as 1,234 or 1.2万"
+_A_NUMBER = "reject.not_number"
 _ZERO_TO_ONE = Check(
-    "zero_to_one",
-    lambda v, r: (v < 0) | (v > 1),
-    lambda v, r, at: _is(v, r, at) + ", expected 0-1 (write 3.5% for a percentage)",
+    "zero_to_one", lambda v, r: (v < 0) | (v > 1), _said_of("reject.zero_to_one")
 )
 _A_RANK = Check(
     "whole_rank",
     lambda v, r: v.notna() & ((v < 1) | (v != v.round())),
-    lambda v, r, at: _is(v, r, at) + ", expected a rank 1, 2, ...",
+    _said_of("reject.rank"),
 )
 
 #: Every column kind, by name (:attr:`ranking.reading.columns.Column.kind`).
@@ -390,14 +377,14 @@ KINDS: dict[str, Kind] = {
         Kind(
             "bool",
             lambda r: parse_booleans(r.cells),
-            "', expected yes/no (1/0, 是/否, 有/无)",
+            "reject.not_bool",
             "yes/no (1/0, 是/否, 有/无)",
         ),
         Kind("period", _read_period),
         Kind(
             "date",
             lambda r: parse_dates(r.cells),
-            "', expected a date like 2024-03-05",
+            "reject.not_date",
             "a date such as 2024-03-05",
             later=(
                 Check(
@@ -408,28 +395,28 @@ KINDS: dict[str, Kind] = {
         Kind(
             "bsr",
             lambda r: parse_sales_ranks(r.cells),
-            "', expected a Best Sellers Rank such as #1,234 in Home & Kitchen",
+            "reject.not_bsr",
             "a Best Sellers Rank ≥ 1 such as #1,234 in Home & Kitchen",
             checks=(_A_RANK,),
         ),
         Kind(
             "rank",
             lambda r: parse_ranks(r.cells),
-            "', expected a position 1, 2, ... or a censored one such as >100 or 未上榜",
+            "reject.not_position",
         ),
         Kind(
             "count",
             _read_number,
             _A_NUMBER,
             "a count ≥ 0 such as 1,234 or 1.2万",
-            checks=_amount_checks("a count"),
+            checks=_amount_checks("count"),
         ),
         Kind(
             "money",
             _read_number,
             _A_NUMBER,
             "an amount ≥ 0 such as ¥12.5 or 1,234.56",
-            checks=_amount_checks("an amount"),
+            checks=_amount_checks("amount"),
         ),
         Kind(
             "score",
@@ -462,11 +449,12 @@ def _at_most(part: str, whole: str) -> Check:
     return Check(
         f"{part}_at_most_{whole}",
         lambda data, r: data[part] > data[whole],
-        lambda data, r, at: (
-            f"{part} is "
-            + fmt(data[part][at])
-            + f", above {whole} "
-            + fmt(data[whole][at])
+        lambda data, r, at: written(
+            "reject.above",
+            name=part,
+            value=fmt(data[part][at]),
+            whole=whole,
+            total=fmt(data[whole][at]),
         ),
     )
 

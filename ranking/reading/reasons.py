@@ -21,7 +21,9 @@ import re
 import string
 from functools import cache, lru_cache
 
-from ranking.messages import TEXT, Said
+import pandas as pd
+
+from ranking.messages import ENGLISH, TEXT, Said, named
 
 #: The column of a rejected row that says why (written by
 #: :mod:`ranking.reading.export`).
@@ -100,7 +102,31 @@ def _most_specific_first(keys) -> list[str]:
 def column_said(name: str) -> str:
     """A canonical column named in a message: its export header in Chinese
     (``signal.*``), else the name as it is."""
-    return Said(f"signal.{name}") if f"signal.{name}" in TEXT else name
+    return named("signal", name)
+
+
+def written(key: str, /, **fields) -> pd.Series | str:
+    """``key``'s English template (a ``reject.*`` key) filled column-wise:
+    a field is a Series (a value per rejected row, as text) or one value for
+    all of them; the fixed fields of :data:`PARTS` are filled in. Reasons
+    are written only here, from the table, so :func:`reason_said` reads
+    back exactly what was written.
+
+    >>> written("reject.one_to_five", name="avg_rating", value=pd.Series(["9"]))[0]
+    'avg_rating is 9, expected 1-5'
+    """
+    fields = {**PARTS.get(key, {}), **fields}
+    text: pd.Series | str = ""
+    for literal, name, spec, _ in string.Formatter().parse(TEXT[key][ENGLISH]):
+        text = text + literal if literal else text
+        if name is None:
+            continue
+        value = fields[name]
+        if isinstance(value, pd.Series):
+            text = text + value.astype("string")
+        else:
+            text = text + format(value, spec)
+    return text
 
 
 def _said(key: str, text: str) -> Said | None:

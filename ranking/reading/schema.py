@@ -38,9 +38,9 @@ from ranking.reading.kinds import (
     Kind,
     Reading,
     allowed_said,
-    quoted,
+    as_written,
 )
-from ranking.reading.reasons import column_said
+from ranking.reading.reasons import column_said, written
 from ranking.reading.values import hash_text
 
 # Spaces (non-breaking ones too), underscores and every dash Amazon's vintages
@@ -366,10 +366,11 @@ class Problems:
         reasons = pd.Series(pd.NA, index=index, dtype="string")
         for problem in self.found:
             problem = problem.reindex(index)
-            reasons = (reasons + "; " + problem).fillna(reasons).fillna(problem)
-        reasons = ("not a listing: " + aside).fillna(reasons)
+            both = written("reject.and", first=reasons, then=problem)
+            reasons = both.fillna(reasons).fillna(problem)
+        reasons = written("reject.not_listing", why=aside).fillna(reasons)
         row = pd.Series(index, index=index).astype("string")
-        return ("row " + row + ": " + reasons).fillna("")
+        return written("reject.row", row=row, reason=reasons).fillna("")
 
 
 def _read_column(
@@ -380,7 +381,10 @@ def _read_column(
     values, bad = kind.parse(reading)
     if bad is not None:
         problems.complain(
-            bad, quoted(reading.cells, f"{reading.name} is '", kind.unreadable)
+            bad,
+            lambda at: written(
+                kind.unreadable, name=reading.name, cell=as_written(reading.cells, at)
+            ),
         )
     for read in kind.readings:
         values = read(values, reading)
