@@ -71,17 +71,21 @@ class Check:
 @dataclass(frozen=True)
 class Kind:
     """A column kind: its parse (``Reading`` → values, unreadable cells or
-    None), the reason an unreadable cell gets (a ``reject.*`` key), what a cell
-    may hold (for a one-value message, :func:`schema.read_cell`), its
-    column-level readings and its checks."""
+    None), the reason an unreadable cell gets (a ``reject.*`` key), its
+    column-level readings and its checks; what a cell may hold is the
+    table's ``allowed.<kind>`` (:attr:`allowed`)."""
 
     name: str
     parse: Callable[[Reading], tuple[pd.Series | pd.DataFrame, pd.Series | None]]
     unreadable: str | None = None
-    allowed: str | None = None
     readings: tuple[Callable[[pd.Series, Reading], pd.Series], ...] = ()
     checks: tuple[Check, ...] = ()
     later: tuple[Check, ...] = ()
+
+    @property
+    def allowed(self) -> str:
+        """What a cell may hold, in English (``allowed.<kind>`` of the table)."""
+        return str(allowed_said(self))
 
     @property
     def numeric(self) -> bool:
@@ -373,19 +377,17 @@ KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
         Kind("id", _read_ids, checks=ID_CHECKS),
-        Kind("text", _read_text, allowed="text"),
+        Kind("text", _read_text),
         Kind(
             "bool",
             lambda r: parse_booleans(r.cells),
             "reject.not_bool",
-            "yes/no (1/0, 是/否, 有/无)",
         ),
         Kind("period", _read_period),
         Kind(
             "date",
             lambda r: parse_dates(r.cells),
             "reject.not_date",
-            "a date such as 2024-03-05",
             later=(
                 Check(
                     "not_after_the_period", _after_the_period, _after_the_period_reason
@@ -396,7 +398,6 @@ KINDS: dict[str, Kind] = {
             "bsr",
             lambda r: parse_sales_ranks(r.cells),
             "reject.not_bsr",
-            "a Best Sellers Rank ≥ 1 such as #1,234 in Home & Kitchen",
             checks=(_A_RANK,),
         ),
         Kind(
@@ -408,21 +409,18 @@ KINDS: dict[str, Kind] = {
             "count",
             _read_number,
             _A_NUMBER,
-            "a count ≥ 0 such as 1,234 or 1.2万",
             checks=_amount_checks("count"),
         ),
         Kind(
             "money",
             _read_number,
             _A_NUMBER,
-            "an amount ≥ 0 such as ¥12.5 or 1,234.56",
             checks=_amount_checks("amount"),
         ),
         Kind(
             "score",
             _read_number,
             _A_NUMBER,
-            "a rating from 1 to 5",
             readings=(_zero_is_unknown,),
             checks=(ONE_TO_FIVE,),
         ),
@@ -430,7 +428,6 @@ KINDS: dict[str, Kind] = {
             "dsr",
             _read_number,
             _A_NUMBER,
-            "a DSR score from 1 to 5 (or ×100: 100-500)",
             readings=(_zero_is_unknown, _hundredfold_divided),
             checks=(ONE_TO_FIVE,),
         ),
@@ -438,7 +435,6 @@ KINDS: dict[str, Kind] = {
             "share",
             _read_number,
             _A_NUMBER,
-            "a share from 0 to 1, or a percentage such as 3.5%",
             checks=(_ZERO_TO_ONE,),
         ),
     )

@@ -80,9 +80,12 @@ def test_reasons_check_finds_all_read_back(tmp_path):
 
 
 def test_what_a_kind_allows_is_said_as_before():
-    """English as ``Kind.allowed`` writes it (``kind_table``'s JSON)."""
+    """English as the kinds said it before it was the table's."""
+    assert KINDS["dsr"].allowed == "a DSR score from 1 to 5 (or ×100: 100-500)"
+    assert KINDS["count"].allowed == "a count ≥ 0 such as 1,234 or 1.2万"
+    assert KINDS["id"].allowed == "id"
     for kind in KINDS.values():
-        assert allowed_said(kind) == (kind.allowed or kind.name)
+        assert allowed_said(kind) == kind.allowed
 
 
 def test_an_empty_what_if_value_says_what_is_allowed_in_chinese():
