@@ -599,6 +599,18 @@ TEXT: dict[str, tuple[str, str]] = {
         "model's view moved ({factor})",
         "商品自身信号未变；是类目基准或标题模型的判断变了（{factor}）",
     ),
+    # ---- history
+    "history.drop_reason": (
+        "sudden drop: {lost:.2f} weight points lost to {factor}, its signals "
+        "moved far more than the category's that step",
+        "突然下降：{factor} 损失 {lost:.2f} 权重分，其信号变动远超同类目当期",
+    ),
+    "history.leak_reason": (
+        "slow leak: {signal} fell against its category {steps} steps running "
+        "since {since}, {lost:.2f} weight points lost ({factor})",
+        "缓慢流失：自 {since} 起 {signal} 连续 {steps} 期相对类目下滑，"
+        "已损失 {lost:.2f} 权重分（{factor}）",
+    ),
 }
 
 
