@@ -611,6 +611,35 @@ TEXT: dict[str, tuple[str, str]] = {
         "缓慢流失：自 {since} 起 {signal} 连续 {steps} 期相对类目下滑，"
         "已损失 {lost:.2f} 权重分（{factor}）",
     ),
+    "history.span": (
+        "{exports} exports, {first} … {last}; {listings:,} listings in the first",
+        "{exports} 期导出，{first} … {last}；首期 {listings:,} 个商品",
+    ),
+    "history.median": (
+        "catalog median weight over time (what every listing shared: a season, "
+        "a sale): {weights}",
+        "全店权重中位数随时间（所有商品共有的变化：季节、大促）：{weights}",
+    ),
+    "history.lost_most": (
+        "lost most over the whole span (first → last weight):",
+        "全期权重下降最多（首期 → 末期）：",
+    ),
+    "history.no_flags": ("no sudden drops or slow leaks", "没有突然下降或缓慢流失"),
+    "history.flags": (
+        "{drops} sudden drop(s) and {leaks} slow leak(s), largest first:",
+        "{drops} 个突然下降，{leaks} 个缓慢流失，按损失排序：",
+    ),
+    "history.kind_drop": ("drop", "突降"),
+    "history.kind_leak": ("leak", "流失"),
+    "history.change": ("change", "变化"),
+    "history.when": ("worst step", "跌幅最大的一期"),
+    "history.period": ("period", "期"),
+    "history.kind": ("kind", "类型"),
+    "history.since": ("since", "起始"),
+    "history.output": (
+        "every listing's step, split by factor → {path}",
+        "每个商品每期的变化（按因素拆分）→ {path}",
+    ),
 }
 
 

@@ -509,6 +509,56 @@ def diff(
 
 
 @cli.command()
+@click.argument("exports", nargs=-1, required=True, type=EXPORT)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="One row per listing per export after the first: .csv, .parquet or .xlsx.",
+)
+@model_option
+@sets_option("Give every listing of every export this value (repeatable).")
+@images_root_option
+@format_option
+@lang_option
+@user_errors
+def history(
+    exports: tuple[Path, ...],
+    output: Path | None,
+    model_dir: Path,
+    sets: tuple[str, ...],
+    images_root: Path | None,
+    output_format: str,
+    lang: str,
+) -> None:
+    """Watch a catalog over many exports: sudden drops in the step they
+    happened, slow leaks no single step shows, and who lost most.
+
+    EXPORTS in time order, or one folder (or quoted glob) of them, sorted by
+    the date in each file's name, else by name. Each export is prepared
+    once and cached: a re-run with one more day prepares only that day.
+
+    \b
+    Example:
+      ranking history day1.csv day2.csv day3.csv -o history.csv
+      ranking history exports/ --format json
+    """
+    from ranking.explain.history import history as watch
+    from ranking.explain.history import in_time_order
+    from ranking.model.workspace import Workspace
+
+    paths = in_time_order(exports)
+    first = Workspace.open(
+        paths[0], model_dir, sets=sets, images_root=images_root, cached=True
+    )
+    result = watch(first, paths[1:], output=output)
+    if output_format == "json":
+        echo_json(result.to_dict())
+    else:
+        click.echo(render.render_history(result.to_dict(), lang))
+
+
+@cli.command()
 @exports_argument
 @click.option(
     "-o",

@@ -424,6 +424,7 @@ class _State:
         out["reason"] = reason.astype(str)
         if flagged.any():
             picked = out[flagged].copy()
+            picked["reason"] = reason[flagged]  # Said: a view words it again
             picked["lost"] = lost[flagged]
             picked["since"] = np.where(kind[flagged] == "leak", since[flagged], period)
             self.flags.append(
