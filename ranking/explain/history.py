@@ -279,7 +279,8 @@ def leak_residuals(old: pd.DataFrame, new: pd.DataFrame, category) -> pd.DataFra
             move = move - np.log((v_new + 0.5) / (v_old + 0.5))
         move = move.where(before.notna() & after.notna())
         centred = move - move.groupby(key).transform("median")
-        band = np.searchsorted(BANDS, np.fmin(before, after).fillna(0), side="right")
+        # By the count it had: a listing that fell stays among its peers.
+        band = np.searchsorted(BANDS, before.fillna(0), side="right")
         spread = 1.4826 * centred.abs().groupby(band).transform("median")
         z = centred / spread.clip(lower=0.01)
         out[name] = z.clip(-CLIP, CLIP).to_numpy()
@@ -424,7 +425,10 @@ class _State:
         out["reason"] = reason.astype(str)
         if flagged.any():
             picked = out[flagged].copy()
-            picked["reason"] = reason[flagged]  # Said: a view words it again
+            # Kept as Said (object dtype, not str): a view words it again.
+            picked["reason"] = pd.Series(
+                list(reason[flagged]), index=picked.index, dtype=object
+            )
             picked["lost"] = lost[flagged]
             picked["since"] = np.where(kind[flagged] == "leak", since[flagged], period)
             self.flags.append(
