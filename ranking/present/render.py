@@ -579,6 +579,8 @@ def _visible_loss(keyword: dict) -> bool:
 
 
 HISTORY_SHOWN = 15
+#: What a flag's kind is called.
+KIND_WORDS = {"drop": "history.kind_drop", "leak": "history.kind_leak"}
 
 
 def render_history(result: dict, lang: str = "en") -> str:
@@ -630,7 +632,7 @@ def render_history(result: dict, lang: str = "en") -> str:
             [
                 f["listing_id"],
                 f["period"],
-                say(f"history.kind_{f['kind']}", lang),
+                say(KIND_WORDS[f["kind"]], lang),
                 factor_word(f["main_factor"], lang),
                 f["lost"],
                 f["since"],
