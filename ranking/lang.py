@@ -636,6 +636,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "history.period": ("period", "期"),
     "history.kind": ("kind", "类型"),
     "history.since": ("since", "起始"),
+    "report.history": ("Over time", "随时间变化"),
+    "report.history_median": (
+        "catalog median weight per export (what every listing shared)",
+        "每期全店权重中位数（所有商品共有的变化）",
+    ),
+    "report.history_how": (
+        "One line per flagged listing on the 0–100 weight scale: the ring marks "
+        "the step flagged, a shaded band a leak's window, the colour its main "
+        "factor.",
+        "每个被标记的商品一条线（0–100 权重）：圆圈为被标记的一期，阴影为流失窗口，"
+        "颜色为主因。",
+    ),
     "history.output": (
         "every listing's step, split by factor → {path}",
         "每个商品每期的变化（按因素拆分）→ {path}",

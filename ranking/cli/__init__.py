@@ -581,6 +581,16 @@ def history(
     type=EXPORT,
     help="An older export of the catalog: adds its unusual drops (as `diff`).",
 )
+@click.option(
+    "--history",
+    "history_exports",
+    multiple=True,
+    type=EXPORT,
+    metavar="EXPORT",
+    help="Exports over time (repeat it, or one folder of them): adds the "
+    "catalog's median weight over time and a sparkline per flagged listing "
+    "(as `history`).",
+)
 @images_root_option
 @lang_option
 @user_errors
@@ -592,6 +602,7 @@ def report(
     ranks: Path | None,
     listings: tuple[str, ...],
     old: Path | None,
+    history_exports: tuple[Path, ...],
     images_root: Path | None,
     lang: str,
 ) -> None:
@@ -602,6 +613,7 @@ def report(
     Example:
       ranking report catalog.csv -o report.html --ranks ranks.csv
       ranking report this_week.csv -o report.html --old last_week.csv --lang zh
+      ranking report day30.csv -o report.html --history exports/
     """
     from ranking.present.report import report as write_report
 
@@ -615,6 +627,7 @@ def report(
         sets=sets,
         lang=lang,
         images_root=images_root,
+        history=history_exports,
     )
     size = f"{summary['bytes'] / 1e6:.2f} MB"
     click.echo(
