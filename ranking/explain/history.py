@@ -209,7 +209,9 @@ def history(
                 writer.write(rows)
             else:
                 frames.append(rows)
-            prev = now
+            # A listing missing from this export is met again at its last
+            # row: the step it returns in is judged from where it was.
+            prev = by_id([(None, now), (None, prev)])
             if progress:
                 progress(period)
     except BaseException as error:
@@ -401,6 +403,10 @@ class _State:
                 factor=main[i],
                 lost=round(float(-lost[i]), 2),
             )
+        # A drop is news once: the leak windows start afresh after it, so
+        # its fall (and what follows it) is not counted again as a trend.
+        for buffer in self.residual.values():
+            buffer[rows[dropped], :] = np.nan
         leaks = self._leaks(rows, kind == "")
         for i, (factor, signal, window, lost_since) in leaks.items():
             kind[i], main[i] = "leak", factor
@@ -489,7 +495,9 @@ class _State:
                 factor = PARTS[int(np.argmin(parts[: len(PARTS) - 1]))]
             if parts[PARTS.index(factor)] > -MIN_DROP:
                 continue
-            lost_since = self.past[row, -1 - w] - self.past[row, -1]
+            # From its weight when the window began (or first seen in it).
+            seen = self.past[row, -1 - w :]
+            lost_since = seen[np.isfinite(seen)][0] - self.past[row, -1]
             out[i] = (factor, name, int(w), float(lost_since))
             for buffer in self.residual.values():
                 buffer[row, :] = np.nan

@@ -64,9 +64,10 @@ def test_incidents_flagged_in_their_week_with_their_factor(chain, watched):
 
 def test_a_drop_is_flagged_once_while_its_signal_stays_low(chain, watched):
     found, _ = chain
-    drops = watched.flags[watched.flags["kind"] == "drop"]
-    per_listing = drops[drops["listing_id"].isin(found.incidents["listing_id"])]
+    flags = watched.flags
+    per_listing = flags[flags["listing_id"].isin(found.incidents["listing_id"])]
     assert len(per_listing) > 0
+    # Neither again as a drop nor later as a leak built on the same fall.
     assert per_listing["listing_id"].value_counts().max() == 1
 
 
@@ -98,6 +99,24 @@ def test_rows_per_listing_per_later_export_and_parts_add_up(chain, watched):
     flagged = table[table["flagged"]]
     assert set(flagged["kind"]) <= {"drop", "leak"} and (flagged["reason"] != "").all()
     assert (table.loc[~table["flagged"], "kind"] == "").all()
+
+
+def test_a_listing_missing_for_a_day_is_judged_from_its_last_row(tmp_path):
+    """Absent from one export, back in the next with its orders halved: the
+    step it returns in carries the fall, as a drop."""
+    chain = weeks(simulate(800, seed=6), count=3, incidents=0, leaks=0, seed=6)
+    gone = chain.exports[0]["payer_count"].idxmax()
+    listing = chain.exports[0].at[gone, "listing_id"]
+    middle = chain.exports[1].drop(index=gone)
+    last = chain.exports[2].copy()
+    for column in ("monthly_sales", "payer_count", "gmv"):
+        last.loc[gone, column] = (last.loc[gone, column] * 0.2).round()
+    paths = _write([chain.exports[0], middle, last], tmp_path / "gap")
+    found = history(Workspace.open(paths[0], cached=True), paths[1:])
+    mine = found.flags[found.flags["listing_id"] == listing]
+    assert list(mine["period"]) == ["week-2.csv"] and list(mine["kind"]) == ["drop"]
+    loser = found.losers.set_index("listing_id").loc[listing]
+    assert loser["when"] == "week-2.csv" and loser["change"] < 0
 
 
 def test_losers_run_first_to_last(watched):
