@@ -154,13 +154,15 @@ def paired(old_all: Scored, new_all: Scored):
     one (added)."""
     old_ids = old_all.data["listing_id"]
     new_ids = new_all.data["listing_id"]
-    kept = old_ids.isin(set(new_ids)).to_numpy()
+    # By hash lookups on each side's (unique) ids: Series.isin on Arrow text
+    # builds a Python scalar per id (0.06 s per 10,000).
+    kept = pd.Index(new_ids).get_indexer(old_ids) >= 0
     both = old_ids[kept].to_numpy()
     new_at = pd.Series(np.arange(len(new_ids)), index=new_ids.to_numpy())
     old_scored = _reindexed(old_all.take(np.flatnonzero(kept)))
     new_scored = _reindexed(new_all.take(new_at[both].to_numpy()))
     gone = _reindexed(old_all.take(np.flatnonzero(~kept)))
-    added = ~new_ids.isin(set(old_ids)).to_numpy()
+    added = pd.Index(old_ids).get_indexer(new_ids) < 0
     new_only = _reindexed(new_all.take(np.flatnonzero(added)))
     return both, old_scored, new_scored, gone, new_only
 

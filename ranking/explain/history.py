@@ -51,13 +51,20 @@ began.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from ranking.errors import ExportError
 from ranking.explain.diff import (
@@ -94,6 +101,8 @@ LEAK_SIGNALS: dict[str, str] = {
     "add_to_cart": "favorites_cart",
     "visitors": "payer_count",
 }
+#: Version of the kept state's files (a change makes old states unread).
+STATE_FORMAT = 1
 #: Counts per visitor band (log2 of the count) sharing one noise scale.
 BANDS = (0, 5, 20, 100, 500)
 
@@ -185,42 +194,56 @@ def history(
     """The history of ``workspace``'s export (the first) and the ``later``
     exports, in that order: one row per listing per later export (spec §4,
     history output; written to ``output`` when given, format by extension),
-    the sudden drops and slow leaks flagged, the listings that lost most."""
+    the sudden drops and slow leaks flagged, the listings that lost most.
+
+    With a cached workspace the run's state is kept in the cache too
+    (:func:`_checkpoint`), keyed by every export's bytes in order: a re-run
+    with one more export resumes from it and takes one step."""
     first = workspace
     steps = [first.on(path) for path in later]
     output = _checked_output(output, first, steps)
     keep = len(steps) + cache.KEEP
-    model = first.model
-    state = _State(model)
-    prev = _scored(first.prepared)
-    periods = [_period(first)]
-    state.start(prev, periods[0])
+    names = _chain(first, steps)
+    resumed = _resume(names, first)
+    if resumed is not None:
+        state, prev, done, stored_rows = resumed
+    else:
+        state, done, stored_rows = _State(first.model), 0, None
+        prev = _scored(first.prepared)
+        state.start(prev, _period(first))
     frames: list[pd.DataFrame] = []
-    writer = writers.TableWriter(output) if output is not None else None
+    sinks = [writers.TableWriter(output)] if output is not None else []
+    staging = _staging(names)
+    if staging is not None:
+        sinks.append(writers.TableWriter(staging / "rows.parquet"))
     try:
-        if writer is not None:
-            writer.__enter__()
-        for step in steps:
-            now = _scored(step.prepared_on(first, keep))
-            period = _period(step)
-            periods.append(period)
-            rows = state.step(prev, now, period)
-            if writer is not None:
-                writer.write(rows)
-            else:
-                frames.append(rows)
-            # A listing missing from this export is met again at its last
-            # row: the step it returns in is judged from where it was.
-            prev = by_id([(None, now), (None, prev)])
-            if progress:
-                progress(period)
-    except BaseException as error:
-        if writer is not None:
-            writer.__exit__(type(error), error, error.__traceback__)
-        raise
-    if writer is not None:
-        writer.__exit__(None, None, None)
-    table = pd.concat(frames, ignore_index=True) if writer is None else None
+        with contextlib.ExitStack() as stack:
+            for sink in sinks:
+                stack.enter_context(sink)
+            for rows in _stored(stored_rows):
+                for sink in sinks:
+                    sink.write(rows)
+                if output is None:
+                    frames.append(rows)
+            for step in steps[done:]:
+                now = _scored(step.prepared_on(first, keep))
+                rows = state.step(prev, now, _period(step))
+                for sink in sinks:
+                    sink.write(rows)
+                if output is None:
+                    frames.append(rows)
+                # A listing missing from this export is met again at its last
+                # row: the step it returns in is judged from where it was.
+                prev = by_id([(None, now), (None, prev)])
+                if progress:
+                    progress(_period(step))
+        if staging is not None:
+            _checkpoint(staging, names, state, prev)  # moves staging away
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    table = pd.concat(frames, ignore_index=True) if output is None else None
+    periods = state.periods
     return History(
         periods,
         state.first_count,
@@ -231,6 +254,88 @@ def history(
         output,
         table,
     )
+
+
+#: History checkpoints kept (each a run's state after its last export).
+CHECKPOINTS = 4
+
+
+def _chain(first: Workspace, steps: list[Workspace]) -> list[str] | None:
+    """Each export's cache entry name, in order (None when not cached, or
+    the model was made in memory)."""
+    if not first.cached:
+        return None
+    names = [
+        cache.entry_name(w.paths, w.model, w.sets, w.images_root)
+        for w in (first, *steps)
+    ]
+    return None if any(n is None for n in names) else names
+
+
+def _key(names: list[str]) -> str:
+    text = "|".join(["history", str(STATE_FORMAT), *names])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _folder(key: str) -> Path:
+    return cache.cache_root() / "history" / key
+
+
+def _staging(names: list[str] | None) -> Path | None:
+    if names is None:
+        return None
+    root = cache.cache_root() / "history"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=".state.", dir=root))
+    except OSError:  # a cache that cannot be written costs time, not the run
+        return None
+
+
+def _resume(names: list[str] | None, first: Workspace):
+    """The state kept after the longest run of these exports' first ones
+    (at least two), or None: ``(state, prev, steps done, its rows)``."""
+    if names is None:
+        return None
+    for count in range(len(names), 1, -1):
+        folder = _folder(_key(names[:count]))
+        if not (folder / "done").exists():
+            continue
+        try:
+            cache.verify_entry(folder)
+            state, prev = _State.load(folder, first)
+            os.utime(folder / "done")
+            return state, prev, count - 1, folder / "rows.parquet"
+        except Exception:  # noqa: BLE001 - a damaged state is only a copy
+            shutil.rmtree(folder, ignore_errors=True)
+    return None
+
+
+def _stored(path: Path | None):
+    """The rows a resumed state wrote, batch by batch (memory stays flat)."""
+    if path is None:
+        return
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=200_000):
+        yield batch.to_pandas()
+
+
+def _checkpoint(staging: Path, names: list[str], state, prev: Scored) -> None:
+    """Keep the run's state (beside the rows already written to
+    ``staging``) under the key of its exports; the oldest beyond
+    :data:`CHECKPOINTS` go."""
+    try:
+        state.save(staging, prev)
+        cache.seal_entry(staging)
+        folder = _folder(_key(names))
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(staging, folder)
+        kept = [p for p in folder.parent.iterdir() if (p / "done").exists()]
+        kept.sort(key=lambda p: (p / "done").stat().st_mtime, reverse=True)
+        for stale in kept[CHECKPOINTS:]:
+            shutil.rmtree(stale, ignore_errors=True)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _checked_output(output, first: Workspace, steps: list[Workspace]):
@@ -266,7 +371,7 @@ def leak_residuals(old: pd.DataFrame, new: pd.DataFrame, category) -> pd.DataFra
     per visitor where the exports carry visitors (the listing's own traffic
     taken out), else of the count — clipped to ±:data:`CLIP`; NaN where a
     side is unknown."""
-    key = np.asarray(category)
+    key = pd.factorize(np.asarray(category, dtype=object))[0]
     per_visitor = "visitors" in old.columns and "visitors" in new.columns
     out = {}
     for name in LEAK_SIGNALS:
@@ -502,6 +607,79 @@ class _State:
             for buffer in self.residual.values():
                 buffer[row, :] = np.nan
         return out
+
+    ARRAYS = ("parts", "past", "total", "first", "last", "worst", "worst_at")
+
+    def save(self, folder: Path, prev: Scored) -> None:
+        """Write the state (and ``prev``, the rows the next step starts
+        from) as plain files: NPZ without pickles, Parquet, JSON."""
+        arrays = {name: getattr(self, name) for name in self.ARRAYS}
+        arrays |= {f"residual/{k}": v for k, v in self.residual.items()}
+        n = len(self.ids)
+        arrays["weights"] = np.column_stack(
+            [_pad(w, n - len(w), np.nan) for w in self.weights]
+        )
+        np.savez(folder / "state.npz", **arrays)
+        pd.DataFrame(
+            {"listing_id": self.ids.astype(str), "category": self.category.astype(str)}
+        ).to_parquet(folder / "ids.parquet", index=False)
+        flags = self.flag_table()
+        reasons = [
+            json.dumps([r.key, r.fields] if isinstance(r, Said) else ["", {"text": r}])
+            for r in flags["reason"]
+        ]
+        flags.assign(reason=reasons).to_parquet(folder / "flags.parquet", index=False)
+        data = prev.data.copy()
+        for name in prev.title_fit.columns:
+            data[f"_fit_{name}"] = prev.title_fit[name].to_numpy()
+        data.to_parquet(folder / "prev.parquet", index=False)
+        meta = {
+            "periods": self.periods,
+            "medians": self.medians,
+            "first_count": self.first_count,
+            "steps": self.steps,
+            "fits": list(prev.title_fit.columns),
+        }
+        (folder / "state.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, first: Workspace) -> tuple[_State, Scored]:
+        """A state :meth:`save` wrote, and its ``prev`` scored again on
+        ``first``'s prepared state."""
+        state = cls(first.model)
+        meta = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+        ids = pd.read_parquet(folder / "ids.parquet")
+        state.ids = pd.Index(ids["listing_id"].astype("string"))
+        state.category = np.array(ids["category"].astype(object), dtype=object)
+        with np.load(folder / "state.npz", allow_pickle=False) as stored:
+            for name in cls.ARRAYS:
+                setattr(state, name, np.array(stored[name]))
+            state.residual = {
+                k.split("/", 1)[1]: np.array(stored[k])
+                for k in stored.files
+                if "/" in k
+            }
+            weights = stored["weights"]
+        state.weights = [np.array(weights[:, k]) for k in range(weights.shape[1])]
+        state.periods = list(meta["periods"])
+        state.medians = list(meta["medians"])
+        state.first_count = int(meta["first_count"])
+        state.steps = int(meta["steps"])
+        flags = pd.read_parquet(folder / "flags.parquet")
+        said = []
+        for text in flags["reason"]:
+            key, fields = json.loads(text)
+            said.append(Said(key, **fields) if key else fields["text"])
+        flags["reason"] = pd.Series(said, index=flags.index, dtype=object)
+        state.flags = [flags] if len(flags) else []
+        data = pd.read_parquet(folder / "prev.parquet")
+        fits = data[[f"_fit_{n}" for n in meta["fits"]]]
+        fits.columns = meta["fits"]
+        if "best_category" in fits.columns:
+            fits = fits.assign(best_category=fits["best_category"].astype("string"))
+        data = data.drop(columns=[f"_fit_{n}" for n in meta["fits"]])
+        prev = first.prepared.score(data, fits)
+        return state, prev
 
     def flag_table(self) -> pd.DataFrame:
         if not self.flags:

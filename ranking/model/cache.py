@@ -279,6 +279,19 @@ def _store(result: Prepared, folder: Path, keep: int = KEEP) -> None:
     _evict(root, max(keep, KEEP))
 
 
+def seal_entry(folder: Path) -> None:
+    """Write ``folder``'s ``done`` (last): the SHA-256 of each of its files,
+    as a cache entry's (for what ``history`` keeps beside the entries)."""
+    sums = {f.name: _sha256(f) for f in sorted(folder.iterdir())}
+    (folder / "done").write_text(json.dumps(sums), encoding="utf-8")
+
+
+def verify_entry(folder: Path) -> None:
+    """Raise unless ``folder``'s files are exactly those its ``done``
+    records, each with its recorded SHA-256."""
+    _verify(folder)
+
+
 class DamagedEntry(Exception):
     """A cache entry whose files are not those its ``done`` records."""
 

@@ -159,6 +159,13 @@ def test_one_more_export_prepares_only_that_one(chain, tmp_path, monkeypatch):
     again = history(Workspace.open(paths[0], cached=True), paths[1:4])
     assert len(calls) == 4
     assert again.periods == [p.name for p in paths[:4]]
+    # Resumed from the kept state, it finds what a run from scratch finds.
+    scratch = history(Workspace.open(paths[0]), paths[1:4])
+    pd.testing.assert_frame_equal(again.flags, scratch.flags)
+    pd.testing.assert_frame_equal(again.losers, scratch.losers)
+    pd.testing.assert_frame_equal(again.table, scratch.table, check_dtype=False)
+    assert again.series == scratch.series
+    assert list(map(str, again.flags["reason"])) == list(scratch.flags["reason"])
 
 
 def test_time_order_from_the_names(tmp_path):
