@@ -212,25 +212,30 @@ def history(
         prev = _scored(first.prepared)
         state.start(prev, _period(first))
     frames: list[pd.DataFrame] = []
-    sinks = [writers.TableWriter(output)] if output is not None else []
     staging = _staging(names)
-    if staging is not None:
-        sinks.append(writers.TableWriter(staging / "rows.parquet"))
     try:
         with contextlib.ExitStack() as stack:
-            for sink in sinks:
-                stack.enter_context(sink)
-            for rows in _stored(stored_rows):
-                for sink in sinks:
-                    sink.write(rows)
-                if output is None:
-                    frames.append(rows)
-            for step in steps[done:]:
+            sink = None
+            if output is not None:
+                sink = stack.enter_context(writers.TableWriter(output))
+            for k, stored in enumerate(stored_rows or []):
+                # Each step's rows are a file of their own: linked into the
+                # new state, not written again.
+                if staging is not None:
+                    _link(stored, staging / _step_file(k))
+                for rows in _batches(stored):
+                    if sink is not None:
+                        sink.write(rows)
+                    else:
+                        frames.append(rows)
+            for k, step in enumerate(steps[done:], start=done):
                 now = _scored(step.prepared_on(first, keep))
                 rows = state.step(prev, now, _period(step))
-                for sink in sinks:
+                if staging is not None:
+                    writers.write_table(rows, staging / _step_file(k))
+                if sink is not None:
                     sink.write(rows)
-                if output is None:
+                else:
                     frames.append(rows)
                 # A listing missing from this export is met again at its last
                 # row: the step it returns in is judged from where it was.
@@ -305,22 +310,32 @@ def _resume(names: list[str] | None, first: Workspace):
             cache.verify_entry(folder)
             state, prev = _State.load(folder, first)
             os.utime(folder / "done")
-            return state, prev, count - 1, folder / "rows.parquet"
+            steps = [folder / _step_file(k) for k in range(count - 1)]
+            return state, prev, count - 1, steps
         except Exception:  # noqa: BLE001 - a damaged state is only a copy
             shutil.rmtree(folder, ignore_errors=True)
     return None
 
 
-def _stored(path: Path | None):
-    """The rows a resumed state wrote, batch by batch (memory stays flat)."""
-    if path is None:
-        return
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=200_000):
+def _step_file(k: int) -> str:
+    return f"rows-{k:05d}.parquet"
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or no hard links
+        shutil.copyfile(source, target)
+
+
+def _batches(path: Path):
+    """A kept step's rows, batch by batch (memory stays flat)."""
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=100_000):
         yield batch.to_pandas()
 
 
 def _checkpoint(staging: Path, names: list[str], state, prev: Scored) -> None:
-    """Keep the run's state (beside the rows already written to
+    """Keep the run's state (beside each step's rows, already in
     ``staging``) under the key of its exports; the oldest beyond
     :data:`CHECKPOINTS` go."""
     try:
