@@ -102,7 +102,7 @@ LEAK_SIGNALS: dict[str, str] = {
     "visitors": "payer_count",
 }
 #: Version of the kept state's files (a change makes old states unread).
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: each step's rows a file of its own
 #: Counts per visitor band (log2 of the count) sharing one noise scale.
 BANDS = (0, 5, 20, 100, 500)
 
@@ -311,6 +311,8 @@ def _resume(names: list[str] | None, first: Workspace):
             state, prev = _State.load(folder, first)
             os.utime(folder / "done")
             steps = [folder / _step_file(k) for k in range(count - 1)]
+            if not all(step.is_file() for step in steps):
+                raise cache.DamagedEntry(f"{folder.name}: a step's rows are missing")
             return state, prev, count - 1, steps
         except Exception:  # noqa: BLE001 - a damaged state is only a copy
             shutil.rmtree(folder, ignore_errors=True)

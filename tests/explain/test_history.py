@@ -208,3 +208,14 @@ def test_a_single_sudden_fall_is_not_a_leak():
     assert z["monthly_sales"].iloc[1:].abs().max() < history_module.CLIP
     best_single = history_module.CLIP / np.sqrt(MIN_STEPS)
     assert best_single < -leak_threshold(1, 1)
+
+
+def test_a_damaged_kept_state_is_rebuilt_not_served(chain, tmp_path, monkeypatch):
+    _, paths = chain
+    monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
+    before = history(Workspace.open(paths[0], cached=True), paths[1:3])
+    (kept,) = (cache.cache_root() / "history").iterdir()
+    (kept / "state.json").write_text('{"periods": ["edited"]}', encoding="utf-8")
+    again = history(Workspace.open(paths[0], cached=True), paths[1:3])
+    assert again.periods == before.periods
+    pd.testing.assert_frame_equal(again.flags, before.flags)
