@@ -517,6 +517,11 @@ def diff(
     help="One row per listing per export after the first: .csv, .parquet or .xlsx.",
 )
 @model_option
+@click.option(
+    "--ranks",
+    type=EXPORT,
+    help=RANKS_HELP + " The last export's ranks: positions lost per keyword.",
+)
 @sets_option("Give every listing of every export this value (repeatable).")
 @images_root_option
 @format_option
@@ -526,6 +531,7 @@ def history(
     exports: tuple[Path, ...],
     output: Path | None,
     model_dir: Path,
+    ranks: Path | None,
     sets: tuple[str, ...],
     images_root: Path | None,
     output_format: str,
@@ -551,7 +557,7 @@ def history(
     first = Workspace.open(
         paths[0], model_dir, sets=sets, images_root=images_root, cached=True
     )
-    result = watch(first, paths[1:], output=output)
+    result = watch(first, paths[1:], output=output, ranks_path=ranks)
     if output_format == "json":
         echo_json(result.to_dict())
     else:

@@ -111,7 +111,7 @@ def diff(
         ignore_index=True,
     )
     table["flagged"] = table["flagged"].astype(bool)
-    keywords = [] if ranks is None else _positions_lost(table, new_all, ranks)
+    keywords = [] if ranks is None else positions_lost(table, new_all, ranks)
     table = table[[*COLUMNS, *(c for c in table.columns if c not in COLUMNS)]]
     if output is not None:
         writers.write_table(table, output)
@@ -304,7 +304,7 @@ def _drop_record(row) -> dict:
     }
 
 
-def _positions_lost(table: pd.DataFrame, new_all: Scored, ranks) -> list[dict]:
+def positions_lost(table: pd.DataFrame, new_all: Scored, ranks) -> list[dict]:
     """For each flagged listing and keyword it was seen for in the new
     period: its rank now, and the rank it would hold at its old weight among
     the competitors' new weights (the observed rank moved by as many places
@@ -495,6 +495,7 @@ __all__ = [
     "diff",
     "judge_step",
     "paired",
+    "positions_lost",
     "split_changes",
     "unusual_drops",
     "unusual_signals",

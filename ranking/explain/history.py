@@ -73,6 +73,7 @@ from ranking.explain.diff import (
     by_id,
     judge_step,
     paired,
+    positions_lost,
     split_changes,
 )
 from ranking.lang import Said
@@ -82,6 +83,7 @@ from ranking.model.features.common import categories
 from ranking.model.pipeline import PreparedCatalog, Scored
 from ranking.model.workspace import Workspace
 from ranking.reading.catalog import export_files
+from ranking.reading.export import read_ranks
 from ranking.writing import atomic, writers
 
 #: Most steps a leak's window spans (the test looks back this far).
@@ -138,6 +140,7 @@ class History:
     series: dict[str, list[float]]
     output: Path | None = None
     table: pd.DataFrame | None = field(default=None, repr=False)
+    keywords: list[dict] = field(default_factory=list)
 
     def to_dict(self, top: int = 20) -> dict:
         """The result as JSON data (English, whatever the view's language)."""
@@ -150,6 +153,7 @@ class History:
             "leaks": int((self.flags["kind"] == "leak").sum()),
             "flags": _records(self.flags),
             "lost_most": _records(self.losers.head(top)),
+            "keywords": self.keywords,
             "output": None if self.output is None else str(self.output),
         }
 
@@ -190,6 +194,7 @@ def history(
     later: Sequence[str | Path],
     output: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    ranks_path: str | Path | None = None,
 ) -> History:
     """The history of ``workspace``'s export (the first) and the ``later``
     exports, in that order: one row per listing per later export (spec §4,
@@ -198,10 +203,15 @@ def history(
 
     With a cached workspace the run's state is kept in the cache too
     (:func:`_checkpoint`), keyed by every export's bytes in order: a re-run
-    with one more export resumes from it and takes one step."""
+    with one more export resumes from it and takes one step.
+
+    ``ranks_path``: the last export's observed ranks; each flagged listing's
+    positions lost per keyword (its rank now against the rank it would hold
+    at its weight before the fall, as ``diff`` places one)."""
     first = workspace
     steps = [first.on(path) for path in later]
-    output = _checked_output(output, first, steps)
+    output = _checked_output(output, first, steps, ranks_path)
+    ranks = read_ranks(ranks_path) if ranks_path is not None else None
     keep = len(steps) + cache.KEEP
     names = _chain(first, steps)
     resumed = _resume(names, first)
@@ -249,16 +259,42 @@ def history(
             shutil.rmtree(staging, ignore_errors=True)
     table = pd.concat(frames, ignore_index=True) if output is None else None
     periods = state.periods
+    flags = state.flag_table()
+    keywords = [] if ranks is None else _keywords(flags, prev, ranks)
     return History(
         periods,
         state.first_count,
         state.medians,
-        state.flag_table(),
+        flags,
         state.losers(periods),
         state.series(),
         output,
         table,
+        keywords,
     )
+
+
+def _keywords(flags: pd.DataFrame, last: Scored, ranks) -> list[dict]:
+    """Positions lost per keyword by each flagged listing: its rank at its
+    weight in the last export against the rank at its weight before its
+    largest flagged fall (:func:`ranking.explain.diff.positions_lost`)."""
+    if not len(flags):
+        return []
+    worst = flags.sort_values("lost", kind="stable").drop_duplicates("listing_id")
+    before = np.where(
+        worst["kind"] == "drop",
+        worst["weight"] - worst["change"],
+        worst["weight"] - worst["lost"],
+    )
+    table = pd.DataFrame(
+        {
+            "listing_id": worst["listing_id"].to_numpy(),
+            "status": "both",
+            "flagged": True,
+            "weight_old": before,
+        }
+    )
+    return positions_lost(table, last, ranks)
 
 
 #: History checkpoints kept (each a run's state after its last export).
@@ -355,14 +391,16 @@ def _checkpoint(staging: Path, names: list[str], state, prev: Scored) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _checked_output(output, first: Workspace, steps: list[Workspace]):
+def _checked_output(output, first: Workspace, steps: list[Workspace], ranks_path):
+    """``output`` as a path, refused before any work when it cannot be
+    written or would replace one of the run's inputs."""
     if output is None:
         return None
     output = Path(output)
     atomic.check_writable(output)
-    atomic.refuse_overwriting(
-        output, *first.inputs, *(f for s in steps for f in s.files)
-    )
+    inputs = [*first.inputs, *(f for s in steps for f in s.files)]
+    inputs += [Path(ranks_path)] if ranks_path is not None else []
+    atomic.refuse_overwriting(output, *inputs)
     return output
 
 

@@ -552,18 +552,7 @@ def render_diff(result: dict, lang: str = "en") -> str:
             more = len(drops) - DIFF_SHOWN
             where = result["output"] or "-o OUT"
             lines.append(say("diff.more", lang, count=more, where=where))
-    lost = [k for k in result.get("keywords", []) if _visible_loss(k)]
-    if lost:
-        lines.append("")
-        lines.append(say("diff.positions", lang))
-        rows = [
-            [k["listing_id"], k["keyword"], k["rank_now"], k["rank_at_old_weight"]]
-            + [k["positions_lost"]]
-            for k in lost[:DIFF_SHOWN]
-        ]
-        keys = ("listing", "keyword", "rank_now", "at_old", "lost_positions")
-        header = [say(f"diff.{k}", lang) for k in keys]
-        lines.append(table(rows, header, numeric={2, 3, 4}))
+    lines += _positions_lines(result.get("keywords", []), lang)
     if result["output"]:
         lines.append(say("diff.output", lang, path=result["output"]))
     return "\n".join(lines)
@@ -647,6 +636,22 @@ def render_history(result: dict, lang: str = "en") -> str:
             where = result["output"] or "-o OUT"
             more = len(flags) - HISTORY_SHOWN
             lines.append(say("diff.more", lang, count=more, where=where))
+    lines += _positions_lines(result.get("keywords", []), lang)
     if result["output"]:
         lines.append(say("history.output", lang, path=result["output"]))
     return "\n".join(lines)
+
+
+def _positions_lines(keywords: list[dict], lang: str) -> list[str]:
+    """Positions lost per keyword, as ``diff`` shows them."""
+    lost = [k for k in keywords if _visible_loss(k)]
+    if not lost:
+        return []
+    rows = [
+        [k["listing_id"], k["keyword"], k["rank_now"], k["rank_at_old_weight"]]
+        + [k["positions_lost"]]
+        for k in lost[:DIFF_SHOWN]
+    ]
+    keys = ("listing", "keyword", "rank_now", "at_old", "lost_positions")
+    header = [say(f"diff.{k}", lang) for k in keys]
+    return ["", say("diff.positions", lang), table(rows, header, numeric={2, 3, 4})]

@@ -14,11 +14,14 @@ from ranking.writing import writers
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    """Four weekly exports of 600 listings, 3 incidents, in one folder."""
-    chain = weeks(simulate(600, seed=4), count=4, incidents=3, leaks=0, seed=4)
+    """Four weekly exports of 600 listings, 8 incidents, in one folder, and
+    the market's ranks beside it."""
+    market = simulate(600, seed=4)
+    chain = weeks(market, count=4, incidents=8, leaks=0, seed=4)
     out = tmp_path_factory.mktemp("days")
     for i, export in enumerate(chain.exports):
         writers.write_table(export, out / f"2026-11-{i + 10:02d}.csv")
+    writers.write_table(market.ranks, out.parent / f"{out.name}-ranks.csv")
     return out, chain
 
 
@@ -33,7 +36,7 @@ def test_history_json_is_the_same_in_both_languages(run_cli, folder, tmp_path):
     again["output"] = found["output"]
     assert again == found
     flagged = {f["listing_id"] for f in found["flags"]}
-    assert set(chain.incidents["listing_id"]) <= flagged
+    assert len(set(chain.incidents["listing_id"]) & flagged) >= 6
     table = pd.read_csv(out, dtype={"listing_id": str})
     assert len(table) == sum(len(e) for e in chain.exports[1:])
 
@@ -52,3 +55,16 @@ def test_history_of_one_export_is_one_line(run_cli, folder):
     assert result.exit_code == 2
     assert result.output.strip().splitlines()[-1].startswith("Error: ")
     assert "at least two exports" in result.output
+
+
+def test_history_with_ranks_counts_positions_lost_by_flagged_listings(run_cli, folder):
+    days, _ = folder
+    ranks = days.parent / f"{days.name}-ranks.csv"
+    result = run_cli("history", days, "--ranks", ranks, "--format", "json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    flagged = {f["listing_id"] for f in found["flags"]}
+    keywords = found["keywords"]
+    assert keywords and {k["listing_id"] for k in keywords} <= flagged
+    assert all(k["positions_lost"] >= 0 for k in keywords)
+    assert any(k["positions_lost"] > 0 for k in keywords)
