@@ -104,7 +104,7 @@ LEAK_SIGNALS: dict[str, str] = {
     "visitors": "payer_count",
 }
 #: Version of the kept state's files (a change makes old states unread).
-STATE_FORMAT = 2  # 2: each step's rows a file of its own
+STATE_FORMAT = 3  # 2: each step's rows a file of its own; 3: longest window
 #: Counts per visitor band (log2 of the count) sharing one noise scale.
 BANDS = (0, 5, 20, 100, 500)
 
@@ -314,7 +314,9 @@ def _chain(first: Workspace, steps: list[Workspace]) -> list[str] | None:
 
 
 def _key(names: list[str]) -> str:
-    text = "|".join(["history", str(STATE_FORMAT), *names])
+    # The test's settings too: a state kept under others is not resumed.
+    settings = [STATE_FORMAT, WINDOW, MIN_STEPS, CLIP, ALPHA, MIN_DROP]
+    text = "|".join(["history", *map(str, settings), *names])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -633,7 +635,9 @@ class _State:
         if not self.residual:
             return {}
         threshold = leak_threshold(len(rows), len(self.residual))
-        best = np.full(len(rows), np.inf)
+        # Of the windows that pass, the longest (the trend's whole length so
+        # far: its loss is counted from where it began), then the lowest z.
+        chosen = np.full(len(rows), -np.inf)
         signal = np.full(len(rows), "", dtype=object)
         window = np.zeros(len(rows), dtype=int)
         for name, buffer in self.residual.items():
@@ -642,10 +646,11 @@ class _State:
             # a window with a missing step not tested.
             tail = np.cumsum(mine[:, ::-1], axis=1)
             for w in range(MIN_STEPS, min(WINDOW, self.steps) + 1):
-                z = tail[:, w - 1] / np.sqrt(w)
-                better = np.nan_to_num(z, nan=np.inf) < best
-                best[better], signal[better], window[better] = z[better], name, w
-        hit = np.flatnonzero((best <= threshold) & free)
+                z = np.nan_to_num(tail[:, w - 1] / np.sqrt(w), nan=np.inf)
+                key = np.where(z <= threshold, w * 1e3 - z, -np.inf)
+                better = key > chosen
+                chosen[better], signal[better], window[better] = key[better], name, w
+        hit = np.flatnonzero(np.isfinite(chosen) & free)
         out = {}
         for i in hit:
             row, w, name = rows[i], window[i], signal[i]
