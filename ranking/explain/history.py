@@ -17,7 +17,9 @@ number of exports.
 :func:`ranking.explain.diff.judge_step` finds them (signals against the
 category's usual move that step). A step compares an export with the one
 before, so a signal that fell and stays low is news in the step it fell and
-not in the next ones.
+not in the next ones; a drop also restarts the listing's leak windows, so
+its fall is not counted again as a trend. A listing missing from an export
+is compared, when it returns, with its last row.
 
 **Slow leaks** (:func:`leak_residuals`, :func:`_leaks`): a one-sided
 windowed CUSUM — the sum of a listing's standardised step residuals over the
@@ -39,11 +41,11 @@ p-value is 4e-4, which no correction over 10,000 listings lets through.
 False alarms are held down by Bonferroni: at each step the threshold is
 ``Φ⁻¹(ALPHA / (listings × signals × windows))``, so the chance of any false
 leak in a step is at most :data:`ALPHA` (5%), whatever the catalog's size.
-A listing flagged starts a fresh window (it is not flagged again for the
-same fall). A leak is flagged only when the factor behind its signal lost
-at least :data:`ranking.explain.diff.MIN_DROP` weight points over the
-window; the flag names that factor and the weight lost since the window
-began.
+Of the windows that pass, the longest is taken (the trend so far), and
+the leak is flagged only when the factor behind its signal lost at least
+:data:`ranking.explain.diff.MIN_DROP` weight points over it; the flag names
+that factor and the weight lost since the window began. A listing flagged
+starts a fresh window (it is not flagged again for the same fall).
 
 >>> first = Workspace.open("day1.csv", cached=True)            # doctest: +SKIP
 >>> history(first, ["day2.csv", "day3.csv"]).flags             # doctest: +SKIP
@@ -105,7 +107,8 @@ LEAK_SIGNALS: dict[str, str] = {
 }
 #: Version of the kept state's files (a change makes old states unread).
 STATE_FORMAT = 3  # 2: each step's rows a file of its own; 3: longest window
-#: Counts per visitor band (log2 of the count) sharing one noise scale.
+#: Bands of the count a listing had (0–4, 5–19, 20–99, 100–499, 500+):
+#: listings in one band share one noise scale.
 BANDS = (0, 5, 20, 100, 500)
 
 #: The spec's columns (§4, history output), first and in this order.
