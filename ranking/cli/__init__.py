@@ -557,7 +557,7 @@ def history(
     first = Workspace.open(
         paths[0], model_dir, sets=sets, images_root=images_root, cached=True
     )
-    result = watch(first, paths[1:], output=output, ranks_path=ranks)
+    result = watch(first, paths[1:], output=output, ranks_path=ranks, keep_table=False)
     if output_format == "json":
         echo_json(result.to_dict())
     else:

@@ -198,6 +198,7 @@ def history(
     output: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
     ranks_path: str | Path | None = None,
+    keep_table: bool = True,
 ) -> History:
     """The history of ``workspace``'s export (the first) and the ``later``
     exports, in that order: one row per listing per later export (spec §4,
@@ -210,7 +211,9 @@ def history(
 
     ``ranks_path``: the last export's observed ranks; each flagged listing's
     positions lost per keyword (its rank now against the rank it would hold
-    at its weight before the fall, as ``diff`` places one)."""
+    at its weight before the fall, as ``diff`` places one). ``keep_table``:
+    without ``output``, hold every row in :attr:`History.table` (a view that
+    needs only the summary passes False: memory then stays flat)."""
     first = workspace
     steps = [first.on(path) for path in later]
     output = _checked_output(output, first, steps, ranks_path)
@@ -239,7 +242,7 @@ def history(
                 for rows in _batches(stored):
                     if sink is not None:
                         sink.write(rows)
-                    else:
+                    elif keep_table:
                         frames.append(rows)
             for k, step in enumerate(steps[done:], start=done):
                 now = _scored(step.prepared_on(first, keep))
@@ -248,7 +251,7 @@ def history(
                     writers.write_table(rows, staging / _step_file(k))
                 if sink is not None:
                     sink.write(rows)
-                else:
+                elif keep_table:
                     frames.append(rows)
                 # A listing missing from this export is met again at its last
                 # row: the step it returns in is judged from where it was.
@@ -260,7 +263,7 @@ def history(
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-    table = pd.concat(frames, ignore_index=True) if output is None else None
+    table = pd.concat(frames, ignore_index=True) if frames else None
     periods = state.periods
     flags = state.flag_table()
     keywords = [] if ranks is None else _keywords(flags, prev, ranks)

@@ -104,7 +104,7 @@ def report(
     over_time = None
     if series:
         first = replace(workspace.on(series[0]), cached=True)
-        over_time = watch(first, series[1:])
+        over_time = watch(first, series[1:], keep_table=False)
     shifts = shifts_of(prepared)
     page = render(
         {
