@@ -1144,6 +1144,59 @@ TEXT: dict[str, tuple[str, str]] = {
         "{path}: {count:,} 个单元格超过 Excel 的 {most:,} 字符上限，已截断"
         "（输出为 .csv 或 .parquet 可保留完整内容）",
     ),
+    # ---- history
+    "history.drop_reason": (
+        "sudden drop: {lost:.2f} weight points lost to {factor}, its signals "
+        "moved far more than the category's that step",
+        "突然下降：{factor} 损失 {lost:.2f} 权重分，其信号变动远超同类目当期",
+    ),
+    "history.leak_reason": (
+        "slow leak: {signal} fell against its category {steps} steps running "
+        "since {since}, {lost:.2f} weight points lost ({factor})",
+        "缓慢流失：自 {since} 起 {signal} 连续 {steps} 期相对类目下滑，"
+        "已损失 {lost:.2f} 权重分（{factor}）",
+    ),
+    "history.span": (
+        "{exports} exports, {first} … {last}; {listings:,} listings in the first",
+        "{exports} 期导出，{first} … {last}；首期 {listings:,} 个商品",
+    ),
+    "history.median": (
+        "catalog median weight over time (what every listing shared: a season, "
+        "a sale): {weights}",
+        "全店权重中位数随时间（所有商品共有的变化：季节、大促）：{weights}",
+    ),
+    "history.lost_most": (
+        "lost most over the whole span (first → last weight):",
+        "全期权重下降最多（首期 → 末期）：",
+    ),
+    "history.no_flags": ("no sudden drops or slow leaks", "没有突然下降或缓慢流失"),
+    "history.flags": (
+        "{drops} sudden drop(s) and {leaks} slow leak(s), largest first:",
+        "{drops} 个突然下降，{leaks} 个缓慢流失，按损失排序：",
+    ),
+    "history.kind_drop": ("drop", "突降"),
+    "history.kind_leak": ("leak", "流失"),
+    "history.change": ("change", "变化"),
+    "history.when": ("worst step", "跌幅最大的一期"),
+    "history.period": ("period", "期"),
+    "history.kind": ("kind", "类型"),
+    "history.since": ("since", "起始"),
+    "report.history": ("Over time", "随时间变化"),
+    "report.history_median": (
+        "catalog median weight per export (what every listing shared)",
+        "每期全店权重中位数（所有商品共有的变化）",
+    ),
+    "report.history_how": (
+        "One line per flagged listing on the 0–100 weight scale: the ring marks "
+        "the step flagged, a shaded band a leak's window, the colour its main "
+        "factor.",
+        "每个被标记的商品一条线（0–100 权重）：圆圈为被标记的一期，阴影为流失窗口，"
+        "颜色为主因。",
+    ),
+    "history.output": (
+        "every listing's step, split by factor → {path}",
+        "每个商品每期的变化（按因素拆分）→ {path}",
+    ),
 }
 
 

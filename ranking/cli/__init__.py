@@ -518,6 +518,62 @@ def diff(
 
 
 @cli.command()
+@click.argument("exports", nargs=-1, required=True, type=EXPORT)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="One row per listing per export after the first: .csv, .parquet or .xlsx.",
+)
+@model_option
+@click.option(
+    "--ranks",
+    type=EXPORT,
+    help=RANKS_HELP + " The last export's ranks: positions lost per keyword.",
+)
+@sets_option("Give every listing of every export this value (repeatable).")
+@images_root_option
+@format_option
+@lang_option
+@user_errors
+def history(
+    exports: tuple[Path, ...],
+    output: Path | None,
+    model_dir: Path,
+    ranks: Path | None,
+    sets: tuple[str, ...],
+    images_root: Path | None,
+    output_format: str,
+    lang: str,
+) -> None:
+    """Watch a catalog over many exports: sudden drops in the step they
+    happened, slow leaks no single step shows, and who lost most.
+
+    EXPORTS in time order, or one folder (or quoted glob) of them, sorted by
+    the date in each file's name, else by name. Each export is prepared
+    once and cached: a re-run with one more day prepares only that day.
+
+    \b
+    Example:
+      ranking history day1.csv day2.csv day3.csv -o history.csv
+      ranking history exports/ --format json
+    """
+    from ranking.explain.history import history as watch
+    from ranking.explain.history import in_time_order
+    from ranking.model.workspace import Workspace
+
+    paths = in_time_order(exports)
+    first = Workspace.open(
+        paths[0], model_dir, sets=sets, images_root=images_root, cached=True
+    )
+    result = watch(first, paths[1:], output=output, ranks_path=ranks, keep_table=False)
+    if output_format == "json":
+        echo_json(result.to_dict())
+    else:
+        click.echo(render.render_history(result.to_dict(), lang))
+
+
+@cli.command()
 @exports_argument
 @click.option(
     "-o",
@@ -540,6 +596,16 @@ def diff(
     type=EXPORT,
     help="An older export of the catalog: adds its unusual drops (as `diff`).",
 )
+@click.option(
+    "--history",
+    "history_exports",
+    multiple=True,
+    type=EXPORT,
+    metavar="EXPORT",
+    help="Exports over time (repeat it, or one folder of them): adds the "
+    "catalog's median weight over time and a sparkline per flagged listing "
+    "(as `history`).",
+)
 @images_root_option
 @lang_option
 @user_errors
@@ -551,6 +617,7 @@ def report(
     ranks: Path | None,
     listings: tuple[str, ...],
     old: Path | None,
+    history_exports: tuple[Path, ...],
     images_root: Path | None,
     lang: str,
 ) -> None:
@@ -561,6 +628,7 @@ def report(
     Example:
       ranking report catalog.csv -o report.html --ranks ranks.csv
       ranking report this_week.csv -o report.html --old last_week.csv --lang zh
+      ranking report day30.csv -o report.html --history exports/
     """
     from ranking.present.report import report as write_report
 
@@ -574,6 +642,7 @@ def report(
         sets=sets,
         lang=lang,
         images_root=images_root,
+        history=history_exports,
     )
     size = f"{summary['bytes'] / 1e6:.2f} MB"
     click.echo(

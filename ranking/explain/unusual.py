@@ -75,7 +75,8 @@ def unusual_signals(old: pd.DataFrame, new: pd.DataFrame, category) -> pd.DataFr
       least the column's written resolution (:data:`RESOLUTION`).
     - Anything else (media flags, category, title, listing date): any change.
     """
-    key = np.asarray(category)
+    # Integer codes: every groupby below then skips factorising the text.
+    key = pd.factorize(np.asarray(category, dtype=object))[0]
     out = {}
     for name in dict.fromkeys(c for cols in SIGNALS_OF.values() for c in cols):
         if name not in old.columns or name not in new.columns:

@@ -132,6 +132,18 @@ class CachedPrepared(PreparedCatalog):
     def image_root(self) -> Path:
         return self._image_root
 
+    def rows(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """Every stored row (canonical columns, positionally indexed) and
+        their stored title fits (None for an entry stored without them):
+        ``score(*rows())`` scores the whole export without the title model."""
+        rows = pq.read_table(self.folder / "rows.parquet").to_pandas()
+        rows = rows.drop(columns="row").reset_index(drop=True)
+        if not set(FIT_COLUMNS) <= set(rows.columns):
+            return rows, None
+        fits = rows[list(FIT_COLUMNS)].rename(columns=FIT_COLUMNS)
+        fits["best_category"] = fits["best_category"].astype("string")
+        return rows.drop(columns=list(FIT_COLUMNS)), fits
+
     def lookup(self, listing_ids: list[str]) -> pd.DataFrame:
         # Typed, so that no ids (a listing no keyword saw) is an empty set of
         # strings, not a set of nulls Arrow refuses to compare.
@@ -157,15 +169,35 @@ class CachedPrepared(PreparedCatalog):
         return rows
 
 
+def entry_name(
+    export_path, model: WeightModel, sets: Sequence[str] = (), images_root=None
+) -> str | None:
+    """The name of the entry :func:`prepared` keeps for an export (None when
+    the model was made in memory): what an export prepared against another
+    one's profile is keyed by, beside its own bytes."""
+    paths = export_paths(export_path)
+    return entry_key(
+        {path: export_files(path) for path in paths}, model, sets, images_root
+    )
+
+
 def prepared(
     export_path,
     model: WeightModel,
     sets: Sequence[str] = (),
     images_root: Path | None = None,
+    against: tuple[str, CatalogProfile] | None = None,
+    keep: int = KEEP,
 ) -> PreparedCatalog:
     """The prepared export (or exports, joined), from the cache when an entry
     matches their bytes, the ``--set`` values, the model and ``images_root``
-    (``--images-root``); prepared and stored otherwise."""
+    (``--images-root``); prepared and stored otherwise.
+
+    ``against``: another export's entry name and profile (``history``: every
+    export weighed on its first one's yardsticks); the export is then scored
+    against that profile instead of fitting its own, and kept under a key
+    that names it. ``keep``: how many entries the cache keeps at least (a
+    history of 30 days needs 30)."""
     paths = export_paths(export_path)
     files_of = {path: export_files(path) for path in paths}
     check_present([file for files in files_of.values() for file in files])
@@ -173,8 +205,13 @@ def prepared(
     start = images_start(paths[0], files_of[paths[0]])
     image_root = image_root_of(start, images_root)
     key = entry_key(files_of, model, sets, images_root)
+    profile = None
+    if against is not None:
+        reference, profile = against
+        key = None if key is None or reference is None else _against(key, reference)
     if key is None:
-        return prepare(open_catalog(paths, sets=sets, images_root=images_root), model)
+        source = open_catalog(paths, sets=sets, images_root=images_root)
+        return prepare(source, model, profile=profile)
     folder = cache_root() / key
     if (folder / "done").exists():
         try:
@@ -187,13 +224,19 @@ def prepared(
             # or to load (a `null` where an array was: TypeError) is dropped
             # and prepared again, never a traceback.
             shutil.rmtree(folder, ignore_errors=True)
-    result = prepare(open_catalog(paths, sets=sets, images_root=images_root), model)
+    source = open_catalog(paths, sets=sets, images_root=images_root)
+    result = prepare(source, model, profile=profile)
     with contextlib.suppress(OSError):  # a cache that cannot be written costs time
-        _store(result, folder)
+        _store(result, folder, keep)
     return result
 
 
-def _store(result: Prepared, folder: Path) -> None:
+def _against(key: str, reference: str) -> str:
+    """An entry's name when it is scored against another entry's profile."""
+    return hashlib.sha256(f"{key}|against|{reference}".encode()).hexdigest()[:32]
+
+
+def _store(result: Prepared, folder: Path, keep: int = KEEP) -> None:
     root = folder.parent
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".entry.", dir=root))
@@ -233,7 +276,20 @@ def _store(result: Prepared, folder: Path) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _evict(root)
+    _evict(root, max(keep, KEEP))
+
+
+def seal_entry(folder: Path) -> None:
+    """Write ``folder``'s ``done`` (last): the SHA-256 of each of its files,
+    as a cache entry's (for what ``history`` keeps beside the entries)."""
+    sums = {f.name: _sha256(f) for f in sorted(folder.iterdir())}
+    (folder / "done").write_text(json.dumps(sums), encoding="utf-8")
+
+
+def verify_entry(folder: Path) -> None:
+    """Raise unless ``folder``'s files are exactly those its ``done``
+    records, each with its recorded SHA-256."""
+    _verify(folder)
 
 
 class DamagedEntry(Exception):
@@ -284,11 +340,11 @@ def _load(folder: Path, image_root: Path, model: WeightModel) -> CachedPrepared:
     return CachedPrepared(folder, image_root, profile, model, scores)
 
 
-def _evict(root: Path) -> None:
-    """Keep the :data:`KEEP` most recently used entries."""
+def _evict(root: Path, keep: int = KEEP) -> None:
+    """Keep the ``keep`` most recently used entries."""
     entries = [p for p in root.iterdir() if (p / "done").exists()]
     entries.sort(key=lambda p: (p / "done").stat().st_mtime, reverse=True)
-    for stale in entries[KEEP:]:
+    for stale in entries[keep:]:
         shutil.rmtree(stale, ignore_errors=True)
 
 

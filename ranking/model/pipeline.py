@@ -447,7 +447,9 @@ def prepare(
     an export that fits, see ``MEMORY_ROWS``)."""
     if profile is None:
         profile = fit_profile(source, seed=seed, progress=progress)
-    kept: list[Scored] | None = [] if source.in_memory else None
+    # Known before the pass: with a profile given (no profile pass first)
+    # the scores pass is the first, and its rows are still kept.
+    kept: list[Scored] | None = [] if source.holds_rows else None
     part = scores_part(source.chunks(), profile, model, source.image_root, kept)
     scores = part.finish(pd.Index(profile.sizes.index), model)
     if progress:

@@ -129,6 +129,30 @@ class Workspace:
             return cache.prepared(self.paths, self.model, self.sets, self.images_root)
         return prepare(self.source(), self.model, progress=self.progress)
 
+    def prepared_on(
+        self, reference: Workspace, keep: int = cache.KEEP
+    ) -> PreparedCatalog:
+        """This export weighed on ``reference``'s yardsticks and title model
+        (its prepared profile) instead of its own: what ``history`` takes, so
+        that weights stay on one scale over the whole span and a season every
+        listing shares shows as a shared move. From the audit cache when
+        cached (keyed by both exports), which then keeps at least ``keep``
+        entries."""
+        profile = reference.prepared.profile
+        if not self.cached:
+            return prepare(self.source(), self.model, profile=profile)
+        name = cache.entry_name(
+            reference.paths, self.model, self.sets, self.images_root
+        )
+        return cache.prepared(
+            self.paths,
+            self.model,
+            self.sets,
+            self.images_root,
+            against=(name, profile),
+            keep=keep,
+        )
+
 
 def _resolved(export) -> tuple[list[Path], list[Path]]:
     """An export as named (its paths) and the files they stand for."""

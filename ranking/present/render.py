@@ -509,18 +509,7 @@ def render_diff(result: dict, lang: str = "en") -> str:
             more = len(drops) - DIFF_SHOWN
             where = result["output"] or "-o OUT"
             lines.append(say("diff.more", lang, count=more, where=where))
-    lost = [k for k in result.get("keywords", []) if _visible_loss(k)]
-    if lost:
-        lines.append("")
-        lines.append(say("diff.positions", lang))
-        rows = [
-            [k["listing_id"], k["keyword"], k["rank_now"], k["rank_at_old_weight"]]
-            + [k["positions_lost"]]
-            for k in lost[:DIFF_SHOWN]
-        ]
-        keys = ("listing", "keyword", "rank_now", "at_old", "lost_positions")
-        header = [say(f"diff.{k}", lang) for k in keys]
-        lines.append(table(rows, header, numeric={2, 3, 4}))
+    lines += _positions_lines(result.get("keywords", []), lang)
     if result["output"]:
         lines.append(say("diff.output", lang, path=result["output"]))
     return "\n".join(lines)
@@ -533,3 +522,93 @@ def _visible_loss(keyword: dict) -> bool:
     if isinstance(now, str):  # ">48": below the tracked top now
         return keyword["rank_at_old_weight"] <= int(now.lstrip(">"))
     return keyword["positions_lost"] > 0
+
+
+HISTORY_SHOWN = 15
+#: What a flag's kind is called.
+KIND_WORDS = {"drop": "history.kind_drop", "leak": "history.kind_leak"}
+
+
+def render_history(result: dict, lang: str = "en") -> str:
+    """The text ``ranking history`` prints: the span and the catalog's
+    median weight over it, the listings that lost most first → last (main
+    factor, when), then the drops and leaks flagged, largest first."""
+    periods = result["periods"]
+    medians = result["median_weight"]
+    lines = [
+        say(
+            "history.span",
+            lang,
+            exports=len(periods),
+            first=periods[0],
+            last=periods[-1],
+            listings=result["listings"],
+        ),
+        say(
+            "history.median",
+            lang,
+            weights=" → ".join(f"{m:.1f}" for m in medians),
+        ),
+    ]
+    losers = [r for r in result["lost_most"] if r["change"] < 0]
+    if losers:
+        lines.append(say("history.lost_most", lang))
+        rows = [
+            [
+                r["listing_id"],
+                clip(r["category"], 12),
+                f"{r['weight_first']:.1f} → {r['weight_last']:.1f}",
+                r["change"],
+                factor_word(r["main_factor"], lang) if r["main_factor"] else "",
+                r["when"],
+            ]
+            for r in losers[:HISTORY_SHOWN]
+        ]
+        keys = ("diff.listing", "diff.category", "diff.weight", "history.change")
+        keys += ("diff.main_factor", "history.when")
+        lines.append(table(rows, [say(k, lang) for k in keys], numeric={3}))
+    flags = result["flags"]
+    if not flags:
+        lines.append(say("history.no_flags", lang))
+    else:
+        lines.append(
+            say("history.flags", lang, drops=result["drops"], leaks=result["leaks"])
+        )
+        rows = [
+            [
+                f["listing_id"],
+                f["period"],
+                say(KIND_WORDS[f["kind"]], lang),
+                factor_word(f["main_factor"], lang),
+                f["lost"],
+                f["since"],
+                clip(in_language(f["reason"], lang), 60),
+            ]
+            for f in flags[:HISTORY_SHOWN]
+        ]
+        keys = ("diff.listing", "history.period", "history.kind", "diff.main_factor")
+        keys += ("diff.lost", "history.since", "diff.why")
+        lines.append(table(rows, [say(k, lang) for k in keys], numeric={4}))
+        if len(flags) > HISTORY_SHOWN:
+            where = result["output"] or "-o OUT"
+            more = len(flags) - HISTORY_SHOWN
+            lines.append(say("diff.more", lang, count=more, where=where))
+    lines += _positions_lines(result.get("keywords", []), lang)
+    if result["output"]:
+        lines.append(say("history.output", lang, path=result["output"]))
+    return "\n".join(lines)
+
+
+def _positions_lines(keywords: list[dict], lang: str) -> list[str]:
+    """Positions lost per keyword, as ``diff`` shows them."""
+    lost = [k for k in keywords if _visible_loss(k)]
+    if not lost:
+        return []
+    rows = [
+        [k["listing_id"], k["keyword"], k["rank_now"], k["rank_at_old_weight"]]
+        + [k["positions_lost"]]
+        for k in lost[:DIFF_SHOWN]
+    ]
+    keys = ("listing", "keyword", "rank_now", "at_old", "lost_positions")
+    header = [say(f"diff.{k}", lang) for k in keys]
+    return ["", say("diff.positions", lang), table(rows, header, numeric={2, 3, 4})]

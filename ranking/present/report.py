@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 
@@ -30,6 +31,8 @@ from ranking.engines.outputs import (
 )
 from ranking.explain.audit import listing_report
 from ranking.explain.diff import diff
+from ranking.explain.history import History, in_time_order
+from ranking.explain.history import history as watch
 from ranking.model import card as model_card
 from ranking.model.cliff_lines import card_lines
 from ranking.model.drift import absent_note, message, shifts_of
@@ -37,7 +40,7 @@ from ranking.model.features import FACTORS
 from ranking.model.workspace import Workspace
 from ranking.present import svg
 from ranking.present.lang import factor_word, in_language, say, signal_word
-from ranking.present.render import costed, trust_lines
+from ranking.present.render import KIND_WORDS, costed, trust_lines
 from ranking.present.tables import for_people, header_words
 from ranking.reading.export import read_ranks
 from ranking.reading.values import id_text
@@ -51,6 +54,8 @@ CATEGORIES_SHOWN = 12
 TABLE_ROWS = 200
 #: Drops of a diff listed.
 DROPS_SHOWN = 20
+#: Flagged listings drawn one sparkline each (largest loss first).
+SPARKLINES = 48
 
 KEPT = ["listing_id", "title", "category", "weight", "category_percentile"]
 KEPT += ["fix_1", "fix_1_gain", "blockers"]
@@ -66,19 +71,24 @@ def report(
     sets: Sequence[str] = (),
     lang: str = "en",
     images_root: str | Path | None = None,
+    history: Sequence[str | Path] = (),
 ) -> dict:
     """Write the report of ``exports`` to ``output`` (whole or not at all);
     returns what it holds: listings, cards, size in bytes, drift shifts
     (``images_root``: a folder images may be read from besides the
     export's). Exports given as paths are opened as a :class:`Workspace`
     with ``model_dir``, ``sets`` and ``images_root``; ``old`` is weighed by
-    the same model, each export prepared once."""
+    the same model, each export prepared once. ``history``: exports over
+    time (several in time order, or one folder of them), drawn as the
+    catalog's median weight over time and one sparkline per flagged listing
+    (``ranking history``)."""
     output = Path(output)
     workspace = Workspace.of(workspace, model_dir, sets=sets, images_root=images_root)
     then = workspace.on(old) if old is not None else None
     inputs = [*workspace.inputs, *(then.files if then is not None else [])]
     inputs += [Path(ranks_path)] if ranks_path is not None else []
-    atomic.refuse_overwriting(output, *inputs)
+    series = in_time_order(history) if history else []
+    atomic.refuse_overwriting(output, *inputs, *series)
     prepared = workspace.prepared
     exports = workspace.paths
     table = _catalog_table(prepared)
@@ -91,6 +101,10 @@ def report(
     if old is not None:
         drops = diff(then, workspace)
         drops.pop("table")
+    over_time = None
+    if series:
+        first = replace(workspace.on(series[0]), cached=True)
+        over_time = watch(first, series[1:], keep_table=False)
     shifts = shifts_of(prepared)
     page = render(
         {
@@ -101,6 +115,7 @@ def report(
             "cards": cards,
             "diff": drops,
             "old": str(old) if old is not None else None,
+            "history": over_time,
             "drift": [
                 in_language(line, lang)
                 for line in message(shifts, str(workspace.model_dir))
@@ -236,6 +251,8 @@ def render(content: dict, lang: str) -> str:
     ]
     if content["diff"] is not None:
         parts.append(_drops(content["diff"], content["old"], lang))
+    if content.get("history") is not None:
+        parts.append(_over_time(content["history"], lang))
     parts.append(_listing_table(table, lang))
     parts.append(
         _model_card(content["card"], content["drift"], lang, content.get("drift_note"))
@@ -458,6 +475,87 @@ def _drops(result: dict, old: str | None, lang: str) -> str:
     if len(drops) > DROPS_SHOWN:
         more = len(drops) - DROPS_SHOWN
         out.append(f"<p>{_e(say('diff.more', lang, count=more, where='ranking diff'))}")
+    return "\n".join(out)
+
+
+def _over_time(found: History, lang: str) -> str:
+    """The history's section: the catalog's median weight over time (a
+    season shows here), then small multiples — one sparkline per flagged
+    listing, largest loss first, coloured by its main factor, the flagged
+    step ringed and a leak's window shaded."""
+    periods = found.periods
+    out = [
+        f"<h2>{_e(say('report.history', lang))}</h2>",
+        '<p class="meta">'
+        + _e(
+            say(
+                "history.span",
+                lang,
+                exports=len(periods),
+                first=periods[0],
+                last=periods[-1],
+                listings=found.listings,
+            )
+        )
+        + "</p>",
+        '<div class="panel" data-history="median">'
+        + f"<h3>{_e(say('report.history_median', lang))}</h3>"
+        + svg.sparkline(found.median_weight, width=520, height=80, label="median")
+        + '<p class="meta">'
+        + _e(" → ".join(f"{m:.1f}" for m in found.median_weight))
+        + "</p></div>",
+    ]
+    flags = found.flags
+    if not len(flags):
+        out.append(f'<p class="ok">{_e(say("history.no_flags", lang))}</p>')
+        return "\n".join(out)
+    out.append(
+        '<p class="meta">'
+        + _e(
+            say(
+                "history.flags",
+                lang,
+                drops=int((flags["kind"] == "drop").sum()),
+                leaks=int((flags["kind"] == "leak").sum()),
+            )
+        )
+        + " "
+        + _e(say("report.history_how", lang))
+        + "</p>"
+    )
+    legend = [
+        f'<span style="color:{svg.FACTOR_COLOURS[factor]}">■</span> '
+        + _e(factor_word(factor, lang))
+        for factor in dict.fromkeys(flags["main_factor"])
+    ]
+    out.append('<p class="meta">' + " · ".join(legend) + "</p>")
+    panels = []
+    at = {name: k for k, name in enumerate(periods)}
+    for flag in flags.head(SPARKLINES).itertuples(index=False):
+        colour = svg.FACTOR_COLOURS.get(flag.main_factor, svg.NEUTRAL)
+        line = svg.sparkline(
+            found.series.get(str(flag.listing_id), []),
+            mark=at.get(flag.period),
+            since=at.get(flag.since) if flag.kind == "leak" else None,
+            colour=colour,
+            lo=0,
+            hi=100,
+            label=str(flag.listing_id),
+        )
+        kind = say(KIND_WORDS[flag.kind], lang)
+        panels.append(
+            f'<div class="panel" data-listing-history="{_e(flag.listing_id)}" '
+            f'title="{_e(in_language(flag.reason, lang))}">'
+            f"<b>{_e(flag.listing_id)}</b><br>"
+            f'<span class="meta">{_e(kind)} · {_e(factor_word(flag.main_factor, lang))}'
+            f" · {flag.lost:.1f} · {_e(flag.period)}</span><br>{line}</div>"
+        )
+    out.append('<div class="grid">' + "".join(panels) + "</div>")
+    if len(flags) > SPARKLINES:
+        more = len(flags) - SPARKLINES
+        out.append(
+            f"<p>{_e(say('diff.more', lang, count=more, where='ranking history'))}</p>"
+        )
     return "\n".join(out)
 
 

@@ -140,4 +140,71 @@ def waterfall(
     return _svg(width, len(rows) * row_height, body, label)
 
 
-__all__ = ["bars", "histogram", "waterfall"]
+#: One colour per part a weight change is split into (colour-blind-safe
+#: Tableau 10, grey for the signals no factor covers).
+FACTOR_COLOURS = {
+    "monthly_sales": "#4e79a7",
+    "payer_count": "#f28e2b",
+    "favorites_cart": "#e15759",
+    "review_quality": "#76b7b2",
+    "dsr": "#59a14f",
+    "category_fit": "#edc948",
+    "main_video": "#b07aa1",
+    "white_bg_image": "#ff9da7",
+    "other": "#9c755f",
+}
+
+
+def sparkline(
+    values,
+    mark: int | None = None,
+    since: int | None = None,
+    colour: str = NEUTRAL,
+    lo: float | None = None,
+    hi: float | None = None,
+    width: float = 150,
+    height: float = 40,
+    label: str = "sparkline",
+) -> str:
+    """A line of ``values`` (one per period; NaN leaves a gap) over
+    [``lo``, ``hi``] (default: the values' own range), the point at index
+    ``mark`` ringed and the periods from ``since`` to ``mark`` shaded (a
+    leak's window). One ``<path>``, whatever the number of periods."""
+    values = np.asarray(values, dtype="float64")
+    finite = values[np.isfinite(values)]
+    if lo is None:
+        lo = float(finite.min()) - 1 if len(finite) else 0.0
+    if hi is None:
+        hi = float(finite.max()) + 1 if len(finite) else 100.0
+    hi = max(hi, lo + 1e-9)
+    pad = 4
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+    x = lambda k: pad + k * step  # noqa: E731
+    y = lambda v: pad + (hi - v) / (hi - lo) * (height - 2 * pad)  # noqa: E731
+    body = []
+    if since is not None and mark is not None and since < mark:
+        body.append(
+            f'<rect x="{x(since):.1f}" y="0" width="{x(mark) - x(since):.1f}" '
+            f'height="{height}" fill="{colour}" fill-opacity="0.12"/>'
+        )
+    path, pen = [], "M"
+    for k, v in enumerate(values):
+        if not np.isfinite(v):
+            pen = "M"
+            continue
+        path.append(f"{pen}{x(k):.1f},{y(v):.1f}")
+        pen = "L"
+    if path:
+        body.append(
+            f'<path d="{" ".join(path)}" fill="none" stroke="{colour}" '
+            'stroke-width="1.5"/>'
+        )
+    if mark is not None and 0 <= mark < len(values) and np.isfinite(values[mark]):
+        body.append(
+            f'<circle cx="{x(mark):.1f}" cy="{y(values[mark]):.1f}" r="3" '
+            f'fill="#fff" stroke="{colour}" stroke-width="2" data-step="{mark}"/>'
+        )
+    return _svg(width, height, body, label)
+
+
+__all__ = ["FACTOR_COLOURS", "bars", "histogram", "sparkline", "waterfall"]

@@ -203,6 +203,10 @@ class PartedSource:
         return all(part.in_memory for part in self.parts)
 
     @property
+    def holds_rows(self) -> bool:
+        return all(part.holds_rows for part in self.parts)
+
+    @property
     def notes(self) -> list[str]:
         """Each file's readings: once when every file has it, else naming
         the files that do."""
@@ -342,6 +346,12 @@ class JoinedSource:
     @property
     def in_memory(self) -> bool:
         return self._chunks is not None
+
+    @property
+    def holds_rows(self) -> bool:
+        """As :attr:`ExportSource.holds_rows` (the joined chunks are kept
+        when the spine has few enough rows)."""
+        return self._chunks is not None or self.spine.rows_read <= MEMORY_ROWS
 
     @property
     def notes(self) -> list[str]:

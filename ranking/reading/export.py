@@ -236,6 +236,12 @@ class ExportSource:
         most ``memory_rows`` rows, after its first full pass)."""
         return self._chunks is not None
 
+    @property
+    def holds_rows(self) -> bool:
+        """True when its rows are (or, after its first full pass, will be)
+        held in memory: known from the survey, before any pass."""
+        return self._chunks is not None or self._frames is not None
+
     def release(self) -> ExportSource:
         """Forget the rows held in memory: every later pass reads the file
         again (a surveyed source sent to a cluster's workers is this small)."""

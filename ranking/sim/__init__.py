@@ -20,7 +20,7 @@ from ranking.sim.assumptions import (
 from ranking.sim.backoffice import backoffice_frame, write_backoffice_csv
 from ranking.sim.market import Market, load_reference, simulate
 from ranking.sim.truth import category_reference, true_weight
-from ranking.sim.weeks import INCIDENTS, NextWeek, next_week
+from ranking.sim.weeks import INCIDENTS, NextWeek, Weeks, next_week, weeks
 
 __all__ = [
     "CATALOG_COLUMNS",
@@ -32,11 +32,13 @@ __all__ = [
     "Category",
     "Market",
     "NextWeek",
+    "Weeks",
     "backoffice_frame",
     "category_reference",
     "load_reference",
     "next_week",
     "simulate",
     "true_weight",
+    "weeks",
     "write_backoffice_csv",
 ]

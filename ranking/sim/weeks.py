@@ -96,6 +96,95 @@ def next_week(
     return NextWeek(old, new, incidents_table, truth)
 
 
+@dataclass
+class Weeks:
+    """A chain of weekly exports (``exports[0]`` the market's catalog, each
+    later one a week after the one before), the incidents planted in them
+    (``listing_id``, ``factor``, ``what``, ``week``: the index of the export
+    that first shows it) and the slow leaks (``listing_id``, ``start``: the
+    first export that shows the leak)."""
+
+    exports: list[pd.DataFrame]
+    incidents: pd.DataFrame
+    leaks: pd.DataFrame
+
+
+def weeks(
+    market,
+    count: int = 8,
+    incidents: int = 40,
+    leaks: int = 10,
+    drift: float = 0.08,
+    leak_rate: float = 0.12,
+    seed: int = 0,
+    kinds: tuple[str, ...] = INCIDENTS,
+) -> Weeks:
+    """``count`` weekly exports of the market, each drifted from the one
+    before as :func:`next_week` drifts one (log-normal spread ``drift``, a
+    week of reviews), with ``incidents`` incidents planted in weeks drawn at
+    random (one listing each, never the same listing twice; an incident's
+    signal stays where it fell in later weeks) and ``leaks`` listings (of
+    those with at least 20 paying buyers) whose
+    orders, paying buyers and amount sold fall by ``leak_rate`` every week
+    on top of the drift, from the second export on.
+
+    >>> chain = weeks(simulate(2000, seed=1), 4, incidents=6)  # doctest: +SKIP
+    >>> len(chain.exports), chain.incidents["week"].max()      # doctest: +SKIP
+    (4, 3)
+    """
+    rng = np.random.default_rng([seed, 3])
+    first = market.catalog.copy()
+    reference = market.reference.reindex(first["category"].to_numpy())
+    n = len(first)
+    taken = np.zeros(n, dtype=bool)
+    leaking = rng.choice(
+        np.flatnonzero(first["payer_count"].to_numpy() >= 20), leaks, replace=False
+    )
+    taken[leaking] = True
+    when = np.sort(rng.integers(1, count, incidents))
+    exports = [first]
+    planted = []
+    for week in range(1, count):
+        old = exports[-1]
+        new = old.copy()
+        _drift_traffic(rng, old, new, drift, 1.0)
+        _add_reviews(rng, old, new)
+        at = new.index[leaking]
+        for column in ("monthly_sales", "payer_count"):
+            new.loc[at, column] = np.round(
+                new.loc[at, column] * (1 - leak_rate)
+            ).astype(int)
+        new.loc[at, "gmv"] = np.round(new.loc[at, "gmv"] * (1 - leak_rate), 2)
+        k = int((when == week).sum())
+        rows, factors, whats = _plant(
+            rng,
+            old,
+            new,
+            reference,
+            k,
+            kinds[week % len(kinds) :] + kinds[: week % len(kinds)],
+            taken,
+        )
+        planted.append(
+            pd.DataFrame(
+                {
+                    "listing_id": new["listing_id"].to_numpy()[rows],
+                    "factor": factors,
+                    "what": whats,
+                    "week": week,
+                }
+            )
+        )
+        exports.append(new)
+    return Weeks(
+        exports,
+        pd.concat(planted, ignore_index=True),
+        pd.DataFrame(
+            {"listing_id": first["listing_id"].to_numpy()[leaking], "start": 1}
+        ),
+    )
+
+
 def _drift_traffic(rng, old, new, drift: float, season: float) -> None:
     """A week's traffic in ``new``: every listing's visitors move by a
     log-normal factor (and ``season``), and orders, paying buyers, amount
@@ -138,9 +227,12 @@ def _add_reviews(rng, old, new) -> None:
     )
 
 
-def _plant(rng, old, new, reference, incidents: int, kinds) -> tuple[list, list, list]:
-    """``incidents`` listings, drawn among those each kind can happen to,
-    changed in ``new``: their rows, factors and what was done."""
+def _plant(
+    rng, old, new, reference, incidents: int, kinds, taken=None
+) -> tuple[list, list, list]:
+    """``incidents`` listings, drawn among those each kind can happen to and
+    not ``taken`` (a mask, updated), changed in ``new``: their rows, factors
+    and what was done."""
     n = len(new)
     reviews = old["review_count"].fillna(0)
     eligible = {
@@ -152,7 +244,7 @@ def _plant(rng, old, new, reference, incidents: int, kinds) -> tuple[list, list,
         "review_quality": reviews.to_numpy() >= 20,
         "favorites_cart": (old["favorites"] + old["add_to_cart"]).to_numpy() >= 20,
     }
-    taken = np.zeros(n, dtype=bool)
+    taken = np.zeros(n, dtype=bool) if taken is None else taken
     rows, factors, whats = [], [], []
     for i in range(incidents):
         factor = kinds[i % len(kinds)]

@@ -91,3 +91,24 @@ def test_report_names_listings_and_refuses_an_unknown_one(
     assert "no listing with id 'NO-SUCH-ID'" in missing.stderr
     assert "Traceback" not in missing.output
     assert out.read_text(encoding="utf-8") == page  # the report before, untouched
+
+
+def test_report_history_draws_the_median_and_a_sparkline_per_flag(tmp_path):
+    from ranking.sim import weeks
+
+    chain = weeks(simulate(600, seed=4), count=4, incidents=3, leaks=0, seed=4)
+    days = tmp_path / "days"
+    days.mkdir()
+    for i, export in enumerate(chain.exports):
+        writers.write_table(export, days / f"day-{i}.csv")
+    out = tmp_path / "report.html"
+    from ranking.present.report import report
+
+    report(days / "day-3.csv", out, history=[days], lang="en")
+    page = out.read_text(encoding="utf-8")
+    assert 'data-history="median"' in page
+    cards = re.findall(r'data-listing-history="([^"]+)"', page)
+    assert set(chain.incidents["listing_id"]) <= set(cards)
+    # Each flagged step ringed on its listing's line.
+    assert page.count("data-step=") == len(cards)
+    assert not re.search(r'(src|href)="https?:', page)
