@@ -599,6 +599,44 @@ TEXT: dict[str, tuple[str, str]] = {
         "model's view moved ({factor})",
         "商品自身信号未变；是类目基准或标题模型的判断变了（{factor}）",
     ),
+    # ---- what-if
+    "whatif.missing_room": (
+        "no weight reaches rank {target}: passing every tracked rival above it "
+        "still leaves it at rank {floor}; the fixes reach rank {best}",
+        "任何权重都到不了第 {target} 名：超过排在它前面的所有跟踪对手也只到第 "
+        "{floor} 名；修复能到第 {best} 名",
+    ),
+    "whatif.missing_weight": (
+        "rank {target} needs weight {needed:.1f}; the fixes together reach at "
+        "most {weight:.1f} ({short:.1f} short), rank {best}",
+        "第 {target} 名需要权重 {needed:.1f}；修复合起来最多到 {weight:.1f}"
+        "（差 {short:.1f}），第 {best} 名",
+    ),
+    "whatif.plan_head": (
+        "{listing}: weight {weight:.1f}; to reach rank {target} (effort in "
+        "--effort units):",
+        "{listing}: 权重 {weight:.1f}；要到第 {target} 名（投入按 --effort 单位）:",
+    ),
+    "whatif.plan_keyword": (
+        "  {keyword}: rank now {now} (seen {observed})",
+        "  {keyword}: 现排名 {now}（观测 {observed}）",
+    ),
+    "whatif.plan_reached": (
+        "    reached with {fixes}, effort {effort:g} → weight {weight:.1f}, "
+        "rank {rank}",
+        "    做 {fixes}，投入 {effort:g} → 权重 {weight:.1f}，第 {rank} 名",
+    ),
+    "whatif.plan_already": (
+        "    already there: no fix needed",
+        "    已经达到：无需修复",
+    ),
+    "whatif.plan_unreached": (
+        "    not reachable: best {fixes}, effort {effort:g} → weight {weight:.1f}, "
+        "rank {rank}; {missing}",
+        "    达不到：最好是 {fixes}，投入 {effort:g} → 权重 {weight:.1f}，"
+        "第 {rank} 名；{missing}",
+    ),
+    "whatif.no_fix": ("no fix", "不做修复"),
 }
 
 

@@ -84,7 +84,7 @@ def listing_report(
     what-if values; ``rows``: the export's rows of several listings already
     looked up, so that cards of many listings read a streamed export once).
     The report's listing cards come from here too."""
-    wanted, row = _listing_row(prepared, listing_id, export_path, rows)
+    wanted, row = listing_row(prepared, listing_id, export_path, rows)
     scored = prepared.score(row)
     at = row.index[0]
     applied = fixes.apply_fixes(prepared, scored)
@@ -120,7 +120,7 @@ def listing_report(
     return report
 
 
-def _listing_row(prepared, listing_id: str, export_path, rows):
+def listing_row(prepared, listing_id: str, export_path, rows):
     """The listing's id as the export writes ids, and its row (from ``rows``
     when given, else looked up in the prepared export); an unknown id is
     refused with the export's name and size."""

@@ -576,3 +576,48 @@ def _visible_loss(keyword: dict) -> bool:
     if isinstance(now, str):  # ">48": below the tracked top now
         return keyword["rank_at_old_weight"] <= int(now.lstrip(">"))
     return keyword["positions_lost"] > 0
+
+
+def plan_fixes(names, lang: str) -> str:
+    """A plan's fixes as a person reads them (``no fix`` for none)."""
+    if not names:
+        return say("whatif.no_fix", lang)
+    return say("list.join", lang).join(factor_word(f, lang) for f in names)
+
+
+def render_plan(result: dict, lang: str = "en") -> str:
+    """``audit --target-rank``: per keyword, the least-effort fixes reaching
+    the rank, their joint weight and rank, or what is missing."""
+    lines = [
+        say(
+            "whatif.plan_head",
+            lang,
+            listing=result["listing_id"],
+            weight=result["weight"],
+            target=result["target_rank"],
+        )
+    ]
+    for plan in result["plans"]:
+        lines.append(
+            say(
+                "whatif.plan_keyword",
+                lang,
+                keyword=plan["keyword"],
+                now=plan["expected_rank_now"],
+                observed=plan["observed_rank"],
+            )
+        )
+        words = {
+            "fixes": plan_fixes(plan["fixes"], lang),
+            "effort": plan["effort"],
+            "weight": plan["expected_weight"],
+            "rank": plan["expected_rank"],
+        }
+        if plan["reached"] and not plan["fixes"]:
+            lines.append(say("whatif.plan_already", lang))
+        elif plan["reached"]:
+            lines.append(say("whatif.plan_reached", lang, **words))
+        else:
+            missing = in_language(plan["missing"], lang)
+            lines.append(say("whatif.plan_unreached", lang, missing=missing, **words))
+    return "\n".join(lines)
