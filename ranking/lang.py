@@ -637,6 +637,95 @@ TEXT: dict[str, tuple[str, str]] = {
         "第 {rank} 名；{missing}",
     ),
     "whatif.no_fix": ("no fix", "不做修复"),
+    "whatif.title": ("What if", "假如"),
+    "whatif.help": (
+        "Change a signal: the weight, waterfall, blockers, rank per keyword and "
+        "the plan are recomputed here, as `ranking audit --what-if` computes "
+        "them (no network)",
+        "改一个信号: 权重、瀑布图、卡点、各关键词排名和方案都在本页重新计算，与 "
+        "`ranking audit --what-if` 的结果相同（无需联网）",
+    ),
+    "whatif.reset": ("reset to today's values", "恢复今天的数值"),
+    "whatif.expected": ("expected", "预计排名"),
+    "whatif.card_reached": (
+        "to reach top {top} for {keyword}: {fixes} (effort {effort:g}) → weight "
+        "{weight:.1f}, rank {rank}",
+        "要进 {keyword} 前 {top} 名: {fixes}（投入 {effort:g}）→ 权重 {weight:.1f}，"
+        "第 {rank} 名",
+    ),
+    "whatif.card_unreached": (
+        "top {top} for {keyword} is out of reach: the best is {fixes} (effort "
+        "{effort:g}) → weight {weight:.1f}, rank {rank}",
+        "{keyword} 前 {top} 名够不到: 最好是 {fixes}（投入 {effort:g}）→ 权重 "
+        "{weight:.1f}，第 {rank} 名",
+    ),
+    "whatif.card_already": (
+        "already in the top {top} for {keyword} (rank {rank})",
+        "已在 {keyword} 前 {top} 名（第 {rank} 名）",
+    ),
+    "whatif.bad_number": (
+        "--what-if {name}={written}: {name} is '{value}', expected a number such "
+        "as 1,234 or {wan}",
+        "--what-if {name}={written}: {name} 是 '{value}'，应为数字，如 1,234 或 {wan}",
+    ),
+    "whatif.bad_count": (
+        "--what-if {name}={written}: {name} is {value}, expected a count ≥ 0",
+        "--what-if {name}={written}: {name} 是 {value}，应为 ≥ 0 的数量",
+    ),
+    "whatif.bad_amount": (
+        "--what-if {name}={written}: {name} is {value}, expected an amount ≥ 0",
+        "--what-if {name}={written}: {name} 是 {value}，应为 ≥ 0 的金额",
+    ),
+    "whatif.bad_big": (
+        "--what-if {name}={written}: {name} is {value}, above 1,000,000,000,000",
+        "--what-if {name}={written}: {name} 是 {value}，超过 1,000,000,000,000",
+    ),
+    "whatif.bad_rating": (
+        "--what-if {name}={written}: {name} is {value}, expected 1-5{hint}",
+        "--what-if {name}={written}: {name} 是 {value}，应在 1-5 之间{hint}",
+    ),
+    "whatif.hint_10": (" (is it ×10?)", "（是否乘了10？）"),
+    "whatif.hint_100": (
+        " (is it ×100? then write every value so)",
+        "（是否乘了100？那就每个值都这样写）",
+    ),
+    "whatif.bad_share": (
+        "--what-if {name}={written}: {name} is {value}, expected 0-1 (write 3.5% "
+        "for a percentage)",
+        "--what-if {name}={written}: {name} 是 {value}，应在 0-1 之间（百分比写成 "
+        "3.5%）",
+    ),
+    "whatif.bad_yes_no": (
+        "--what-if {name}={written}: {name} is '{value}', expected yes/no (1/0, "
+        "{shi_fou})",
+        "--what-if {name}={written}: {name} 是 '{value}'，应为 yes/no（1/0, "
+        "{shi_fou}）",
+    ),
+    "whatif.empty": (
+        "--what-if {name}=: {name} is empty; allowed: {allowed}",
+        "--what-if {name}=: {name} 为空；允许: {allowed}",
+    ),
+    "whatif.allowed.count": (
+        "a count ≥ 0 such as 1,234 or {wan}",
+        "≥ 0 的数量，如 1,234 或 {wan}",
+    ),
+    "whatif.allowed.money": (
+        "an amount ≥ 0 such as ¥12.5 or 1,234.56",
+        "≥ 0 的金额，如 ¥12.5 或 1,234.56",
+    ),
+    "whatif.allowed.score": ("a rating from 1 to 5", "1 到 5 的评分"),
+    "whatif.allowed.dsr": (
+        "a DSR score from 1 to 5 (or ×100: 100-500)",
+        "1 到 5 的 DSR 分（或乘100: 100-500）",
+    ),
+    "whatif.allowed.share": (
+        "a share from 0 to 1, or a percentage such as 3.5%",
+        "0 到 1 的比例，或百分比如 3.5%",
+    ),
+    "whatif.allowed.bool": (
+        "yes/no (1/0, {shi_fou})",
+        "yes/no（1/0, {shi_fou}）",
+    ),
 }
 
 

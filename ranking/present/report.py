@@ -30,14 +30,16 @@ from ranking.engines.outputs import (
     output_columns,
     scored_frame,
 )
+from ranking.explain import placement
 from ranking.explain.audit import listing_report
 from ranking.explain.diff import diff
+from ranking.explain.whatif import card_data, page_data
 from ranking.lang import factor_word, say, signal_word
 from ranking.model.cliff_lines import card_lines
 from ranking.model.drift import absent_note, message, shifts_of
 from ranking.model.features import FACTORS
 from ranking.model.workspace import Workspace
-from ranking.present import svg
+from ranking.present import svg, whatif
 from ranking.present.render import costed, trust_lines
 from ranking.reading.export import read_ranks
 from ranking.reading.values import id_text
@@ -104,6 +106,7 @@ def report(
             "drift": message(shifts, str(workspace.model_dir), lang),
             "drift_note": absent_note(shifts, lang),
             "made": dt.date.today().isoformat(),
+            "whatif": page_data(prepared),
         },
         lang,
     )
@@ -164,6 +167,12 @@ def listing_card(
         after = prepared.model.to_weight(np.array([level]))[0]
         steps.append((factor, float(after - before)))
     card["waterfall"] = {"start": start, "steps": steps}
+    rivals = (
+        placement.keyword_rivals(prepared, ranks, card["listing_id"])
+        if ranks is not None
+        else []
+    )
+    card["whatif"] = card_data(prepared, scored, scored.data.index[0], rivals)
     return card
 
 
@@ -233,7 +242,7 @@ def render(content: dict, lang: str) -> str:
         + "</p>",
         *[f'<p class="warn">{_e(line)}</p>' for line in content["drift"]],
         _overview(table, lang),
-        _cards(content["cards"], lang),
+        _cards(content["cards"], lang, content.get("whatif")),
     ]
     if content["diff"] is not None:
         parts.append(_drops(content["diff"], content["old"], lang))
@@ -245,9 +254,10 @@ def render(content: dict, lang: str) -> str:
     return (
         f'<!DOCTYPE html><html lang="{html_lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{_e(say('report.title', lang))}</title><style>{STYLE}</style>"
+        f"<title>{_e(say('report.title', lang))}</title>"
+        f"<style>{STYLE}{whatif.STYLE}</style>"
         "</head><body><main>" + "\n".join(parts) + f"</main><script>{SCRIPT}"
-        "</script></body></html>\n"
+        f"{whatif.SCRIPT}</script></body></html>\n"
     )
 
 
@@ -325,16 +335,19 @@ def _histogram_panel(name: str, weights: pd.Series, lang: str) -> str:
     )
 
 
-def _cards(cards: list[dict], lang: str) -> str:
+def _cards(cards: list[dict], lang: str, shared: dict | None = None) -> str:
     out = [f"<h2>{_e(say('report.cards', lang))}</h2>"]
     for card in cards:
-        out.append(_card_html(card, lang))
+        out.append(_card_html(card, lang, shared))
+    if shared is not None and cards:
+        out.append(whatif.page_block(shared, lang))
     return "\n".join(out)
 
 
-def _card_html(card: dict, lang: str) -> str:
+def _card_html(card: dict, lang: str, shared: dict | None = None) -> str:
     """One listing's card: its weight and waterfall, blockers, fixes, notes
-    and keyword ranks."""
+    and keyword ranks; with the page's what-if data (``shared``), its
+    what-if inputs, recomputed in the page."""
     fall = card["waterfall"]
     chart = svg.waterfall(
         (say("report.typical", lang), fall["start"]),
@@ -345,10 +358,11 @@ def _card_html(card: dict, lang: str) -> str:
     blockers, fixes = _card_items(card, lang)
     keywords = _card_keywords(card["keywords"], lang) if card.get("keywords") else ""
     unknown = ", ".join(signal_word(n, lang) for n in card["unknown_signals"])
+    asked = shared is not None and "whatif" in card
     return (
-        '<div class="card">'
+        f'<div class="card" data-listing="{_e(card["listing_id"])}">'
         f"<h3>{_e(card['listing_id'])} · {_e(card.get('title') or '')}</h3>"
-        f'<p><span class="big">{card["weight"]:.1f}</span> / 100 · '
+        f'<p><span class="big" data-weight>{card["weight"]:.1f}</span> / 100 · '
         + _e(
             say(
                 "report.card_line",
@@ -367,10 +381,12 @@ def _card_html(card: dict, lang: str) -> str:
             if unknown
             else ""
         )
-        + f'<div class="grid"><div>{chart}</div><div style="flex:1;min-width:320px">'
+        + f'<div class="grid"><div data-waterfall>{chart}</div>'
+        + '<div style="flex:1;min-width:320px">'
         + (
-            f"<h3>{_e(say('audit.blockers', lang))}</h3><ul>{blockers}</ul>"
-            if blockers
+            f"<h3>{_e(say('audit.blockers', lang))}</h3>"
+            f"<ul data-blockers>{blockers}</ul>"
+            if blockers or asked
             else ""
         )
         + f"<h3>{_e(say('report.fixes', lang))}</h3>"
@@ -378,6 +394,7 @@ def _card_html(card: dict, lang: str) -> str:
         + "".join(f'<p class="small">{_e(n)}</p>' for n in card.get("notes", []))
         + "</div></div>"
         + keywords
+        + (whatif.card_block(card["whatif"], shared, lang) if asked else "")
         + "</div>"
     )
 
