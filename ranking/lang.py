@@ -617,6 +617,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "--effort units):",
         "{listing}: 权重 {weight:.1f}；要到第 {target} 名（投入按 --effort 单位）:",
     ),
+    "whatif.plan_from": (
+        "  starting from the what-if {changes}: weight {weight:.1f}",
+        "  从假如 {changes} 出发: 权重 {weight:.1f}",
+    ),
     "whatif.plan_keyword": (
         "  {keyword}: rank now {now} (seen {observed})",
         "  {keyword}: 现排名 {now}（观测 {observed}）",

@@ -288,7 +288,8 @@ def evaluate(
     "--target-rank",
     type=click.IntRange(min=1),
     help="With --ranks: the least-effort set of fixes whose expected rank "
-    "reaches this one (per keyword the listing was seen on).",
+    "reaches this one (per keyword the listing was seen on; after any "
+    "--what-if).",
 )
 @click.option("--keyword", help="With --target-rank: only this keyword.")
 @ordering_options
@@ -335,6 +336,7 @@ def audit(
             model_dir=model_dir,
             sets=sets,
             images_root=images_root,
+            what_if=what_if,
         )
         show(result, output_format, render.render_plan, lang, model_dir)
         return

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ranking.errors import RankingError
 from ranking.explain import fixes, placement
-from ranking.explain.audit import listing_row
+from ranking.explain.audit import listing_row, parse_what_if
 from ranking.lang import Said
 from ranking.model.drift import shifts_of
 from ranking.model.workspace import Workspace
@@ -118,35 +118,32 @@ def candidate_sets(
     )
 
 
-def fixable(prepared, scored, at) -> list[str]:
-    """The factors whose fix changes the listing: alone, or after a category
-    move (which sets the other fixes new targets)."""
-    rows = pd.Index([at])
-    alone = {f for f in fixes.FIXES if fixes.apply(prepared, scored, rows, [f]).fixes}
+def fixable(prepared, scored, at, changes: dict | None = None) -> list[str]:
+    """The factors whose fix changes the listing (after the what-if
+    ``changes``): alone, or after a category move (which sets the other
+    fixes new targets)."""
+    singles = [(f,) for f in fixes.FIX_ORDER] + [tuple(fixes.FIX_ORDER)]
+    done = fixes.apply_sets(prepared, scored, at, singles, changes)
+    alone = {f for applied, _ in done[:-1] for f in applied}
     if "category_fit" in alone:
-        moved = fixes.apply(prepared, scored, rows, list(fixes.FIXES)).fixes
-        alone |= set(moved)
+        alone |= set(done[-1][0])
     return [f for f in fixes.FIX_ORDER if f in alone]
 
 
 def evaluate_sets(
-    prepared, scored, at, sets: list[tuple[str, ...]]
+    prepared, scored, at, sets: list[tuple[str, ...]], changes: dict | None = None
 ) -> dict[tuple[str, ...], float]:
     """Each set's joint weight (all its fixes applied together through the
-    fix engine), the listing's own weight for the empty set. A set in which
-    some fix changes nothing is the same as a cheaper one and is left out."""
-    rows = pd.Index([at])
-    now = float(scored.weight[at])
-    out: dict[tuple[str, ...], float] = {}
-    for chosen in sets:
-        if not chosen:
-            out[chosen] = now
-            continue
-        effect = fixes.apply(prepared, scored, rows, list(chosen))
-        if len(effect.fixes) < len(chosen):
-            continue
-        out[chosen] = float(effect.weight[at])
-    return out
+    fix engine, after the what-if ``changes``; every set in one batched
+    pass, :func:`ranking.explain.fixes.apply_sets`), the listing's weight
+    with the changes alone for the empty set. A set in which some fix
+    changes nothing is the same as a cheaper one and is left out."""
+    done = fixes.apply_sets(prepared, scored, at, sets, changes)
+    return {
+        chosen: weight
+        for chosen, (applied, weight) in zip(sets, done, strict=True)
+        if len(applied) == len(chosen)
+    }
 
 
 def reach(
@@ -156,16 +153,19 @@ def reach(
     rivals: list[dict],
     target: int,
     effort: dict[str, float] | None = None,
+    changes: dict | None = None,
 ) -> list[Plan]:
     """One :class:`Plan` per keyword of ``rivals``
     (:func:`ranking.explain.placement.keyword_rivals`) for the listing at
     label ``at`` of ``scored``: the least-effort set of fixes whose expected
     rank reaches ``target``; when none does, the cheapest set reaching the
-    best rank there is, and what is missing."""
+    best rank there is, and what is missing. With what-if ``changes``, the
+    fixes start from the changed listing (ranks still move from today's
+    weight and observed rank, as ``--what-if`` moves them)."""
     effort = dict(effort or fixes.DEFAULT_EFFORT)
     now = float(scored.weight[at])
-    sets = candidate_sets(fixable(prepared, scored, at), effort)
-    weights = evaluate_sets(prepared, scored, at, sets)
+    sets = candidate_sets(fixable(prepared, scored, at, changes), effort)
+    weights = evaluate_sets(prepared, scored, at, sets, changes)
     return [plan_for(seen, now, target, weights, effort) for seen in rivals]
 
 
@@ -230,14 +230,17 @@ def target_plan(
     model_dir=None,
     sets=(),
     images_root=None,
+    what_if=(),
 ) -> dict:
     """What ``ranking audit ... --target-rank N [--keyword K]`` shows: the
     listing's weight and, per keyword it was seen on (or ``keyword`` alone),
-    its :class:`Plan` as data. Export paths are opened as a cached
+    its :class:`Plan` as data; ``what_if``: ``COLUMN=VALUE`` items the
+    fixes start from (as the report card's inputs). Export paths are opened as a cached
     :class:`Workspace` with ``model_dir``, ``sets`` and ``images_root``, as
     :func:`ranking.explain.audit.audit` does."""
     if target < 1:
         raise TargetError(f"--target-rank {target}: expected a rank 1, 2, ...")
+    changes = parse_what_if(what_if)  # a bad value fails before any work
     workspace = Workspace.of(
         workspace, model_dir, sets=sets, images_root=images_root, cached=True
     )
@@ -261,8 +264,8 @@ def target_plan(
             f"{ranks_path}: listing {wanted} was not seen on any keyword; "
             "--target-rank needs its rank for at least one"
         )
-    plans = reach(prepared, scored, at, rivals, target, effort)
-    return {
+    plans = reach(prepared, scored, at, rivals, target, effort, changes)
+    result = {
         "listing_id": wanted,
         "weight": round(float(scored.weight[at]), 2),
         "target_rank": target,
@@ -270,3 +273,13 @@ def target_plan(
         "plans": [p.to_data() for p in plans],
         "drift": shifts_of(prepared),
     }
+    if changes:
+        effect = fixes.apply(prepared, scored, pd.Index([at]), changes=changes)
+        result["what_if"] = {
+            "changes": {
+                name: f"{value:g}" if isinstance(value, float) else str(value)
+                for name, value in changes.items()
+            },
+            "weight": round(float(effect.weight[at]), 2),
+        }
+    return result

@@ -597,6 +597,16 @@ def render_plan(result: dict, lang: str = "en") -> str:
             target=result["target_rank"],
         )
     ]
+    if result.get("what_if"):
+        changes = ", ".join(f"{k}={v}" for k, v in result["what_if"]["changes"].items())
+        lines.append(
+            say(
+                "whatif.plan_from",
+                lang,
+                changes=changes,
+                weight=result["what_if"]["weight"],
+            )
+        )
     for plan in result["plans"]:
         lines.append(
             say(

@@ -10,6 +10,7 @@ import pytest
 from browser import chromium_or_skip, open_page
 
 from ranking.explain.whatif import EDITABLE
+from ranking.lang import factor_word
 
 
 def _ranked_listings(ranks_path, count):
@@ -125,6 +126,20 @@ def test_page_recomputes_cards_as_audit_what_if(
                 k["keyword"]: k["expected_rank"] for k in audit["keywords"]
             }
             assert step["ranks"]
+        # The card's plan after the four changes is audit's, from them.
+        last = seen["steps"][-1]
+        what_if = [f"--what-if={k}={v}" for k, v in last["changes"].items()]
+        result = run_cli(
+            "audit", market_files["catalog"], listing, "--model", model_dir,
+            "--ranks", market_files["ranks"], *what_if, "--target-rank", 10,
+            "--format", "json",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        for plan in json.loads(result.output)["plans"]:
+            assert f"第 {plan['expected_rank']} 名" in last["plan"]
+            assert f"投入 {plan['effort']:g}" in last["plan"]
+            for factor in plan["fixes"]:
+                assert factor_word(factor, "zh") in last["plan"]
         # The CLI's message, in the report's language (Chinese here).
         assert (
             seen["bad"]
