@@ -651,6 +651,11 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "whatif.reset": ("reset to today's values", "恢复今天的数值"),
     "whatif.expected": ("expected", "预计排名"),
+    "whatif.today": (
+        "(what-if; today {weight:.1f}: the percentile, fixes and rank table "
+        "below are today's)",
+        "（假如；今天 {weight:.1f}: 下方的百分位、修复建议和排名表是今天的）",
+    ),
     "whatif.card_reached": (
         "to reach top {top} for {keyword}: {fixes} (effort {effort:g}) → weight "
         "{weight:.1f}, rank {rank}",

@@ -31,7 +31,7 @@ from ranking.engines.outputs import (
     scored_frame,
 )
 from ranking.explain import placement
-from ranking.explain.audit import listing_report
+from ranking.explain.audit import listing_report, listing_row
 from ranking.explain.diff import diff
 from ranking.explain.whatif import card_data, page_data
 from ranking.lang import factor_word, say, signal_word
@@ -150,12 +150,22 @@ def listing_card(
     points (largest first), to the listing's weight — exact, because each
     step is taken on the model's raw scale and only then made 0–100.
     ``rows``: as :func:`listing_report` takes them."""
-    card = listing_report(
-        prepared, listing_id, ranks, lang=lang, export_path=exports, rows=rows
+    wanted, row = listing_row(prepared, listing_id, exports, rows)
+    # Found once for the card's ranks and its what-if (a streamed export is
+    # read again to look the rivals up).
+    rivals = (
+        placement.keyword_rivals(prepared, ranks, wanted) if ranks is not None else []
     )
-    if rows is None:
-        rows = prepared.lookup([card["listing_id"]])
-    scored = prepared.score(rows[rows["listing_id"] == card["listing_id"]])
+    card = listing_report(
+        prepared,
+        listing_id,
+        ranks,
+        lang=lang,
+        export_path=exports,
+        rows=row,
+        rivals=rivals,
+    )
+    scored = prepared.score(row)
     deltas = prepared.factor_deltas(scored).iloc[0]
     raw = float(scored.raw[0])
     level = raw - float(deltas.sum())
@@ -167,11 +177,6 @@ def listing_card(
         after = prepared.model.to_weight(np.array([level]))[0]
         steps.append((factor, float(after - before)))
     card["waterfall"] = {"start": start, "steps": steps}
-    rivals = (
-        placement.keyword_rivals(prepared, ranks, card["listing_id"])
-        if ranks is not None
-        else []
-    )
     card["whatif"] = card_data(prepared, scored, scored.data.index[0], rivals)
     return card
 
@@ -362,7 +367,8 @@ def _card_html(card: dict, lang: str, shared: dict | None = None) -> str:
     return (
         f'<div class="card" data-listing="{_e(card["listing_id"])}">'
         f"<h3>{_e(card['listing_id'])} · {_e(card.get('title') or '')}</h3>"
-        f'<p><span class="big" data-weight>{card["weight"]:.1f}</span> / 100 · '
+        f'<p><span class="big" data-weight>{card["weight"]:.1f}</span> / 100 '
+        '<span class="small" data-today-note></span> · '
         + _e(
             say(
                 "report.card_line",

@@ -56,6 +56,7 @@ SCRIPT_TEXT = (
     "whatif.empty",
     "whatif.hint_10",
     "whatif.hint_100",
+    "whatif.today",
     "whatif.allowed.count",
     "whatif.allowed.money",
     "whatif.allowed.score",
@@ -583,6 +584,10 @@ SCRIPT = r"""
       var s = evaluate(card, v, fitOf(card, v.category));
       root.querySelector("[data-weight]").textContent = s.weight.toFixed(1);
       root.dataset.weightExact = String(s.weight);
+      var changed = inputs.some(function (i) { return i.value !== i.dataset.today; });
+      var note = root.querySelector("[data-today-note]");
+      if (note) note.textContent = changed ?
+        fmt(W["whatif.today"], { weight: card.weight }) : "";
       var fall = root.querySelector("[data-waterfall]");
       if (fall) fall.innerHTML = drawWaterfall(waterfall(s));
       var list = root.querySelector("[data-blockers]");
