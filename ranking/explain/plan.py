@@ -20,17 +20,13 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from ranking.errors import RankingError
+from ranking.errors import TargetRankError
 from ranking.explain import fixes, placement
 from ranking.explain.audit import listing_row, parse_what_if
 from ranking.lang import Said
 from ranking.model.drift import shifts_of
 from ranking.model.workspace import Workspace
 from ranking.reading.export import read_ranks
-
-
-class TargetError(RankingError):
-    """A ``--target-rank`` or ``--keyword`` that cannot be planned for."""
 
 
 @dataclass(frozen=True)
@@ -239,7 +235,7 @@ def target_plan(
     :class:`Workspace` with ``model_dir``, ``sets`` and ``images_root``, as
     :func:`ranking.explain.audit.audit` does."""
     if target < 1:
-        raise TargetError(f"--target-rank {target}: expected a rank 1, 2, ...")
+        raise TargetRankError(f"--target-rank {target}: expected a rank 1, 2, ...")
     changes = parse_what_if(what_if)  # a bad value fails before any work
     workspace = Workspace.of(
         workspace, model_dir, sets=sets, images_root=images_root, cached=True
@@ -254,13 +250,13 @@ def target_plan(
         seen = [s["keyword"] for s in rivals]
         rivals = [s for s in rivals if s["keyword"] == keyword]
         if not rivals:
-            raise TargetError(
+            raise TargetRankError(
                 f"--keyword {keyword}: listing {wanted} was not seen on it in "
                 f"{ranks_path}; its keywords are "
                 + (", ".join(map(str, seen)) or "none")
             )
     if not rivals:
-        raise TargetError(
+        raise TargetRankError(
             f"{ranks_path}: listing {wanted} was not seen on any keyword; "
             "--target-rank needs its rank for at least one"
         )
