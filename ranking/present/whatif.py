@@ -588,17 +588,23 @@ SCRIPT = r"""
       var note = root.querySelector("[data-today-note]");
       if (note) note.textContent = changed ?
         fmt(W["whatif.today"], { weight: card.weight }) : "";
+      var steps = waterfall(s), blocked = blockers(s), ranks = {};
       var fall = root.querySelector("[data-waterfall]");
-      if (fall) fall.innerHTML = drawWaterfall(waterfall(s));
+      if (fall) fall.innerHTML = drawWaterfall(steps);
       var list = root.querySelector("[data-blockers]");
-      if (list) list.innerHTML = blockers(s).map(function (b) {
+      if (list) list.innerHTML = blocked.map(function (b) {
         return '<li class="blocker">' + esc(W.factors[b.factor]) + " −" +
           b.cost.toFixed(1) + ": " + esc(b.message) + "</li>"; }).join("");
       card.keywords.forEach(function (seen) {
+        ranks[seen.keyword] = expectedRank(seen, card.weight, s.weight);
         box.querySelectorAll("[data-rank]").forEach(function (cell) {
           if (cell.dataset.rank === seen.keyword)
-            cell.textContent = expectedRank(seen, card.weight, s.weight); });
+            cell.textContent = ranks[seen.keyword]; });
       });
+      // The numbers as data, for tools reading the page (and its tests).
+      root.dataset.result = JSON.stringify({ weight: s.weight, waterfall: steps,
+        blockers: blocked.map(function (b) { return [b.factor, b.cost]; }),
+        ranks: ranks });
       var plan = box.querySelector("[data-plan]");
       plan.innerHTML = plans(card, v, card.weight).map(function (p) {
         return "<p>" + esc(planText(p)) + "</p>"; }).join("");

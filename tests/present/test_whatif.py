@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from browser import chromium_or_skip, open_page
 
+from ranking.explain import blockers, fixes
+from ranking.explain.audit import parse_what_if
 from ranking.explain.whatif import EDITABLE
 from ranking.lang import factor_word
+from ranking.model.workspace import Workspace
 
 
 def _ranked_listings(ranks_path, count):
@@ -37,6 +41,34 @@ def _read(card) -> dict:
         },
         "error": card.query_selector("[data-error]").inner_text(),
         "plan": card.query_selector("[data-plan]").inner_text(),
+        "result": json.loads(card.get_attribute("data-result")),
+    }
+
+
+def _by_python(prepared, listing, changes) -> dict:
+    """The card's waterfall and blockers after ``changes`` (``COLUMN=VALUE``),
+    from the library: the changed row scored whole, as a card is drawn."""
+    row = prepared.lookup([listing])
+    scored = prepared.score(row)
+    at = row.index[0]
+    what_if = parse_what_if([f"{k}={v}" for k, v in changes.items()])
+    changed = fixes.apply(prepared, scored, pd.Index([at]), changes=what_if).changed
+    after = prepared.score(changed)
+    deltas = prepared.factor_deltas(after).iloc[0]
+    raw = float(after.raw[0])
+    to_weight = prepared.model.to_weight
+    moves, level = {}, raw - float(deltas.sum())
+    start = float(to_weight(np.array([level]))[0])
+    for factor in deltas.abs().sort_values(ascending=False).index:
+        before = float(to_weight(np.array([level]))[0])
+        level += float(deltas[factor])
+        moves[factor] = float(to_weight(np.array([level]))[0]) - before
+    costs = blockers.blocker_costs(after, prepared.profile, prepared.model).iloc[0]
+    return {
+        "weight": float(after.weight.iloc[0]),
+        "start": start,
+        "moves": moves,
+        "blockers": {f: float(c) for f, c in costs.items() if pd.notna(c)},
     }
 
 
@@ -108,6 +140,8 @@ def test_page_recomputes_cards_as_audit_what_if(
         return seen
 
     visit = open_page(out, tmp_path / "shot.png", chromium=chromium, act=act)
+    prepared = Workspace.open(market_files["catalog"], model_dir, cached=True).prepared
+    blocked = set()
     assert visit.console_errors == []
     assert visit.requests == []
     for listing, seen in visit.acted.items():
@@ -126,6 +160,20 @@ def test_page_recomputes_cards_as_audit_what_if(
                 k["keyword"]: k["expected_rank"] for k in audit["keywords"]
             }
             assert step["ranks"]
+            # The waterfall and blockers drawn are the library's for that row.
+            expected = _by_python(prepared, listing, step["changes"])
+            result = step["result"]
+            assert result["weight"] == pytest.approx(expected["weight"], abs=1e-4)
+            assert result["waterfall"]["start"] == pytest.approx(
+                expected["start"], abs=1e-4
+            )
+            drawn = dict(result["waterfall"]["steps"])
+            assert list(drawn) == list(expected["moves"])  # largest first
+            assert drawn == pytest.approx(expected["moves"], abs=1e-4)
+            assert {f: c for f, c in result["blockers"]} == pytest.approx(
+                expected["blockers"], abs=1e-4
+            )
+            blocked |= set(expected["blockers"])
         # The card's plan after the four changes is audit's, from them.
         last = seen["steps"][-1]
         what_if = [f"--what-if={k}={v}" for k, v in last["changes"].items()]
@@ -148,6 +196,7 @@ def test_page_recomputes_cards_as_audit_what_if(
         # The changes moved the card; reset brings today's values back.
         assert {step["exact"] for step in seen["steps"]} != {seen["reset"]["exact"]}
         plans.append((listing, seen["reset"]))
+    assert blocked  # some step had a blocker to compare
     # Reset: today's weight again, and the plan as audit --target-rank 10 says.
     checked = planned = 0
     for listing, now in plans:
