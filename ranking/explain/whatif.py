@@ -8,7 +8,7 @@ feature's inputs, transform and yardstick), the shapes' knots and terms, the
 0–100 scale, the learned cliffs, the catalog's yardsticks, mean terms and fix
 targets per category — and each card its listing's raw values, features and
 title → category fit for every category it may be moved to. A small script
-(:mod:`ranking.present.whatif`) evaluates them; a browser test holds it to
+(:mod:`ranking.present.whatif_page`) evaluates them; a browser test holds it to
 ``audit --what-if`` and ``audit --target-rank``.
 
 Page data is written once per page (every card shares the catalog's

@@ -39,7 +39,7 @@ from ranking.model.cliff_lines import card_lines
 from ranking.model.drift import absent_note, message, shifts_of
 from ranking.model.features import FACTORS
 from ranking.model.workspace import Workspace
-from ranking.present import svg, whatif
+from ranking.present import svg, whatif_page
 from ranking.present.render import costed, trust_lines
 from ranking.reading.export import read_ranks
 from ranking.reading.values import id_text
@@ -260,9 +260,9 @@ def render(content: dict, lang: str) -> str:
         f'<!DOCTYPE html><html lang="{html_lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{_e(say('report.title', lang))}</title>"
-        f"<style>{STYLE}{whatif.STYLE}</style>"
+        f"<style>{STYLE}{whatif_page.STYLE}</style>"
         "</head><body><main>" + "\n".join(parts) + f"</main><script>{SCRIPT}"
-        f"{whatif.SCRIPT}</script></body></html>\n"
+        f"{whatif_page.SCRIPT}</script></body></html>\n"
     )
 
 
@@ -345,7 +345,7 @@ def _cards(cards: list[dict], lang: str, shared: dict | None = None) -> str:
     for card in cards:
         out.append(_card_html(card, lang, shared))
     if shared is not None and cards:
-        out.append(whatif.page_block(shared, lang))
+        out.append(whatif_page.page_block(shared, lang))
     return "\n".join(out)
 
 
@@ -400,7 +400,7 @@ def _card_html(card: dict, lang: str, shared: dict | None = None) -> str:
         + "".join(f'<p class="small">{_e(n)}</p>' for n in card.get("notes", []))
         + "</div></div>"
         + keywords
-        + (whatif.card_block(card["whatif"], shared, lang) if asked else "")
+        + (whatif_page.card_block(card["whatif"], shared, lang) if asked else "")
         + "</div>"
     )
 
