@@ -58,6 +58,9 @@ demo: install
 	@echo
 	$(RANKING) audit data/catalog_backoffice.csv $(DEMO_LISTING) --ranks data/ranks.csv
 	@echo
+	$(RANKING) audit data/catalog_backoffice.csv $(DEMO_LISTING) --ranks data/ranks.csv \
+		--target-rank 10
+	@echo
 	$(RANKING) score data/catalog_backoffice.csv -o $(VENV)/demo_scored.xlsx
 	@echo
 	$(RANKING) report data/catalog_next_week.csv -o $(VENV)/demo_report.html \

@@ -15,6 +15,7 @@ from ranking.errors import (
     OutputError,
     RankingError,
     RejectedRowsError,
+    TargetRankError,
     TrainingError,
     UnknownListingError,
     WhatIfError,
@@ -38,6 +39,7 @@ _LAZY = {
     "train": "ranking.engines.training",
     "evaluate_model": "ranking.engines.training",
     "audit": "ranking.explain.audit",
+    "target_plan": "ranking.explain.plan",
     "score_catalog": "ranking.engines.local",
     "load_model": "ranking.model.persist",
 }
@@ -60,6 +62,7 @@ __all__ = [
     "RankingError",
     "Ranks",
     "RejectedRowsError",
+    "TargetRankError",
     "TrainingError",
     "UnknownListingError",
     "WhatIfError",
@@ -73,5 +76,6 @@ __all__ = [
     "score_catalog",
     "score_rows",
     "simulate",
+    "target_plan",
     "train",
 ]

@@ -29,6 +29,10 @@ class WhatIfError(RankingError):
     """A ``--what-if COLUMN=VALUE`` that cannot be applied."""
 
 
+class TargetRankError(RankingError):
+    """A ``--target-rank`` or ``--keyword`` that cannot be planned for."""
+
+
 class ModelFileError(RankingError):
     """A model directory is missing, altered, or made by another version."""
 

@@ -1106,6 +1106,27 @@ TEXT: dict[str, tuple[str, str]] = {
         "as >100 or {unranked}",
         "{name} 是 '{cell}'，应为名次 1、2、……，或截断的名次，例如 >100 或 {unranked}",
     ),
+    "error.history_one": (
+        "{path}: a history needs at least two exports (give several files, or a "
+        "folder holding them)",
+        "{path}: 历史至少需要两份导出（请给出多个文件，或一个装有它们的文件夹）",
+    ),
+    "error.target_rank": (
+        "--target-rank {target}: expected a rank 1, 2, ...",
+        "--target-rank {target}: 应为名次 1、2、……",
+    ),
+    "error.target_keyword": (
+        "--keyword {keyword}: listing {listing} was not seen on it in {path}; "
+        "its keywords are {keywords}",
+        "--keyword {keyword}: 商品 {listing} 在 {path} 中没有出现在这个关键词下；"
+        "它出现过的关键词: {keywords}",
+    ),
+    "error.target_unseen": (
+        "{path}: listing {listing} was not seen on any keyword; --target-rank "
+        "needs its rank for at least one",
+        "{path}: 商品 {listing} 没有出现在任何关键词下；--target-rank 至少需要它在一个"
+        "关键词下的排名",
+    ),
     "error.cell_empty": (
         "{name} is empty; allowed: {allowed}",
         "{name} 为空；可以写: {allowed}",
@@ -1196,6 +1217,142 @@ TEXT: dict[str, tuple[str, str]] = {
     "history.output": (
         "every listing's step, split by factor → {path}",
         "每个商品每期的变化（按因素拆分）→ {path}",
+    ),
+    # ---- what-if
+    "whatif.missing_room": (
+        "no weight reaches rank {target}: passing every tracked rival above it "
+        "still leaves it at rank {floor}; the fixes reach rank {best}",
+        "任何权重都到不了第 {target} 名：超过排在它前面的所有跟踪对手也只到第 "
+        "{floor} 名；修复能到第 {best} 名",
+    ),
+    "whatif.missing_weight": (
+        "rank {target} needs weight {needed:.1f}; the fixes together reach at "
+        "most {weight:.1f} ({short:.1f} short), rank {best}",
+        "第 {target} 名需要权重 {needed:.1f}；修复合起来最多到 {weight:.1f}"
+        "（差 {short:.1f}），第 {best} 名",
+    ),
+    "whatif.plan_head": (
+        "{listing}: weight {weight:.1f}; to reach rank {target} (effort in "
+        "--effort units):",
+        "{listing}: 权重 {weight:.1f}；要到第 {target} 名（投入按 --effort 单位）:",
+    ),
+    "whatif.plan_from": (
+        "  starting from the what-if {changes}: weight {weight:.1f}",
+        "  从假如 {changes} 出发: 权重 {weight:.1f}",
+    ),
+    "whatif.plan_keyword": (
+        "  {keyword}: rank now {now} (seen {observed})",
+        "  {keyword}: 现排名 {now}（观测 {observed}）",
+    ),
+    "whatif.plan_reached": (
+        "    reached with {fixes}, effort {effort:g} → weight {weight:.1f}, "
+        "rank {rank}",
+        "    做 {fixes}，投入 {effort:g} → 权重 {weight:.1f}，第 {rank} 名",
+    ),
+    "whatif.plan_already": (
+        "    already there: no fix needed",
+        "    已经达到：无需修复",
+    ),
+    "whatif.plan_unreached": (
+        "    not reachable: best {fixes}, effort {effort:g} → weight {weight:.1f}, "
+        "rank {rank}; {missing}",
+        "    达不到：最好是 {fixes}，投入 {effort:g} → 权重 {weight:.1f}，"
+        "第 {rank} 名；{missing}",
+    ),
+    "whatif.no_fix": ("no fix", "不做修复"),
+    "whatif.title": ("What if", "假如"),
+    "whatif.help": (
+        "Change a signal: the weight, waterfall, blockers, rank per keyword and "
+        "the plan are recomputed here, as `ranking audit --what-if` computes "
+        "them (no network)",
+        "改一个信号: 权重、瀑布图、卡点、各关键词排名和方案都在本页重新计算，与 "
+        "`ranking audit --what-if` 的结果相同（无需联网）",
+    ),
+    "whatif.reset": ("reset to today's values", "恢复今天的数值"),
+    "whatif.expected": ("expected", "预计排名"),
+    "whatif.today": (
+        "(what-if; today {weight:.1f}: the percentile, fixes and rank table "
+        "below are today's)",
+        "（假如；今天 {weight:.1f}: 下方的百分位、修复建议和排名表是今天的）",
+    ),
+    "whatif.card_reached": (
+        "to reach top {top} for {keyword}: {fixes} (effort {effort:g}) → weight "
+        "{weight:.1f}, rank {rank}",
+        "要进 {keyword} 前 {top} 名: {fixes}（投入 {effort:g}）→ 权重 {weight:.1f}，"
+        "第 {rank} 名",
+    ),
+    "whatif.card_unreached": (
+        "top {top} for {keyword} is out of reach: the best is {fixes} (effort "
+        "{effort:g}) → weight {weight:.1f}, rank {rank}",
+        "{keyword} 前 {top} 名够不到: 最好是 {fixes}（投入 {effort:g}）→ 权重 "
+        "{weight:.1f}，第 {rank} 名",
+    ),
+    "whatif.card_already": (
+        "already in the top {top} for {keyword} (rank {rank})",
+        "已在 {keyword} 前 {top} 名（第 {rank} 名）",
+    ),
+    "whatif.bad_number": (
+        "--what-if {name}={written}: {name} is '{value}', expected a number such "
+        "as 1,234 or {wan}",
+        "--what-if {name}={written}: {name} 是 '{value}'，应为数字，如 1,234 或 {wan}",
+    ),
+    "whatif.bad_count": (
+        "--what-if {name}={written}: {name} is {value}, expected a count ≥ 0",
+        "--what-if {name}={written}: {name} 是 {value}，应为 ≥ 0 的数量",
+    ),
+    "whatif.bad_amount": (
+        "--what-if {name}={written}: {name} is {value}, expected an amount ≥ 0",
+        "--what-if {name}={written}: {name} 是 {value}，应为 ≥ 0 的金额",
+    ),
+    "whatif.bad_big": (
+        "--what-if {name}={written}: {name} is {value}, above 1,000,000,000,000",
+        "--what-if {name}={written}: {name} 是 {value}，超过 1,000,000,000,000",
+    ),
+    "whatif.bad_rating": (
+        "--what-if {name}={written}: {name} is {value}, expected 1-5{hint}",
+        "--what-if {name}={written}: {name} 是 {value}，应在 1-5 之间{hint}",
+    ),
+    "whatif.hint_10": (" (is it ×10?)", "（是否乘了10？）"),
+    "whatif.hint_100": (
+        " (is it ×100? then write every value so)",
+        "（是否乘了100？那就每个值都这样写）",
+    ),
+    "whatif.bad_share": (
+        "--what-if {name}={written}: {name} is {value}, expected 0-1 (write 3.5% "
+        "for a percentage)",
+        "--what-if {name}={written}: {name} 是 {value}，应在 0-1 之间（百分比写成 "
+        "3.5%）",
+    ),
+    "whatif.bad_yes_no": (
+        "--what-if {name}={written}: {name} is '{value}', expected yes/no (1/0, "
+        "{shi_fou})",
+        "--what-if {name}={written}: {name} 是 '{value}'，应为 yes/no（1/0, "
+        "{shi_fou}）",
+    ),
+    "whatif.empty": (
+        "--what-if {name}=: {name} is empty; allowed: {allowed}",
+        "--what-if {name}=: {name} 为空；允许: {allowed}",
+    ),
+    "whatif.allowed.count": (
+        "a count ≥ 0 such as 1,234 or {wan}",
+        "≥ 0 的数量，如 1,234 或 {wan}",
+    ),
+    "whatif.allowed.money": (
+        "an amount ≥ 0 such as ¥12.5 or 1,234.56",
+        "≥ 0 的金额，如 ¥12.5 或 1,234.56",
+    ),
+    "whatif.allowed.score": ("a rating from 1 to 5", "1 到 5 的评分"),
+    "whatif.allowed.dsr": (
+        "a DSR score from 1 to 5 (or ×100: 100-500)",
+        "1 到 5 的 DSR 分（或乘100: 100-500）",
+    ),
+    "whatif.allowed.share": (
+        "a share from 0 to 1, or a percentage such as 3.5%",
+        "0 到 1 的比例，或百分比如 3.5%",
+    ),
+    "whatif.allowed.bool": (
+        "yes/no (1/0, {shi_fou})",
+        "yes/no（1/0, {shi_fou}）",
     ),
 }
 

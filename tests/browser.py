@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,8 @@ class PageVisit:
     title: str
     console_errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    #: What ``act`` returned, when given.
+    acted: object = None
 
 
 def find_chromium() -> str | None:
@@ -88,6 +91,7 @@ def open_page(
     *,
     chromium: str | None = None,
     timeout_ms: int = 15_000,
+    act: Callable[[object], object] | None = None,
 ) -> PageVisit:
     """Load `html_path` in headless Chromium and screenshot the whole page.
 
@@ -96,6 +100,10 @@ def open_page(
     uncaught errors, unhandled rejections included, go in `console_errors`;
     every request other than the page's own load, http(s), ws(s) or file:, in
     page, frame or worker, goes in `requests` (and is refused).
+    `act`, when given, is called with the loaded Playwright page before the
+    screenshot (to type into inputs, click, read what changed); what it
+    returns is the visit's `acted`. Requests and errors it causes are
+    recorded like the load's.
     """
     from playwright.sync_api import sync_playwright
 
@@ -143,11 +151,16 @@ def open_page(
             page.on("pageerror", lambda e: errors.append(f"{e.name}: {e.message}"))
             page.goto(page_url, wait_until="load")
             page.wait_for_load_state("networkidle")
+            acted = act(page) if act is not None else None
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True)
             title = page.title()
         finally:
             browser.close()
     return PageVisit(
-        screenshot=screenshot, title=title, console_errors=errors, requests=requests
+        screenshot=screenshot,
+        title=title,
+        console_errors=errors,
+        requests=requests,
+        acted=acted,
     )

@@ -293,6 +293,14 @@ def evaluate(
     help="Re-score with a raw value changed (repeatable); other columns "
     "stay as they are.",
 )
+@click.option(
+    "--target-rank",
+    type=click.IntRange(min=1),
+    help="With --ranks: the least-effort set of fixes whose expected rank "
+    "reaches this one (per keyword the listing was seen on; after any "
+    "--what-if).",
+)
+@click.option("--keyword", help="With --target-rank: only this keyword.")
 @ordering_options
 @images_root_option
 @format_option
@@ -305,6 +313,8 @@ def audit(
     model_dir: Path,
     ranks: Path | None,
     what_if: tuple[str, ...],
+    target_rank: int | None,
+    keyword: str | None,
     by: str,
     effort: Path | None,
     images_root: Path | None,
@@ -317,8 +327,28 @@ def audit(
     Example:
       ranking audit catalog.csv 600123456789 --ranks ranks.csv
       ranking audit catalog.csv 600123456789 --what-if 主图视频=是
+      ranking audit catalog.csv 600123456789 --ranks ranks.csv --target-rank 10
     """
     from ranking.explain.audit import audit as audit_listing
+    from ranking.explain.plan import target_plan
+
+    if target_rank is not None or keyword is not None:
+        if target_rank is None or ranks is None:
+            raise click.UsageError("--target-rank needs --ranks (and --keyword it)")
+        result = target_plan(
+            export,
+            listing_id,
+            ranks,
+            target_rank,
+            keyword,
+            effort_table(effort),
+            model_dir=model_dir,
+            sets=sets,
+            images_root=images_root,
+            what_if=what_if,
+        )
+        show(result, output_format, render.render_plan, lang, model_dir)
+        return
 
     report = audit_listing(
         export,

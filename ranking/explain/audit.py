@@ -76,13 +76,16 @@ def listing_report(
     effort: dict[str, float] | None = None,
     export_path: str | Path | Sequence = "export",
     rows: pd.DataFrame | None = None,
+    rivals: list[dict] | None = None,
 ) -> dict:
     """One listing's audit against an export already prepared (``ranks``:
     as :func:`ranking.reading.export.read_ranks` gives them; ``changes``: parsed
     what-if values; ``rows``: the export's rows of several listings already
-    looked up, so that cards of many listings read a streamed export once).
+    looked up, so that cards of many listings read a streamed export once;
+    ``rivals``: the listing's keyword rivals already found, as
+    :func:`ranking.explain.placement.keyword_rivals` gives them).
     The report's listing cards come from here too."""
-    wanted, row = _listing_row(prepared, listing_id, export_path, rows)
+    wanted, row = listing_row(prepared, listing_id, export_path, rows)
     scored = prepared.score(row)
     at = row.index[0]
     applied = fixes.apply_fixes(prepared, scored)
@@ -106,9 +109,11 @@ def listing_report(
         "order": by,
         "drift": shifts_of(prepared),
     }
-    rivals = None
-    if ranks is not None:
-        rivals = placement.keyword_rivals(prepared, ranks, wanted)
+    if ranks is None:
+        rivals = None
+    else:
+        if rivals is None:
+            rivals = placement.keyword_rivals(prepared, ranks, wanted)
         now = float(scored.weight[at])
         report["keywords"] = placement.keyword_ranks(
             rivals, now, ranks_after_fixes(applied, now, at)
@@ -118,7 +123,7 @@ def listing_report(
     return report
 
 
-def _listing_row(prepared, listing_id: str, export_path, rows):
+def listing_row(prepared, listing_id: str, export_path, rows):
     """The listing's id as the export writes ids, and its row (from ``rows``
     when given, else looked up in the prepared export); an unknown id is
     refused with the export's name and size."""

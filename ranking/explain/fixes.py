@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -265,6 +265,8 @@ class Effect:
     raw: np.ndarray
     weight: pd.Series
     gain: pd.Series
+    #: The rows each applied fix changed (labels).
+    changed_by: dict[str, pd.Index] = field(default_factory=dict)
 
     @property
     def rows(self) -> pd.Index:
@@ -303,7 +305,17 @@ class _Rows:
             self._targets = self.prepared.profile.targets_for(self.data)
         return self._targets
 
-    def effect(self, fixes: Sequence[str], changes: dict[str, object]) -> Effect:
+    def effect(
+        self,
+        fixes: Sequence[str],
+        changes: dict[str, object],
+        per_row: Sequence[frozenset[str]] | None = None,
+    ) -> Effect:
+        """``fixes`` on every row, or with ``per_row``, each row's own set
+        (its fixes in one pass: each factor's fix runs once, on the rows
+        whose set holds it)."""
+        if per_row is not None:
+            fixes = sorted(set().union(*per_row), key=FIX_ORDER.index)
         unknown = [f for f in fixes if f not in FIXES]
         if unknown:
             raise ValueError(f"unknown fixes {unknown}; fixes are {list(FIXES)}")
@@ -321,16 +333,24 @@ class _Rows:
         moved = "category" in columns
         targets = None
         applied: list[str] = []
+        changed_by: dict[str, pd.Index] = {}
         pending: pd.DataFrame | None = None  # the last fix's rows, not yet merged
         for factor in sorted(set(fixes), key=FIX_ORDER.index):
             if pending is not None:
                 data, pending = _overlay(data, pending), None
             if targets is None:
                 targets = profile.targets_for(data) if moved else self.targets
-            fix = FIXES[factor](data, targets, fit, profile)
+            if per_row is None:
+                fix = FIXES[factor](data, targets, fit, profile)
+            else:
+                part = data[np.array([factor in chosen for chosen in per_row])]
+                fix = FIXES[factor](
+                    part, targets.loc[part.index], fit.loc[part.index], profile
+                )
             if fix.changed.empty:
                 continue
             applied.append(factor)
+            changed_by[factor] = fix.changed.index
             columns |= FIX_COLUMNS[factor]
             touched |= data.index.isin(fix.changed.index)
             pending = fix.changed
@@ -345,7 +365,9 @@ class _Rows:
             if pending is not None:
                 data = _overlay(data, pending)
             changed = data[touched]
-        return self._scored(tuple(applied), changes, changed, fit, columns)
+        effect = self._scored(tuple(applied), changes, changed, fit, columns)
+        effect.changed_by = changed_by
+        return effect
 
     def _scored(self, applied, changes, changed, fit, columns) -> Effect:
         """Re-extract the families the changed columns feed, score once."""
@@ -429,6 +451,46 @@ def apply(
     >>> effect.term_changes(prepared.model.additive)          # doctest: +SKIP
     """
     return _Rows(prepared, scored, rows).effect(list(fixes), dict(changes or {}))
+
+
+def apply_sets(
+    prepared,
+    scored,
+    at,
+    sets: Sequence[Sequence[str]],
+    changes: dict[str, object] | None = None,
+) -> list[tuple[tuple[str, ...], float]]:
+    """The joint effect of each of several sets of fixes on one listing
+    (label ``at`` of ``scored``), after the same what-if ``changes``, in one
+    pass of :func:`apply`'s engine: the listing copied once per set, each
+    copy given its own set. Per set: the fixes that changed the listing (in
+    the order applied) and its weight after them all.
+
+    >>> apply_sets(prepared, scored, at, [(), ("dsr",), ("dsr", "main_video")])
+    ... # doctest: +SKIP
+    [((), 41.2), (('dsr',), 47.9), (('dsr', 'main_video'), 52.3)]
+    """
+    if not sets:
+        return []
+    count = len(sets)
+    copies = pd.concat([scored.data.loc[[at]]] * count, ignore_index=True)
+    fit = pd.concat([scored.title_fit.loc[[at]]] * count, ignore_index=True)
+    many = prepared.score(copies, fit)
+    wanted = [frozenset(chosen) for chosen in sets]
+    effect = _Rows(prepared, many, None).effect([], dict(changes or {}), wanted)
+    weight = many.weight.copy()
+    weight[effect.rows] = effect.weight
+    return [
+        (
+            tuple(
+                f
+                for f in FIX_ORDER
+                if f in wanted[k] and k in effect.changed_by.get(f, ())
+            ),
+            float(weight[k]),
+        )
+        for k in range(count)
+    ]
 
 
 def fold_gains(prepared, scored, effect: Effect) -> np.ndarray:

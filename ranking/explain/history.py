@@ -175,8 +175,7 @@ def in_time_order(exports: Sequence[str | Path]) -> list[Path]:
         paths = files
     if len(paths) < 2:
         raise ExportError(
-            f"{exports[0] if exports else 'history'}: a history needs at least "
-            "two exports (give several files, or a folder holding them)"
+            Said("error.history_one", path=exports[0] if exports else "history")
         )
     return paths
 

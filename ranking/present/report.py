@@ -29,16 +29,18 @@ from ranking.engines.outputs import (
     output_columns,
     scored_frame,
 )
-from ranking.explain.audit import listing_report
+from ranking.explain import placement
+from ranking.explain.audit import listing_report, listing_row
 from ranking.explain.diff import diff
 from ranking.explain.history import History, in_time_order
 from ranking.explain.history import history as watch
+from ranking.explain.whatif import card_data, page_data
 from ranking.model import card as model_card
 from ranking.model.cliff_lines import card_lines
 from ranking.model.drift import absent_note, message, shifts_of
 from ranking.model.features import FACTORS
 from ranking.model.workspace import Workspace
-from ranking.present import svg
+from ranking.present import svg, whatif_page
 from ranking.present.lang import factor_word, in_language, say, signal_word
 from ranking.present.render import KIND_WORDS, costed, trust_lines
 from ranking.present.tables import for_people, header_words
@@ -122,6 +124,7 @@ def report(
             ],
             "drift_note": in_language(absent_note(shifts) or "", lang) or None,
             "made": dt.date.today().isoformat(),
+            "whatif": page_data(prepared),
         },
         lang,
     )
@@ -163,10 +166,16 @@ def listing_card(prepared, listing_id, ranks=None, exports="export", rows=None) 
     points (largest first), to the listing's weight — exact, because each
     step is taken on the model's raw scale and only then made 0–100.
     ``rows``: as :func:`listing_report` takes them."""
-    card = listing_report(prepared, listing_id, ranks, export_path=exports, rows=rows)
-    if rows is None:
-        rows = prepared.lookup([card["listing_id"]])
-    scored = prepared.score(rows[rows["listing_id"] == card["listing_id"]])
+    wanted, row = listing_row(prepared, listing_id, exports, rows)
+    # Found once for the card's ranks and its what-if (a streamed export is
+    # read again to look the rivals up).
+    rivals = (
+        placement.keyword_rivals(prepared, ranks, wanted) if ranks is not None else []
+    )
+    card = listing_report(
+        prepared, listing_id, ranks, export_path=exports, rows=row, rivals=rivals
+    )
+    scored = prepared.score(row)
     deltas = prepared.factor_deltas(scored).iloc[0]
     raw = float(scored.raw[0])
     level = raw - float(deltas.sum())
@@ -178,6 +187,7 @@ def listing_card(prepared, listing_id, ranks=None, exports="export", rows=None) 
         after = prepared.model.to_weight(np.array([level]))[0]
         steps.append((factor, float(after - before)))
     card["waterfall"] = {"start": start, "steps": steps}
+    card["whatif"] = card_data(prepared, scored, scored.data.index[0], rivals)
     return card
 
 
@@ -247,7 +257,7 @@ def render(content: dict, lang: str) -> str:
         + "</p>",
         *[f'<p class="warn">{_e(line)}</p>' for line in content["drift"]],
         _overview(table, lang),
-        _cards(content["cards"], lang),
+        _cards(content["cards"], lang, content.get("whatif")),
     ]
     if content["diff"] is not None:
         parts.append(_drops(content["diff"], content["old"], lang))
@@ -261,9 +271,10 @@ def render(content: dict, lang: str) -> str:
     return (
         f'<!DOCTYPE html><html lang="{html_lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{_e(say('report.title', lang))}</title><style>{STYLE}</style>"
+        f"<title>{_e(say('report.title', lang))}</title>"
+        f"<style>{STYLE}{whatif_page.STYLE}</style>"
         "</head><body><main>" + "\n".join(parts) + f"</main><script>{SCRIPT}"
-        "</script></body></html>\n"
+        f"{whatif_page.SCRIPT}</script></body></html>\n"
     )
 
 
@@ -341,16 +352,19 @@ def _histogram_panel(name: str, weights: pd.Series, lang: str) -> str:
     )
 
 
-def _cards(cards: list[dict], lang: str) -> str:
+def _cards(cards: list[dict], lang: str, shared: dict | None = None) -> str:
     out = [f"<h2>{_e(say('report.cards', lang))}</h2>"]
     for card in cards:
-        out.append(_card_html(card, lang))
+        out.append(_card_html(card, lang, shared))
+    if shared is not None and cards:
+        out.append(whatif_page.page_block(shared, lang))
     return "\n".join(out)
 
 
-def _card_html(card: dict, lang: str) -> str:
+def _card_html(card: dict, lang: str, shared: dict | None = None) -> str:
     """One listing's card: its weight and waterfall, blockers, fixes, notes
-    and keyword ranks."""
+    and keyword ranks; with the page's what-if data (``shared``), its
+    what-if inputs, recomputed in the page."""
     fall = card["waterfall"]
     chart = svg.waterfall(
         (say("report.typical", lang), fall["start"]),
@@ -361,10 +375,12 @@ def _card_html(card: dict, lang: str) -> str:
     blockers, fixes = _card_items(card, lang)
     keywords = _card_keywords(card["keywords"], lang) if card.get("keywords") else ""
     unknown = ", ".join(signal_word(n, lang) for n in card["unknown_signals"])
+    asked = shared is not None and "whatif" in card
     return (
-        '<div class="card">'
+        f'<div class="card" data-listing="{_e(card["listing_id"])}">'
         f"<h3>{_e(card['listing_id'])} · {_e(card.get('title') or '')}</h3>"
-        f'<p><span class="big">{card["weight"]:.1f}</span> / 100 · '
+        f'<p><span class="big" data-weight>{card["weight"]:.1f}</span> / 100 '
+        '<span class="small" data-today-note></span> · '
         + _e(
             say(
                 "report.card_line",
@@ -383,10 +399,12 @@ def _card_html(card: dict, lang: str) -> str:
             if unknown
             else ""
         )
-        + f'<div class="grid"><div>{chart}</div><div style="flex:1;min-width:320px">'
+        + f'<div class="grid"><div data-waterfall>{chart}</div>'
+        + '<div style="flex:1;min-width:320px">'
         + (
-            f"<h3>{_e(say('audit.blockers', lang))}</h3><ul>{blockers}</ul>"
-            if blockers
+            f"<h3>{_e(say('audit.blockers', lang))}</h3>"
+            f"<ul data-blockers>{blockers}</ul>"
+            if blockers or asked
             else ""
         )
         + f"<h3>{_e(say('report.fixes', lang))}</h3>"
@@ -397,6 +415,7 @@ def _card_html(card: dict, lang: str) -> str:
         )
         + "</div></div>"
         + keywords
+        + (whatif_page.card_block(card["whatif"], shared, lang) if asked else "")
         + "</div>"
     )
 

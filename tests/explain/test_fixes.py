@@ -644,3 +644,27 @@ def test_fixes_after_a_category_move_aim_at_the_new_categorys_targets(prepared):
     )
     by_hand = state.score(moved, title_fit=effect.title_fit)
     np.testing.assert_allclose(effect.weight, by_hand.weight, rtol=0, atol=1e-9)
+
+
+def test_sets_in_one_pass_equal_each_set_through_apply(prepared):
+    """apply_sets (the planner's batch: one copy of the listing per set) gives
+    every set the weight and applied fixes of apply with that set alone, a
+    category move among them, with and without a what-if."""
+    state, scored, applied, _ = prepared
+    at = applied["category_fit"].rows[0]
+    sets = [
+        (),
+        ("dsr",),
+        ("category_fit",),
+        ("category_fit", "dsr", "review_quality"),
+        ("payer_count", "monthly_sales"),
+        tuple(fixes.FIXES),
+    ]
+    for changes in ({}, {"has_main_video": 1.0, "monthly_sales": 3.0}):
+        batch = fixes.apply_sets(state, scored, at, sets, changes)
+        for chosen, (done, weight) in zip(sets, batch, strict=True):
+            one = fixes.apply(state, scored, pd.Index([at]), chosen, changes)
+            expected = float(one.weight[at]) if at in one.rows else scored.weight[at]
+            assert weight == pytest.approx(expected, abs=1e-9), chosen
+            assert done == one.fixes, chosen
+    assert batch[-1][0] != ()  # the fixes did something
