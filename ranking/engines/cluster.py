@@ -54,16 +54,14 @@ from ranking.errors import EngineError, ExportError
 from ranking.messages import Said
 from ranking.model import pipeline
 from ranking.reading import io, schema
-from ranking.reading.catalog import (
+from ranking.reading.catalog import file_names, name_reasons, same_columns_error
+from ranking.reading.export import MEMORY_ROWS, ExportSource, image_root_of
+from ranking.reading.paths import (
     check_present,
     common_folder,
     export_files,
     export_paths,
-    file_names,
-    name_reasons,
-    same_columns_error,
 )
-from ranking.reading.export import MEMORY_ROWS, ExportSource, image_root_of
 from ranking.writing import writers
 
 INSTALL = "pip install 'ranking[dask]'"

@@ -26,13 +26,9 @@ from ranking.model.profile import CatalogProfile
 from ranking.model.weight import AdditiveShapes, WeightModel
 from ranking.model.workspace import Workspace
 from ranking.reading import schema
-from ranking.reading.catalog import (
-    export_files,
-    export_paths,
-    input_files,
-    open_catalog,
-)
+from ranking.reading.catalog import open_catalog
 from ranking.reading.export import ExportSource, Ranks, read_ranks
+from ranking.reading.paths import export_files, export_paths, input_files
 from ranking.writing import atomic
 
 #: Fewest keyword groups worth training on — one to learn from and one held

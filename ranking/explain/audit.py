@@ -23,8 +23,8 @@ from ranking.model.profile import signal_rates
 from ranking.model.workspace import Workspace
 from ranking.reading import schema
 from ranking.reading.assign import WHAT_IF, assignments
-from ranking.reading.catalog import export_paths
 from ranking.reading.export import read_ranks
+from ranking.reading.paths import export_paths
 from ranking.reading.values import id_text
 
 

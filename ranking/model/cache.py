@@ -40,14 +40,14 @@ from ranking.model.persist import sha256
 from ranking.model.pipeline import CatalogScores, Prepared, PreparedCatalog, prepare
 from ranking.model.profile import CatalogProfile
 from ranking.model.weight import WeightModel
-from ranking.reading.catalog import (
+from ranking.reading.catalog import open_catalog
+from ranking.reading.export import image_root_of
+from ranking.reading.paths import (
     check_present,
     export_files,
     export_paths,
     images_start,
-    open_catalog,
 )
-from ranking.reading.export import image_root_of
 
 CACHE_FORMAT = 5  # 2: listing keys from values.hash_text; 3: title fits stored;
 # 4: drift counts carry each signal's moments (absent or one value, ranking.model.drift)

@@ -23,8 +23,9 @@ from ranking.model import cache
 from ranking.model.persist import load_model, model_inputs
 from ranking.model.pipeline import PreparedCatalog, prepare
 from ranking.model.weight import WeightModel
-from ranking.reading.catalog import export_files, export_paths, open_catalog
+from ranking.reading.catalog import open_catalog
 from ranking.reading.export import ExportSource
+from ranking.reading.paths import export_files, export_paths
 
 
 @dataclass(eq=False)

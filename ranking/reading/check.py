@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ranking.reading.catalog import export_paths, open_catalog
+from ranking.reading.catalog import open_catalog
+from ranking.reading.paths import export_paths
 from ranking.writing import atomic, writers
 
 

@@ -20,7 +20,7 @@ from ranking.explain.audit import audit
 from ranking.model import cache
 from ranking.model.persist import load_model
 from ranking.model.pipeline import catalog_features
-from ranking.reading.catalog import export_files
+from ranking.reading.paths import export_files
 
 distributed = pytest.importorskip("distributed")
 
