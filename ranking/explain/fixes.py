@@ -318,13 +318,7 @@ class _Rows:
                 data, pending = _overlay(data, pending), None
             if targets is None:
                 targets = profile.targets_for(data) if moved else self.targets
-            if per_row is None:
-                fix = FIXES[factor](data, targets, fit, profile)
-            else:
-                part = data[np.array([factor in chosen for chosen in per_row])]
-                fix = FIXES[factor](
-                    part, targets.loc[part.index], fit.loc[part.index], profile
-                )
+            fix = _fix_rows(factor, data, targets, fit, profile, per_row)
             if fix.changed.empty:
                 continue
             applied.append(factor)
@@ -378,6 +372,15 @@ class _Rows:
             weight,
             gain,
         )
+
+
+def _fix_rows(factor, data, targets, fit, profile, per_row) -> Fix:
+    """``factor``'s fix on every row of ``data``, or with ``per_row`` (each
+    row's own set of fixes) on the rows whose set holds it."""
+    if per_row is None:
+        return FIXES[factor](data, targets, fit, profile)
+    part = data[np.array([factor in chosen for chosen in per_row])]
+    return FIXES[factor](part, targets.loc[part.index], fit.loc[part.index], profile)
 
 
 def _with_values(data: pd.DataFrame, changes: dict[str, object]) -> pd.DataFrame:
