@@ -208,7 +208,7 @@ def warn_drift(shifts: list[dict], model_dir: Path, lang: str) -> None:
 
 
 def effort_table(path: Path | None):
-    from ranking.explain.fixes import load_effort
+    from ranking.explain.effort import load_effort
 
     return load_effort(path) if path else None
 

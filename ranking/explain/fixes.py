@@ -20,16 +20,13 @@ fix alone (``score``'s and ``audit``'s gains) is that engine with one fix.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ranking.errors import RankingError
-from ranking.messages import Said
+from ranking.explain.effort import DEFAULT_EFFORT
 from ranking.model.features import FACTORS, build_features, families_reading
 from ranking.model.features.common import by_category, categories, column
 from ranking.model.features.dsr import DSR_COLUMNS
@@ -51,21 +48,6 @@ MISFIT_MAX_FIT = 0.1
 #: titles per category is confidently wrong too often to call it a blocker.
 MIN_CATEGORY_EVIDENCE = 20
 
-#: Default effort units of each factor's fix, for ``--by gain-per-effort``:
-#: roughly days of an operator's work. Media and a category move are an
-#: afternoon; DSR and reviews take weeks of service; sales and buyers, a
-#: campaign.
-DEFAULT_EFFORT: dict[str, float] = {
-    "monthly_sales": 5.0,
-    "payer_count": 5.0,
-    "favorites_cart": 3.0,
-    "review_quality": 4.0,
-    "dsr": 3.0,
-    "category_fit": 1.0,
-    "main_video": 1.0,
-    "white_bg_image": 1.0,
-}
-
 #: The raw signals each factor's fix may change.
 FIX_COLUMNS: dict[str, frozenset[str]] = {
     "monthly_sales": frozenset({"monthly_sales", "gmv"}),
@@ -77,10 +59,6 @@ FIX_COLUMNS: dict[str, frozenset[str]] = {
     "main_video": frozenset({"has_main_video"}),
     "white_bg_image": frozenset({"has_white_bg_image"}),
 }
-
-
-class EffortError(RankingError):
-    """An effort table that cannot be used."""
 
 
 # ------------------------------------------------------------------ fixes
@@ -340,13 +318,7 @@ class _Rows:
                 data, pending = _overlay(data, pending), None
             if targets is None:
                 targets = profile.targets_for(data) if moved else self.targets
-            if per_row is None:
-                fix = FIXES[factor](data, targets, fit, profile)
-            else:
-                part = data[np.array([factor in chosen for chosen in per_row])]
-                fix = FIXES[factor](
-                    part, targets.loc[part.index], fit.loc[part.index], profile
-                )
+            fix = _fix_rows(factor, data, targets, fit, profile, per_row)
             if fix.changed.empty:
                 continue
             applied.append(factor)
@@ -400,6 +372,15 @@ class _Rows:
             weight,
             gain,
         )
+
+
+def _fix_rows(factor, data, targets, fit, profile, per_row) -> Fix:
+    """``factor``'s fix on every row of ``data``, or with ``per_row`` (each
+    row's own set of fixes) on the rows whose set holds it."""
+    if per_row is None:
+        return FIXES[factor](data, targets, fit, profile)
+    part = data[np.array([factor in chosen for chosen in per_row])]
+    return FIXES[factor](part, targets.loc[part.index], fit.loc[part.index], profile)
 
 
 def _with_values(data: pd.DataFrame, changes: dict[str, object]) -> pd.DataFrame:
@@ -570,49 +551,3 @@ def misfits(data: pd.DataFrame, fit: pd.DataFrame, sizes: pd.Series) -> pd.Serie
     odds = fit["best_prob"] >= MISFIT_ODDS * fit["title_fit"]
     low = fit["title_fit"] <= MISFIT_MAX_FIT
     return (judged(data, fit, sizes) & odds & low).fillna(False).astype(bool)
-
-
-# ----------------------------------------------------------------- effort
-
-
-def load_effort(path: str | Path) -> dict[str, float]:
-    """An effort table from a small file: JSON ``{"dsr": 2, ...}`` or CSV with
-    ``factor,effort`` rows. Factors it leaves out keep their default."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise EffortError(
-            Said("error.unreadable", path=path, why=error.strerror)
-        ) from None
-    try:
-        if path.suffix.lower() == ".json":
-            given = json.loads(text)
-        else:
-            rows = [line.split(",") for line in text.splitlines() if line.strip()]
-            if rows and rows[0][0].strip().lower() == "factor":
-                rows = rows[1:]
-            given = {row[0].strip(): row[1].strip() for row in rows}
-    except (ValueError, IndexError):
-        raise EffortError(Said("error.effort_form", path=path)) from None
-    table = dict(DEFAULT_EFFORT)
-    for factor, value in given.items():
-        if factor not in DEFAULT_EFFORT:
-            raise EffortError(
-                Said(
-                    "error.effort_factor",
-                    path=path,
-                    factor=factor,
-                    factors=", ".join(FACTORS),
-                )
-            )
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = float("nan")
-        if not number > 0:
-            raise EffortError(
-                Said("error.effort_value", path=path, factor=factor, value=value)
-            )
-        table[factor] = number
-    return table

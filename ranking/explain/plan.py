@@ -245,6 +245,25 @@ def target_plan(
     wanted, row = listing_row(prepared, listing_id, workspace.paths, None)
     scored = prepared.score(row)
     at = row.index[0]
+    rivals = _rivals_seen(prepared, ranks, ranks_path, wanted, keyword)
+    plans = reach(prepared, scored, at, rivals, target, effort, changes)
+    result = {
+        "listing_id": wanted,
+        "weight": round(float(scored.weight[at]), 2),
+        "target_rank": target,
+        "effort_units": dict(effort or fixes.DEFAULT_EFFORT),
+        "plans": [p.to_data() for p in plans],
+        "drift": shifts_of(prepared),
+    }
+    if changes:
+        result["what_if"] = _what_if_data(prepared, scored, at, changes)
+    return result
+
+
+def _rivals_seen(prepared, ranks, ranks_path, wanted: str, keyword: str | None):
+    """The listing's rivals per keyword it was seen on in ``ranks`` (read
+    from ``ranks_path``; ``keyword`` alone when given); a plan needs at least
+    one, so none is an error naming what the ranks file does hold."""
     rivals = placement.keyword_rivals(prepared, ranks, wanted)
     if keyword is not None:
         seen = [s["keyword"] for s in rivals]
@@ -263,22 +282,17 @@ def target_plan(
         raise TargetRankError(
             Said("error.target_unseen", listing=wanted, path=ranks_path)
         )
-    plans = reach(prepared, scored, at, rivals, target, effort, changes)
-    result = {
-        "listing_id": wanted,
-        "weight": round(float(scored.weight[at]), 2),
-        "target_rank": target,
-        "effort_units": dict(effort or fixes.DEFAULT_EFFORT),
-        "plans": [p.to_data() for p in plans],
-        "drift": shifts_of(prepared),
+    return rivals
+
+
+def _what_if_data(prepared, scored, at, changes: dict) -> dict:
+    """The what-if the plans start from, as data: each change as written
+    back (a number in its shortest form) and the weight with them alone."""
+    effect = fixes.apply(prepared, scored, pd.Index([at]), changes=changes)
+    return {
+        "changes": {
+            name: f"{value:g}" if isinstance(value, float) else str(value)
+            for name, value in changes.items()
+        },
+        "weight": round(float(effect.weight[at]), 2),
     }
-    if changes:
-        effect = fixes.apply(prepared, scored, pd.Index([at]), changes=changes)
-        result["what_if"] = {
-            "changes": {
-                name: f"{value:g}" if isinstance(value, float) else str(value)
-                for name, value in changes.items()
-            },
-            "weight": round(float(effect.weight[at]), 2),
-        }
-    return result

@@ -10,7 +10,7 @@ import pytest
 from conftest import write_csv
 
 from ranking import errors
-from ranking.explain.fixes import EffortError
+from ranking.explain.effort import EffortError
 from ranking.messages import Said
 
 PACKAGE = Path(errors.__file__).parent

@@ -104,21 +104,6 @@ def test_gain_per_effort_reorders_by_cost():
     assert values[0][0] == 4.0  # the gain is still the gain, not gain/effort
 
 
-def test_effort_files(tmp_path):
-    json_file = tmp_path / "e.json"
-    json_file.write_text('{"dsr": 0.5}')
-    assert fixes.load_effort(json_file)["dsr"] == 0.5
-    csv_file = write_csv(tmp_path / "e.csv", "factor,effort\nmain_video,2\n")
-    table = fixes.load_effort(csv_file)
-    assert table["main_video"] == 2.0 and table["dsr"] == fixes.DEFAULT_EFFORT["dsr"]
-    bad = write_csv(tmp_path / "b.csv", "factor,effort\nvideo,2\n")
-    with pytest.raises(fixes.EffortError, match="unknown factor 'video'"):
-        fixes.load_effort(bad)
-    zero = write_csv(tmp_path / "z.csv", "dsr,0\n")
-    with pytest.raises(fixes.EffortError, match="expected a number > 0"):
-        fixes.load_effort(zero)
-
-
 def test_contributions_follow_the_direction_of_each_signal(prepared):
     state, scored, _, _ = prepared
     parts = state.contributions(scored)

@@ -90,6 +90,12 @@ def test_the_wheel_ships_the_default_model(wheel):
     assert {f"ranking/models/default/{name}" for name in SHIPPED_FILES} <= names
 
 
+def test_the_wheel_ships_the_report_cards_script(wheel):
+    """Package data too: the report module reads it at import."""
+    with zipfile.ZipFile(wheel) as archive:
+        assert "ranking/present/whatif.js" in archive.namelist()
+
+
 def test_a_fresh_install_scores_and_audits_with_no_other_step(installed, tmp_path):
     where = subprocess.run(
         [sys.executable, "-c", "import ranking; print(ranking.__file__)"],
