@@ -42,7 +42,8 @@ from ranking.model.features import FACTORS
 from ranking.model.workspace import Workspace
 from ranking.present import svg, whatif_page
 from ranking.present.lang import factor_word, in_language, say, signal_word
-from ranking.present.render import KIND_WORDS, costed, trust_lines
+from ranking.present.render import costed, trust_lines
+from ranking.present.render_history import KIND_WORDS
 from ranking.present.tables import for_people, header_words
 from ranking.reading.export import read_ranks
 from ranking.reading.values import id_text
