@@ -32,7 +32,7 @@ from ranking.cli.options import (
     user_errors,
     warn_drift,
 )
-from ranking.present import render
+from ranking.present import render, render_history, render_plan
 from ranking.present.lang import in_language, say
 
 
@@ -347,7 +347,7 @@ def audit(
             images_root=images_root,
             what_if=what_if,
         )
-        show(result, output_format, render.render_plan, lang, model_dir)
+        show(result, output_format, render_plan.render_plan, lang, model_dir)
         return
 
     report = audit_listing(
@@ -600,7 +600,7 @@ def history(
     if output_format == "json":
         echo_json(result.to_dict())
     else:
-        click.echo(render.render_history(result.to_dict(), lang))
+        click.echo(render_history.render_history(result.to_dict(), lang))
 
 
 @cli.command()

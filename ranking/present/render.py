@@ -509,7 +509,7 @@ def render_diff(result: dict, lang: str = "en") -> str:
             more = len(drops) - DIFF_SHOWN
             where = result["output"] or "-o OUT"
             lines.append(say("diff.more", lang, count=more, where=where))
-    lines += _positions_lines(result.get("keywords", []), lang)
+    lines += positions_lines(result.get("keywords", []), lang)
     if result["output"]:
         lines.append(say("diff.output", lang, path=result["output"]))
     return "\n".join(lines)
@@ -524,82 +524,7 @@ def _visible_loss(keyword: dict) -> bool:
     return keyword["positions_lost"] > 0
 
 
-HISTORY_SHOWN = 15
-#: What a flag's kind is called.
-KIND_WORDS = {"drop": "history.kind_drop", "leak": "history.kind_leak"}
-
-
-def render_history(result: dict, lang: str = "en") -> str:
-    """The text ``ranking history`` prints: the span and the catalog's
-    median weight over it, the listings that lost most first → last (main
-    factor, when), then the drops and leaks flagged, largest first."""
-    periods = result["periods"]
-    medians = result["median_weight"]
-    lines = [
-        say(
-            "history.span",
-            lang,
-            exports=len(periods),
-            first=periods[0],
-            last=periods[-1],
-            listings=result["listings"],
-        ),
-        say(
-            "history.median",
-            lang,
-            weights=" → ".join(f"{m:.1f}" for m in medians),
-        ),
-    ]
-    losers = [r for r in result["lost_most"] if r["change"] < 0]
-    if losers:
-        lines.append(say("history.lost_most", lang))
-        rows = [
-            [
-                r["listing_id"],
-                clip(r["category"], 12),
-                f"{r['weight_first']:.1f} → {r['weight_last']:.1f}",
-                r["change"],
-                factor_word(r["main_factor"], lang) if r["main_factor"] else "",
-                r["when"],
-            ]
-            for r in losers[:HISTORY_SHOWN]
-        ]
-        keys = ("diff.listing", "diff.category", "diff.weight", "history.change")
-        keys += ("diff.main_factor", "history.when")
-        lines.append(table(rows, [say(k, lang) for k in keys], numeric={3}))
-    flags = result["flags"]
-    if not flags:
-        lines.append(say("history.no_flags", lang))
-    else:
-        lines.append(
-            say("history.flags", lang, drops=result["drops"], leaks=result["leaks"])
-        )
-        rows = [
-            [
-                f["listing_id"],
-                f["period"],
-                say(KIND_WORDS[f["kind"]], lang),
-                factor_word(f["main_factor"], lang),
-                f["lost"],
-                f["since"],
-                clip(in_language(f["reason"], lang), 60),
-            ]
-            for f in flags[:HISTORY_SHOWN]
-        ]
-        keys = ("diff.listing", "history.period", "history.kind", "diff.main_factor")
-        keys += ("diff.lost", "history.since", "diff.why")
-        lines.append(table(rows, [say(k, lang) for k in keys], numeric={4}))
-        if len(flags) > HISTORY_SHOWN:
-            where = result["output"] or "-o OUT"
-            more = len(flags) - HISTORY_SHOWN
-            lines.append(say("diff.more", lang, count=more, where=where))
-    lines += _positions_lines(result.get("keywords", []), lang)
-    if result["output"]:
-        lines.append(say("history.output", lang, path=result["output"]))
-    return "\n".join(lines)
-
-
-def _positions_lines(keywords: list[dict], lang: str) -> list[str]:
+def positions_lines(keywords: list[dict], lang: str) -> list[str]:
     """Positions lost per keyword, as ``diff`` shows them."""
     lost = [k for k in keywords if _visible_loss(k)]
     if not lost:
@@ -612,58 +537,3 @@ def _positions_lines(keywords: list[dict], lang: str) -> list[str]:
     keys = ("listing", "keyword", "rank_now", "at_old", "lost_positions")
     header = [say(f"diff.{k}", lang) for k in keys]
     return ["", say("diff.positions", lang), table(rows, header, numeric={2, 3, 4})]
-
-
-def plan_fixes(names, lang: str) -> str:
-    """A plan's fixes as a person reads them (``no fix`` for none)."""
-    if not names:
-        return say("whatif.no_fix", lang)
-    return say("list.join", lang).join(factor_word(f, lang) for f in names)
-
-
-def render_plan(result: dict, lang: str = "en") -> str:
-    """``audit --target-rank``: per keyword, the least-effort fixes reaching
-    the rank, their joint weight and rank, or what is missing."""
-    lines = [
-        say(
-            "whatif.plan_head",
-            lang,
-            listing=result["listing_id"],
-            weight=result["weight"],
-            target=result["target_rank"],
-        )
-    ]
-    if result.get("what_if"):
-        changes = ", ".join(f"{k}={v}" for k, v in result["what_if"]["changes"].items())
-        lines.append(
-            say(
-                "whatif.plan_from",
-                lang,
-                changes=changes,
-                weight=result["what_if"]["weight"],
-            )
-        )
-    for plan in result["plans"]:
-        lines.append(
-            say(
-                "whatif.plan_keyword",
-                lang,
-                keyword=plan["keyword"],
-                now=plan["expected_rank_now"],
-                observed=plan["observed_rank"],
-            )
-        )
-        words = {
-            "fixes": plan_fixes(plan["fixes"], lang),
-            "effort": plan["effort"],
-            "weight": plan["expected_weight"],
-            "rank": plan["expected_rank"],
-        }
-        if plan["reached"] and not plan["fixes"]:
-            lines.append(say("whatif.plan_already", lang))
-        elif plan["reached"]:
-            lines.append(say("whatif.plan_reached", lang, **words))
-        else:
-            missing = in_language(plan["missing"], lang)
-            lines.append(say("whatif.plan_unreached", lang, missing=missing, **words))
-    return "\n".join(lines)

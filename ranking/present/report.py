@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import replace
 from html import escape
 from pathlib import Path
 
@@ -32,17 +31,16 @@ from ranking.engines.outputs import (
 from ranking.explain import placement
 from ranking.explain.audit import listing_report, listing_row
 from ranking.explain.diff import diff
-from ranking.explain.history import History, in_time_order
-from ranking.explain.history import history as watch
+from ranking.explain.history import in_time_order
 from ranking.explain.whatif import card_data, page_data
 from ranking.model import card as model_card
 from ranking.model.cliff_lines import card_lines
 from ranking.model.drift import absent_note, message, shifts_of
 from ranking.model.features import FACTORS
 from ranking.model.workspace import Workspace
-from ranking.present import svg, whatif_page
+from ranking.present import report_history, svg, whatif_page
 from ranking.present.lang import factor_word, in_language, say, signal_word
-from ranking.present.render import KIND_WORDS, costed, trust_lines
+from ranking.present.render import costed, trust_lines
 from ranking.present.tables import for_people, header_words
 from ranking.reading.export import read_ranks
 from ranking.reading.values import id_text
@@ -56,8 +54,6 @@ CATEGORIES_SHOWN = 12
 TABLE_ROWS = 200
 #: Drops of a diff listed.
 DROPS_SHOWN = 20
-#: Flagged listings drawn one sparkline each (largest loss first).
-SPARKLINES = 48
 
 KEPT = ["listing_id", "title", "category", "weight", "category_percentile"]
 KEPT += ["fix_1", "fix_1_gain", "blockers"]
@@ -87,26 +83,15 @@ def report(
     output = Path(output)
     workspace = Workspace.of(workspace, model_dir, sets=sets, images_root=images_root)
     then = workspace.on(old) if old is not None else None
-    inputs = [*workspace.inputs, *(then.files if then is not None else [])]
-    inputs += [Path(ranks_path)] if ranks_path is not None else []
     series = in_time_order(history) if history else []
-    atomic.refuse_overwriting(output, *inputs, *series)
+    _refuse_inputs(output, workspace, then, ranks_path, series)
     prepared = workspace.prepared
     exports = workspace.paths
     table = _catalog_table(prepared)
-    ranks = read_ranks(ranks_path) if ranks_path is not None else None
     wanted = list(listings) or _weakest(table, WEAKEST)
-    # One pass over the export for every card's row, not one per card.
-    rows = prepared.lookup(list(id_text(pd.Series(wanted, dtype="string"))))
-    cards = [listing_card(prepared, i, ranks, exports, rows) for i in wanted]
-    drops = None
-    if old is not None:
-        drops = diff(then, workspace)
-        drops.pop("table")
-    over_time = None
-    if series:
-        first = replace(workspace.on(series[0]), cached=True)
-        over_time = watch(first, series[1:], keep_table=False)
+    cards = _listing_cards(prepared, wanted, ranks_path, exports)
+    drops = _unusual_drops(then, workspace) if then is not None else None
+    over_time = report_history.watched(workspace, series) if series else None
     shifts = shifts_of(prepared)
     page = render(
         {
@@ -118,11 +103,7 @@ def report(
             "diff": drops,
             "old": str(old) if old is not None else None,
             "history": over_time,
-            "drift": [
-                in_language(line, lang)
-                for line in message(shifts, str(workspace.model_dir))
-            ],
-            "drift_note": in_language(absent_note(shifts) or "", lang) or None,
+            **_drift_words(shifts, workspace.model_dir, lang),
             "made": dt.date.today().isoformat(),
             "whatif": page_data(prepared),
         },
@@ -135,6 +116,36 @@ def report(
         "cards": [c["listing_id"] for c in cards],
         "bytes": len(page.encode("utf-8")),
         "drift": shifts,
+    }
+
+
+def _listing_cards(prepared, wanted: list[str], ranks_path, exports) -> list[dict]:
+    """A card for each of ``wanted`` (with ranks: the rank each fix buys)."""
+    ranks = read_ranks(ranks_path) if ranks_path is not None else None
+    # One pass over the export for every card's row, not one per card.
+    rows = prepared.lookup(list(id_text(pd.Series(wanted, dtype="string"))))
+    return [listing_card(prepared, i, ranks, exports, rows) for i in wanted]
+
+
+def _refuse_inputs(output: Path, workspace, then, ranks_path, series) -> None:
+    """Refuse, before any work, an ``output`` that would replace an input."""
+    inputs = [*workspace.inputs, *(then.files if then is not None else [])]
+    inputs += [Path(ranks_path)] if ranks_path is not None else []
+    atomic.refuse_overwriting(output, *inputs, *series)
+
+
+def _unusual_drops(then: Workspace, now: Workspace) -> dict:
+    """``diff``'s summary from ``then`` to ``now`` (its table not drawn)."""
+    drops = diff(then, now)
+    drops.pop("table")
+    return drops
+
+
+def _drift_words(shifts, model_dir, lang: str) -> dict:
+    """The drift warnings and the note on absent signals, in ``lang``."""
+    return {
+        "drift": [in_language(line, lang) for line in message(shifts, str(model_dir))],
+        "drift_note": in_language(absent_note(shifts) or "", lang) or None,
     }
 
 
@@ -262,7 +273,7 @@ def render(content: dict, lang: str) -> str:
     if content["diff"] is not None:
         parts.append(_drops(content["diff"], content["old"], lang))
     if content.get("history") is not None:
-        parts.append(_over_time(content["history"], lang))
+        parts.append(report_history.over_time(content["history"], lang))
     parts.append(_listing_table(table, lang))
     parts.append(
         _model_card(content["card"], content["drift"], lang, content.get("drift_note"))
@@ -494,87 +505,6 @@ def _drops(result: dict, old: str | None, lang: str) -> str:
     if len(drops) > DROPS_SHOWN:
         more = len(drops) - DROPS_SHOWN
         out.append(f"<p>{_e(say('diff.more', lang, count=more, where='ranking diff'))}")
-    return "\n".join(out)
-
-
-def _over_time(found: History, lang: str) -> str:
-    """The history's section: the catalog's median weight over time (a
-    season shows here), then small multiples — one sparkline per flagged
-    listing, largest loss first, coloured by its main factor, the flagged
-    step ringed and a leak's window shaded."""
-    periods = found.periods
-    out = [
-        f"<h2>{_e(say('report.history', lang))}</h2>",
-        '<p class="meta">'
-        + _e(
-            say(
-                "history.span",
-                lang,
-                exports=len(periods),
-                first=periods[0],
-                last=periods[-1],
-                listings=found.listings,
-            )
-        )
-        + "</p>",
-        '<div class="panel" data-history="median">'
-        + f"<h3>{_e(say('report.history_median', lang))}</h3>"
-        + svg.sparkline(found.median_weight, width=520, height=80, label="median")
-        + '<p class="meta">'
-        + _e(" → ".join(f"{m:.1f}" for m in found.median_weight))
-        + "</p></div>",
-    ]
-    flags = found.flags
-    if not len(flags):
-        out.append(f'<p class="ok">{_e(say("history.no_flags", lang))}</p>')
-        return "\n".join(out)
-    out.append(
-        '<p class="meta">'
-        + _e(
-            say(
-                "history.flags",
-                lang,
-                drops=int((flags["kind"] == "drop").sum()),
-                leaks=int((flags["kind"] == "leak").sum()),
-            )
-        )
-        + " "
-        + _e(say("report.history_how", lang))
-        + "</p>"
-    )
-    legend = [
-        f'<span style="color:{svg.FACTOR_COLOURS[factor]}">■</span> '
-        + _e(factor_word(factor, lang))
-        for factor in dict.fromkeys(flags["main_factor"])
-    ]
-    out.append('<p class="meta">' + " · ".join(legend) + "</p>")
-    panels = []
-    at = {name: k for k, name in enumerate(periods)}
-    for flag in flags.head(SPARKLINES).itertuples(index=False):
-        colour = svg.FACTOR_COLOURS.get(flag.main_factor, svg.NEUTRAL)
-        line = svg.sparkline(
-            found.series.get(str(flag.listing_id), []),
-            mark=at.get(flag.period),
-            since=at.get(flag.since) if flag.kind == "leak" else None,
-            colour=colour,
-            lo=0,
-            hi=100,
-            label=str(flag.listing_id),
-        )
-        kind = say(KIND_WORDS[flag.kind], lang)
-        panels.append(
-            f'<div class="panel" data-listing-history="{_e(flag.listing_id)}" '
-            f'title="{_e(in_language(flag.reason, lang))}">'
-            f"<b>{_e(flag.listing_id)}</b><br>"
-            f'<span class="meta">{_e(kind)} · {_e(factor_word(flag.main_factor, lang))}'
-            f" · {flag.lost:.1f} · {_e(flag.period)}</span><br>{line}</div>"
-        )
-    out.append('<div class="grid">' + "".join(panels) + "</div>")
-    if len(flags) > SPARKLINES:
-        more = len(flags) - SPARKLINES
-        out.append(
-            f"<p>{_e(say('diff.more', lang, count=more, where='ranking history'))}</p>"
-        )
     return "\n".join(out)
 
 
