@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +38,8 @@ from ranking.model.drift import absent_note, message, shifts_of
 from ranking.model.features import FACTORS
 from ranking.model.workspace import Workspace
 from ranking.present import report_history, svg, whatif_page
+from ranking.present.html import escaped as _e
+from ranking.present.html import html_table as _html_table
 from ranking.present.lang import factor_word, in_language, say, signal_word
 from ranking.present.render import costed, trust_lines
 from ranking.present.tables import for_people, header_words
@@ -243,10 +244,6 @@ document.querySelectorAll("table.sortable th").forEach(function (th, i) {
   });
 });
 """
-
-
-def _e(value) -> str:
-    return escape("" if value is None else str(value))
 
 
 def render(content: dict, lang: str) -> str:
@@ -523,22 +520,6 @@ def _listing_table(table: pd.DataFrame, lang: str) -> str:
             _html_table(header, rows, sortable=True),
         ]
     )
-
-
-def _html_table(header: list[str], rows: list[list], sortable: bool) -> str:
-    def cell(value) -> str:
-        if isinstance(value, float | np.floating):
-            if np.isnan(value):
-                return "<td></td>"
-            return f'<td class="n" data-v="{value:.4f}">{value:.1f}</td>'
-        if isinstance(value, int | np.integer):
-            return f'<td class="n">{value}</td>'
-        return f"<td>{_e(value)}</td>"
-
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(map(cell, r)) + "</tr>" for r in rows)
-    kind = ' class="sortable"' if sortable else ""
-    return f"<table{kind}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _model_card(

@@ -6,22 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from html import escape
 from pathlib import Path
 
 from ranking.explain.history import History
 from ranking.explain.history import history as watch
 from ranking.model.workspace import Workspace
 from ranking.present import svg
+from ranking.present.html import escaped as _e
 from ranking.present.lang import factor_word, in_language, say
 from ranking.present.render_history import KIND_WORDS
 
 #: Flagged listings drawn one sparkline each (largest loss first).
 SPARKLINES = 48
-
-
-def _e(value) -> str:
-    return escape("" if value is None else str(value))
 
 
 def watched(workspace: Workspace, series: Sequence[Path]) -> History:
