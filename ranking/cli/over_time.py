@@ -134,15 +134,17 @@ def history(
       ranking history day1.csv day2.csv day3.csv -o history.csv
       ranking history exports/ --format json
     """
-    from ranking.explain.history import history as watch
-    from ranking.explain.history import in_time_order
-    from ranking.model.workspace import Workspace
+    from ranking.explain.history import history_of
 
-    paths = in_time_order(exports)
-    first = Workspace.open(
-        paths[0], model_dir, sets=sets, images_root=images_root, cached=True
+    result = history_of(
+        exports,
+        model_dir,
+        sets=sets,
+        images_root=images_root,
+        output=output,
+        ranks_path=ranks,
+        keep_table=False,
     )
-    result = watch(first, paths[1:], output=output, ranks_path=ranks, keep_table=False)
     if output_format == "json":
         echo_json(result.to_dict())
     else:

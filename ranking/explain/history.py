@@ -80,8 +80,8 @@ from ranking.model import cache
 from ranking.model.cache import CachedPrepared
 from ranking.model.pipeline import PreparedCatalog, Scored
 from ranking.model.workspace import Workspace
-from ranking.reading.catalog import export_files
 from ranking.reading.export import read_ranks
+from ranking.reading.paths import export_files
 from ranking.writing import atomic, writers
 
 
@@ -149,6 +149,24 @@ def _name_date(path: Path) -> str | None:
         return None
     year, month, day = found[-1]
     return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def history_of(
+    exports: Sequence[str | Path],
+    model_dir: str | Path | None = None,
+    sets: Sequence[str] = (),
+    images_root: str | Path | None = None,
+    **options,
+) -> History:
+    """:func:`history` of exports named on the command line: put in time
+    order (:func:`in_time_order`), the first opened as a cached
+    :class:`Workspace` with ``model_dir``, ``sets`` and ``images_root``;
+    ``options`` as :func:`history` takes them."""
+    paths = in_time_order(exports)
+    first = Workspace.open(
+        paths[0], model_dir, sets=sets, images_root=images_root, cached=True
+    )
+    return history(first, paths[1:], **options)
 
 
 def history(
@@ -342,6 +360,7 @@ __all__ = [
     "MIN_STEPS",
     "WINDOW",
     "history",
+    "history_of",
     "in_time_order",
     "leak_residuals",
     "leak_threshold",

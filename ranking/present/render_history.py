@@ -16,29 +16,32 @@ def render_history(result: dict, lang: str = "en") -> str:
     """The text ``ranking history`` prints: the span and the catalog's
     median weight over it, the listings that lost most first → last (main
     factor, when), then the drops and leaks flagged, largest first."""
-    periods = result["periods"]
-    medians = result["median_weight"]
-    lines = [
-        say(
-            "history.span",
-            lang,
-            exports=len(periods),
-            first=periods[0],
-            last=periods[-1],
-            listings=result["listings"],
-        ),
-        say(
-            "history.median",
-            lang,
-            weights=" → ".join(f"{m:.1f}" for m in medians),
-        ),
-    ]
+    span = span_line(result["periods"], result["listings"], lang)
+    medians = median_weights(result["median_weight"])
+    lines = [span, say("history.median", lang, weights=medians)]
     lines += _lost_most_lines(result, lang)
     lines += _flag_lines(result, lang)
     lines += positions_lines(result.get("keywords", []), lang)
     if result["output"]:
         lines.append(say("history.output", lang, path=result["output"]))
     return "\n".join(lines)
+
+
+def span_line(periods: list[str], listings: int, lang: str) -> str:
+    """How many exports, from which to which, and the first one's size."""
+    return say(
+        "history.span",
+        lang,
+        exports=len(periods),
+        first=periods[0],
+        last=periods[-1],
+        listings=listings,
+    )
+
+
+def median_weights(medians) -> str:
+    """The catalog's median weight export by export: ``61.7 → 62.7``."""
+    return " → ".join(f"{m:.1f}" for m in medians)
 
 
 def _lost_most_lines(result: dict, lang: str) -> list[str]:

@@ -14,7 +14,7 @@ from ranking.model.workspace import Workspace
 from ranking.present import svg
 from ranking.present.html import escaped as _e
 from ranking.present.lang import factor_word, in_language, say
-from ranking.present.render_history import KIND_WORDS
+from ranking.present.render_history import KIND_WORDS, median_weights, span_line
 
 #: Flagged listings drawn one sparkline each (largest loss first).
 SPARKLINES = 48
@@ -73,26 +73,14 @@ def over_time(found: History, lang: str) -> str:
 
 def _median_over_time(found: History, lang: str) -> list[str]:
     """The section's heading, its span and the catalog's median weight."""
-    periods = found.periods
     return [
         f"<h2>{_e(say('report.history', lang))}</h2>",
-        '<p class="meta">'
-        + _e(
-            say(
-                "history.span",
-                lang,
-                exports=len(periods),
-                first=periods[0],
-                last=periods[-1],
-                listings=found.listings,
-            )
-        )
-        + "</p>",
+        f'<p class="meta">{_e(span_line(found.periods, found.listings, lang))}</p>',
         '<div class="panel" data-history="median">'
         + f"<h3>{_e(say('report.history_median', lang))}</h3>"
         + svg.sparkline(found.median_weight, width=520, height=80, label="median")
         + '<p class="meta">'
-        + _e(" → ".join(f"{m:.1f}" for m in found.median_weight))
+        + _e(median_weights(found.median_weight))
         + "</p></div>",
     ]
 
