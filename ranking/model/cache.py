@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ranking import __version__
+from ranking.model.drift import shifts_of
 from ranking.model.persist import sha256
 from ranking.model.pipeline import CatalogScores, Prepared, PreparedCatalog, prepare
 from ranking.model.profile import CatalogProfile
@@ -49,9 +50,10 @@ from ranking.reading.paths import (
     images_start,
 )
 
-CACHE_FORMAT = 5  # 2: listing keys from values.hash_text; 3: title fits stored;
+CACHE_FORMAT = 6  # 2: listing keys from values.hash_text; 3: title fits stored;
 # 4: drift counts carry each signal's moments (absent or one value, ranking.model.drift)
 # 5: ``done`` records each file's checksum (entries of 4 have none: not read)
+# 6: scores.json keeps the drift verdict (shifts_of), judged once
 KEEP = 8
 
 
@@ -254,7 +256,13 @@ def _store(result: Prepared, folder: Path, keep: int = KEEP) -> None:
             **{f"drift/{key}": value for key, value in (scores.drift or {}).items()},
         )
         (staging / "scores.json").write_text(
-            json.dumps({"features": list(scores.mean_terms.columns)}), encoding="utf-8"
+            json.dumps(
+                {
+                    "features": list(scores.mean_terms.columns),
+                    "shifts": shifts_of(result),
+                }
+            ),
+            encoding="utf-8",
         )
         rows = pd.concat([chunk.data for chunk in result.source.chunks()])
         if result._scored is not None:  # held in memory: the fits are at hand
@@ -336,6 +344,7 @@ def _load(folder: Path, image_root: Path, model: WeightModel) -> CachedPrepared:
                 for key in stored.files
                 if key.startswith("drift/")
             },
+            judged=columns.get("shifts"),
         )
     return CachedPrepared(folder, image_root, profile, model, scores)
 

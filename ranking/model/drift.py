@@ -62,7 +62,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ranking.messages import Said, named
 from ranking.model.features import FACTOR_OF, FAMILIES, sum_by_factor
@@ -130,6 +129,10 @@ def compare(now, then) -> tuple[float, float] | None:
         return None
     a = np.bincount(merged, weights=now)
     e = np.bincount(merged, weights=then)
+    # Imported here: scipy.stats takes ~0.5 s to import (it parses its own
+    # docstrings), and an audit served from the cache never tests drift.
+    from scipy import stats
+
     return psi(a, e), float(stats.chi2_contingency(np.vstack([a, e])).pvalue)
 
 
@@ -207,7 +210,10 @@ def shifts_of(prepared) -> list[dict]:
     """What moved in a prepared export since the model's training, and what it
     does not carry, as plain values (``score``, ``audit`` and ``diff`` report
     them)."""
-    return [s.to_dict() for s in prepared.scores.shifts(prepared.model)]
+    scores = prepared.scores
+    if scores.judged is not None:
+        return [dict(shift) for shift in scores.judged]
+    return [s.to_dict() for s in scores.shifts(prepared.model)]
 
 
 class DriftCounts:
@@ -331,6 +337,8 @@ class DriftCounts:
         noted = [Absent(name) for name in absent if name in lost]
         if not tested:
             return noted
+        from scipy import stats
+
         adjusted = stats.false_discovery_control([t[3] for t in tested])
         found = [
             Shift(kind, name, value, float(q))

@@ -267,6 +267,9 @@ class CatalogScores:
     mean_terms: pd.DataFrame  # category × feature
     #: The export's counts in the training profile's bins (:mod:`ranking.model.drift`).
     drift: dict[str, np.ndarray] | None = None
+    #: :func:`ranking.model.drift.shifts_of` as a cache entry keeps it: judged
+    #: once, not again (with SciPy's tests) by every later audit.
+    judged: list[dict] | None = None
 
     def shifts(self, model: WeightModel) -> list:
         """Signals and factor contributions that moved since training."""

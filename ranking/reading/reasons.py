@@ -20,10 +20,12 @@ from __future__ import annotations
 import re
 import string
 from functools import cache, lru_cache
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ranking.messages import ENGLISH, TEXT, Said, named
+
+if TYPE_CHECKING:  # pandas only for a signature: `ranking --help` loads this
+    import pandas as pd
 
 #: The column of a rejected row that says why (written by
 #: :mod:`ranking.reading.export`).
@@ -112,6 +114,7 @@ def written(key: str, /, **fields) -> pd.Series | str:
     are written only here, from the table, so :func:`reason_said` reads
     back exactly what was written.
 
+    >>> import pandas as pd
     >>> written("reject.one_to_five", name="avg_rating", value=pd.Series(["9"]))[0]
     'avg_rating is 9, expected 1-5'
     """
@@ -122,7 +125,7 @@ def written(key: str, /, **fields) -> pd.Series | str:
         if name is None:
             continue
         value = fields[name]
-        if isinstance(value, pd.Series):
+        if hasattr(value, "astype"):  # a column: a value per rejected row
             text = text + value.astype("string")
         else:
             text = text + format(value, spec)

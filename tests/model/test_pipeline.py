@@ -145,6 +145,21 @@ def test_a_second_audit_comes_from_the_cache(
     assert len(list((tmp_path / "cache").iterdir())) == 1
 
 
+def test_a_cached_audit_keeps_the_drift_verdict_instead_of_judging_it_again(
+    shifted, model_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
+    listing = pd.read_csv(shifted, dtype=str)["listing_id"].iloc[5]
+    first = audit(shifted, listing, model_dir)
+    assert first["drift"], "the shifted export drifted"
+
+    def judged_again(self, model):
+        raise AssertionError("drift judged again for a cached export")
+
+    monkeypatch.setattr(pipeline.CatalogScores, "shifts", judged_again)
+    assert audit(shifted, listing, model_dir)["drift"] == first["drift"]
+
+
 def test_a_cached_audit_of_a_listing_no_keyword_saw(
     market_files, model_dir, tmp_path, monkeypatch
 ):
