@@ -1411,6 +1411,34 @@ def _field(value, column: int):
     return value
 
 
+def as_data(text):
+    """A message as JSON-ready data (a :class:`Said` as its key and fields,
+    nested ones too), for a store that must say it again later.
+
+    >>> back = from_data(as_data(Said("diff.moved", name=named("signal",
+    ...     "dsr_service"), before="4.8", after="4.3")))
+    >>> back.key, back.fields["name"].key
+    ('diff.moved', 'signal.dsr_service')
+    """
+    if isinstance(text, Said):
+        fields = {name: as_data(value) for name, value in text.fields.items()}
+        return {"key": text.key, "fields": fields}
+    if isinstance(text, tuple | list):
+        items = [as_data(item) for item in text]
+        return {"items": items, "tuple": isinstance(text, tuple)}
+    return text
+
+
+def from_data(data):
+    """The message :func:`as_data` made data of."""
+    if isinstance(data, dict) and "key" in data:
+        return Said(data["key"], **{k: from_data(v) for k, v in data["fields"].items()})
+    if isinstance(data, dict) and "items" in data:
+        items = [from_data(item) for item in data["items"]]
+        return tuple(items) if data["tuple"] else items
+    return data
+
+
 def named(kind: str, name: str) -> str:
     """A name (``kind`` ``signal``, ``factor``, ``fix`` or ``action.label``)
     as a :class:`Said` a view can word in Chinese, or the name itself when
@@ -1423,4 +1451,13 @@ def named(kind: str, name: str) -> str:
     return Said(key) if key in TEXT else name
 
 
-__all__ = ["CHINESE", "ENGLISH", "TEXT", "Said", "named", "worded"]
+__all__ = [
+    "CHINESE",
+    "ENGLISH",
+    "TEXT",
+    "Said",
+    "as_data",
+    "from_data",
+    "named",
+    "worded",
+]

@@ -22,7 +22,8 @@ from ranking.model.pipeline import Scored
 from ranking.model.workspace import Workspace
 
 #: Version of the kept state's files (a change makes old states unread).
-STATE_FORMAT = 3  # 2: each step's rows a file of its own; 3: longest window
+STATE_FORMAT = 4  # 2: each step's rows a file of its own; 3: longest window
+# 4: a flag's reason kept as messages.as_data (nested Said fields)
 #: History checkpoints kept (each a run's state after its last export).
 CHECKPOINTS = 4
 

@@ -20,7 +20,7 @@ from ranking.explain.history_leaks import (
     leak_residuals,
     leak_threshold,
 )
-from ranking.messages import Said
+from ranking.messages import Said, as_data, from_data, named
 from ranking.model.features.common import categories
 from ranking.model.pipeline import Scored
 from ranking.model.workspace import Workspace
@@ -166,8 +166,8 @@ class State:
             verdict["since"][i], verdict["lost"][i] = start, -lost_since
             verdict["reason"][i] = Said(
                 "history.leak_reason",
-                factor=factor,
-                signal=signal,
+                factor=named("factor", factor),
+                signal=named("signal", signal),
                 steps=window,
                 since=start,
                 lost=round(float(lost_since), 2),
@@ -229,10 +229,7 @@ class State:
             {"listing_id": self.ids.astype(str), "category": self.category.astype(str)}
         ).to_parquet(folder / "ids.parquet", index=False)
         flags = self.flag_table()
-        reasons = [
-            json.dumps([r.key, r.fields] if isinstance(r, Said) else ["", {"text": r}])
-            for r in flags["reason"]
-        ]
+        reasons = [json.dumps(as_data(r)) for r in flags["reason"]]
         flags.assign(reason=reasons).to_parquet(folder / "flags.parquet", index=False)
         data = prev.data.copy()
         for name in prev.title_fit.columns:
@@ -271,10 +268,7 @@ class State:
         state.first_count = int(meta["first_count"])
         state.steps = int(meta["steps"])
         flags = pd.read_parquet(folder / "flags.parquet")
-        said = []
-        for text in flags["reason"]:
-            key, fields = json.loads(text)
-            said.append(Said(key, **fields) if key else fields["text"])
+        said = [from_data(json.loads(text)) for text in flags["reason"]]
         flags["reason"] = pd.Series(said, index=flags.index, dtype=object)
         state.flags = [flags] if len(flags) else []
         data = pd.read_parquet(folder / "prev.parquet")
@@ -348,7 +342,7 @@ def _drops(table: pd.DataFrame) -> dict[str, np.ndarray]:
     for i in np.flatnonzero(flagged):
         verdict["reason"][i] = Said(
             "history.drop_reason",
-            factor=main[i],
+            factor=named("factor", main[i]),
             lost=round(float(-lost[i]), 2),
         )
     return verdict

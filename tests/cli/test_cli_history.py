@@ -8,6 +8,7 @@ import json
 import pandas as pd
 import pytest
 
+from ranking.model.features import FACTORS
 from ranking.sim import simulate, weeks
 from ranking.writing import writers
 
@@ -41,12 +42,20 @@ def test_history_json_is_the_same_in_both_languages(run_cli, folder, tmp_path):
     assert len(table) == sum(len(e) for e in chain.exports[1:])
 
 
-def test_history_text_speaks_chinese(run_cli, folder):
+def test_history_text_speaks_chinese(run_cli, folder, tmp_path, monkeypatch):
     days, _ = folder
+    monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
     result = run_cli("history", days, "--lang", "zh")
     assert result.exit_code == 0, result.output
     assert "全店权重中位数" in result.output and "突降" in result.output
     assert "sudden drop" not in result.output
+    reasons = [line for line in result.output.splitlines() if "突然下降" in line]
+    assert reasons
+    # The factor in each reason is the operators' word, not its identifier;
+    # so too when the run is resumed from its kept state.
+    assert not any(factor in line for line in reasons for factor in FACTORS)
+    again = run_cli("history", days, "--lang", "zh")
+    assert again.output == result.output
 
 
 def test_history_of_one_export_is_one_line(run_cli, folder):
