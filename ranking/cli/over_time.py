@@ -14,6 +14,7 @@ from ranking.cli.options import (
     EXPORT,
     RANKS_HELP,
     echo_json,
+    effort_table,
     exports_argument,
     format_option,
     images_root_option,
@@ -184,6 +185,12 @@ def history(
     "catalog's median weight over time and a sparkline per flagged listing "
     "(as `history`).",
 )
+@click.option(
+    "--effort",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Effort per factor (JSON or CSV factor,effort) the cards' plans to "
+    "reach the top 10 are least in (as audit --target-rank's).",
+)
 @images_root_option
 @lang_option
 @user_errors
@@ -196,6 +203,7 @@ def report(
     listings: tuple[str, ...],
     old: Path | None,
     history_exports: tuple[Path, ...],
+    effort: Path | None,
     images_root: Path | None,
     lang: str,
 ) -> None:
@@ -221,6 +229,7 @@ def report(
         lang=lang,
         images_root=images_root,
         history=history_exports,
+        effort=effort_table(effort),
     )
     size = f"{summary['bytes'] / 1e6:.2f} MB"
     click.echo(

@@ -71,6 +71,7 @@ def report(
     lang: str = "en",
     images_root: str | Path | None = None,
     history: Sequence[str | Path] = (),
+    effort: dict[str, float] | None = None,
 ) -> dict:
     """Write the report of ``exports`` to ``output`` (whole or not at all);
     returns what it holds: listings, cards, size in bytes, drift shifts
@@ -80,7 +81,9 @@ def report(
     the same model, each export prepared once. ``history``: exports over
     time (several in time order, or one folder of them), drawn as the
     catalog's median weight over time and one sparkline per flagged listing
-    (``ranking history``)."""
+    (``ranking history``). ``effort``: what each factor's fix costs, the
+    unit the cards' plans to reach the top 10 are least in (default:
+    :data:`ranking.explain.fixes.DEFAULT_EFFORT`)."""
     output = Path(output)
     workspace = Workspace.of(workspace, model_dir, sets=sets, images_root=images_root)
     then = workspace.on(old) if old is not None else None
@@ -106,7 +109,7 @@ def report(
             "history": over_time,
             **_drift_words(shifts, workspace.model_dir, lang),
             "made": dt.date.today().isoformat(),
-            "whatif": page_data(prepared),
+            "whatif": page_data(prepared, effort),
         },
         lang,
     )

@@ -12,6 +12,7 @@ from browser import chromium_or_skip, open_page
 
 from ranking.explain import blockers, fixes
 from ranking.explain.audit import parse_what_if
+from ranking.explain.effort import DEFAULT_EFFORT
 from ranking.explain.whatif import EDITABLE
 from ranking.model.workspace import Workspace
 from ranking.present.lang import factor_word
@@ -227,3 +228,22 @@ def test_report_carries_yardsticks_once_per_page(page_report):
     for listing in listings:
         assert f'data-listing="{listing}"' in page
     assert page.count("data-weight>") == len(listings)
+
+
+def test_the_cards_plans_are_least_in_the_effort_given(
+    market_files, model_dir, run_cli, tmp_path
+):
+    effort = tmp_path / "effort.csv"
+    effort.write_text("factor,effort\ncategory_fit,9\ndsr,0.5\n", encoding="utf-8")
+    out = tmp_path / "report.html"
+    args = ["report", market_files["catalog"], "-o", out, "--model", model_dir]
+    assert run_cli(*args, "--effort", effort).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    shared = json.loads(
+        page.split('<script type="application/json" id="whatif-page">')[1].split(
+            "</script>"
+        )[0]
+    )
+    effort_used = shared["page"]["effort"]
+    assert effort_used["category_fit"] == 9 and effort_used["dsr"] == 0.5
+    assert effort_used["main_video"] == DEFAULT_EFFORT["main_video"]
