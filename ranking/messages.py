@@ -151,6 +151,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "未判断标题与类目是否匹配: 标题像 {best}，但本导出中 {placed} 有 "
         "{placed_n} 个商品、{best} 有 {best_n} 个，各需 {needed} 个才能判断",
     ),
+    "audit.what_if_unread": (
+        "--what-if {column}: not read for this listing: the export gives "
+        "{signal}, which the model reads instead (change that)",
+        "--what-if {column}: 这个商品不读取它：导出已给出 {signal}，"
+        "模型读取的是后者（请改它）",
+    ),
     "action.raise": ("raise {label} from {old} to {new}", "{label}从 {old} 提到 {new}"),
     "action.cut": ("cut {label} from {old} to {new}", "{label}从 {old} 降到 {new}"),
     "action.move": ("move it from {old} to {new}", "从 {old} 移到 {new}"),

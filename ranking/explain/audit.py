@@ -431,4 +431,22 @@ def apply_what_if(prepared, scored, at, changes: dict, rivals) -> dict:
     }
     if rivals is not None:
         result["keywords"] = placement.expected_ranks(rivals, now, weight)
+    if unread := unread_changes(scored.data.loc[at], changes):
+        result["notes"] = unread
     return result
+
+
+def unread_changes(row: pd.Series, changes: dict) -> list[Said]:
+    """What-ifs the model does not read for this listing: a column that only
+    stands in for a signal (``main_image`` for ``has_white_bg_image``) when
+    the export gives that signal itself."""
+    return [
+        Said("audit.what_if_unread", column=name, signal=named("signal", signal))
+        for name in changes
+        if name not in schema.SIGNALS
+        for signal, standing in schema.COVERED_BY.items()
+        if name in standing
+        and signal not in changes
+        and signal in row.index
+        and pd.notna(row[signal])
+    ]

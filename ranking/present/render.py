@@ -461,6 +461,9 @@ def _what_if_lines(w: dict, lang: str) -> list[str]:
             f"  {pad(clip(k['keyword'], 24), 24)} {k['observed_rank']} → "
             f"{k['expected_rank']}"
         )
+    lines += [
+        say("audit.note", lang, note=in_language(n, lang)) for n in w.get("notes", [])
+    ]
     return lines
 
 

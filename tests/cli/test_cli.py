@@ -151,3 +151,19 @@ def test_audit_json_is_the_same_whatever_lang_says(run_cli, market_files, model_
     zh = run_cli(*args, "--lang", "zh").stdout
     en = run_cli(*args, "--lang", "en").stdout
     assert zh != en
+
+
+def test_a_what_if_the_model_does_not_read_says_so(run_cli, market_files, model_dir):
+    catalog = market_files["catalog"]
+    listing = pd.read_csv(catalog, dtype=str)["listing_id"].iloc[0]
+    args = ["audit", catalog, listing, "--model", model_dir, "--format", "json"]
+    # The export gives has_white_bg_image: a main image path is not read.
+    image = json.loads(run_cli(*args, "--what-if", "main_image=a.jpg").stdout)
+    assert image["what_if"]["expected_gain"] == 0
+    assert [n.split(":")[0] for n in image["what_if"]["notes"]] == [
+        "--what-if main_image"
+    ]
+    assert "has_white_bg_image" in image["what_if"]["notes"][0]
+    # Changing the signal itself is read, and says nothing of the kind.
+    signal = json.loads(run_cli(*args, "--what-if", "has_white_bg_image=1").stdout)
+    assert "notes" not in signal["what_if"]
