@@ -67,6 +67,16 @@ def say(key: str, lang: str, /, **fields) -> str:
     return worded(key, fields, _column(lang))
 
 
+def template(key: str, lang: str) -> str:
+    """The text of ``key`` in ``lang`` with its ``{fields}`` unfilled (for a
+    script in the page that fills them).
+
+    >>> template("whatif.today", "en") == TEXT["whatif.today"][0]
+    True
+    """
+    return TEXT[key][_column(lang)]
+
+
 def _column(lang: str) -> int:
     return CHINESE if lang == "zh" else ENGLISH
 
@@ -97,4 +107,5 @@ __all__ = [
     "in_language",
     "say",
     "signal_word",
+    "template",
 ]

@@ -530,8 +530,12 @@ def _model_card(
 ) -> str:
     data = card.get("data", {})
     rows = [
-        [in_language(name, lang), m.get("ndcg@10"), m.get("spearman")]
-        for name, m in _orderings(card)
+        [
+            in_language(model_card.ordering(name), lang),
+            m.get("ndcg@10"),
+            m.get("spearman"),
+        ]
+        for name, m in card.get("metrics", {}).items()
     ]
     ranks = card.get("ranks") or {}
     trained = say(
@@ -568,12 +572,6 @@ def _model_card(
             drift_html,
         ]
     )
-
-
-def _orderings(card: dict):
-    """Each ordering's name (the model card's) and its metrics."""
-    metrics = card.get("metrics", {})
-    return [(model_card.ordering(name), m) for name, m in metrics.items()]
 
 
 def _metric(value) -> str:

@@ -22,8 +22,7 @@ import json
 from html import escape
 from importlib.resources import files
 
-from ranking.messages import TEXT
-from ranking.present.lang import factor_word, say, signal_word
+from ranking.present.lang import factor_word, say, signal_word, template
 
 #: The rank the card's plan aims at ("to reach top 10 for K").
 TOP = 10
@@ -76,7 +75,7 @@ def _json(data) -> str:
 
 def page_block(shared: dict, lang: str) -> str:
     """The data every card shares and the sentences, once per page."""
-    words = {key: TEXT[key][1 if lang == "zh" else 0] for key in SCRIPT_TEXT}
+    words = {key: template(key, lang) for key in SCRIPT_TEXT}
     words["factors"] = {
         f["name"]: factor_word(f["name"], lang) for f in shared["table"]["factors"]
     }

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ranking.errors import ExportError
-from ranking.messages import Said
+from ranking.messages import Said, named
 from ranking.reading import reasons, schema
 from ranking.reading.assign import SET, assignments
 from ranking.reading.export import (
@@ -36,7 +36,6 @@ from ranking.reading.export import (
 )
 from ranking.reading.paths import common_folder, export_files, export_paths
 from ranking.reading.platforms import detect
-from ranking.reading.reasons import column_said
 from ranking.reading.values import id_text
 
 #: Two files agree on a number when they differ by less than this share
@@ -439,7 +438,7 @@ class JoinedSource:
                     "error.files_disagree",
                     first=self._names[0],
                     other=other.name,
-                    name=column_said(name),
+                    name=named("signal", name),
                     listing=listing,
                     one=_shown(a.iloc[at]),
                     two=_shown(b.iloc[at]),

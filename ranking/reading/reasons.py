@@ -101,12 +101,6 @@ def _most_specific_first(keys) -> list[str]:
     return sorted(keys, key=lambda k: -fixed[k])
 
 
-def column_said(name: str) -> str:
-    """A canonical column named in a message: its export header in Chinese
-    (``signal.*``), else the name as it is."""
-    return named("signal", name)
-
-
 def written(key: str, /, **fields) -> pd.Series | str:
     """``key``'s English template (a ``reject.*`` key) filled column-wise:
     a field is a Series (a value per rejected row, as text) or one value for
@@ -138,7 +132,7 @@ def _said(key: str, text: str) -> Said | None:
         return None
     fields = dict(match.groupdict())
     for field in COLUMN_FIELDS & fields.keys():
-        fields[field] = column_said(fields[field])
+        fields[field] = named("signal", fields[field])
     said = Said(key, **PARTS.get(key, {}), **fields)
     return said if said == text else None
 

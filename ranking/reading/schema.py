@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ranking.errors import ExportError
-from ranking.messages import Said
+from ranking.messages import Said, named
 from ranking.reading.columns import (
     CATEGORY_LEVELS,
     COLUMNS_BY_NAME,
@@ -40,7 +40,7 @@ from ranking.reading.kinds import (
     allowed_said,
     as_written,
 )
-from ranking.reading.reasons import column_said, written
+from ranking.reading.reasons import written
 from ranking.reading.values import hash_text
 
 # Spaces (non-breaking ones too), underscores and every dash Amazon's vintages
@@ -123,7 +123,7 @@ def match_headers(
                     path=source,
                     first=found[name],
                     second=header,
-                    name=column_said(name),
+                    name=named("signal", name),
                 )
             )
         found[name] = header
@@ -420,7 +420,11 @@ def read_cell(name: str, written: str) -> object:
         raise ValueError(checked.reasons.iloc[0].removeprefix("row 1: "))
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         raise ValueError(
-            Said("error.cell_empty", name=column_said(name), allowed=allowed_said(kind))
+            Said(
+                "error.cell_empty",
+                name=named("signal", name),
+                allowed=allowed_said(kind),
+            )
         )
     return value.item() if hasattr(value, "item") else value
 

@@ -14,10 +14,9 @@ import numpy as np
 import pandas as pd
 
 from ranking.errors import ExportError
-from ranking.messages import Said
+from ranking.messages import Said, named
 from ranking.reading import schema
 from ranking.reading.kinds import KINDS
-from ranking.reading.reasons import column_said
 from ranking.reading.values import decimal_marks, digits_lost, id_text, parse_numbers
 
 #: Ids in scientific notation (``6.71E+11``) on more rows than this stop the
@@ -206,7 +205,7 @@ def check_twins(
                         path=path,
                         first=header,
                         second=twin,
-                        name=column_said(name),
+                        name=named("signal", name),
                         row=row,
                         one=frame.at[row, header],
                         other=frame.at[row, twin],
