@@ -259,7 +259,7 @@ DSR_MARKETS = (
 )
 
 
-def dsr_blocker_bench(listings: int, seeds: list[int]) -> None:
+def dsr_blocker_bench(listings: int, seeds: list[int], markets: str = "") -> None:
     """Train on markets whose platforms demote DSRs at different hidden
     thresholds: the threshold learned, and the DSR blocker's precision and
     recall against the listings the platform really demotes."""
@@ -274,7 +274,10 @@ def dsr_blocker_bench(listings: int, seeds: list[int]) -> None:
         f"{'market':28} {'seed':>4} {'demoted':>8} {'learned':>8} {'error':>6} "
         f"{'flagged':>8} {'precision':>9} {'recall':>6}"
     )
+    wanted = [m for m in markets.split(",") if m]
     for name, margin, penalty in DSR_MARKETS:
+        if wanted and not any(name.startswith(m) for m in wanted):
+            continue
         for seed in seeds:
             a = Assumptions(
                 dsr_penalty_margin=margin, dsr_below_average_penalty=penalty
@@ -315,6 +318,11 @@ def main() -> None:
     parser.add_argument(
         "--only", default="capture,detection,dsr", help="comma-separated parts"
     )
+    parser.add_argument(
+        "--markets",
+        default="",
+        help="DSR markets whose names start with these (comma-separated)",
+    )
     args = parser.parse_args()
     parts = set(args.only.split(","))
     print(f"# {time.strftime('%Y-%m-%d')}")
@@ -323,7 +331,9 @@ def main() -> None:
     if "detection" in parts:
         detection_bench(args.listings, args.seed)
     if "dsr" in parts:
-        dsr_blocker_bench(args.listings, [args.seed, args.seed + 1, args.seed + 2])
+        dsr_blocker_bench(
+            args.listings, [args.seed, args.seed + 1, args.seed + 2], args.markets
+        )
 
 
 if __name__ == "__main__":

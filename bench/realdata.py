@@ -164,6 +164,7 @@ def main() -> None:
             chosen.append(
                 f"fold {fold}: {cv['n_knots']} knots, alpha {cv['alpha']}, "
                 f"dropped {', '.join(cv['dropped']) or 'none'}; "
+                f"emphasis {cv.get('emphasis', 1)} {cv.get('leading', '')}; "
                 f"trust {result.card['trust']['level']}"
             )
         wall = time.perf_counter() - started

@@ -323,6 +323,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "复杂度由按关键词组的 {folds} 折交叉验证选定: 每个特征 {knots} 个节点，"
         "平滑度 {alpha:g}；未使用: {dropped}",
     ),
+    "train.cv_emphasis": (
+        "{signal}'s own term weighs {factor:g}× what the fit gave it: held-out "
+        "keywords were ranked better so, and no worse than by {signal} alone",
+        "{signal}自身的项按拟合结果的 {factor:g} 倍计: 这样在留出的关键词上排序更好，"
+        "且不差于单按{signal}排序",
+    ),
     "trust.better": (
         "trust: the model ranks held-out keywords better than ordering by any "
         "one signal",
@@ -384,6 +390,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "ndcg@10 {ndcg:.3f}  spearman {rho:.3f}",
         "  {knots:>3} 个节点  alpha {alpha:<6} 去掉 {dropped:28} "
         "ndcg@10 {ndcg:.3f}  spearman {rho:.3f}",
+    ),
+    "card.curve_emphasis": (
+        "  {knots:>3} knots  alpha {alpha:<6} without {dropped:28} "
+        "ndcg@10 {ndcg:.3f}  spearman {rho:.3f}  {signal} ×{factor:g}",
+        "  {knots:>3} 个节点  alpha {alpha:<6} 去掉 {dropped:28} "
+        "ndcg@10 {ndcg:.3f}  spearman {rho:.3f}  {signal} ×{factor:g}",
     ),
     "card.leaned_on": (
         "leaned on (sd of each term over the training listings)",

@@ -23,6 +23,7 @@ from ranking.model.drift import factor_contributions
 from ranking.model.features import FEATURES
 from ranking.model.persist import check_model_output, load_model, save_model, sha256
 from ranking.model.profile import CatalogProfile
+from ranking.model.trust import measure_trust, trust_summary
 from ranking.model.weight import AdditiveShapes, WeightModel
 from ranking.model.workspace import Workspace
 from ranking.reading import schema
@@ -172,7 +173,7 @@ def train(
         alpha=fit.selection.config.alpha,
         folds=fit.selection.fold_models,
     )
-    model.trust = crossval.trust_summary(fit.trust)
+    model.trust = trust_summary(fit.trust)
     card = _model_card(model, rows, fit, metrics, seed)
     if ranks is not None:
         card["ranks"] = _ranks_entry(ranks, card, from_export)
@@ -264,8 +265,10 @@ def _fit_selected(rows: _TrainingRows, ranks: Ranks | None, seed: int) -> _Selec
         labelled, target = _visitor_target(rows.path, rows.data)
         labels = crossval.visitor_labels(rows.data, target, labelled, seed=seed)
         label = "search_visitors"
-    final, selection = crossval.fit_selected(rows.features, labels, seed=seed)
-    trust = crossval.trust(selection.per_group, labels.groups, rows.data, seed=seed)
+    final, selection = crossval.fit_selected(
+        rows.features, labels, seed=seed, signals=crossval.signal_orderings(rows.data)
+    )
+    trust = measure_trust(selection.per_group, labels.groups, rows.data, seed=seed)
     return _SelectedFit(labels, label, groups, final, selection, trust)
 
 
@@ -435,7 +438,7 @@ def evaluate_model(
         raise TrainingError(Said("error.no_ids", path=ranks.path, export=source.path))
     per_group = evaluate.per_group_metrics(groups, model.raw(features))
     report = evaluate.mean_metrics(per_group, groups)
-    report["trust"] = crossval.trust(per_group, groups, data, seed=card.get("seed", 0))
+    report["trust"] = measure_trust(per_group, groups, data, seed=card.get("seed", 0))
     report["baseline"] = {
         name: {
             k: v

@@ -60,7 +60,7 @@ def cv_lines(cv: dict | None) -> list[Said]:
         return []
     chosen = cv["chosen"]
     dropped = [named("factor", f) for f in chosen["dropped"]]
-    return [
+    lines = [
         Said(
             "train.cv",
             folds=cv["folds"],
@@ -69,6 +69,15 @@ def cv_lines(cv: dict | None) -> list[Said]:
             dropped=dropped or Said("value.none"),
         )
     ]
+    if chosen.get("emphasis", 1) != 1:
+        lines.append(
+            Said(
+                "train.cv_emphasis",
+                signal=named("signal", chosen["leading"]),
+                factor=chosen["emphasis"],
+            )
+        )
+    return lines
 
 
 def trust_lines(found: dict | None, detail: bool = True) -> list[Said]:
@@ -182,14 +191,21 @@ def _cross_validation_lines(cv: dict | None) -> list[str]:
     if absent:
         lines.append(Said("card.not_in_export", names=list(absent)))
     for point in cv.get("curve", []):
+        emphasised = point.get("emphasis", 1) != 1
+        extra = (
+            {"signal": named("signal", point["leading"]), "factor": point["emphasis"]}
+            if emphasised
+            else {}
+        )
         lines.append(
             Said(
-                "card.curve",
+                "card.curve_emphasis" if emphasised else "card.curve",
                 knots=point["n_knots"],
                 alpha=point["alpha"],
                 dropped=",".join(point["dropped"]) or "-",
                 ndcg=point["ndcg@10"],
                 rho=point["spearman"],
+                **extra,
             )
         )
     return lines

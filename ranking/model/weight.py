@@ -130,6 +130,18 @@ class AdditiveShapes:
             values[:, j] = self.term(j, X[name])
         return pd.DataFrame(values, index=X.index, columns=names)
 
+    def scaled(self, features: Sequence[str], factor: float) -> AdditiveShapes:
+        """These shapes with ``features``' terms (known and missing) times
+        ``factor`` > 0: the same monotone directions, a steeper or flatter
+        say in the sum."""
+        shapes = [
+            s * factor if name in features else s
+            for name, s in zip(self.features, self.shapes, strict=True)
+        ]
+        return AdditiveShapes(
+            self.features, self.directions, self.knots, shapes, self.intercept
+        )
+
     def partial_terms(self, X: pd.DataFrame) -> np.ndarray:
         """Terms of the features ``X`` holds (any subset of the model's), summed
         per row: what a change to those features adds to the score."""
@@ -214,7 +226,7 @@ class WeightModel:
         #: far a fix's gain moves when the data it was learned from does.
         self.folds: list[WeightModel] = []
         #: How much better than the best single signal it ranked held-out
-        #: keyword groups (:func:`ranking.model.crossval.trust_summary`), or None.
+        #: keyword groups (:func:`ranking.model.trust.trust_summary`), or None.
         self.trust: dict | None = None
 
     @classmethod

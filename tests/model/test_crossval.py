@@ -1,5 +1,7 @@
 """Complexity chosen by cross-validation, and the trust it earns."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,6 +10,7 @@ from sklearn.metrics import ndcg_score
 
 from ranking.model import crossval, evaluate
 from ranking.model.features import FEATURE_NAMES
+from ranking.model.trust import measure_trust
 
 
 def _groups(n_groups, size, seed=0, censored_share=0.2):
@@ -88,13 +91,13 @@ def test_noise_is_not_trusted_and_a_real_signal_is_found():
     data, features, groups = _market(30, 12, noise=1e6, seed=1)
     labels = crossval.rank_labels(groups)
     chosen = crossval.select(features, labels, complexities=[(4, 1e-2), (12, 3e-3)])
-    found = crossval.trust(chosen.per_group, labels.groups, data)
+    found = measure_trust(chosen.per_group, labels.groups, data)
     assert found["level"] != "better"
     # Ordering by the signal the ranks follow is better than the model.
     data, features, groups = _market(30, 12, noise=0.3, seed=2)
     labels = crossval.rank_labels(groups)
     chosen = crossval.select(features, labels, complexities=[(4, 1e-2), (12, 3e-3)])
-    found = crossval.trust(chosen.per_group, labels.groups, data)
+    found = measure_trust(chosen.per_group, labels.groups, data)
     assert found["best_signal"] == "monthly_sales"
     assert found["gain"]["monthly_sales"]["spearman"]["high"] > -0.05
     assert len(chosen.fold_models) == 5
@@ -128,7 +131,7 @@ def test_two_search_pages_are_too_few_to_trust_either_way():
     data, features, groups = _market(6, 12, noise=0.1, seed=4)
     labels = crossval.rank_labels(groups)
     chosen = crossval.select(features, labels, complexities=[(4, 1e-2)])
-    found = crossval.trust(chosen.per_group, labels.groups, data)
+    found = measure_trust(chosen.per_group, labels.groups, data)
     assert found["groups"] == 6
     assert found["level"] == "too_few"
 
@@ -199,3 +202,105 @@ def test_parallel_folds_and_cached_pairs_and_knots_equal_a_serial_fresh_run(
             np.testing.assert_array_equal(x, y)
         for x, y in zip(a.knots, b.knots, strict=True):
             np.testing.assert_array_equal(x, y)
+
+
+def _bucketed_market(n_groups=40, size=15, seed=6):
+    """One category; sales in a platform's buckets (many ties), the order by
+    bucket first, and within a bucket by title fit, with noise that lets the
+    pairwise fit lean on title fit across buckets too."""
+    rng = np.random.default_rng(seed)
+    n = n_groups * size
+    features = pd.DataFrame(
+        rng.normal(size=(n, len(FEATURE_NAMES))), columns=FEATURE_NAMES
+    )
+    sales = rng.choice([5.0, 25.0, 50.0, 100.0, 500.0], n)
+    features["rel_sales"] = features["catalog_sales"] = np.log1p(sales)
+    data = pd.DataFrame({"monthly_sales": sales})
+    strength = np.log1p(sales) + 0.4 * features["title_fit"] + rng.normal(0, 0.8, n)
+    rows = []
+    for g in range(n_groups):
+        members = np.arange(g * size, (g + 1) * size)
+        order = members[np.argsort(-strength[members])]
+        rows += [(f"k{g}", row, float(i + 1), False) for i, row in enumerate(order)]
+    groups = pd.DataFrame(rows, columns=["keyword", "row", "position", "censored"])
+    return data, features, groups
+
+
+def test_the_best_signals_term_is_tried_at_every_emphasis_and_written_scaled(
+    monkeypatch,
+):
+    data, features, groups = _bucketed_market()
+    labels = crossval.rank_labels(groups)
+    signals = crossval.signal_orderings(data)
+    final, chosen = crossval.fit_selected(features, labels, signals=signals)
+    config = chosen.config
+    fitted = replace(config, emphasis=1.0, leading="")
+    siblings = [
+        c
+        for c in chosen.to_card()["curve"]
+        if c["n_knots"] == config.n_knots and c["dropped"] == list(fitted.dropped)
+    ]
+    # Every factor was tried on the chosen units, from the same fold fits.
+    assert sorted(c["emphasis"] for c in siblings) == list(crossval.EMPHASES)
+    assert {c["leading"] for c in siblings if c["emphasis"] != 1} == {"monthly_sales"}
+
+    # The model written is the refit with that one term scaled.
+    def emphasised(trials, best, *_):
+        scaled = replace(best, emphasis=4.0, leading="monthly_sales")
+        trials.score(scaled)
+        return scaled
+
+    monkeypatch.setattr(crossval, "_emphasis", emphasised)
+    final, chosen = crossval.fit_selected(features, labels, signals=signals)
+    unscaled = crossval.full_shapes(labels.fit(features, None, fitted))
+    for name, a, b in zip(final.features, final.shapes, unscaled.shapes, strict=True):
+        factor = 4.0 if name == "catalog_sales" else 1.0
+        np.testing.assert_allclose(a, factor * b)
+    for model in chosen.fold_models:
+        j = model.features.index("catalog_sales")
+        assert (np.diff(model.shapes[j][:-1]) > 0).all()  # still monotone
+
+
+class _Tried:
+    """Stands in for the selection's trials: each candidate's held-out
+    means, as given."""
+
+    def __init__(self, means):
+        self.tried = {
+            config: (pd.DataFrame({"ndcg@10": [n], "spearman": [r]}), [])
+            for config, (n, r) in means.items()
+        }
+
+    def score(self, config, start=None):
+        return crossval.cv_score(self.tried[config][0])
+
+
+def test_emphasis_never_trades_away_the_best_signals_order_when_it_need_not():
+    best = crossval.Config(4, 1e-2)
+    at = {
+        f: replace(best, emphasis=f, leading="monthly_sales") for f in (2.0, 4.0, 8.0)
+    }
+    signal = pd.Series({"ndcg@10": 0.40, "spearman": 0.25})
+    # As fitted it scores best but orders the whole list worse than sales.
+    trials = _Tried(
+        {
+            best: (0.56, 0.24),
+            at[2.0]: (0.49, 0.26),
+            at[4.0]: (0.50, 0.27),
+            at[8.0]: (0.41, 0.28),
+        }
+    )
+    assert crossval._emphasis(trials, best, "monthly_sales", signal) == at[4.0]
+    # None at least as good as the signal in both: the best score, as fitted.
+    trials = _Tried(
+        {
+            best: (0.52, 0.20),
+            at[2.0]: (0.49, 0.21),
+            at[4.0]: (0.48, 0.22),
+            at[8.0]: (0.41, 0.23),
+        }
+    )
+    assert crossval._emphasis(trials, best, "monthly_sales", signal) == best
+    # The signal's own unit left out: nothing to scale.
+    gone = replace(best, dropped=("sales",))
+    assert crossval._emphasis(trials, gone, "monthly_sales", signal) == gone
