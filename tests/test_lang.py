@@ -13,9 +13,9 @@ import pytest
 from ranking import messages
 from ranking.engines.outputs import output_columns
 from ranking.explain.fixes import FIX_COLUMNS
-from ranking.model.crossval import TRUST_LEVELS
 from ranking.model.drift import KINDS
 from ranking.model.features import FACTORS
+from ranking.model.trust import TRUST_LEVELS
 from ranking.present import lang
 from ranking.reading import schema
 from ranking.reading.kinds import KINDS as COLUMN_KINDS

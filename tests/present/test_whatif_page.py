@@ -156,7 +156,10 @@ def test_page_recomputes_cards_as_audit_what_if(
             audit = json.loads(result.output)["what_if"]
             assert step["error"] == ""
             assert step["exact"] == pytest.approx(audit["weight"], abs=0.05)
-            assert step["weight"] == pytest.approx(audit["weight"], abs=0.05)
+            # The page shows one decimal (±0.05) of what the JSON gives to
+            # two (±0.005): 59.1523 is shown 59.2 and written 59.15.
+            assert abs(step["weight"] - step["exact"]) <= 0.05 + 1e-9
+            assert step["weight"] == pytest.approx(audit["weight"], abs=0.055)
             assert step["ranks"] == {
                 k["keyword"]: k["expected_rank"] for k in audit["keywords"]
             }
