@@ -68,8 +68,8 @@ MAX_CV_ROWS = 100_000
 #: (:mod:`ranking.explain.blockers`), which four knots would flatten into a slope.
 CLIFF_KNOTS = {name: 32 for name in CLIFF_FEATURES}
 #: How much the best single signal's own term may be scaled once the units
-#: are chosen (1: as fitted), and the unit whose features read each signal
-#: in its own order: see :func:`_emphasis`.
+#: are chosen (1: as fitted), and the feature that reads each signal in the
+#: signal's own order across the whole export: see :func:`_emphasis`.
 EMPHASES = (1.0, 2.0, 4.0, 8.0)
 SIGNAL_TERMS = {
     "monthly_sales": "catalog_sales",
