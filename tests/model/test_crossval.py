@@ -68,6 +68,17 @@ def test_folds_hold_whole_groups_and_do_not_depend_on_order():
     assert sizes.max() - sizes.min() <= 1
 
 
+def _ranked(strength, n_groups, size) -> pd.DataFrame:
+    """Keyword groups of ``size`` consecutive rows, each in the order of
+    ``strength`` (higher first)."""
+    rows = []
+    for g in range(n_groups):
+        members = np.arange(g * size, (g + 1) * size)
+        order = members[np.argsort(-strength[members])]
+        rows += [(f"k{g}", row, float(i + 1), False) for i, row in enumerate(order)]
+    return pd.DataFrame(rows, columns=["keyword", "row", "position", "censored"])
+
+
 def _market(n_groups, size, noise, seed=0):
     """Listings with every feature; their order in each group follows
     rel_sales plus noise (noise=inf: no relation at all)."""
@@ -78,13 +89,7 @@ def _market(n_groups, size, noise, seed=0):
     )
     data = pd.DataFrame({"monthly_sales": np.exp(features["rel_sales"]) * 10})
     strength = features["rel_sales"].to_numpy() + noise * rng.normal(size=n)
-    rows = []
-    for g in range(n_groups):
-        members = np.arange(g * size, (g + 1) * size)
-        order = members[np.argsort(-strength[members])]
-        rows += [(f"k{g}", row, float(i + 1), False) for i, row in enumerate(order)]
-    groups = pd.DataFrame(rows, columns=["keyword", "row", "position", "censored"])
-    return data, features, groups
+    return data, features, _ranked(strength, n_groups, size)
 
 
 def test_noise_is_not_trusted_and_a_real_signal_is_found():
@@ -216,14 +221,9 @@ def _bucketed_market(n_groups=40, size=15, seed=6):
     sales = rng.choice([5.0, 25.0, 50.0, 100.0, 500.0], n)
     features["rel_sales"] = features["catalog_sales"] = np.log1p(sales)
     data = pd.DataFrame({"monthly_sales": sales})
-    strength = np.log1p(sales) + 0.4 * features["title_fit"] + rng.normal(0, 0.8, n)
-    rows = []
-    for g in range(n_groups):
-        members = np.arange(g * size, (g + 1) * size)
-        order = members[np.argsort(-strength[members])]
-        rows += [(f"k{g}", row, float(i + 1), False) for i, row in enumerate(order)]
-    groups = pd.DataFrame(rows, columns=["keyword", "row", "position", "censored"])
-    return data, features, groups
+    strength = np.log1p(sales) + 0.4 * features["title_fit"].to_numpy()
+    strength += rng.normal(0, 0.8, n)
+    return data, features, _ranked(strength, n_groups, size)
 
 
 def test_the_best_signals_term_is_tried_at_every_emphasis_and_written_scaled(
