@@ -247,6 +247,10 @@ def _store(result: Prepared, folder: Path, keep: int = KEEP) -> None:
         (staging / "profile.json").write_text(json.dumps(meta), encoding="utf-8")
         np.savez(staging / "profile.npz", **arrays)
         scores = result.scores
+        # Judged once, here, and kept on the scores: the audit that made
+        # this entry reads the verdict instead of judging again.
+        if scores.judged is None:
+            scores.judged = shifts_of(result)
         np.savez(
             staging / "scores.npz",
             categories=np.asarray(scores.categories, dtype=str),
@@ -259,7 +263,7 @@ def _store(result: Prepared, folder: Path, keep: int = KEEP) -> None:
             json.dumps(
                 {
                     "features": list(scores.mean_terms.columns),
-                    "shifts": shifts_of(result),
+                    "shifts": scores.judged,
                 }
             ),
             encoding="utf-8",

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ranking.model.cliffs import Cliff, learn_cliffs
+from ranking.model.cliffs import Cliff, learn_cliffs, placed
 
 #: Knot weights are counted in units of 2**-24 of a listing, as integers, so
 #: that a category's mean term is the same however the catalog was chunked
@@ -236,15 +236,32 @@ class WeightModel:
         features: pd.DataFrame,
         label: str,
         folds: Sequence[AdditiveShapes] = (),
+        pairs: np.ndarray | None = None,
         **params,
     ) -> WeightModel:
         """The scale set from the training catalog's raw scores, and the
-        shapes' cliffs found. ``folds`` are the cross-validation's fold
-        models, kept (each on its own scale) for the range of a fix's gain."""
+        shapes' cliffs found (each placed where a step best explains the
+        ranking ``pairs`` of ``features``' rows, when given: see
+        :func:`ranking.model.cliffs.placed`). ``folds`` are the
+        cross-validation's fold models, kept (each on its own scale) for the
+        range of a fix's gain."""
         center, spread = _scale_of(additive, features)
         cliffs = learn_cliffs(
             additive.features, additive.knots, additive.shapes, spread
         )
+        if pairs is not None:
+            raw = additive.predict(features)
+            for name, cliff in cliffs.items():
+                if cliff is not None:
+                    j = additive.features.index(name)
+                    cliffs[name] = placed(
+                        cliff,
+                        additive.knots[j],
+                        additive.shapes[j],
+                        features[name].to_numpy(dtype="float64"),
+                        raw,
+                        pairs,
+                    )
         model = cls(additive, center, spread, label, params, cliffs)
         model.folds = [cls(fold, *_scale_of(fold, features), label) for fold in folds]
         return model

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from ranking.model.cliffs import find_cliff, placed
 from ranking.model.fitting import AdditiveWeightModel
 from ranking.model.weight import WeightModel
 
@@ -123,3 +124,39 @@ def test_weight_scale_centres_the_training_median_on_50():
     assert np.median(weights) == pytest.approx(50)
     q25, q75 = np.quantile(weights, [0.25, 0.75])
     assert 40 <= q75 - q25 <= 60  # exactly 50 for a symmetric spread of scores
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_cliff_in_a_thin_tail_is_placed_where_the_pairs_put_it(seed):
+    # A platform demoting a DSR 0.12 below its category's: one listing in
+    # 25 is past the line. Quantile knots cross that tail in a few wide
+    # steps, and the shape's centre lands 0.008-0.012 off (measured on these
+    # seeds); a sharp step placed by the pairs lands within a few
+    # thousandths.
+    rng = np.random.default_rng(seed)
+    n = 12_000
+    X = pd.DataFrame(
+        {
+            "dsr_min_gap": np.round(rng.normal(0, 0.07, n), 3),
+            "other": rng.normal(size=n),
+        }
+    )
+    truth = 1.5 * (X["dsr_min_gap"] > -0.12) + X["other"]
+    pairs = _pairs(truth.to_numpy(), rng, n_pairs=60_000)
+    model = AdditiveWeightModel(
+        n_knots=4, alpha=1e-2, directions=[1, 0], feature_knots={"dsr_min_gap": 32}
+    ).fit(X, pairs=pairs)
+    shapes = model.additive_
+    cliff = find_cliff("dsr_min_gap", shapes.knots[0], shapes.shapes[0], 1, 0.5)
+    assert cliff is not None
+    step = placed(
+        cliff,
+        shapes.knots[0],
+        shapes.shapes[0],
+        X["dsr_min_gap"].to_numpy(),
+        shapes.predict(X),
+        pairs,
+    )
+    assert abs(step.threshold - (-0.12)) < 0.004
+    assert abs(step.threshold - (-0.12)) < abs(cliff.threshold - (-0.12))
+    assert cliff.low <= step.threshold <= cliff.high

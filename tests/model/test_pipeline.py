@@ -150,8 +150,17 @@ def test_a_cached_audit_keeps_the_drift_verdict_instead_of_judging_it_again(
 ):
     monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
     listing = pd.read_csv(shifted, dtype=str)["listing_id"].iloc[5]
+    judging = pipeline.CatalogScores.shifts
+    counted = []
+    monkeypatch.setattr(
+        pipeline.CatalogScores,
+        "shifts",
+        lambda self, model: counted.append(1) or judging(self, model),
+    )
     first = audit(shifted, listing, model_dir)
     assert first["drift"], "the shifted export drifted"
+    # The first audit judges once, for the entry it stores and itself.
+    assert len(counted) == 1
 
     def judged_again(self, model):
         raise AssertionError("drift judged again for a cached export")
