@@ -192,21 +192,29 @@ def placed(
     higher, lower = pairs[touching, 0], pairs[touching, 1]
     if len(higher) == 0:
         return cliff
+    rows = np.flatnonzero(inside)
+    ends = np.interp([cliff.low, cliff.high], knots, terms)
+    fitted = np.interp(values[rows], knots, terms)
+    losses = _step_losses(middles, values, rows, fitted, ends, raw, higher, lower)
+    return replace(cliff, threshold=float(middles[np.argmin(losses)]))
+
+
+def _step_losses(thresholds, values, rows, fitted, ends, raw, higher, lower):
+    """The pairwise logistic loss of the pairs (``higher``, ``lower``: rows)
+    with the window's ``rows`` (their ``fitted`` terms) moved onto a step
+    from ``ends[0]`` to ``ends[1]`` at each of ``thresholds``."""
     # Only the window's rows move: each pair's margin as fitted, and where
     # its two rows sit among the window's (the last slot: outside, no move).
-    rows = np.flatnonzero(inside)
     slot = np.full(len(values), len(rows))
     slot[rows] = np.arange(len(rows))
     high_slot, low_slot = slot[higher], slot[lower]
     margin = raw[higher] - raw[lower]
     window = values[rows]
-    fitted = np.interp(window, knots, terms)
-    at_low, at_high = np.interp([cliff.low, cliff.high], knots, terms)
-    losses = np.empty(len(middles))
-    for i, threshold in enumerate(middles):
-        moved = np.r_[np.where(window <= threshold, at_low, at_high) - fitted, 0.0]
+    losses = np.empty(len(thresholds))
+    for i, threshold in enumerate(thresholds):
+        moved = np.r_[np.where(window <= threshold, *ends) - fitted, 0.0]
         losses[i] = np.logaddexp(0.0, moved[low_slot] - moved[high_slot] - margin).sum()
-    return replace(cliff, threshold=float(middles[np.argmin(losses)]))
+    return losses
 
 
 def median_cost(height: float, scale: float) -> float:
