@@ -5,9 +5,11 @@ whose title is in the wrong category, at a threshold it does not publish. The
 weight model learns one shape per feature (piecewise linear between knots);
 a hidden threshold shows in it as a cliff — much of the shape's whole rise
 taken between a few neighbouring knots, worth several weight points.
-:func:`find_cliff` finds it, and the threshold is the rises' centre (each
+:func:`find_cliff` finds it, and its threshold is the rises' centre (each
 interval's middle weighted by its rise), because the model's smoothness
-penalty spreads one jump over the intervals around it.
+penalty spreads one jump over the intervals around it; where the ranking
+pairs are at hand, :func:`placed` then puts the line where a sharp step
+between the cliff's ends explains them best.
 
 * **dsr**: the shape of the lowest of a shop's three DSR gaps; a listing is
   blocked when that gap is at or below the learned threshold.
