@@ -127,9 +127,16 @@ def capture_bench(listings: int, seed: int) -> None:
     # The features prepare() measures too: the same profile, fitted on the
     # whole export with the same seed.
     features = catalog_features(data)
-    # Fitted as `ranking train` fits (complexity chosen by cross-validation).
-    shapes, _ = crossval.fit_selected(features, crossval.rank_labels(train_groups))
-    model = WeightModel.from_training(shapes, features, "ranks")
+    # Fitted as `ranking train` fits (complexity and the best signal's
+    # emphasis chosen by cross-validation, cliffs placed by the pairs).
+    shapes, _ = crossval.fit_selected(
+        features,
+        crossval.rank_labels(train_groups),
+        signals=crossval.signal_orderings(data),
+    )
+    model = WeightModel.from_training(
+        shapes, features, "ranks", pairs=evaluate.ranking_pairs(train_groups)
+    )
     prepared = prepare(source, model)
     scored = prepared.score(data)
     applied = fixes.apply_fixes(prepared, scored)

@@ -65,11 +65,18 @@ def measured(fn):
     return result, seconds, peak
 
 
+#: The configuration each of our fits chose, printed after the tables.
+CHOSEN: list = []
+
+
 def fit_ours(catalog, train_groups):
     """Fitted as ``ranking train`` fits: complexity chosen by cross-validation
     over the training keyword groups, then refitted on all of them."""
     features = catalog_features(catalog)
-    shapes, _ = crossval.fit_selected(features, crossval.rank_labels(train_groups))
+    labels = crossval.rank_labels(train_groups)
+    signals = crossval.signal_orderings(catalog)
+    shapes, selection = crossval.fit_selected(features, labels, signals=signals)
+    CHOSEN.append(selection.config)
     return shapes.predict(features)
 
 
@@ -80,7 +87,9 @@ def fit_ours_on_visitors(catalog, train_rows):
     features = catalog_features(catalog)
     target = np.log1p(catalog["search_visitors"].to_numpy(dtype="float64"))
     labels = crossval.visitor_labels(catalog, target, train_rows)
-    shapes, _ = crossval.fit_selected(features, labels)
+    signals = crossval.signal_orderings(catalog)
+    shapes, selection = crossval.fit_selected(features, labels, signals=signals)
+    CHOSEN.append(selection.config)
     return shapes.predict(features)
 
 
@@ -194,6 +203,13 @@ def main() -> None:
         rho = spearmanr(scores[held], truth[held]).statistic
         print(f"{name:18} {ndcg:8.4f} {rho:14.4f} {seconds:7.2f} {peak:9.1f}")
     visitors_bench(args, held)
+    print(
+        "\n# chosen: "
+        + "; ".join(
+            f"{c.n_knots} knots, emphasis {c.emphasis:g} {c.leading}".rstrip()
+            for c in CHOSEN
+        )
+    )
 
 
 #: Search visitors as a seller's export has them: growing with weight, with
