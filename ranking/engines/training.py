@@ -172,7 +172,7 @@ def train(
         n_knots=fit.selection.config.n_knots,
         alpha=fit.selection.config.alpha,
         folds=fit.selection.fold_models,
-        pairs=None if fit.groups is None else evaluate.ranking_pairs(fit.groups),
+        pairs=None if fit.labels.pairs is None else fit.labels.pairs(),
     )
     model.trust = trust_summary(fit.trust)
     card = _model_card(model, rows, fit, metrics, seed)

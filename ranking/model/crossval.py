@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -121,6 +122,13 @@ class Config:
     def to_dict(self) -> dict:
         return {**asdict(self), "dropped": list(self.dropped)}
 
+    def emphasised(self, shapes: AdditiveShapes) -> AdditiveShapes:
+        """``shapes`` (fitted with this candidate's units and complexity) with
+        the term reading the ``leading`` signal scaled by ``emphasis``."""
+        if self.emphasis == 1:
+            return shapes
+        return shapes.scaled([SIGNAL_TERMS[self.leading]], self.emphasis)
+
 
 @dataclass
 class Labels:
@@ -133,6 +141,9 @@ class Labels:
     #: ``fold`` (``None``: on every fold).
     fit: Callable[..., AdditiveWeightModel]
     folds: int
+    #: () -> the ranking pairs of every group, which the final fit learns
+    #: from (made once); None for search-visitor labels.
+    pairs: Callable[[], np.ndarray] | None = None
 
 
 @dataclass
@@ -190,9 +201,13 @@ def rank_labels(groups: pd.DataFrame, folds: int = FOLDS, seed: int = 0) -> Labe
     # was a third of the selection's time at 2,000 keywords).
     fold_pairs: dict[tuple[int, int], np.ndarray] = {}
 
+    @cache
+    def every_pair():
+        return evaluate.ranking_pairs(groups)
+
     def pairs_of(fold, seed):
         if fold is None:
-            return evaluate.ranking_pairs(groups)
+            return every_pair()
         if (fold, seed) not in fold_pairs:
             pairs = evaluate.ranking_pairs(judged[judged["fold"] != fold])
             if len(pairs) > MAX_CV_PAIRS:
@@ -208,7 +223,7 @@ def rank_labels(groups: pd.DataFrame, folds: int = FOLDS, seed: int = 0) -> Labe
             features, config, pairs=pairs, final=fold is None, init=init, knots=knots
         )
 
-    return Labels(judged, fit, folds)
+    return Labels(judged, fit, folds, every_pair)
 
 
 def visitor_labels(
@@ -447,8 +462,7 @@ class _Trials:
         if config.emphasis != 1:
             fitted = replace(config, emphasis=1.0, leading="")
             self.score(fitted)
-            term = [SIGNAL_TERMS[config.leading]]
-            shapes = [s.scaled(term, config.emphasis) for s in self.tried[fitted][1]]
+            shapes = [config.emphasised(s) for s in self.tried[fitted][1]]
             self.tried[config] = (
                 held_out_metrics(self.features, self.labels, shapes),
                 shapes,
@@ -579,9 +593,7 @@ def fit_selected(
     config = chosen.config
     with one_blas_thread():
         final = full_shapes(labels.fit(features, None, config, seed, knots=knots))
-    if config.emphasis != 1:
-        final = final.scaled([SIGNAL_TERMS[config.leading]], config.emphasis)
-    return final, chosen
+    return config.emphasised(final), chosen
 
 
 def signal_orderings(data: pd.DataFrame) -> dict[str, np.ndarray]:

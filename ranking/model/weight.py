@@ -245,12 +245,12 @@ class WeightModel:
         :func:`ranking.model.cliffs.placed`). ``folds`` are the
         cross-validation's fold models, kept (each on its own scale) for the
         range of a fix's gain."""
-        center, spread = _scale_of(additive, features)
+        raw = additive.predict(features)
+        center, spread = _scale_of(raw)
         cliffs = learn_cliffs(
             additive.features, additive.knots, additive.shapes, spread
         )
         if pairs is not None:
-            raw = additive.predict(features)
             for name, cliff in cliffs.items():
                 if cliff is not None:
                     j = additive.features.index(name)
@@ -263,7 +263,9 @@ class WeightModel:
                         pairs,
                     )
         model = cls(additive, center, spread, label, params, cliffs)
-        model.folds = [cls(fold, *_scale_of(fold, features), label) for fold in folds]
+        model.folds = [
+            cls(fold, *_scale_of(fold.predict(features)), label) for fold in folds
+        ]
         return model
 
     @property
@@ -341,10 +343,9 @@ class WeightModel:
         return self.to_weight(self.raw(features))
 
 
-def _scale_of(additive: AdditiveShapes, features: pd.DataFrame) -> tuple[float, float]:
+def _scale_of(raw: np.ndarray) -> tuple[float, float]:
     """The 0-100 scale's centre (median raw score) and spread (interquartile
-    range / 2 ln 3) over a training catalog."""
-    raw = additive.predict(features)
+    range / 2 ln 3) over a training catalog's ``raw`` scores."""
     q25, q50, q75 = np.quantile(raw, [0.25, 0.5, 0.75])
     spread = (q75 - q25) / (2 * np.log(3)) if q75 > q25 else 1.0
     return float(q50), float(spread)
