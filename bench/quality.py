@@ -25,16 +25,31 @@ linear gain, the same function for every system), and Spearman between
 predicted and true weight over *all* held-out listings, ranked or not. Also
 wall time and peak memory (tracemalloc) of each fit.
 
-Run: ``.venv/bin/python bench/quality.py [--listings N] [--seed S]`` (needs the
-``bench`` extra: ``pip install -e '.[bench]'``).
+``--simulator-at COMMIT`` makes the market with that commit's simulator
+instead (taken from git, run in its own process) and compares today's systems
+on it, without the search-visitor part. Issue 21's bar (NDCG@10 ≥ 0.925) is
+the figure measured at 6231c7d, whose simulator's ranks carry less noise than
+today's: ``--simulator-at 6231c7d`` measures today's model against it on the
+same market.
+
+Run: ``.venv/bin/python bench/quality.py [--listings N] [--seed S]
+[--simulator-at COMMIT]`` (needs the ``bench`` extra: ``pip install -e
+'.[bench]'``).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import platform
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -158,21 +173,63 @@ def fit_lightgbm(catalog, train_groups, seed):
     return train_lightgbm(frame, train_groups, seed).predict(frame)
 
 
+#: How the simulator of an earlier commit is run (before issue 4 it was
+#: ``ranking.simulate``; its market has today's catalog columns).
+OLD_SIMULATE = """
+import sys
+from ranking.simulate import simulate
+market = simulate(int(sys.argv[1]), seed=int(sys.argv[2]))
+for name in ("catalog", "ranks", "truth"):
+    getattr(market, name).to_pickle(f"{sys.argv[3]}/{name}.pkl")
+"""
+
+
+def market_at(commit: str, listings: int, seed: int):
+    """(catalog, ranks, truth) as the simulator at ``commit`` made them: the
+    package taken from git into a temporary folder and run there, in its own
+    process, so that today's package is not mixed with it."""
+    root = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", commit, "ranking"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tempfile.TemporaryDirectory() as folder:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        subprocess.run(
+            [sys.executable, "-c", OLD_SIMULATE, str(listings), str(seed), folder],
+            env={**os.environ, "PYTHONPATH": folder},
+            cwd=folder,
+            check=True,
+        )
+        return tuple(
+            pd.read_pickle(f"{folder}/{name}.pkl")
+            for name in ("catalog", "ranks", "truth")
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--listings", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--simulator-at", default="", metavar="COMMIT")
     args = parser.parse_args()
 
-    market = simulate(args.listings, seed=args.seed)
-    catalog = market.catalog
-    parsed, _ = parse_ranks(market.ranks["search_rank"])
-    ranks = pd.concat([market.ranks[["listing_id", "keyword"]], parsed], axis=1)
+    if args.simulator_at:
+        catalog, raw_ranks, truth_frame = market_at(
+            args.simulator_at, args.listings, args.seed
+        )
+    else:
+        market = simulate(args.listings, seed=args.seed)
+        catalog, raw_ranks, truth_frame = market.catalog, market.ranks, market.truth
+    parsed, _ = parse_ranks(raw_ranks["search_rank"])
+    ranks = pd.concat([raw_ranks[["listing_id", "keyword"]], parsed], axis=1)
     groups = evaluate.labelled_groups(ranks, catalog["listing_id"])
     held = np.random.default_rng(args.seed).random(len(catalog)) < 0.5
     train_groups = groups[~held[groups["row"]]]
     test_groups = groups[held[groups["row"]]]
-    truth = market.truth["true_weight"].to_numpy()
+    truth = truth_frame["true_weight"].to_numpy()
 
     systems = {
         "ranking": lambda: fit_ours(catalog, train_groups),
@@ -184,8 +241,10 @@ def main() -> None:
         # better.
         "true_weight": lambda: truth,
     }
+    simulator = args.simulator_at or "today's"
     print(
-        f"# {args.listings:,} listings, {groups['keyword'].nunique()} keywords, "
+        f"# {simulator} simulator: "
+        f"{args.listings:,} listings, {groups['keyword'].nunique()} keywords, "
         f"{len(groups):,} rank observations ({int(groups['censored'].sum()):,} "
         f"censored); {held.sum():,} listings held out; seed {args.seed}"
     )
@@ -202,7 +261,8 @@ def main() -> None:
         ndcg = evaluate.group_metrics(test_groups, scores)["ndcg@10"]
         rho = spearmanr(scores[held], truth[held]).statistic
         print(f"{name:18} {ndcg:8.4f} {rho:14.4f} {seconds:7.2f} {peak:9.1f}")
-    visitors_bench(args, held)
+    if not args.simulator_at:
+        visitors_bench(args, held)
     print(
         "\n# chosen: "
         + "; ".join(
