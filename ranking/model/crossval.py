@@ -111,7 +111,7 @@ for _feature in FEATURES:
 class Config:
     """One candidate: knots per feature, smoothness, the units (see
     :func:`unit_of`) left out, and how much the term reading the ``leading``
-    single signal is scaled after fitting (:func:`_emphasis`)."""
+    single signal is made steeper after fitting (:func:`_emphasis`)."""
 
     n_knots: int
     alpha: float
@@ -124,10 +124,11 @@ class Config:
 
     def emphasised(self, shapes: AdditiveShapes) -> AdditiveShapes:
         """``shapes`` (fitted with this candidate's units and complexity) with
-        the term reading the ``leading`` signal scaled by ``emphasis``."""
+        the term reading the ``leading`` signal ``emphasis`` times as steep and
+        rising with every step of it (:meth:`AdditiveShapes.emphasised`)."""
         if self.emphasis == 1:
             return shapes
-        return shapes.scaled([SIGNAL_TERMS[self.leading]], self.emphasis)
+        return shapes.emphasised(SIGNAL_TERMS[self.leading], self.emphasis)
 
 
 @dataclass
@@ -545,19 +546,25 @@ def _leading(groups: pd.DataFrame, signals: dict[str, np.ndarray]):
 
 
 def _emphasis(trials: _Trials, best: Config, leading: str, signal) -> Config:
-    """``best`` with the term reading the ``leading`` signal scaled by the
-    factor of :data:`EMPHASES` that scores best among those at least as good
-    as that signal itself in both NDCG@10 and Spearman (among all when none
-    is); ties to the smaller factor (1: as fitted).
+    """``best`` with the term reading the ``leading`` signal made steeper (see
+    :meth:`Config.emphasised`) by the factor of :data:`EMPHASES` that scores
+    best among those at least as good as that signal itself in both NDCG@10
+    and Spearman (among all when none is); ties to the smaller factor (1: as
+    fitted).
 
     The pairwise loss is a surrogate for the order. On noisy search pages it
     lets weak features (title fit, price) overturn the best signal's order
     more often than held-out pages support: on MercadoLibre, sold quantity
     with its ties broken by the model ranks held-out lists better in
     Spearman than the model itself (0.301 against 0.291, NDCG@10 the same).
-    Scaling that term is a one-dimensional refit on the
-    metrics themselves: the fold models are rescaled, not fitted again, and
-    the model stays additive and monotone. The guard is the trust claim: a
+    Steepening that term is a one-dimensional refit on the metrics
+    themselves: the fold models are reshaped, not fitted again, and the
+    model stays additive and monotone. The term also rises with every step
+    of the signal, not only where the fit made it rise: scaled alone, its
+    flat stretches kept listings tied that the signal orders, and on
+    MercadoLibre no factor up to 64 then matched sold quantity's Spearman
+    (−0.002, 5 outer folds); rising at every step, +0.002 (seed 1: +0.006,
+    against +0.000). The guard is the trust claim: a
     model should not order a seller's pages worse than their best signal
     does, on the first page or on the whole list."""
     if not leading or unit_of(SIGNAL_TERMS[leading]) in best.dropped:

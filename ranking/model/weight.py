@@ -130,14 +130,36 @@ class AdditiveShapes:
             values[:, j] = self.term(j, X[name])
         return pd.DataFrame(values, index=X.index, columns=names)
 
-    def scaled(self, features: Sequence[str], factor: float) -> AdditiveShapes:
-        """These shapes with ``features``' terms (known and missing) times
-        ``factor`` > 0: the same monotone directions, a steeper or flatter
-        say in the sum."""
-        shapes = [
-            s * factor if name in features else s
-            for name, s in zip(self.features, self.shapes, strict=True)
-        ]
+    def emphasised(self, feature: str, factor: float) -> AdditiveShapes:
+        """These shapes with ``feature``'s term ``factor`` (≥ 1) times as
+        steep, and rising with every step of the feature: the fitted term
+        times ``factor``, plus ``factor − 1`` times its range as a straight
+        line over its knots (0 at the worse end); a missing value's term
+        times ``factor``.
+
+        A monotone fit can leave a term flat over a stretch of values (the
+        listings there tie on it); scaled alone it stays flat, so however
+        large the factor, the model never orders listings as that feature
+        does. With the line, a large factor orders them by the feature first
+        and by everything else within its ties. Still monotone, still one
+        term per knot (exact between them: a line is linear there). A term
+        flat throughout stays flat: the fit gave that feature no say.
+
+        >>> flat = AdditiveShapes(["x"], [1], [np.array([0.0, 1.0, 2.0])],
+        ...                       [np.array([0.0, 1.0, 1.0, 0.0])])
+        >>> flat.emphasised("x", 2.0).shapes[0].tolist()
+        [0.0, 2.5, 3.0, 0.0]
+        """
+        j = self._index[feature]
+        knots, terms = self.knots[j], self.shapes[j]
+        known = terms[: len(knots)]
+        span = knots[-1] - knots[0] if len(knots) else 0.0
+        line = (knots - knots[0]) / span if span > 0 else np.zeros(len(knots))
+        if self.directions[j] < 0:
+            line = 1.0 - line if span > 0 else line
+        steeper = factor * known + (factor - 1) * np.ptp(known) * line
+        shapes = list(self.shapes)
+        shapes[j] = np.r_[steeper, factor * terms[len(knots) :]]
         return AdditiveShapes(
             self.features, self.directions, self.knots, shapes, self.intercept
         )

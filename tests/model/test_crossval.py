@@ -226,7 +226,7 @@ def _bucketed_market(n_groups=40, size=15, seed=6):
     return data, features, _ranked(strength, n_groups, size)
 
 
-def test_the_best_signals_term_is_tried_at_every_emphasis_and_written_scaled(
+def test_the_best_signals_term_is_tried_at_every_emphasis_and_written_steeper(
     monkeypatch,
 ):
     data, features, groups = _bucketed_market()
@@ -244,7 +244,7 @@ def test_the_best_signals_term_is_tried_at_every_emphasis_and_written_scaled(
     assert sorted(c["emphasis"] for c in siblings) == list(crossval.EMPHASES)
     assert {c["leading"] for c in siblings if c["emphasis"] != 1} == {"monthly_sales"}
 
-    # The model written is the refit with that one term scaled.
+    # The model written is the refit with that one term made steeper.
     def emphasised(trials, best, *_):
         scaled = replace(best, emphasis=4.0, leading="monthly_sales")
         trials.score(scaled)
@@ -253,9 +253,15 @@ def test_the_best_signals_term_is_tried_at_every_emphasis_and_written_scaled(
     monkeypatch.setattr(crossval, "_emphasis", emphasised)
     final, chosen = crossval.fit_selected(features, labels, signals=signals)
     unscaled = crossval.full_shapes(labels.fit(features, None, fitted))
-    for name, a, b in zip(final.features, final.shapes, unscaled.shapes, strict=True):
-        factor = 4.0 if name == "catalog_sales" else 1.0
-        np.testing.assert_allclose(a, factor * b)
+    parts = zip(final.features, final.knots, final.shapes, unscaled.shapes, strict=True)
+    for name, knots, a, b in parts:
+        if name != "catalog_sales":
+            np.testing.assert_array_equal(a, b)
+            continue
+        line = (knots - knots[0]) / (knots[-1] - knots[0])
+        known = b[:-1]
+        np.testing.assert_allclose(a[:-1], 4 * known + 3 * np.ptp(known) * line)
+        assert a[-1] == 4 * b[-1]
     for model in chosen.fold_models:
         j = model.features.index("catalog_sales")
         assert (np.diff(model.shapes[j][:-1]) > 0).all()  # still monotone

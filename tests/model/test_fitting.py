@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -160,3 +160,44 @@ def test_a_cliff_in_a_thin_tail_is_placed_where_the_pairs_put_it(seed):
     assert abs(step.threshold - (-0.12)) < 0.004
     assert abs(step.threshold - (-0.12)) < abs(cliff.threshold - (-0.12))
     assert cliff.low <= step.threshold <= cliff.high
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rises=st.lists(st.sampled_from([0.0, 0.0, 0.5, 2.0]), min_size=3, max_size=8),
+    direction=st.sampled_from([1, -1]),
+    seed=st.integers(0, 1000),
+)
+def test_an_emphasised_term_orders_by_its_feature_first_even_where_it_was_flat(
+    rises, direction, seed
+):
+    """A term flat over some knots, emphasised a millionfold: the model
+    orders listings by that feature first (more is better for an increasing
+    one), and within its ties by the other term, as fitted. (A term flat
+    throughout stays so: the fit gave that feature no say at all.)"""
+    from ranking.model.weight import AdditiveShapes
+
+    assume(sum(rises) > 0)
+    knots = np.arange(len(rises) + 1, dtype="float64")
+    lead = direction * np.r_[0.0, np.cumsum(rises)]
+    other = np.array([0.0, 3.0, 5.0])
+    shapes = AdditiveShapes(
+        ["lead", "other"],
+        [direction, 1],
+        [knots, np.array([0.0, 1.0, 2.0])],
+        [np.r_[lead, 0.0], np.r_[other, 0.0]],
+    )
+    steep = shapes.emphasised("lead", 1e6)
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "lead": rng.integers(0, len(knots), 200).astype("float64"),
+            "other": rng.uniform(0, 2, 200),
+        }
+    )
+    score = steep.predict(X)
+    order = np.lexsort((shapes.term(1, X["other"]), direction * X["lead"]))
+    assert (np.diff(score[order]) >= 0).all()
+    # The other terms are untouched; the lead's is still monotone.
+    np.testing.assert_array_equal(steep.shapes[1], shapes.shapes[1])
+    assert (direction * np.diff(steep.shapes[0][:-1]) >= 0).all()
