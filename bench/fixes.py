@@ -129,10 +129,9 @@ def capture_bench(listings: int, seed: int) -> None:
     features = catalog_features(data)
     # Fitted as `ranking train` fits (complexity and the best signal's
     # emphasis chosen by cross-validation, cliffs placed by the pairs).
+    labels = crossval.rank_labels(train_groups)
     shapes, _ = crossval.fit_selected(
-        features,
-        crossval.rank_labels(train_groups),
-        signals=crossval.signal_orderings(data),
+        features, labels, signals=evaluate.signal_metrics(labels.groups, data)
     )
     model = WeightModel.from_training(
         shapes, features, "ranks", pairs=evaluate.ranking_pairs(train_groups)

@@ -89,7 +89,7 @@ def fit_ours(catalog, train_groups):
     over the training keyword groups, then refitted on all of them."""
     features = catalog_features(catalog)
     labels = crossval.rank_labels(train_groups)
-    signals = crossval.signal_orderings(catalog)
+    signals = evaluate.signal_metrics(labels.groups, catalog)
     shapes, selection = crossval.fit_selected(features, labels, signals=signals)
     CHOSEN.append(selection.config)
     return shapes.predict(features)
@@ -102,7 +102,7 @@ def fit_ours_on_visitors(catalog, train_rows):
     features = catalog_features(catalog)
     target = np.log1p(catalog["search_visitors"].to_numpy(dtype="float64"))
     labels = crossval.visitor_labels(catalog, target, train_rows)
-    signals = crossval.signal_orderings(catalog)
+    signals = evaluate.signal_metrics(labels.groups, catalog)
     shapes, selection = crossval.fit_selected(features, labels, signals=signals)
     CHOSEN.append(selection.config)
     return shapes.predict(features)

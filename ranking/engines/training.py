@@ -266,10 +266,13 @@ def _fit_selected(rows: _TrainingRows, ranks: Ranks | None, seed: int) -> _Selec
         labelled, target = _visitor_target(rows.path, rows.data)
         labels = crossval.visitor_labels(rows.data, target, labelled, seed=seed)
         label = "search_visitors"
+    judged = evaluate.signal_metrics(labels.groups, rows.data)
     final, selection = crossval.fit_selected(
-        rows.features, labels, seed=seed, signals=crossval.signal_orderings(rows.data)
+        rows.features, labels, seed=seed, signals=judged
     )
-    trust = measure_trust(selection.per_group, labels.groups, rows.data, seed=seed)
+    trust = measure_trust(
+        selection.per_group, labels.groups, rows.data, seed=seed, judged=judged
+    )
     return _SelectedFit(labels, label, groups, final, selection, trust)
 
 

@@ -416,18 +416,33 @@ def cv_score(per_group: pd.DataFrame) -> float:
     return float(np.nanmean([ndcg, rho]))
 
 
+def best_signal(judged: dict[str, pd.DataFrame], among=None) -> str:
+    """The single signal whose per-group metrics (``judged``:
+    :func:`ranking.model.evaluate.signal_metrics`) score best by
+    :func:`cv_score`, among the names ``among`` when given; "" where none
+    scores at all."""
+    scores = {
+        name: cv_score(per)
+        for name, per in judged.items()
+        if among is None or name in among
+    }
+    scores = {name: score for name, score in scores.items() if np.isfinite(score)}
+    return max(scores, key=scores.get) if scores else ""
+
+
 def select(
     features: pd.DataFrame,
     labels: Labels,
     seed: int = 0,
     complexities: Sequence[tuple[int, float]] = COMPLEXITIES,
     knots: dict | None = None,
-    signals: dict[str, np.ndarray] | None = None,
+    signals: dict[str, pd.DataFrame] | None = None,
 ) -> Selection:
     """Choose knots, smoothness, the factors to keep and the best single
     signal's emphasis by cross-validation over keyword groups (see the module
     docstring). ``knots``: see :func:`_fit`; ``signals``: each single signal's
-    ordering of the rows (:func:`signal_orderings`), none when not given."""
+    metrics on ``labels.groups``
+    (:func:`ranking.model.evaluate.signal_metrics`), none when not given."""
     # Units the export does not carry at all are out from the start.
     absent = tuple(
         sorted(
@@ -439,7 +454,7 @@ def select(
     trials = _Trials(features, labels, seed, {} if knots is None else knots, absent)
     best, best_score = _best_complexity(trials, complexities)
     best = _without_harmless_units(trials, best, best_score)
-    best = _emphasis(trials, best, *_leading(labels.groups, signals or {}))
+    best = _emphasis(trials, best, *_leading(signals or {}))
     per_group, shapes = trials.tried[best]
     return Selection(best, trials.curve, per_group, shapes, absent)
 
@@ -527,21 +542,14 @@ def _without_harmless_units(trials: _Trials, best: Config, best_score: float) ->
     return single
 
 
-def _leading(groups: pd.DataFrame, signals: dict[str, np.ndarray]):
+def _leading(judged: dict[str, pd.DataFrame]):
     """The single signal that orders the cross-validation's groups best,
     among those one term reads in their own order (:data:`SIGNAL_TERMS`):
     its name and its mean NDCG@10 and Spearman on those groups (``("",
     None)`` where none)."""
-    judged = {
-        name: evaluate.per_group_metrics(groups, values)
-        for name, values in signals.items()
-        if name in SIGNAL_TERMS
-    }
-    scores = {name: cv_score(per) for name, per in judged.items()}
-    scores = {name: score for name, score in scores.items() if np.isfinite(score)}
-    if not scores:
+    best = best_signal(judged, among=SIGNAL_TERMS)
+    if not best:
         return "", None
-    best = max(scores, key=scores.get)
     return best, judged[best][["ndcg@10", "spearman"]].mean()
 
 
@@ -590,7 +598,7 @@ def fit_selected(
     features: pd.DataFrame,
     labels: Labels,
     seed: int = 0,
-    signals: dict[str, np.ndarray] | None = None,
+    signals: dict[str, pd.DataFrame] | None = None,
 ) -> tuple[AdditiveShapes, Selection]:
     """What ``ranking train`` fits: the complexity chosen by :func:`select`,
     refitted on every fold; the shapes over every feature, and the
@@ -601,14 +609,3 @@ def fit_selected(
     with one_blas_thread():
         final = full_shapes(labels.fit(features, None, config, seed, knots=knots))
     return config.emphasised(final), chosen
-
-
-def signal_orderings(data: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Every single signal a seller could order by, higher first: counts and
-    amounts as they are, a best-sellers rank reversed. Only signals the export
-    carries."""
-    return {
-        name: values
-        for name, values in evaluate.signal_scores(data).items()
-        if np.isfinite(values).any()
-    }

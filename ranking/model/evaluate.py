@@ -228,3 +228,16 @@ def signal_scores(data: pd.DataFrame) -> dict[str, np.ndarray]:
     out = {name: column(data, name).to_numpy() for name in ORDERING_SIGNALS}
     out.update({name: -column(data, name).to_numpy() for name in REVERSED_SIGNALS})
     return out
+
+
+def signal_metrics(groups: pd.DataFrame, data: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every single signal a seller could order by (counts and amounts as
+    they are, a best-sellers rank reversed; only those the export carries),
+    judged on ``groups``: each one's :func:`per_group_metrics`. Worked out
+    once per training and shared by the selection's emphasis step and the
+    trust verdict."""
+    return {
+        name: per_group_metrics(groups, values)
+        for name, values in signal_scores(data).items()
+        if np.isfinite(values).any()
+    }

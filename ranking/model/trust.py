@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ranking.model import evaluate
-from ranking.model.crossval import cv_score, signal_orderings
+from ranking.model.crossval import best_signal
 
 #: Bootstrap resamples of keyword groups for the intervals.
 RESAMPLES = 2000
@@ -32,27 +32,32 @@ def measure_trust(
     data: pd.DataFrame,
     seed: int = 0,
     resamples: int = RESAMPLES,
+    judged: dict[str, pd.DataFrame] | None = None,
 ) -> dict:
     """A model's per-group metrics (``per_group``: held-out folds at
     training, or the ranks ``evaluate`` is given) against every single signal
     on the same ``groups``: each signal's NDCG@10 and Spearman, the best one,
     the model's gain over it and over monthly sales with 95% bootstrap
-    intervals over groups, and a trust level."""
+    intervals over groups, and a trust level. ``judged``: the signals'
+    metrics on ``groups`` when already worked out
+    (:func:`ranking.model.evaluate.signal_metrics`)."""
     model = per_group.set_index("keyword")
-    signals = {}
-    for name, scores in signal_orderings(data).items():
-        per = evaluate.per_group_metrics(groups, scores).set_index("keyword")
-        signals[name] = per.reindex(model.index)
+    if judged is None:
+        judged = evaluate.signal_metrics(groups, data)
+    signals = {
+        name: per.set_index("keyword").reindex(model.index)
+        for name, per in judged.items()
+    }
     out: dict = {
         "groups": int(len(model)),
         "model": _means(model),
         "signals": {name: _means(per) for name, per in signals.items()},
     }
-    if not signals:
+    best = best_signal(signals)
+    if not best:
         out["level"] = "not_better"
         out["best_signal"] = None
         return out
-    best = max(signals, key=lambda name: cv_score(signals[name]))
     out["best_signal"] = best
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(model), size=(resamples, len(model)))

@@ -231,7 +231,7 @@ def test_the_best_signals_term_is_tried_at_every_emphasis_and_written_steeper(
 ):
     data, features, groups = _bucketed_market()
     labels = crossval.rank_labels(groups)
-    signals = crossval.signal_orderings(data)
+    signals = evaluate.signal_metrics(labels.groups, data)
     final, chosen = crossval.fit_selected(features, labels, signals=signals)
     config = chosen.config
     fitted = replace(config, emphasis=1.0, leading="")
