@@ -324,11 +324,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "平滑度 {alpha:g}；未使用: {dropped}",
     ),
     "train.cv_emphasis": (
-        "{signal}'s own term is {factor:g}× as steep as the fit made it and "
-        "rises with every step of {signal}: held-out keywords were ranked "
-        "better so, and no worse than by {signal} alone",
-        "{signal}自身的项为拟合结果的 {factor:g} 倍陡，且随{signal}每一级上升: "
-        "这样在留出的关键词上排序更好，且不差于单按{signal}排序",
+        "{signal}'s own term is emphasised ×{factor:g} (the fitted term "
+        "×{factor:g}, plus a rise at every step of {signal}): held-out keywords "
+        "were ranked better so, and no worse than by {signal} alone",
+        "{signal}自身的项加重 ×{factor:g}（拟合项 ×{factor:g}，"
+        "且随{signal}每一级上升）: 这样在留出的关键词上排序更好，"
+        "且不差于单按{signal}排序",
     ),
     "trust.better": (
         "trust: the model ranks held-out keywords better than ordering by any "

@@ -13,9 +13,9 @@ sales alone. :func:`select` therefore
 3. drops the features whose removal does not lower that score (one backward
    pass over units of features that read the same quantity, see
    :func:`unit_of`; then the combined drop checked once more);
-4. scales the term of the best single signal by the factor that scores
-   best without ordering the held-out groups worse than that signal does
-   (:func:`_emphasis`: the fold models rescaled, nothing fitted again).
+4. emphasises the term of the best single signal by the factor that
+   scores best without ordering the held-out groups worse than that signal
+   does (:func:`_emphasis`: the fold models reshaped, nothing fitted again).
 
 :func:`ranking.model.trust.measure_trust` then compares the chosen model's
 out-of-fold scores with every single signal the export carries.
@@ -68,7 +68,7 @@ MAX_CV_ROWS = 100_000
 #: complexity: a platform's hidden threshold shows as a cliff in its shape
 #: (:mod:`ranking.explain.blockers`), which four knots would flatten into a slope.
 CLIFF_KNOTS = {name: 32 for name in CLIFF_FEATURES}
-#: How much the best single signal's own term may be scaled once the units
+#: How much the best single signal's own term may be emphasised once the units
 #: are chosen (1: as fitted), and the feature that reads each signal in the
 #: signal's own order across the whole export: see :func:`_emphasis`.
 EMPHASES = (1.0, 2.0, 4.0, 8.0)

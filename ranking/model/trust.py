@@ -44,6 +44,9 @@ def measure_trust(
     model = per_group.set_index("keyword")
     if judged is None:
         judged = evaluate.signal_metrics(groups, data)
+    for name, per in judged.items():
+        if not model.index.isin(per["keyword"]).all():
+            raise ValueError(f"{name} was judged on other keyword groups")
     signals = {
         name: per.set_index("keyword").reindex(model.index)
         for name, per in judged.items()
@@ -55,7 +58,8 @@ def measure_trust(
     }
     best = best_signal(signals)
     if not best:
-        out["level"] = "not_better"
+        few = len(model) < MIN_TRUST_GROUPS
+        out["level"] = "too_few" if few else "not_better"
         out["best_signal"] = None
         return out
     out["best_signal"] = best

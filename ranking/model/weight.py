@@ -131,11 +131,12 @@ class AdditiveShapes:
         return pd.DataFrame(values, index=X.index, columns=names)
 
     def emphasised(self, feature: str, factor: float) -> AdditiveShapes:
-        """These shapes with ``feature``'s term ``factor`` (≥ 1) times as
-        steep, and rising with every step of the feature: the fitted term
-        times ``factor``, plus ``factor − 1`` times its range as a straight
-        line over its knots (0 at the worse end); a missing value's term
-        times ``factor``.
+        """These shapes with ``feature``'s term emphasised by ``factor`` (≥ 1)
+        and rising with every step of the feature: the fitted term times
+        ``factor``, plus ``factor − 1`` times its range as a straight line
+        over its knots (0 at the worse end). A missing value's term keeps its
+        place on the term: it moves as a known value with the same fitted
+        term does.
 
         A monotone fit can leave a term flat over a stretch of values (the
         listings there tie on it); scaled alone it stays flat, so however
@@ -152,14 +153,23 @@ class AdditiveShapes:
         """
         j = self._index[feature]
         knots, terms = self.knots[j], self.shapes[j]
-        known = terms[: len(knots)]
+        known, missing = terms[: len(knots)], terms[len(knots) :]
         span = knots[-1] - knots[0] if len(knots) else 0.0
         line = (knots - knots[0]) / span if span > 0 else np.zeros(len(knots))
-        if self.directions[j] < 0:
-            line = 1.0 - line if span > 0 else line
-        steeper = factor * known + (factor - 1) * np.ptp(known) * line
+        if self.directions[j] < 0 and span > 0:
+            line = 1.0 - line
+        rise = (factor - 1) * (np.ptp(known) if len(known) else 0.0)
+        # Where the missing value's term sits on the fitted term, read as
+        # the line's value there (the terms rise with the line, so one
+        # interpolation over them, in rising order, finds it).
+        order = np.argsort(line, kind="stable")
+        place = (
+            np.interp(missing, known[order], line[order])
+            if len(known)
+            else np.zeros(len(missing))
+        )
         shapes = list(self.shapes)
-        shapes[j] = np.r_[steeper, factor * terms[len(knots) :]]
+        shapes[j] = np.r_[factor * known + rise * line, factor * missing + rise * place]
         return AdditiveShapes(
             self.features, self.directions, self.knots, shapes, self.intercept
         )

@@ -167,25 +167,28 @@ def test_a_cliff_in_a_thin_tail_is_placed_where_the_pairs_put_it(seed):
     rises=st.lists(st.sampled_from([0.0, 0.0, 0.5, 2.0]), min_size=3, max_size=8),
     direction=st.sampled_from([1, -1]),
     seed=st.integers(0, 1000),
+    missing_at=st.floats(-0.5, 1.5),
 )
 def test_an_emphasised_term_orders_by_its_feature_first_even_where_it_was_flat(
-    rises, direction, seed
+    rises, direction, seed, missing_at
 ):
     """A term flat over some knots, emphasised a millionfold: the model
     orders listings by that feature first (more is better for an increasing
     one), and within its ties by the other term, as fitted. (A term flat
-    throughout stays so: the fit gave that feature no say at all.)"""
+    throughout stays so: the fit gave that feature no say at all.) A missing
+    value stays where it was among the known values."""
     from ranking.model.weight import AdditiveShapes
 
     assume(sum(rises) > 0)
     knots = np.arange(len(rises) + 1, dtype="float64")
     lead = direction * np.r_[0.0, np.cumsum(rises)]
     other = np.array([0.0, 3.0, 5.0])
+    missing = missing_at * direction * sum(rises)
     shapes = AdditiveShapes(
         ["lead", "other"],
         [direction, 1],
         [knots, np.array([0.0, 1.0, 2.0])],
-        [np.r_[lead, 0.0], np.r_[other, 0.0]],
+        [np.r_[lead, missing], np.r_[other, 0.0]],
     )
     steep = shapes.emphasised("lead", 1e6)
     rng = np.random.default_rng(seed)
@@ -201,3 +204,6 @@ def test_an_emphasised_term_orders_by_its_feature_first_even_where_it_was_flat(
     # The other terms are untouched; the lead's is still monotone.
     np.testing.assert_array_equal(steep.shapes[1], shapes.shapes[1])
     assert (direction * np.diff(steep.shapes[0][:-1]) >= 0).all()
+    was, now = shapes.shapes[0], steep.shapes[0]
+    assert (now[-1] >= now[:-1][was[-1] > was[:-1]]).all()
+    assert (now[-1] <= now[:-1][was[-1] < was[:-1]]).all()
