@@ -39,7 +39,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from quality import raw_frame, train_lightgbm  # noqa: E402
+from quality import fit_as_train, raw_frame, train_lightgbm  # noqa: E402
 from title_model import move_five_percent  # noqa: E402
 
 from ranking.engines.training import train  # noqa: E402
@@ -130,12 +130,8 @@ def capture_bench(listings: int, seed: int) -> None:
     # Fitted as `ranking train` fits (complexity and the best signal's
     # emphasis chosen by cross-validation, cliffs placed by the pairs).
     labels = crossval.rank_labels(train_groups)
-    shapes, _ = crossval.fit_selected(
-        features, labels, signals=evaluate.signal_metrics(labels.groups, data)
-    )
-    model = WeightModel.from_training(
-        shapes, features, "ranks", pairs=evaluate.ranking_pairs(train_groups)
-    )
+    shapes = fit_as_train(features, labels, data)
+    model = WeightModel.from_training(shapes, features, "ranks", pairs=labels.pairs())
     prepared = prepare(source, model)
     scored = prepared.score(data)
     applied = fixes.apply_fixes(prepared, scored)

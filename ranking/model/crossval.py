@@ -111,7 +111,7 @@ for _feature in FEATURES:
 class Config:
     """One candidate: knots per feature, smoothness, the units (see
     :func:`unit_of`) left out, and how much the term reading the ``leading``
-    single signal is made steeper after fitting (:func:`_emphasis`)."""
+    single signal is emphasised after fitting (:func:`_emphasis`)."""
 
     n_knots: int
     alpha: float
@@ -124,8 +124,9 @@ class Config:
 
     def emphasised(self, shapes: AdditiveShapes) -> AdditiveShapes:
         """``shapes`` (fitted with this candidate's units and complexity) with
-        the term reading the ``leading`` signal ``emphasis`` times as steep and
-        rising with every step of it (:meth:`AdditiveShapes.emphasised`)."""
+        the term reading the ``leading`` signal emphasised by ``emphasis``:
+        that term times it, and rising with every step of the signal
+        (:meth:`AdditiveShapes.emphasised`)."""
         if self.emphasis == 1:
             return shapes
         return shapes.emphasised(SIGNAL_TERMS[self.leading], self.emphasis)
@@ -554,7 +555,7 @@ def _leading(judged: dict[str, pd.DataFrame]):
 
 
 def _emphasis(trials: _Trials, best: Config, leading: str, signal) -> Config:
-    """``best`` with the term reading the ``leading`` signal made steeper (see
+    """``best`` with the term reading the ``leading`` signal emphasised (see
     :meth:`Config.emphasised`) by the factor of :data:`EMPHASES` that scores
     best among those at least as good as that signal itself in both NDCG@10
     and Spearman (among all when none is); ties to the smaller factor (1: as

@@ -57,8 +57,8 @@ def measure_trust(
         "signals": {name: _means(per) for name, per in signals.items()},
     }
     best = best_signal(signals)
+    few = len(model) < MIN_TRUST_GROUPS
     if not best:
-        few = len(model) < MIN_TRUST_GROUPS
         out["level"] = "too_few" if few else "not_better"
         out["best_signal"] = None
         return out
@@ -75,7 +75,7 @@ def measure_trust(
     out["gain"] = gains
     lows = [g["low"] for g in gains[best].values()]
     highs = [g["high"] for g in gains[best].values()]
-    if len(model) < MIN_TRUST_GROUPS:
+    if few:
         out["level"] = "too_few"
     elif min(lows) > 0:
         out["level"] = "better"
