@@ -9,7 +9,10 @@ taken between a few neighbouring knots, worth several weight points.
 interval's middle weighted by its rise), because the model's smoothness
 penalty spreads one jump over the intervals around it; where the ranking
 pairs are at hand, :func:`placed` then puts the line where a sharp step
-between the cliff's ends explains them best.
+between the cliff's ends explains them best. A threshold the platform
+applies to every search shows in every cross-validation fold; a cliff that
+one fold's model does not rise over rests on a few keywords and is dropped
+(:func:`held_in_folds`).
 
 * **dsr**: the shape of the lowest of a shop's three DSR gaps; a listing is
   blocked when that gap is at or below the learned threshold.
@@ -32,6 +35,7 @@ so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -46,6 +50,14 @@ MIN_SHARE = 0.4
 #: (up to 3.7 at 10,000); a penalty of half the shipped one (0.6 units, 0.1
 #: below the average) cost 4.6–9.6 points at 20,000 (4.4 and up at 10,000).
 MIN_COST = 4.0
+#: Each cross-validation fold model rises over a cliff's window by at least
+#: this share of the model's rise (both in units of their own scale), or the
+#: cliff is not kept. Measured (bench/RESULTS.md, session 14): on simulated
+#: markets with a DSR penalty every fold rose at least 0.73 of the model's
+#: rise (10,000 and 20,000 listings, 5 folds); on 68 real Taobao search
+#: results over two keywords, one fold did not rise at all over the window
+#: the model put 26 weight points in.
+FOLD_SHARE = 0.5
 #: Candidate thresholds :func:`placed` weighs between a cliff's ends.
 PLACES = 200
 #: Steps next to the largest one belong to the cliff while they are at least
@@ -219,6 +231,41 @@ def _step_losses(thresholds, values, rows, fitted, ends, raw, higher, lower):
     return losses
 
 
+def rise_over(cliff: Cliff, knots: np.ndarray, shape: np.ndarray) -> float:
+    """How much ``shape`` (knots' terms, then the missing value's) rises over
+    ``cliff``'s window, the better way up."""
+    knots = np.asarray(knots, dtype="float64")
+    terms = np.asarray(shape, dtype="float64")[: len(knots)]
+    low, high = np.interp([cliff.low, cliff.high], knots, terms)
+    return float(cliff.direction * (high - low))
+
+
+def held_in_folds(
+    cliff: Cliff, scale: float, folds: Sequence[tuple[np.ndarray, np.ndarray, float]]
+) -> bool:
+    """Whether every fold model (its ``knots``, ``shape`` and scale for
+    ``cliff``'s feature; None where a fold does not have it) rises over the
+    cliff's window by at least :data:`FOLD_SHARE` of the model's rise.
+
+    >>> knots = np.array([0.0, 1.0, 2.0, 3.0])
+    >>> cliff = find_cliff("dsr_min_gap", knots, [0, 0, 2, 2, 0], 1, scale=0.5)
+    >>> steep = (knots, np.array([0, 0, 1.5, 1.5, 0]), 0.5)
+    >>> flat = (knots, np.array([0, 0.6, 1.2, 1.8, 0]), 0.5)
+    >>> held_in_folds(cliff, 0.5, [steep, steep])
+    True
+    >>> held_in_folds(cliff, 0.5, [steep, flat])  # one fold barely rises there
+    False
+    """
+    own = cliff.height / scale
+    for fold in folds:
+        if fold is None:
+            return False
+        knots, shape, fold_scale = fold
+        if rise_over(cliff, knots, shape) / fold_scale < FOLD_SHARE * own:
+            return False
+    return True
+
+
 def median_cost(height: float, scale: float) -> float:
     """Weight points a fall of ``height`` raw score takes from a listing at the
     training median (weight 50)."""
@@ -226,17 +273,36 @@ def median_cost(height: float, scale: float) -> float:
 
 
 def learn_cliffs(
-    features: list[str], knots: list[np.ndarray], shapes: list[np.ndarray], scale: float
+    features: list[str],
+    knots: list[np.ndarray],
+    shapes: list[np.ndarray],
+    scale: float,
+    folds: Sequence[tuple[list[str], list[np.ndarray], list[np.ndarray], float]] = (),
 ) -> dict[str, Cliff | None]:
     """The cliff of each of :data:`CLIFF_FEATURES` among the model's
     ``features`` (None: the shape has none, so that signal raises no
-    blocker); ``knots`` and ``shapes`` as the model keeps them."""
+    blocker); ``knots`` and ``shapes`` as the model keeps them. ``folds``:
+    the cross-validation's fold models (features, knots, shapes and scale
+    each); where given, a cliff they do not all rise over is dropped
+    (:func:`held_in_folds`)."""
     found = {}
     for feature, (_, direction) in CLIFF_FEATURES.items():
         if feature in features:
             j = features.index(feature)
-            found[feature] = find_cliff(feature, knots[j], shapes[j], direction, scale)
+            cliff = find_cliff(feature, knots[j], shapes[j], direction, scale)
+            if cliff is not None and folds:
+                seen = [_feature_of(fold, feature) for fold in folds]
+                cliff = cliff if held_in_folds(cliff, scale, seen) else None
+            found[feature] = cliff
     return found
+
+
+def _feature_of(fold, feature):
+    names, knots, shapes, scale = fold
+    if feature not in names:
+        return None
+    j = names.index(feature)
+    return knots[j], shapes[j], scale
 
 
 def cliffs_by_factor(cliffs: dict[str, Cliff | None]) -> dict[str, list[Cliff]]:

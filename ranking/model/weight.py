@@ -275,12 +275,21 @@ class WeightModel:
         shapes' cliffs found (each placed where a step best explains the
         ranking ``pairs`` of ``features``' rows, when given: see
         :func:`ranking.model.cliffs.placed`). ``folds`` are the
-        cross-validation's fold models, kept (each on its own scale) for the
-        range of a fix's gain."""
+        cross-validation's fold models: a cliff they do not all show is
+        dropped (:func:`ranking.model.cliffs.held_in_folds`), and they are
+        kept (each on its own scale) for the range of a fix's gain."""
         raw = additive.predict(features)
         center, spread = _scale_of(raw)
+        fold_scales = [_scale_of(fold.predict(features)) for fold in folds]
         cliffs = learn_cliffs(
-            additive.features, additive.knots, additive.shapes, spread
+            additive.features,
+            additive.knots,
+            additive.shapes,
+            spread,
+            [
+                (fold.features, fold.knots, fold.shapes, fold_spread)
+                for fold, (_, fold_spread) in zip(folds, fold_scales, strict=True)
+            ],
         )
         if pairs is not None:
             for name, cliff in cliffs.items():
@@ -296,7 +305,8 @@ class WeightModel:
                     )
         model = cls(additive, center, spread, label, params, cliffs)
         model.folds = [
-            cls(fold, *_scale_of(fold.predict(features)), label) for fold in folds
+            cls(fold, *scale, label)
+            for fold, scale in zip(folds, fold_scales, strict=True)
         ]
         return model
 

@@ -243,6 +243,9 @@ def test_real_taobao_search_pages_train_as_they_are(run_cli, tmp_path):
     assert card["ranks"]["observations"] == 68
     assert "payer_count" not in card["unknown_signals"]
     assert "dsr_service" not in card["unknown_signals"]
+    # One page's model put 26 weight points on a DSR window the other page's
+    # did not rise over at all: a cliff two keywords disagree on blocks no one.
+    assert card["blockers"]["dsr_min_gap"] is None
 
 
 def meli_search_table(folder: Path) -> Path:

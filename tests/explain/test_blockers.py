@@ -50,6 +50,52 @@ def test_a_small_jump_is_not_a_cliff_however_steep():
     assert cliff is not None and cliff.threshold == pytest.approx(0.0)
 
 
+def _fold(knots, terms, scale=1.0, name="dsr_min_gap"):
+    """One fold model as :func:`cliffs.learn_cliffs` takes it."""
+    return [name], [np.asarray(knots)], [np.asarray(terms, dtype="float64")], scale
+
+
+def test_a_cliff_every_fold_rises_over_is_kept():
+    knots = np.array([-0.2, -0.1, 0.0, 0.1, 0.2, 0.3])
+    terms = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5])
+    # A fold on half the scale with half the rise is the same cliff.
+    folds = [_fold(knots, terms * 0.8), _fold(knots, terms * 0.5, scale=0.5)]
+    found = cliffs.learn_cliffs(["dsr_min_gap"], [knots], [terms], 1.0, folds)
+    assert found["dsr_min_gap"] is not None
+    assert found["dsr_min_gap"].threshold == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        # The other keywords' model rises steadily: no jump at the window.
+        np.r_[np.linspace(0.0, 1.0, 6), 0.5],
+        # ... or rises at another place (a cliff at -0.15, not at 0.05).
+        np.array([0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5]),
+        # ... or has no DSR term at all.
+        None,
+    ],
+)
+def test_a_cliff_one_fold_does_not_show_raises_no_blocker(other):
+    knots = np.array([-0.2, -0.1, 0.0, 0.1, 0.2, 0.3])
+    terms = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5])
+    second = _fold(knots, other) if other is not None else _fold([0.0], [0.0], 1, "x")
+    folds = [_fold(knots, terms), second]
+    found = cliffs.learn_cliffs(["dsr_min_gap"], [knots], [terms], 1.0, folds)
+    assert found == {"dsr_min_gap": None}
+    # Without fold models there is nothing to hold it against.
+    assert cliffs.learn_cliffs(["dsr_min_gap"], [knots], [terms], 1.0)["dsr_min_gap"]
+
+
+def test_a_decreasing_cliff_is_held_against_its_folds_the_better_way_up():
+    knots = np.array([-1.0, 0.5, 1.5, 2.5, 3.5])
+    terms = np.array([0.0, 0.0, -1.0, -1.0, -1.05, 0.0])
+    cliff = cliffs.find_cliff("fit_margin", knots, terms, -1, scale=1.0)
+    assert cliffs.held_in_folds(cliff, 1.0, [(knots, terms * 0.6, 1.0)])
+    # Rising where the model falls is no support, however far it rises.
+    assert not cliffs.held_in_folds(cliff, 1.0, [(knots, -terms, 1.0)])
+
+
 def test_a_decreasing_shape_is_past_its_cliff_above_the_threshold():
     knots = np.array([-1.0, 0.5, 1.5, 2.5, 3.5])
     terms = np.array([0.0, 0.0, -1.0, -1.0, -1.05, 0.0])
