@@ -426,6 +426,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "  {feature:12} ({factor}): no cliff; raises no blocker",
         "  {feature:12} ({factor}): 没有断崖，不设降权项",
     ),
+    "cliff.unheld": (
+        "  {feature:12} ({factor}): no blocker: the cliff over {low:+.3f} … "
+        "{high:+.3f} ({cost:.1f} weight points at the median listing) is not in "
+        "every cross-validation fold (one rises {least:.0%} as much), so it rests "
+        "on a few keywords",
+        "  {feature:12} ({factor}): 不设降权项：{low:+.3f} … {high:+.3f} 的断崖（中位"
+        "商品 {cost:.1f} 权重分）并非每个交叉验证折都有（最少的一折只有 {least:.0%}），"
+        "只靠少数关键词",
+    ),
     "cliff.at": (
         "  {feature:12} ({factor}): {side} {threshold:+.3f} (cliff over {low:+.3f} "
         "… {high:+.3f}), costs {cost:.1f} weight points at the median listing",

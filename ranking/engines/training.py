@@ -18,7 +18,7 @@ from ranking.engines.local import ENGINES
 from ranking.errors import TrainingError
 from ranking.messages import Said
 from ranking.model import crossval, evaluate, pipeline
-from ranking.model.cliffs import card_entries
+from ranking.model.cliffs import card_entries, unheld_entries
 from ranking.model.drift import factor_contributions
 from ranking.model.features import FEATURES
 from ranking.model.persist import check_model_output, load_model, save_model, sha256
@@ -333,6 +333,7 @@ def _model_card(
         "unknown_signals": schema.absent_signals(data),
         "scale": {"center": model.center, "scale": model.scale},
         "blockers": card_entries(model.cliffs, model.scale),
+        "blockers_not_in_every_fold": unheld_entries(model.unheld, model.scale),
         **_label_counts(fit.labels, fit.groups),
     }
 

@@ -127,7 +127,7 @@ def card_lines(card: dict) -> list[str]:
             for entry in card["leaned_on"][:10]
         ]
     if "blockers" in card:
-        lines += ["", Said("train.blockers"), *blocker_lines(card["blockers"])]
+        lines += ["", Said("train.blockers"), *blocker_lines(card)]
     lines += ["", Said("card.features")]
     lines += [
         Said(

@@ -49,6 +49,7 @@ COUNT_KEYS = {
     "held_out_groups", "held_out_listings", "seed", "matched_observations",
 }  # fmt: skip
 NAME_LISTS = {"dropped", "not_in_export", "unknown_signals"}
+NUMBER_LISTS = {"fold_rises"}
 #: Keys each entry must hold, where card_text, the report and the CLI read
 #: them without a default.
 REQUIRED = {
@@ -62,6 +63,7 @@ REQUIRED = {
     "leaned_on[]": {"feature", "term_sd"},
     "features[]": {"name", "factor", "direction"},
     "blockers.*": {"low", "high", "median_cost", "threshold"},
+    "blockers_not_in_every_fold.*": {"low", "high", "median_cost", "fold_rises"},
     "ranks": {"groups"},
 }
 
@@ -105,6 +107,10 @@ def check_json(value, where: str = "", pattern: str = "") -> None:
             isinstance(item, list) and all(isinstance(n, str) for n in item)
         ):
             raise BadModelFile(f"{here}: {item!r} is not a list of names")
+        if key in NUMBER_LISTS and not (
+            isinstance(item, list) and item and all(_is_number(n) for n in item)
+        ):
+            raise BadModelFile(f"{here}: {item!r} is not a list of numbers")
         if key == "level" and item not in TRUST_LEVELS:
             raise BadModelFile(f"{here}: {item!r} is not one of {sorted(TRUST_LEVELS)}")
         if key == "direction" and item not in (-1, 0, 1):
@@ -158,6 +164,11 @@ def check_card(card: dict) -> None:
     for name, entry in card.get("blockers", {}).items():
         if entry is not None and not isinstance(entry, dict):
             raise BadModelFile(f"blockers.{name}: not an object or null")
+    unheld = card.get("blockers_not_in_every_fold", {})
+    if not isinstance(unheld, dict) or not all(
+        isinstance(entry, dict) for entry in unheld.values()
+    ):
+        raise BadModelFile("blockers_not_in_every_fold: not an object of objects")
     for key in ("cross_validation", "trust", "ranks"):
         if card.get(key) is not None and not isinstance(card[key], dict):
             raise BadModelFile(f"{key}: not an object")

@@ -18,15 +18,31 @@ CLIFF_FEATURES: dict[str, tuple[str, int]] = {
 BLOCKING_FACTORS = ("dsr", "category_fit")
 
 
-def card_lines(entries: dict[str, dict | None]) -> list[Said]:
-    """The learned blocker thresholds, as ``train`` prints them and the model
-    card shows them (each a :class:`~ranking.messages.Said`)."""
+def card_lines(card: dict) -> list[Said]:
+    """The learned blocker thresholds of a model ``card``, as ``train`` prints
+    them and the card shows them (each a :class:`~ranking.messages.Said`),
+    with the cliffs not every cross-validation fold showed said as such."""
     lines = []
+    entries = card.get("blockers", {})
+    unheld = card.get("blockers_not_in_every_fold", {})
     for feature, (factor, direction) in CLIFF_FEATURES.items():
         if feature not in entries:
             continue
         entry = entries[feature]
         words = {"feature": feature, "factor": named("factor", factor)}
+        if entry is None and feature in unheld:
+            dropped = unheld[feature]
+            lines.append(
+                Said(
+                    "cliff.unheld",
+                    **words,
+                    low=dropped["low"],
+                    high=dropped["high"],
+                    cost=dropped["median_cost"],
+                    least=max(0.0, min(dropped["fold_rises"])),
+                )
+            )
+            continue
         if entry is None:
             lines.append(Said("cliff.none", **words))
             continue

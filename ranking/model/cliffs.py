@@ -12,7 +12,7 @@ pairs are at hand, :func:`placed` then puts the line where a sharp step
 between the cliff's ends explains them best. A threshold the platform
 applies to every search shows in every cross-validation fold; a cliff that
 one fold's model does not rise over rests on a few keywords and is dropped
-(:func:`held_in_folds`).
+(:func:`held_by_folds`).
 
 * **dsr**: the shape of the lowest of a shop's three DSR gaps; a listing is
   blocked when that gap is at or below the learned threshold.
@@ -240,30 +240,53 @@ def rise_over(cliff: Cliff, knots: np.ndarray, shape: np.ndarray) -> float:
     return float(cliff.direction * (high - low))
 
 
-def held_in_folds(
-    cliff: Cliff, scale: float, folds: Sequence[tuple[np.ndarray, np.ndarray, float]]
-) -> bool:
-    """Whether every fold model (its ``knots``, ``shape`` and scale for
-    ``cliff``'s feature; None where a fold does not have it) rises over the
-    cliff's window by at least :data:`FOLD_SHARE` of the model's rise.
+def fold_rises(
+    cliff: Cliff, scale: float, folds: Sequence[tuple | None]
+) -> list[float]:
+    """Each fold model's rise over ``cliff``'s window as a share of the
+    model's, both in units of their own scale. ``folds``: per fold, its
+    ``(knots, shape, scale)`` for the cliff's feature, or None where the
+    fold does not have that feature (a rise of 0).
 
     >>> knots = np.array([0.0, 1.0, 2.0, 3.0])
     >>> cliff = find_cliff("dsr_min_gap", knots, [0, 0, 2, 2, 0], 1, scale=0.5)
     >>> steep = (knots, np.array([0, 0, 1.5, 1.5, 0]), 0.5)
-    >>> flat = (knots, np.array([0, 0.6, 1.2, 1.8, 0]), 0.5)
-    >>> held_in_folds(cliff, 0.5, [steep, steep])
-    True
-    >>> held_in_folds(cliff, 0.5, [steep, flat])  # one fold barely rises there
-    False
+    >>> flat = (knots, np.array([0, 0.6, 1.2, 1.8, 0]), 0.5)  # a slope
+    >>> [round(r, 2) for r in fold_rises(cliff, 0.5, [steep, flat, None])]
+    [0.75, 0.3, 0.0]
     """
     own = cliff.height / scale
+    rises = []
     for fold in folds:
         if fold is None:
-            return False
+            rises.append(0.0)
+            continue
         knots, shape, fold_scale = fold
-        if rise_over(cliff, knots, shape) / fold_scale < FOLD_SHARE * own:
-            return False
-    return True
+        rises.append(rise_over(cliff, knots, shape) / fold_scale / own)
+    return rises
+
+
+def held_by_folds(
+    cliffs: dict[str, Cliff | None],
+    scale: float,
+    folds: Sequence[tuple[list[str], list[np.ndarray], list[np.ndarray], float]],
+) -> tuple[dict[str, Cliff | None], dict[str, tuple[Cliff, list[float]]]]:
+    """``cliffs`` with those not every fold model rises over by at least
+    :data:`FOLD_SHARE` of the model's rise set to None (no blocker), and
+    those, each with its folds' rises (:func:`fold_rises`). ``folds``: the
+    cross-validation's fold models (features, knots, shapes and scale each);
+    with none, every cliff is kept."""
+    held, unheld = dict(cliffs), {}
+    if not folds:
+        return held, unheld
+    for name, cliff in cliffs.items():
+        if cliff is None:
+            continue
+        rises = fold_rises(cliff, scale, [_feature_of(fold, name) for fold in folds])
+        if min(rises) < FOLD_SHARE:
+            held[name] = None
+            unheld[name] = (cliff, rises)
+    return held, unheld
 
 
 def median_cost(height: float, scale: float) -> float:
@@ -273,27 +296,17 @@ def median_cost(height: float, scale: float) -> float:
 
 
 def learn_cliffs(
-    features: list[str],
-    knots: list[np.ndarray],
-    shapes: list[np.ndarray],
-    scale: float,
-    folds: Sequence[tuple[list[str], list[np.ndarray], list[np.ndarray], float]] = (),
+    features: list[str], knots: list[np.ndarray], shapes: list[np.ndarray], scale: float
 ) -> dict[str, Cliff | None]:
     """The cliff of each of :data:`CLIFF_FEATURES` among the model's
     ``features`` (None: the shape has none, so that signal raises no
-    blocker); ``knots`` and ``shapes`` as the model keeps them. ``folds``:
-    the cross-validation's fold models (features, knots, shapes and scale
-    each); where given, a cliff they do not all rise over is dropped
-    (:func:`held_in_folds`)."""
+    blocker); ``knots`` and ``shapes`` as the model keeps them. Whether the
+    cross-validation's folds show it too is :func:`held_by_folds`' call."""
     found = {}
     for feature, (_, direction) in CLIFF_FEATURES.items():
         if feature in features:
             j = features.index(feature)
-            cliff = find_cliff(feature, knots[j], shapes[j], direction, scale)
-            if cliff is not None and folds:
-                seen = [_feature_of(fold, feature) for fold in folds]
-                cliff = cliff if held_in_folds(cliff, scale, seen) else None
-            found[feature] = cliff
+            found[feature] = find_cliff(feature, knots[j], shapes[j], direction, scale)
     return found
 
 
@@ -328,3 +341,16 @@ def card_entries(
         cost = median_cost(cliff.height, scale)
         entries[feature] = {**cliff.to_dict(), "median_cost": cost}
     return entries
+
+
+def unheld_entries(
+    unheld: dict[str, tuple[Cliff, list[float]]], scale: float
+) -> dict[str, dict]:
+    """What the model card records of the cliffs not every fold showed
+    (:func:`held_by_folds`): each as :func:`card_entries` records a cliff,
+    with its folds' rises."""
+    entries = card_entries({name: cliff for name, (cliff, _) in unheld.items()}, scale)
+    return {
+        name: {**entries[name], "fold_rises": rises}
+        for name, (_, rises) in unheld.items()
+    }

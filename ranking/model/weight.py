@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ranking.model.cliffs import Cliff, learn_cliffs, placed
+from ranking.model.cliffs import Cliff, held_by_folds, learn_cliffs, placed
 
 #: Knot weights are counted in units of 2**-24 of a listing, as integers, so
 #: that a category's mean term is the same however the catalog was chunked
@@ -257,6 +257,10 @@ class WeightModel:
         #: The cross-validation's fold models (each with its own scale): how
         #: far a fix's gain moves when the data it was learned from does.
         self.folds: list[WeightModel] = []
+        #: Cliffs found in the shapes that not every fold showed, so no
+        #: blocker (:func:`ranking.model.cliffs.held_by_folds`): known at
+        #: training only, for the model card.
+        self.unheld: dict[str, tuple[Cliff, list[float]]] = {}
         #: How much better than the best single signal it ranked held-out
         #: keyword groups (:func:`ranking.model.trust.trust_summary`), or None.
         self.trust: dict | None = None
@@ -276,15 +280,14 @@ class WeightModel:
         ranking ``pairs`` of ``features``' rows, when given: see
         :func:`ranking.model.cliffs.placed`). ``folds`` are the
         cross-validation's fold models: a cliff they do not all show is
-        dropped (:func:`ranking.model.cliffs.held_in_folds`), and they are
+        dropped (:func:`ranking.model.cliffs.held_by_folds`; kept in ``unheld`` for
+        the card), and they are
         kept (each on its own scale) for the range of a fix's gain."""
         raw = additive.predict(features)
         center, spread = _scale_of(raw)
         fold_scales = [_scale_of(fold.predict(features)) for fold in folds]
-        cliffs = learn_cliffs(
-            additive.features,
-            additive.knots,
-            additive.shapes,
+        cliffs, unheld = held_by_folds(
+            learn_cliffs(additive.features, additive.knots, additive.shapes, spread),
             spread,
             [
                 (fold.features, fold.knots, fold.shapes, fold_spread)
@@ -304,6 +307,7 @@ class WeightModel:
                         pairs,
                     )
         model = cls(additive, center, spread, label, params, cliffs)
+        model.unheld = unheld
         model.folds = [
             cls(fold, *scale, label)
             for fold, scale in zip(folds, fold_scales, strict=True)

@@ -249,7 +249,7 @@ def render_metrics(metrics: dict, card: dict, lang: str = "en") -> str:
             *_words(model_card.trust_lines(card.get("trust")), lang),
             "",
             say("train.blockers", lang),
-            *_words(card_lines(card.get("blockers", {})), lang),
+            *_words(card_lines(card), lang),
         ]
     )
 

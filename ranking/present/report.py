@@ -547,7 +547,7 @@ def _model_card(
         groups=ranks.get("groups", "—"),
         created=card.get("created", "—"),
     )
-    lines = [in_language(x, lang) for x in card_lines(card.get("blockers", {}))]
+    lines = [in_language(x, lang) for x in card_lines(card)]
     drift_html = (
         "".join(f'<p class="warn">{_e(line)}</p>' for line in drift)
         if drift

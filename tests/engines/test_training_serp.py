@@ -14,6 +14,7 @@ import pytest
 from conftest import FIXTURES, REALDATA, write_csv
 
 from ranking.errors import ExportError
+from ranking.model import cliffs
 from ranking.model.features import FEATURES, sales
 from ranking.model.persist import load_model
 from ranking.reading import schema
@@ -243,9 +244,15 @@ def test_real_taobao_search_pages_train_as_they_are(run_cli, tmp_path):
     assert card["ranks"]["observations"] == 68
     assert "payer_count" not in card["unknown_signals"]
     assert "dsr_service" not in card["unknown_signals"]
-    # One page's model put 26 weight points on a DSR window the other page's
-    # did not rise over at all: a cliff two keywords disagree on blocks no one.
+    # The model put 26 weight points on a DSR window one page's fold model
+    # did not rise over at all: a cliff two keywords disagree on blocks no one,
+    # and the card says why.
     assert card["blockers"]["dsr_min_gap"] is None
+    dropped = card["blockers_not_in_every_fold"]["dsr_min_gap"]
+    assert min(dropped["fold_rises"]) < cliffs.FOLD_SHARE
+    assert dropped["median_cost"] > 20
+    text = (tmp_path / "m" / "card.txt").read_text(encoding="utf-8")
+    assert "is not in every cross-validation fold" in text
 
 
 def meli_search_table(folder: Path) -> Path:

@@ -51,49 +51,72 @@ def test_a_small_jump_is_not_a_cliff_however_steep():
 
 
 def _fold(knots, terms, scale=1.0, name="dsr_min_gap"):
-    """One fold model as :func:`cliffs.learn_cliffs` takes it."""
+    """One fold model as :func:`cliffs.held_by_folds` takes it."""
     return [name], [np.asarray(knots)], [np.asarray(terms, dtype="float64")], scale
 
 
+KNOTS = np.array([-0.2, -0.1, 0.0, 0.1, 0.2, 0.3])
+STEP = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5])  # a cliff over 0 … 0.1
+
+
+def _learned(folds):
+    found = cliffs.learn_cliffs(["dsr_min_gap"], [KNOTS], [STEP], 1.0)
+    return cliffs.held_by_folds(found, 1.0, folds)
+
+
 def test_a_cliff_every_fold_rises_over_is_kept():
-    knots = np.array([-0.2, -0.1, 0.0, 0.1, 0.2, 0.3])
-    terms = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5])
     # A fold on half the scale with half the rise is the same cliff.
-    folds = [_fold(knots, terms * 0.8), _fold(knots, terms * 0.5, scale=0.5)]
-    found = cliffs.learn_cliffs(["dsr_min_gap"], [knots], [terms], 1.0, folds)
-    assert found["dsr_min_gap"] is not None
-    assert found["dsr_min_gap"].threshold == pytest.approx(0.05)
+    held, unheld = _learned([_fold(KNOTS, STEP * 0.8), _fold(KNOTS, STEP * 0.5, 0.5)])
+    assert held["dsr_min_gap"].threshold == pytest.approx(0.05)
+    assert unheld == {}
 
 
 @pytest.mark.parametrize(
-    "other",
+    ("other", "rise"),
     [
-        # The other keywords' model rises steadily: no jump at the window.
-        np.r_[np.linspace(0.0, 1.0, 6), 0.5],
+        # The other keywords' model rises steadily: a fifth of the rise there.
+        (np.r_[np.linspace(0.0, 1.0, 6), 0.5], 0.2),
         # ... or rises at another place (a cliff at -0.15, not at 0.05).
-        np.array([0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5]),
+        (np.array([0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5]), 0.0),
         # ... or has no DSR term at all.
-        None,
+        (None, 0.0),
     ],
 )
-def test_a_cliff_one_fold_does_not_show_raises_no_blocker(other):
-    knots = np.array([-0.2, -0.1, 0.0, 0.1, 0.2, 0.3])
-    terms = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5])
-    second = _fold(knots, other) if other is not None else _fold([0.0], [0.0], 1, "x")
-    folds = [_fold(knots, terms), second]
-    found = cliffs.learn_cliffs(["dsr_min_gap"], [knots], [terms], 1.0, folds)
-    assert found == {"dsr_min_gap": None}
+def test_a_cliff_one_fold_does_not_show_raises_no_blocker(other, rise):
+    second = _fold(KNOTS, other) if other is not None else _fold([0.0], [0.0], 1, "x")
+    held, unheld = _learned([_fold(KNOTS, STEP), second])
+    assert held == {"dsr_min_gap": None}
+    cliff, rises = unheld["dsr_min_gap"]
+    assert (cliff.low, cliff.high) == pytest.approx((0.0, 0.1))
+    assert rises == pytest.approx([1.0, rise])
     # Without fold models there is nothing to hold it against.
-    assert cliffs.learn_cliffs(["dsr_min_gap"], [knots], [terms], 1.0)["dsr_min_gap"]
+    assert _learned([])[0]["dsr_min_gap"] is not None
 
 
 def test_a_decreasing_cliff_is_held_against_its_folds_the_better_way_up():
     knots = np.array([-1.0, 0.5, 1.5, 2.5, 3.5])
     terms = np.array([0.0, 0.0, -1.0, -1.0, -1.05, 0.0])
     cliff = cliffs.find_cliff("fit_margin", knots, terms, -1, scale=1.0)
-    assert cliffs.held_in_folds(cliff, 1.0, [(knots, terms * 0.6, 1.0)])
+    same_way = (knots, terms * 0.6, 1.0)
     # Rising where the model falls is no support, however far it rises.
-    assert not cliffs.held_in_folds(cliff, 1.0, [(knots, -terms, 1.0)])
+    wrong_way = (knots, -terms, 1.0)
+    assert cliffs.fold_rises(cliff, 1.0, [same_way, wrong_way]) == pytest.approx(
+        [0.6, -1.0]
+    )
+
+
+def test_a_cliff_not_in_every_fold_is_said_so_on_the_card():
+    cliff = cliffs.find_cliff("dsr_min_gap", KNOTS, STEP, 1, scale=1.0)
+    card = {
+        "blockers": {"dsr_min_gap": None, "title_fit": None},
+        "blockers_not_in_every_fold": cliffs.unheld_entries(
+            {"dsr_min_gap": (cliff, [1.0, 0.2])}, 1.0
+        ),
+    }
+    lines = [str(line) for line in cliff_lines.card_lines(card)]
+    assert "not in every cross-validation fold (one rises 20% as much)" in lines[0]
+    assert "+0.000 … +0.100" in lines[0] and "no blocker" in lines[0]
+    assert "no cliff" in lines[1]
 
 
 def test_a_decreasing_shape_is_past_its_cliff_above_the_threshold():
@@ -159,7 +182,7 @@ def test_no_dsr_penalty_means_no_dsr_blocker(tmp_path_factory):
     assert result.card["blockers"]["dsr_min_gap"] is None
     table = blockers.blocker_table(scored, prepared.profile, prepared.model)
     assert not table["blockers"].str.contains("dsr").any()
-    lines = cliff_lines.card_lines(result.card["blockers"])
+    lines = cliff_lines.card_lines(result.card)
     assert any("dsr_min_gap" in line and "no cliff" in line for line in lines)
 
 

@@ -265,6 +265,28 @@ EDITS = {
             "spearman", float("nan")
         )
     ),
+    "card unheld cliff without its folds": dict(
+        card=lambda c: c.__setitem__(
+            "blockers_not_in_every_fold",
+            {"dsr_min_gap": {"low": 0.0, "high": 0.1, "median_cost": 5.0}},
+        )
+    ),
+    "card unheld cliff text rises": dict(
+        card=lambda c: c.__setitem__(
+            "blockers_not_in_every_fold",
+            {
+                "dsr_min_gap": {
+                    "low": 0.0,
+                    "high": 0.1,
+                    "median_cost": 5.0,
+                    "fold_rises": ["a"],
+                }
+            },
+        )
+    ),
+    "card unheld cliff null": dict(
+        card=lambda c: c.__setitem__("blockers_not_in_every_fold", {"x": None})
+    ),
     "card blocker null cost": dict(
         card=lambda c: next(b for b in c["blockers"].values() if b).__setitem__(
             "median_cost", None
