@@ -128,10 +128,13 @@ def capture_bench(listings: int, seed: int) -> None:
     # whole export with the same seed.
     features = catalog_features(data)
     # Fitted as `ranking train` fits (complexity and the best signal's
-    # emphasis chosen by cross-validation, cliffs placed by the pairs).
+    # emphasis chosen by cross-validation, cliffs held against the fold
+    # models and placed by the pairs).
     labels = crossval.rank_labels(train_groups)
-    shapes = fit_as_train(features, labels, data)
-    model = WeightModel.from_training(shapes, features, "ranks", pairs=labels.pairs())
+    shapes, folds = fit_as_train(features, labels, data)
+    model = WeightModel.from_training(
+        shapes, features, "ranks", folds=folds, pairs=labels.pairs()
+    )
     prepared = prepare(source, model)
     scored = prepared.score(data)
     applied = fixes.apply_fixes(prepared, scored)

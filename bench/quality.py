@@ -87,12 +87,12 @@ CHOSEN: list = []
 def fit_as_train(features, labels, catalog):
     """The shapes ``ranking train`` fits from ``labels`` (complexity, units
     and the best single signal's emphasis chosen by cross-validation, then
-    refitted on every group); the configuration chosen is kept in
-    :data:`CHOSEN`."""
+    refitted on every group) and the chosen configuration's fold models; the
+    configuration is kept in :data:`CHOSEN`."""
     signals = evaluate.signal_metrics(labels.groups, catalog)
     shapes, selection = crossval.fit_selected(features, labels, signals=signals)
     CHOSEN.append(selection.config)
-    return shapes
+    return shapes, selection.fold_models
 
 
 def fit_ours(catalog, train_groups):
@@ -100,7 +100,7 @@ def fit_ours(catalog, train_groups):
     over the training keyword groups, then refitted on all of them."""
     features = catalog_features(catalog)
     labels = crossval.rank_labels(train_groups)
-    return fit_as_train(features, labels, catalog).predict(features)
+    return fit_as_train(features, labels, catalog)[0].predict(features)
 
 
 def fit_ours_on_visitors(catalog, train_rows):
@@ -110,7 +110,7 @@ def fit_ours_on_visitors(catalog, train_rows):
     features = catalog_features(catalog)
     target = np.log1p(catalog["search_visitors"].to_numpy(dtype="float64"))
     labels = crossval.visitor_labels(catalog, target, train_rows)
-    return fit_as_train(features, labels, catalog).predict(features)
+    return fit_as_train(features, labels, catalog)[0].predict(features)
 
 
 def fit_hgb(catalog, train_groups, seed):

@@ -428,12 +428,12 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "cliff.unheld": (
         "  {feature:12} ({factor}): no blocker: the cliff over {low:+.3f} … "
-        "{high:+.3f} ({cost:.1f} weight points at the median listing) is not in "
-        "every cross-validation fold (one rises {least:.0%} as much), so it rests "
-        "on a few keywords",
+        "{high:+.3f} ({cost:.1f} weight points at the median listing) is missing "
+        "from a cross-validation fold (there the shape rises only {least:.0%} as "
+        "much as in the model), so it rests on part of the training data only",
         "  {feature:12} ({factor}): 不设降权项：{low:+.3f} … {high:+.3f} 的断崖（中位"
-        "商品 {cost:.1f} 权重分）并非每个交叉验证折都有（最少的一折只有 {least:.0%}），"
-        "只靠少数关键词",
+        "商品 {cost:.1f} 权重分）在一个交叉验证折里不见了（那一折去掉了部分训练数据，"
+        "形状只升了模型的 {least:.0%}），只靠部分训练数据",
     ),
     "cliff.at": (
         "  {feature:12} ({factor}): {side} {threshold:+.3f} (cliff over {low:+.3f} "

@@ -235,6 +235,7 @@ def train(
                 "metrics": result.metrics,
                 "comparison": result.comparison,
                 "blockers": result.card["blockers"],
+                "blockers_not_in_every_fold": result.card["blockers_not_in_every_fold"],
                 "model": str(output),
             }
         )

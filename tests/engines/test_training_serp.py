@@ -252,7 +252,11 @@ def test_real_taobao_search_pages_train_as_they_are(run_cli, tmp_path):
     assert min(dropped["fold_rises"]) < cliffs.FOLD_SHARE
     assert dropped["median_cost"] > 20
     text = (tmp_path / "m" / "card.txt").read_text(encoding="utf-8")
-    assert "is not in every cross-validation fold" in text
+    assert "is missing from a cross-validation fold" in text
+    said = run_cli("train", pages, "-o", tmp_path / "j", "--format", "json")
+    assert json.loads(said.stdout)["blockers_not_in_every_fold"] == {
+        "dsr_min_gap": dropped
+    }
 
 
 def meli_search_table(folder: Path) -> Path:

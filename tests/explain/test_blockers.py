@@ -10,6 +10,7 @@ from ranking.engines.training import train
 from ranking.explain import blockers, fixes
 from ranking.model import cliff_lines, cliffs, pipeline
 from ranking.model.persist import load_model
+from ranking.model.weight import AdditiveShapes, WeightModel
 from ranking.reading.export import ExportSource
 from ranking.sim import DSR, Assumptions, simulate
 
@@ -65,8 +66,9 @@ def _learned(folds):
 
 
 def test_a_cliff_every_fold_rises_over_is_kept():
-    # A fold on half the scale with half the rise is the same cliff.
-    held, unheld = _learned([_fold(KNOTS, STEP * 0.8), _fold(KNOTS, STEP * 0.5, 0.5)])
+    # A fold on a smaller scale with a smaller rise is the same cliff: 0.4
+    # raw on a scale of 0.4 is the model's 1.0 on a scale of 1.
+    held, unheld = _learned([_fold(KNOTS, STEP * 0.8), _fold(KNOTS, STEP * 0.4, 0.4)])
     assert held["dsr_min_gap"].threshold == pytest.approx(0.05)
     assert unheld == {}
 
@@ -93,6 +95,42 @@ def test_a_cliff_one_fold_does_not_show_raises_no_blocker(other, rise):
     assert _learned([])[0]["dsr_min_gap"] is not None
 
 
+def _shapes(dsr_terms):
+    """A two-feature model: sales rising steadily, the lowest DSR gap as
+    given (on :data:`KNOTS`)."""
+    return AdditiveShapes(
+        ["catalog_sales", "dsr_min_gap"],
+        [1, 1],
+        [np.linspace(0.0, 4.0, 5), KNOTS],
+        [np.r_[np.linspace(0.0, 2.0, 5), 0.0], np.asarray(dsr_terms, dtype="float64")],
+    )
+
+
+def test_training_keeps_only_the_cliffs_its_fold_models_show():
+    rng = np.random.default_rng(0)
+    features = pd.DataFrame(
+        {
+            "catalog_sales": rng.uniform(0, 4, 2000),
+            "dsr_min_gap": rng.uniform(-0.2, 0.3, 2000),
+        }
+    )
+    model = _shapes(STEP * 2)
+    steady = np.r_[np.linspace(0.0, 2.0, 6), 1.0]
+    kept = WeightModel.from_training(
+        model, features, "ranks", folds=[_shapes(STEP * 2)] * 2
+    )
+    assert kept.cliffs["dsr_min_gap"] is not None and kept.unheld == {}
+    dropped = WeightModel.from_training(
+        model, features, "ranks", folds=[_shapes(STEP * 2), _shapes(steady)]
+    )
+    assert dropped.cliffs["dsr_min_gap"] is None
+    cliff, rises = dropped.unheld["dsr_min_gap"]
+    assert (cliff.low, cliff.high) == pytest.approx((0.0, 0.1))
+    assert rises[0] == pytest.approx(1.0) and rises[1] < cliffs.FOLD_SHARE
+    # The fold models are kept for the fixes' ranges either way.
+    assert len(dropped.folds) == 2
+
+
 def test_a_decreasing_cliff_is_held_against_its_folds_the_better_way_up():
     knots = np.array([-1.0, 0.5, 1.5, 2.5, 3.5])
     terms = np.array([0.0, 0.0, -1.0, -1.0, -1.05, 0.0])
@@ -114,7 +152,8 @@ def test_a_cliff_not_in_every_fold_is_said_so_on_the_card():
         ),
     }
     lines = [str(line) for line in cliff_lines.card_lines(card)]
-    assert "not in every cross-validation fold (one rises 20% as much)" in lines[0]
+    assert "missing from a cross-validation fold" in lines[0]
+    assert "rises only 20% as much as in the model" in lines[0]
     assert "+0.000 … +0.100" in lines[0] and "no blocker" in lines[0]
     assert "no cliff" in lines[1]
 
