@@ -92,7 +92,10 @@ def diff(
     old_source, new_source = old.source(), new.source()
     prepared = prepare(old_source, model)
     old_all = by_id(prepared.scored_chunks())
-    new_all = by_id((c, prepared.score(c.data)) for c in new_source.chunks())
+    new_all = by_id(
+        (c, prepared.score(c.data, image_root=new_source.image_root))
+        for c in new_source.chunks()
+    )
     drift = DriftCounts(model.training_profile)
     drift.add(new_all.data, factor_contributions(model, new_all.features))
 

@@ -10,9 +10,9 @@ interval's middle weighted by its rise), because the model's smoothness
 penalty spreads one jump over the intervals around it; where the ranking
 pairs are at hand, :func:`placed` then puts the line where a sharp step
 between the cliff's ends explains them best. A threshold the platform
-applies to every search shows in every cross-validation fold; a cliff that
-one fold's model does not rise over rests on a few keywords and is dropped
-(:func:`held_by_folds`).
+applies to every search shows in every cross-validation fold; a cliff that a
+fold's model rises over less than half as much rests on part of the data
+only, and raises no blocker (:func:`held_by_folds`).
 
 * **dsr**: the shape of the lowest of a shop's three DSR gaps; a listing is
   blocked when that gap is at or below the learned threshold.

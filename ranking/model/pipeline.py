@@ -368,9 +368,16 @@ class PreparedCatalog:
         rows from the top, so their labels repeat."""
         raise NotImplementedError
 
-    def score(self, data: pd.DataFrame, title_fit=None) -> Scored:
-        """Score rows of (or changed copies of rows of) this catalog."""
-        return score_rows(data, self.profile, self.model, self.image_root, title_fit)
+    def score(
+        self, data: pd.DataFrame, title_fit=None, image_root: Path | None = None
+    ) -> Scored:
+        """Score rows of (or changed copies of rows of) this catalog. Rows of
+        another export (``diff``'s new week) give that export's
+        ``image_root``: their ``main_image`` paths start in its folder, and
+        a picture of the same name in this one is last week's."""
+        if image_root is None:
+            image_root = self.image_root
+        return score_rows(data, self.profile, self.model, image_root, title_fit)
 
     def percentile(self, scored: Scored) -> pd.Series:
         values = self.scores.percentile(categories(scored.data), scored.raw)

@@ -231,3 +231,34 @@ def test_diff_warns_when_the_new_export_drifted(
     assert result.exit_code == 0, result.output
     assert "warning" in result.stderr and "visitors" in result.stderr
     assert "price" in result.stderr
+
+
+def test_each_export_reads_its_images_from_its_own_folder(
+    market_files, model_dir, tmp_path, monkeypatch
+):
+    """Weekly exports in their own folders, each with its own img/main.png:
+    the new week's picture is the new export's, not the old one's of the
+    same name (``diff`` read it from the old week's folder). Five listings
+    changed a white background for a coloured one."""
+    from PIL import Image
+
+    from ranking.explain.history import history_of
+
+    catalog = pd.read_csv(market_files["catalog"], dtype={"listing_id": str})
+    catalog = catalog.drop(columns=["has_white_bg_image"]).head(200)
+    catalog["main_image"] = np.where(np.arange(len(catalog)) < 5, "img/main.png", "")
+    exports = {}
+    for week, colour in (("old", "white"), ("new", (30, 60, 200))):
+        (tmp_path / week / "img").mkdir(parents=True)
+        Image.new("RGB", (64, 64), colour).save(tmp_path / week / "img" / "main.png")
+        exports[week] = tmp_path / week / "catalog.csv"
+        writers.write_table(catalog, exports[week])
+    table = diff(exports["old"], exports["new"], model_dir)["table"]
+    changed = table["listing_id"].isin(catalog["listing_id"].head(5))
+    assert (table.loc[changed, "part_white_bg_image"] < 0).all()
+    assert table.loc[~changed, "change"].abs().max() < 1e-9
+    monkeypatch.setenv("RANKING_CACHE_DIR", str(tmp_path / "cache"))
+    steps = history_of([exports["old"], exports["new"]], model_dir).table
+    changed = steps["listing_id"].isin(catalog["listing_id"].head(5))
+    assert (steps.loc[changed, "part_white_bg_image"] < 0).all()
+    assert steps.loc[~changed, "change"].abs().max() < 1e-9
