@@ -58,9 +58,9 @@ from ranking.reading.catalog import file_names, name_reasons, same_columns_error
 from ranking.reading.export import MEMORY_ROWS, ExportSource, image_root_of
 from ranking.reading.paths import (
     check_present,
-    common_folder,
     export_files,
     export_paths,
+    images_start,
 )
 from ranking.writing import writers
 
@@ -367,8 +367,10 @@ def _one_export(
     # Rejects name their file when the export is several (as PartedSource's).
     several = files != [paths[0]]
     names = file_names(files) if several else [None]
+    # Where the local engine's source starts them (a symlinked export's
+    # images sit beside the link, not its target), made absolute.
+    root = images_start(paths[0], files).resolve()
     files = [f.resolve() for f in files]
-    root = common_folder(files) if several else files[0].parent
     # Absolute, as the files: workers may run in other folders.
     widened = None if images_root is None else Path(images_root).resolve()
     return _Export(paths[0], files, names, image_root_of(root, widened))

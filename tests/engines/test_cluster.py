@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -483,3 +484,23 @@ def test_images_root_reaches_the_workers(
     # The workers read the images the option allows, as the local engine does.
     pd.testing.assert_frame_equal(out["local", True], out["dask", True])
     assert not out["local", True]["weight"].equals(out["local", False]["weight"])
+
+
+@pytest.mark.parametrize("parted", [False, True])
+def test_the_cluster_starts_image_paths_where_the_local_engine_does(tmp_path, parted):
+    """Both engines start main_image paths in the same folder: for a
+    symlinked export file, beside the link, not beside the file it points to
+    (the cluster took the target's folder)."""
+    from ranking.reading.catalog import open_catalog
+
+    (tmp_path / "store").mkdir()
+    (tmp_path / "shop").mkdir()
+    target = tmp_path / "store" / "catalog.csv"
+    target.write_text("listing_id,monthly_sales\nA,3\nB,5\n", encoding="utf-8")
+    link = tmp_path / "shop" / "catalog.csv"
+    link.symlink_to(target)
+    export = tmp_path / "shop" if parted else link
+    local = open_catalog([export]).image_root
+    assert cluster._one_export(export, ()).root == Path(local).resolve()
+    if not parted:
+        assert Path(local).resolve() == (tmp_path / "shop").resolve()
