@@ -90,11 +90,14 @@ def diff(
     old_model = then.model if then is not None else None
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
     old_source, new_source = old.source(), new.source()
+    # The new export's rows read their pictures from its own folder, each
+    # time they are scored (a picture of the same name in the old export's
+    # folder is last week's).
+    new_root = new_source.image_root
     prepared = prepare(old_source, model)
     old_all = by_id(prepared.scored_chunks())
     new_all = by_id(
-        (c, prepared.score(c.data, image_root=new_source.image_root))
-        for c in new_source.chunks()
+        (c, prepared.score(c.data, image_root=new_root)) for c in new_source.chunks()
     )
     drift = DriftCounts(model.training_profile)
     drift.add(new_all.data, factor_contributions(model, new_all.features))
@@ -104,11 +107,16 @@ def diff(
     gone_weight = None
     if old_model is not None:
         table, gone_weight = _refit_split(
-            table, old_model, old_source, prepared, (old_scored, new_scored, gone)
+            table,
+            old_model,
+            old_source,
+            prepared,
+            (old_scored, new_scored, gone),
+            new_root,
         )
     table.insert(0, "listing_id", both)
     table.insert(1, "status", "both")
-    _flag_drops(table, old_scored, new_scored, prepared)
+    _flag_drops(table, old_scored, new_scored, prepared, new_root)
 
     table = pd.concat(
         [table, _alone(gone, gone_weight, "gone"), _alone(added, None, "new")],
@@ -136,17 +144,19 @@ def _checked_output(output, old, new, then, ranks_path) -> Path | None:
     return output
 
 
-def _refit_split(table, old_model, old_source, prepared, rows):
+def _refit_split(table, old_model, old_source, prepared, rows, new_root):
     """With the model the old export was weighed by then: ``table``'s change
     split between the data and the refit (:func:`_shapley`), and the weight
     of the listings gone (``rows``: the old, new and gone rows), both on the
-    old export's prepared state."""
+    old export's prepared state (the new rows' images read in ``new_root``)."""
     old_scored, new_scored, gone = rows
     then = prepare(old_source, old_model, profile=prepared.profile)
     table = _shapley(
         table,
         split_changes(
-            old_model, then.score(old_scored.data), then.score(new_scored.data)
+            old_model,
+            then.score(old_scored.data),
+            then.score(new_scored.data, image_root=new_root),
         ),
     )
     return table, then.score(gone.data).weight.to_numpy()
@@ -171,7 +181,7 @@ def paired(old_all: Scored, new_all: Scored):
     return both, old_scored, new_scored, gone, new_only
 
 
-def _flag_drops(table, old_scored, new_scored, prepared) -> None:
+def _flag_drops(table, old_scored, new_scored, prepared, new_root) -> None:
     """Adds to ``table`` (the listings in both exports) what :func:`judge_step`
     adds, and for the unusual drops the reason and what reverting it would
     win back."""
@@ -181,7 +191,7 @@ def _flag_drops(table, old_scored, new_scored, prepared) -> None:
     table["reason"] = pd.Series("", index=table.index, dtype=object)
     table["revert_gain"] = np.nan
     if len(flagged):
-        _explain(table, flagged, old_scored, new_scored, prepared, moved)
+        _explain(table, flagged, old_scored, new_scored, prepared, moved, new_root)
 
 
 def judge_step(table: pd.DataFrame, old_scored, new_scored) -> pd.DataFrame:
@@ -413,7 +423,7 @@ def _unusual_parts(table: pd.DataFrame, moved: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(lost, index=table.index)
 
 
-def _explain(table, flagged, old_scored, new_scored, prepared, moved) -> None:
+def _explain(table, flagged, old_scored, new_scored, prepared, moved, new_root) -> None:
     """For flagged rows: the raw signals behind the main factor that changed,
     and the weight won back by reverting the factor's own signals and any of
     them that moved unusually (not the usual drift of its traffic)."""
@@ -449,7 +459,7 @@ def _explain(table, flagged, old_scored, new_scored, prepared, moved) -> None:
             else Said("diff.other_reason", factor=factor)
         )
     table.loc[at, "reason"] = reasons
-    again = prepared.score(reverted)
+    again = prepared.score(reverted, image_root=new_root)
     table.loc[at, "revert_gain"] = (
         again.weight.to_numpy() - new_scored.weight.loc[at].to_numpy()
     )

@@ -197,7 +197,7 @@ def history(
     output = _checked_output(output, first, steps, ranks_path)
     ranks = read_ranks(ranks_path) if ranks_path is not None else None
     names = kept.chain(first, steps)
-    state, prev, done, stored = _begin(names, first)
+    state, prev, done, stored = _begin(names, first, steps)
     frames: list[pd.DataFrame] = []
     staging = kept.open_staging(names)
     try:
@@ -218,10 +218,10 @@ def history(
     return _found(state, prev, output, table, ranks)
 
 
-def _begin(names: list[str] | None, first: Workspace):
+def _begin(names: list[str] | None, first: Workspace, steps: list[Workspace]):
     """Where the run starts: a kept state of these exports' first ones, or
     a fresh one from ``first``: ``(state, prev, steps done, their rows)``."""
-    resumed = kept.resume(names, first)
+    resumed = kept.resume(names, [first, *steps])
     if resumed is not None:
         return resumed
     state, prev = State(first.model), _scored(first.prepared)

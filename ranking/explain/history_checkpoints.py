@@ -63,9 +63,10 @@ def open_staging(names: list[str] | None) -> Path | None:
         return None
 
 
-def resume(names: list[str] | None, first: Workspace):
+def resume(names: list[str] | None, exports: list[Workspace]):
     """The state kept after the longest run of these exports' first ones
-    (at least two), or None: ``(state, prev, steps done, its rows)``."""
+    (at least two), or None: ``(state, prev, steps done, its rows)``.
+    ``exports``: the run's, the first and then each later one."""
     if names is None:
         return None
     for count in range(len(names), 1, -1):
@@ -74,7 +75,7 @@ def resume(names: list[str] | None, first: Workspace):
             continue
         try:
             cache.verify_entry(folder)
-            state, prev = State.load(folder, first)
+            state, prev = State.load(folder, exports[0], exports[count - 1])
             os.utime(folder / "done")
             steps = [folder / step_file(k) for k in range(count - 1)]
             if not all(step.is_file() for step in steps):

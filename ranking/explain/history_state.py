@@ -245,9 +245,12 @@ class State:
         (folder / "state.json").write_text(json.dumps(meta), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, first: Workspace) -> tuple[State, Scored]:
-        """A state :meth:`save` wrote, and its ``prev`` scored again on
-        ``first``'s prepared state."""
+    def load(
+        cls, folder: Path, first: Workspace, last: Workspace
+    ) -> tuple[State, Scored]:
+        """A state :meth:`save` wrote, and its ``prev`` (the rows of ``last``,
+        the export its run ended with) scored again on ``first``'s prepared
+        state, their pictures read in ``last``'s folder."""
         state = cls(first.model)
         meta = json.loads((folder / "state.json").read_text(encoding="utf-8"))
         ids = pd.read_parquet(folder / "ids.parquet")
@@ -277,7 +280,7 @@ class State:
         if "best_category" in fits.columns:
             fits = fits.assign(best_category=fits["best_category"].astype("string"))
         data = data.drop(columns=[f"_fit_{n}" for n in meta["fits"]])
-        prev = first.prepared.score(data, fits)
+        prev = first.prepared.score(data, fits, image_root=last.source().image_root)
         return state, prev
 
     def flag_table(self) -> pd.DataFrame:

@@ -74,8 +74,11 @@ def entry_key(
     memory, not loaded from a model directory): the bytes of every export
     (``files_of``: each export's path and its files), in order (of every
     file, with its name, of an export in several files),
-    the ``--set`` values, the model and ``--images-root`` (images read there
-    change white backgrounds, so the catalog's yardsticks)."""
+    the ``--set`` values, the model, and where its images are read: each
+    export's folder (two folders holding the same table beside different
+    pictures are two catalogs) and ``--images-root`` (images read there
+    change white backgrounds, so the catalog's yardsticks). A picture changed
+    in place is not seen: the key holds the exports' bytes, not the images'."""
     if model.digest is None:
         return None
 
@@ -85,6 +88,7 @@ def entry_key(
             # Which file comes first decides which of a repeated id is kept.
             named = files != [Path(path)]
             digests.append(f"{file.name}:{sha256(file)}" if named else sha256(file))
+        digests.append(f"images:{images_start(Path(path), files).resolve()}")
         digests.append("/")
     text = "|".join(
         [str(CACHE_FORMAT), __version__, model.digest, *digests, "--set", *sets]
@@ -113,7 +117,7 @@ class CachedPrepared(PreparedCatalog):
         self._image_root = image_root
         self._fits: pd.DataFrame | None = None  # of the rows looked up
 
-    def score(self, data: pd.DataFrame, title_fit=None):
+    def score(self, data: pd.DataFrame, title_fit=None, image_root=None):
         """As :meth:`Prepared.score`; rows looked up unchanged (same title and
         category) take their stored title fit."""
         if title_fit is None and self._fits is not None and "listing_id" in data:
@@ -128,7 +132,7 @@ class CachedPrepared(PreparedCatalog):
             )
             if same:
                 title_fit = stored[list(FIT_COLUMNS.values())]
-        return super().score(data, title_fit)
+        return super().score(data, title_fit, image_root)
 
     @property
     def image_root(self) -> Path:
