@@ -280,7 +280,7 @@ class State:
         if "best_category" in fits.columns:
             fits = fits.assign(best_category=fits["best_category"].astype("string"))
         data = data.drop(columns=[f"_fit_{n}" for n in meta["fits"]])
-        prev = first.prepared.score(data, fits, image_root=last.source().image_root)
+        prev = first.prepared.score(data, fits, image_root=last.image_root)
         return state, prev
 
     def flag_table(self) -> pd.DataFrame:

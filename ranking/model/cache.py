@@ -41,8 +41,7 @@ from ranking.model.persist import sha256
 from ranking.model.pipeline import CatalogScores, Prepared, PreparedCatalog, prepare
 from ranking.model.profile import CatalogProfile
 from ranking.model.weight import WeightModel
-from ranking.reading.catalog import open_catalog
-from ranking.reading.export import image_root_of
+from ranking.reading.catalog import catalog_image_root, open_catalog
 from ranking.reading.paths import (
     check_present,
     export_files,
@@ -207,9 +206,7 @@ def prepared(
     paths = export_paths(export_path)
     files_of = {path: export_files(path) for path in paths}
     check_present([file for files in files_of.values() for file in files])
-    # A joined catalog's images start where its first export's do.
-    start = images_start(paths[0], files_of[paths[0]])
-    image_root = image_root_of(start, images_root)
+    image_root = catalog_image_root(paths[0], files_of[paths[0]], images_root)
     key = entry_key(files_of, model, sets, images_root)
     profile = None
     if against is not None:

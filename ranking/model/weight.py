@@ -279,19 +279,21 @@ class WeightModel:
         shapes' cliffs found (each placed where a step best explains the
         ranking ``pairs`` of ``features``' rows, when given: see
         :func:`ranking.model.cliffs.placed`). ``folds`` are the
-        cross-validation's fold models: a cliff they do not all show is
-        dropped (:func:`ranking.model.cliffs.held_by_folds`; kept in ``unheld`` for
-        the card), and they are
-        kept (each on its own scale) for the range of a fix's gain."""
+        cross-validation's fold models, kept (each on its own scale) for the
+        range of a fix's gain: a cliff they do not all show is dropped
+        (:func:`ranking.model.cliffs.held_by_folds`; kept in ``unheld`` for
+        the card)."""
         raw = additive.predict(features)
         center, spread = _scale_of(raw)
-        fold_scales = [_scale_of(fold.predict(features)) for fold in folds]
+        fold_models = [
+            cls(fold, *_scale_of(fold.predict(features)), label) for fold in folds
+        ]
         cliffs, unheld = held_by_folds(
             learn_cliffs(additive.features, additive.knots, additive.shapes, spread),
             spread,
             [
-                (fold.features, fold.knots, fold.shapes, fold_spread)
-                for fold, (_, fold_spread) in zip(folds, fold_scales, strict=True)
+                (f.additive.features, f.additive.knots, f.additive.shapes, f.scale)
+                for f in fold_models
             ],
         )
         if pairs is not None:
@@ -308,10 +310,7 @@ class WeightModel:
                     )
         model = cls(additive, center, spread, label, params, cliffs)
         model.unheld = unheld
-        model.folds = [
-            cls(fold, *scale, label)
-            for fold, scale in zip(folds, fold_scales, strict=True)
-        ]
+        model.folds = fold_models
         return model
 
     @property

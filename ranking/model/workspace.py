@@ -23,7 +23,7 @@ from ranking.model import cache
 from ranking.model.persist import load_model, model_inputs
 from ranking.model.pipeline import PreparedCatalog, prepare
 from ranking.model.weight import WeightModel
-from ranking.reading.catalog import open_catalog
+from ranking.reading.catalog import catalog_image_root, open_catalog
 from ranking.reading.export import ExportSource
 from ranking.reading.paths import export_files, export_paths
 
@@ -111,6 +111,13 @@ class Workspace:
     def name(self) -> str:
         """The export as a person named it, for messages."""
         return " + ".join(map(str, self.paths))
+
+    @property
+    def image_root(self):
+        """Where the export's ``main_image`` paths start and may be read, as
+        :meth:`source` has it, without reading the export."""
+        first = self.paths[0]
+        return catalog_image_root(first, export_files(first), self.images_root)
 
     def source(self) -> ExportSource:
         """The export opened as one catalog (joined when several files)."""

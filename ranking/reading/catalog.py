@@ -34,7 +34,12 @@ from ranking.reading.export import (
     image_root_of,
     whole_export,
 )
-from ranking.reading.paths import common_folder, export_files, export_paths
+from ranking.reading.paths import (
+    common_folder,
+    export_files,
+    export_paths,
+    images_start,
+)
 from ranking.reading.platforms import detect
 from ranking.reading.values import id_text
 
@@ -68,6 +73,14 @@ def open_catalog(
     if len(paths) == 1 and not sets:
         return open_export(paths[0], strict=strict, **options)
     return JoinedSource(paths, strict=strict, sets=sets, **options)
+
+
+def catalog_image_root(path, files: Sequence[Path], images_root=None):
+    """Where the ``main_image`` paths of a catalog whose first export is
+    ``path`` (its ``files``) start and may be read, as :func:`open_catalog`'s
+    source has it (a joined catalog's are its first export's), without
+    reading the export."""
+    return image_root_of(images_start(Path(path), files), images_root)
 
 
 def file_names(files: Sequence[Path]) -> list[str]:
